@@ -1,0 +1,93 @@
+//! The JSON API under `/api/v1`: routes, the OpenAPI document, and problem+json for every error.
+
+pub mod page;
+
+use axum::body::to_bytes;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{AppError, Problem};
+use crate::state::AppState;
+use crate::{apikeys, audit, auth, departments, ops, roles, users};
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))));
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Piket API", description = "Piket service desk JSON API. Authenticate with `X-API-Key: pk_…` or `Authorization: Bearer pk_…`. Errors are application/problem+json."),
+    modifiers(&Security),
+    security(("api_key" = []), ("bearer" = [])),
+    paths(
+        ops::status,
+        auth::api::me, auth::api::update_me,
+        users::api::list, users::api::create, users::api::get, users::api::update, users::api::delete,
+        roles::api::list, roles::api::create, roles::api::get, roles::api::update, roles::api::delete, roles::api::permissions,
+        departments::api::list, departments::api::create, departments::api::get, departments::api::update, departments::api::delete,
+        apikeys::api::list, apikeys::api::create, apikeys::api::get, apikeys::api::revoke,
+        audit::api::list,
+    ),
+    components(schemas(Problem, crate::error::FieldError))
+)]
+pub struct ApiDoc;
+
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], openapi_json())
+}
+
+/// Turn framework rejections (bad JSON, unknown field, bad path, 405, 413) into problem+json.
+async fn problems(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) || response.extensions().get::<Problem>().is_some() {
+        return response;
+    }
+    let retry_after = response.headers().get(axum::http::header::RETRY_AFTER).cloned();
+    let body = to_bytes(response.into_body(), 16 * 1024).await.unwrap_or_default();
+    let detail = String::from_utf8_lossy(&body).trim().to_string();
+    let detail = if detail.is_empty() { status.canonical_reason().unwrap_or("Error").to_string() } else { detail };
+    let mut out = Problem::from_status(status, detail).into_response();
+    if let Some(v) = retry_after {
+        out.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    out
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/status", get(ops::status))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/me", get(auth::api::me).patch(auth::api::update_me))
+        .route("/api/v1/users", get(users::api::list).post(users::api::create))
+        .route("/api/v1/users/{id}", get(users::api::get).patch(users::api::update).delete(users::api::delete))
+        .route("/api/v1/roles", get(roles::api::list).post(roles::api::create))
+        .route("/api/v1/roles/{id}", get(roles::api::get).patch(roles::api::update).delete(roles::api::delete))
+        .route("/api/v1/permissions", get(roles::api::permissions))
+        .route("/api/v1/departments", get(departments::api::list).post(departments::api::create))
+        .route("/api/v1/departments/{id}", get(departments::api::get).patch(departments::api::update).delete(departments::api::delete))
+        .route("/api/v1/api-keys", get(apikeys::api::list).post(apikeys::api::create))
+        .route("/api/v1/api-keys/{id}", get(apikeys::api::get).delete(apikeys::api::revoke))
+        .route("/api/v1/audit", get(audit::api::list))
+        .route("/api/v1/{*rest}", axum::routing::any(not_found))
+        .layer(middleware::from_fn(problems))
+}

@@ -1,0 +1,104 @@
+//! Rules for API keys: everyone manages their own; `apikeys.manage` reaches other users' keys.
+//! Authentication answers the same 401 for a missing, malformed, unknown or revoked key.
+
+use super::store;
+use super::{ApiKey, CreatedApiKey, NewApiKey};
+use crate::api::page::{Page, PageRequest};
+use crate::audit::{self, to_json, Change};
+use crate::auth::actor::{Actor, Via};
+use crate::auth::token;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::users::store as user_store;
+use crate::validate::Check;
+
+/// Recording every use would make each API call a write; once a minute is enough to tell.
+const MARK_USED_EVERY_MS: i64 = 60_000;
+
+/// Split `pk_<prefix>_<secret>`; anything else is not a key.
+fn parse(key: &str) -> Option<(&str, &str)> {
+    let rest = key.strip_prefix("pk_")?;
+    let (prefix, secret) = rest.split_once('_')?;
+    let ok = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_alphanumeric());
+    (ok(prefix, 8) && ok(secret, 32)).then_some((prefix, secret))
+}
+
+pub async fn authenticate(state: &AppState, key: &str, ip: &str) -> AppResult<Actor> {
+    let (prefix, _) = parse(key.trim()).ok_or(AppError::Unauthorized)?;
+    let mut conn = state.db.pool.acquire().await?;
+    let found = store::by_prefix(&mut conn, prefix).await?;
+    let expected = found.as_ref().map(|k| k.secret_hash.clone()).unwrap_or_default();
+    let matches = token::constant_time_eq(&token::hash_token(key.trim()), &expected);
+    let Some(k) = found.filter(|k| matches && k.revoked_at.is_none()) else {
+        return Err(AppError::Unauthorized);
+    };
+    let now = state.now();
+    if k.last_used_at.is_none_or(|t| now - t > MARK_USED_EVERY_MS) {
+        store::mark_used(&mut conn, k.id, now).await?;
+    }
+    user_store::load_actor(&mut conn, k.user_id, Via::ApiKey(k.id), ip).await?.ok_or(AppError::Unauthorized)
+}
+
+fn may_see(actor: &Actor, key: &ApiKey) -> bool {
+    key.user_id == actor.user_id || actor.can("apikeys.manage")
+}
+
+pub async fn list(state: &AppState, actor: &Actor, all: bool, cursor: Option<&str>, limit: Option<i64>) -> AppResult<Page<ApiKey>> {
+    let page = PageRequest::parse(cursor, limit)?;
+    let owner = if all && actor.can("apikeys.manage") { None } else { Some(actor.user_id) };
+    let mut conn = state.db.pool.acquire().await?;
+    let rows = store::list(&mut conn, owner, page.cursor.unwrap_or(0), page.limit + 1).await?;
+    Ok(page.finish(rows, |k| k.id))
+}
+
+pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<ApiKey> {
+    let mut conn = state.db.pool.acquire().await?;
+    store::get(&mut conn, id).await?.filter(|k| may_see(actor, k)).ok_or(AppError::NotFound)
+}
+
+pub async fn create(state: &AppState, actor: &Actor, input: NewApiKey) -> AppResult<CreatedApiKey> {
+    let mut c = Check::new();
+    let name = c.text("name", &input.name, 1, 100);
+    c.finish()?;
+    let owner = input.user_id.unwrap_or(actor.user_id);
+    if owner != actor.user_id {
+        actor.require("apikeys.manage")?;
+    }
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    if user_store::get(&mut tx, owner).await?.is_none() {
+        return Err(AppError::invalid("user_id", "no such user"));
+    }
+    let prefix = token::random_alnum(8);
+    let secret = format!("pk_{prefix}_{}", token::random_alnum(32));
+    let id = store::insert(&mut tx, owner, &name, &prefix, &token::hash_token(&secret), now).await?;
+    let key = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    audit::record(&mut tx, now, actor, Change { action: "apikey.create", object_kind: "api_key", object_id: Some(id), before: None, after: to_json(&key) }).await?;
+    tx.commit().await?;
+    Ok(CreatedApiKey { key, secret })
+}
+
+pub async fn revoke(state: &AppState, actor: &Actor, id: i64) -> AppResult<ApiKey> {
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let before = store::get(&mut tx, id).await?.filter(|k| may_see(actor, k)).ok_or(AppError::NotFound)?;
+    store::revoke(&mut tx, id, now).await?;
+    let after = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    audit::record(&mut tx, now, actor, Change { action: "apikey.revoke", object_kind: "api_key", object_id: Some(id), before: to_json(&before), after: to_json(&after) }).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn only_well_formed_keys_parse() {
+        let good = format!("pk_{}_{}", "a".repeat(8), "B".repeat(32));
+        assert!(parse(&good).is_some());
+        assert!(parse("pk_short_x").is_none());
+        assert!(parse(&good.replace("pk_", "sk_")).is_none());
+        assert!(parse(&format!("pk_{}_{}!", "a".repeat(8), "B".repeat(31))).is_none());
+    }
+}

@@ -1,0 +1,80 @@
+//! The audit log: every change, who made it, from where, and what it was before and after.
+
+pub mod api;
+pub mod pages;
+pub mod store;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::AnyConnection;
+
+use crate::auth::actor::{Actor, Via};
+use crate::auth::permissions::Scope;
+use crate::error::AppResult;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// RFC 3339 time of the change.
+    pub at: String,
+    /// `user`, `api_key` or `system`.
+    pub actor_kind: String,
+    pub actor_id: Option<i64>,
+    pub actor_label: String,
+    pub action: String,
+    pub object_kind: String,
+    pub object_id: Option<i64>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub ip: String,
+}
+
+/// Filters for browsing the log.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub object_kind: Option<String>,
+    pub object_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    /// RFC 3339 or YYYY-MM-DD, inclusive.
+    pub since: Option<String>,
+    /// RFC 3339 or YYYY-MM-DD, exclusive.
+    pub until: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// What a change was: written in the same transaction as the change itself.
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub object_kind: &'a str,
+    pub object_id: Option<i64>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+pub async fn record(conn: &mut AnyConnection, now: i64, actor: &Actor, change: Change<'_>) -> AppResult<()> {
+    let (kind, label) = match actor.via {
+        Via::Session => ("user", actor.email.clone()),
+        Via::ApiKey(id) => ("api_key", format!("{} (key {id})", actor.email)),
+        Via::System => ("system", "system".to_string()),
+    };
+    let actor_id = (actor.user_id != 0).then_some(actor.user_id);
+    store::insert(conn, now, kind, actor_id, &label, &change, &actor.ip).await
+}
+
+/// Browse the log. Without the all-records scope one sees only one's own actions.
+pub async fn list(state: &AppState, actor: &Actor, mut filter: AuditFilter) -> AppResult<crate::api::page::Page<AuditEntry>> {
+    actor.require("audit.read")?;
+    if actor.scope != Scope::All {
+        filter.actor_id = Some(actor.user_id);
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    store::list(&mut conn, &filter).await
+}
+
+pub fn to_json<T: Serialize>(value: &T) -> Option<Value> {
+    serde_json::to_value(value).ok()
+}

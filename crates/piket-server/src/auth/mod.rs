@@ -1,0 +1,12 @@
+//! Authentication and authorisation: sessions, API keys, passwords, tokens, permissions, CSRF.
+
+pub mod actor;
+pub mod api;
+pub mod extract;
+pub mod pages;
+pub mod password;
+pub mod permissions;
+pub mod ratelimit;
+pub mod service;
+pub mod store;
+pub mod token;

@@ -1,0 +1,77 @@
+//! Password hashing (argon2id, m=19 MiB, t=2, p=1) and the password policy.
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+use crate::error::{AppError, AppResult};
+
+const MAX_LENGTH: usize = 256;
+
+/// The most common passwords of policy length and beyond, refused outright (lowercase).
+const COMMON: &str = include_str!("common_passwords.txt");
+
+fn hasher() -> AppResult<Argon2<'static>> {
+    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+pub fn hash(password: &str) -> AppResult<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    hasher()?
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+pub fn verify(password: &str, stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else { return false };
+    hasher().map(|h| h.verify_password(password.as_bytes(), &parsed).is_ok()).unwrap_or(false)
+}
+
+/// Spend the same work as a verification when the account does not exist, so timing tells nothing.
+pub fn dummy_verify(password: &str) {
+    let _ = hash(password);
+}
+
+/// The policy: length bounds, not a common password, not the email.
+pub fn check_policy(password: &str, min_length: usize, email: &str) -> AppResult<()> {
+    let length = password.chars().count();
+    if length < min_length {
+        return Err(AppError::invalid("password", format!("must be at least {min_length} characters")));
+    }
+    if length > MAX_LENGTH {
+        return Err(AppError::invalid("password", format!("must be at most {MAX_LENGTH} characters")));
+    }
+    let lower = password.to_lowercase();
+    if COMMON.lines().any(|c| c == lower) {
+        return Err(AppError::invalid("password", "is one of the most common passwords"));
+    }
+    if !email.is_empty() && (lower == email.to_lowercase() || email.to_lowercase().starts_with(&format!("{lower}@"))) {
+        return Err(AppError::invalid("password", "must not be your email address"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_verifies_only_the_right_password_and_is_argon2id() {
+        let h = hash("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify("correct horse battery", &h));
+        assert!(!verify("correct horse batterz", &h));
+        assert!(!verify("x", "not a hash"));
+    }
+
+    #[test]
+    fn policy_refuses_short_common_and_email_passwords() {
+        assert!(check_policy("short", 10, "").is_err());
+        assert!(check_policy("1234567890", 10, "").is_err());
+        assert!(check_policy("Password123", 10, "").is_err());
+        assert!(check_policy("budi.santoso", 10, "budi.santoso@example.com").is_err());
+        assert!(check_policy(&"x".repeat(300), 10, "").is_err());
+        assert!(check_policy("tidak-mudah-ditebak", 10, "budi@example.com").is_ok());
+    }
+}

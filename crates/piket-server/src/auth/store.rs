@@ -1,0 +1,137 @@
+//! SQL for sessions, one-time tokens (setup, password reset) and the per-account login throttle.
+
+use sqlx::AnyConnection;
+
+use crate::error::AppResult;
+
+pub async fn insert_session(conn: &mut AnyConnection, id_hash: &str, user_id: i64, now: i64, expires_at: i64, ip: &str) -> AppResult<()> {
+    sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ip) VALUES ($1, $2, $3, $3, $4, $5)")
+        .bind(id_hash)
+        .bind(user_id)
+        .bind(now)
+        .bind(expires_at)
+        .bind(ip)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+pub struct SessionRow {
+    pub user_id: i64,
+    pub expires_at: i64,
+    pub last_seen_at: i64,
+}
+
+pub async fn session(conn: &mut AnyConnection, id_hash: &str) -> AppResult<Option<SessionRow>> {
+    Ok(sqlx::query_as("SELECT user_id, expires_at, last_seen_at FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn touch_session(conn: &mut AnyConnection, id_hash: &str, now: i64) -> AppResult<()> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2").bind(now).bind(id_hash).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn delete_session(conn: &mut AnyConnection, id_hash: &str) -> AppResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(conn).await?;
+    Ok(())
+}
+
+/// Revoke every session of a user, except `keep` (the one that made the change).
+pub async fn delete_sessions_of(conn: &mut AnyConnection, user_id: i64, keep: Option<&str>) -> AppResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+        .bind(user_id)
+        .bind(keep.unwrap_or(""))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_expired_sessions(conn: &mut AnyConnection, now: i64) -> AppResult<u64> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(conn).await?.rows_affected())
+}
+
+pub async fn insert_token(conn: &mut AnyConnection, hash: &str, purpose: &str, user_id: Option<i64>, now: i64, expires_at: i64) -> AppResult<()> {
+    sqlx::query("INSERT INTO one_time_tokens (token_hash, purpose, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(hash)
+        .bind(purpose)
+        .bind(user_id)
+        .bind(now)
+        .bind(expires_at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Mark a token used if it is valid; returns its user id (0 for user-less tokens).
+/// The `used_at IS NULL` condition makes a second, concurrent use find nothing.
+pub async fn consume_token(conn: &mut AnyConnection, hash: &str, purpose: &str, now: i64) -> AppResult<Option<i64>> {
+    let row: Option<(Option<i64>,)> = sqlx::query_as(
+        "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
+    )
+    .bind(now)
+    .bind(hash)
+    .bind(purpose)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(u,)| u.unwrap_or(0)))
+}
+
+/// Whether a token would be accepted (for showing the form), without using it.
+pub async fn token_valid(conn: &mut AnyConnection, hash: &str, purpose: &str, now: i64) -> AppResult<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+    )
+    .bind(hash)
+    .bind(purpose)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
+pub async fn delete_unused_tokens(conn: &mut AnyConnection, purpose: &str, user_id: Option<i64>) -> AppResult<()> {
+    sqlx::query("DELETE FROM one_time_tokens WHERE purpose = $1 AND used_at IS NULL AND ($2 = 0 OR user_id = $2)")
+        .bind(purpose)
+        .bind(user_id.unwrap_or(0))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow, Default)]
+pub struct Throttle {
+    pub failures: i64,
+    pub window_start: i64,
+    pub locked_until: i64,
+}
+
+pub async fn throttle(conn: &mut AnyConnection, key: &str) -> AppResult<Throttle> {
+    let row: Option<Throttle> = sqlx::query_as("SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1")
+        .bind(key)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.unwrap_or_default())
+}
+
+pub async fn save_throttle(conn: &mut AnyConnection, key: &str, t: &Throttle) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start, locked_until = excluded.locked_until",
+    )
+    .bind(key)
+    .bind(t.failures)
+    .bind(t.window_start)
+    .bind(t.locked_until)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn clear_throttle(conn: &mut AnyConnection, key: &str) -> AppResult<()> {
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(conn).await?;
+    Ok(())
+}

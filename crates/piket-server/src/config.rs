@@ -1,0 +1,254 @@
+//! Typed configuration: command line > environment (`PIKET_*`) > `piket.toml` > defaults.
+//!
+//! One struct, [`Settings`], is both the clap argument group and the file format, so a flag, its
+//! environment variable and its file key can never drift apart.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use ipnet::IpNet;
+use serde::Deserialize;
+
+/// Every setting, each optional so that the layers can be merged.
+#[derive(Debug, Clone, Default, clap::Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Path of an optional TOML file (default: ./piket.toml if it exists)
+    #[arg(long, env = "PIKET_CONFIG", global = true)]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Address to serve HTTP on
+    #[arg(long, env = "PIKET_LISTEN", global = true)]
+    pub listen: Option<SocketAddr>,
+    /// Data directory (SQLite database, attachments)
+    #[arg(long, env = "PIKET_DATA", global = true)]
+    pub data: Option<PathBuf>,
+    /// Database URL; empty means SQLite in <data>/piket.db, postgres://... means PostgreSQL
+    #[arg(long, env = "PIKET_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Public URL of this server, used in links (emails, setup link)
+    #[arg(long, env = "PIKET_BASE_URL", global = true)]
+    pub base_url: Option<String>,
+    /// Log format: text or json
+    #[arg(long, env = "PIKET_LOG_FORMAT", global = true)]
+    pub log_format: Option<String>,
+    /// Serve /metrics on this separate address without authentication
+    #[arg(long, env = "PIKET_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Proxies whose X-Forwarded-For is believed (comma-separated CIDRs)
+    #[arg(long, env = "PIKET_TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    pub trusted_proxies: Option<Vec<IpNet>>,
+    /// Minimum password length
+    #[arg(long, env = "PIKET_PASSWORD_MIN_LENGTH", global = true)]
+    pub password_min_length: Option<usize>,
+    /// Session lifetime in hours
+    #[arg(long, env = "PIKET_SESSION_HOURS", global = true)]
+    pub session_hours: Option<u64>,
+    /// Login attempts allowed per client IP per minute
+    #[arg(long, env = "PIKET_LOGIN_RATE_PER_MINUTE", global = true)]
+    pub login_rate_per_minute: Option<u32>,
+    /// SMTP server host; unset means emails are written to the log
+    #[arg(long, env = "PIKET_SMTP_HOST", global = true)]
+    pub smtp_host: Option<String>,
+    #[arg(long, env = "PIKET_SMTP_PORT", global = true)]
+    pub smtp_port: Option<u16>,
+    #[arg(long, env = "PIKET_SMTP_USERNAME", global = true)]
+    pub smtp_username: Option<String>,
+    #[arg(long, env = "PIKET_SMTP_PASSWORD", global = true, hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// SMTP transport security: starttls, tls or none
+    #[arg(long, env = "PIKET_SMTP_TLS", global = true)]
+    pub smtp_tls: Option<String>,
+    /// Sender address of outgoing email
+    #[arg(long, env = "PIKET_SMTP_FROM", global = true)]
+    pub smtp_from: Option<String>,
+}
+
+macro_rules! merge_fields {
+    ($hi:ident, $lo:ident, $($f:ident),*) => { $( if $hi.$f.is_none() { $hi.$f = $lo.$f.clone(); } )* };
+}
+
+impl Settings {
+    /// Fill every unset field of `self` from `lower`.
+    pub fn or(mut self, lower: &Settings) -> Settings {
+        let me = &mut self;
+        merge_fields!(me, lower, listen, data, database_url, base_url, log_format, metrics_listen,
+            trusted_proxies, password_min_length, session_hours, login_rate_per_minute, smtp_host,
+            smtp_port, smtp_username, smtp_password, smtp_tls, smtp_from);
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    StartTls,
+    Tls,
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub security: SmtpSecurity,
+    pub from: String,
+}
+
+/// The resolved configuration the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub base_url: String,
+    pub log_format: LogFormat,
+    pub metrics_listen: Option<SocketAddr>,
+    pub trusted_proxies: Vec<IpNet>,
+    pub password_min_length: usize,
+    pub session_hours: u64,
+    pub login_rate_per_minute: u32,
+    pub smtp: Option<SmtpConfig>,
+}
+
+impl Config {
+    /// Resolve the layers: `cli` already holds command line and environment (clap did that).
+    pub fn load(cli: &Settings) -> Result<Config, String> {
+        let file = read_file(cli.config.as_deref())?;
+        Config::resolve(&cli.clone().or(&file))
+    }
+
+    pub fn resolve(s: &Settings) -> Result<Config, String> {
+        let listen = s.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let data_dir = s.data.clone().unwrap_or_else(|| PathBuf::from("piket-data"));
+        let database_url = match s.database_url.as_deref().map(str::trim) {
+            None | Some("") => sqlite_url(&data_dir.join("piket.db")),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                url.to_string()
+            }
+            Some(url) if url.starts_with("sqlite:") => url.to_string(),
+            Some(_) => return Err("database URL must start with postgres:// or sqlite:".into()),
+        };
+        let base_url = s
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_string();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err("base URL must start with http:// or https://".into());
+        }
+        let log_format = match s.log_format.as_deref().unwrap_or("text") {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => return Err(format!("unknown log format {other:?} (text or json)")),
+        };
+        let smtp = match &s.smtp_host {
+            None => None,
+            Some(host) => {
+                let security = match s.smtp_tls.as_deref().unwrap_or("starttls") {
+                    "starttls" => SmtpSecurity::StartTls,
+                    "tls" => SmtpSecurity::Tls,
+                    "none" => SmtpSecurity::None,
+                    other => return Err(format!("unknown smtp_tls {other:?}")),
+                };
+                let default_port = match security {
+                    SmtpSecurity::Tls => 465,
+                    SmtpSecurity::StartTls => 587,
+                    SmtpSecurity::None => 25,
+                };
+                Some(SmtpConfig {
+                    host: host.clone(),
+                    port: s.smtp_port.unwrap_or(default_port),
+                    username: s.smtp_username.clone(),
+                    password: s.smtp_password.clone(),
+                    security,
+                    from: s.smtp_from.clone().unwrap_or_else(|| "piket@localhost".to_string()),
+                })
+            }
+        };
+        let password_min_length = s.password_min_length.unwrap_or(10);
+        if password_min_length < 8 {
+            return Err("password_min_length must be at least 8".into());
+        }
+        Ok(Config {
+            listen,
+            data_dir,
+            database_url,
+            base_url,
+            log_format,
+            metrics_listen: s.metrics_listen,
+            trusted_proxies: s.trusted_proxies.clone().unwrap_or_default(),
+            password_min_length,
+            session_hours: s.session_hours.unwrap_or(24 * 7).max(1),
+            login_rate_per_minute: s.login_rate_per_minute.unwrap_or(20).max(1),
+            smtp,
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+
+    /// Whether cookies must be `Secure` and `__Host-` prefixed.
+    pub fn https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+fn read_file(explicit: Option<&Path>) -> Result<Settings, String> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = PathBuf::from("piket.toml");
+            if !p.exists() {
+                return Ok(Settings::default());
+            }
+            p
+        }
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The commented default file printed by `piket config print-default`.
+pub const DEFAULT_TOML: &str = include_str!("../piket.default.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_beats_file_and_defaults_fill_the_rest() {
+        let cli = Settings { listen: Some("127.0.0.1:9000".parse().unwrap()), ..Default::default() };
+        let file: Settings =
+            toml::from_str("listen = \"0.0.0.0:1\"\nbase_url = \"https://desk.example/\"").unwrap();
+        let cfg = Config::resolve(&cli.or(&file)).unwrap();
+        assert_eq!(cfg.listen.port(), 9000);
+        assert_eq!(cfg.base_url, "https://desk.example");
+        assert!(cfg.https());
+        assert!(cfg.is_sqlite());
+        assert_eq!(cfg.password_min_length, 10);
+    }
+
+    #[test]
+    fn default_file_parses_and_unknown_keys_are_refused() {
+        let parsed: Settings = toml::from_str(DEFAULT_TOML).unwrap();
+        assert!(Config::resolve(&parsed).is_ok());
+        assert!(toml::from_str::<Settings>("lisen = \"x\"").is_err());
+        let bad = Settings { database_url: Some("mysql://x".into()), ..Default::default() };
+        assert!(Config::resolve(&bad).is_err());
+    }
+}

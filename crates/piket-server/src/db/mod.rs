@@ -1,0 +1,136 @@
+//! The database handle: one `AnyPool` for SQLite or PostgreSQL, migrations, and the few things
+//! that differ by backend (connection pragmas, backup, integrity check), each in one function.
+
+pub mod sql;
+
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Errors from opening the database, worded for an operator reading a terminal.
+#[derive(Debug)]
+pub struct OpenError(pub String);
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Db {
+    /// Connect and check the connection, failing fast (not hanging) when the server is away.
+    pub async fn connect(url: &str) -> Result<Db, OpenError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
+        let options: AnyConnectOptions =
+            url.parse().map_err(|e| OpenError(format!("invalid database URL: {e}")))?;
+        let pool_options = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(3))
+            .idle_timeout(Duration::from_secs(300));
+        let pool_options = match backend {
+            // One writer at a time is SQLite's model; a few readers share the WAL.
+            Backend::Sqlite => pool_options.max_connections(8).after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            }),
+            Backend::Postgres => pool_options.max_connections(16),
+        };
+        let pool = tokio::time::timeout(Duration::from_secs(10), pool_options.connect_with(options))
+            .await
+            .map_err(|_| OpenError("timed out connecting to the database".into()))?
+            .map_err(|e| OpenError(format!("cannot connect to the database: {e}")))?;
+        Ok(Db { pool, backend })
+    }
+
+    pub async fn migrate(&self) -> Result<(), OpenError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await.map_err(|e| OpenError(format!("migration failed: {e}")))
+    }
+
+    /// `SELECT 1` for readiness checks.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+
+    /// SQLite's own integrity check; PostgreSQL keeps its own and answers "ok".
+    pub async fn integrity_check(&self) -> Result<String, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::query_scalar::<_, String>("PRAGMA integrity_check").fetch_one(&self.pool).await
+            }
+            Backend::Postgres => Ok("ok".to_string()),
+        }
+    }
+
+    /// A consistent online copy of a SQLite database (safe while the server writes).
+    pub async fn backup_sqlite(&self, out: &std::path::Path) -> Result<(), OpenError> {
+        if self.backend != Backend::Sqlite {
+            return Err(OpenError(
+                "this is a PostgreSQL database: back it up with pg_dump, e.g. \
+                 `pg_dump --format=custom --file=piket.dump \"$PIKET_DATABASE_URL\"`; \
+                 restore with pg_restore"
+                    .into(),
+            ));
+        }
+        if out.exists() {
+            return Err(OpenError(format!("{} already exists", out.display())));
+        }
+        let target = out.to_string_lossy().to_string();
+        sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| OpenError(format!("backup failed: {e}")))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Both backends must carry the same migration versions, or one of them drifts.
+    #[test]
+    fn migration_folders_have_the_same_versions() {
+        let names = |dir: &str| {
+            let mut v: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+                .collect();
+            v.sort();
+            v
+        };
+        let base = env!("CARGO_MANIFEST_DIR");
+        let sqlite = names(&format!("{base}/migrations/sqlite"));
+        let postgres = names(&format!("{base}/migrations/postgres"));
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, postgres);
+    }
+}

@@ -1,0 +1,76 @@
+//! Rules for departments: anyone signed in may list them; changing them needs `departments.manage`.
+
+use super::{store, Department, DepartmentPatch, NewDepartment};
+use crate::api::page::{Page, PageRequest};
+use crate::audit::{self, to_json, Change};
+use crate::auth::actor::Actor;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::validate::Check;
+
+pub async fn list(state: &AppState, _actor: &Actor, cursor: Option<&str>, limit: Option<i64>) -> AppResult<Page<Department>> {
+    let page = PageRequest::parse(cursor, limit)?;
+    let mut conn = state.db.pool.acquire().await?;
+    let rows = store::list(&mut conn, page.cursor.unwrap_or(0), page.limit + 1).await?;
+    Ok(page.finish(rows, |d| d.id))
+}
+
+pub async fn all(state: &AppState) -> AppResult<Vec<Department>> {
+    let mut conn = state.db.pool.acquire().await?;
+    store::all(&mut conn).await
+}
+
+pub async fn get(state: &AppState, _actor: &Actor, id: i64) -> AppResult<Department> {
+    let mut conn = state.db.pool.acquire().await?;
+    store::get(&mut conn, id).await?.ok_or(AppError::NotFound)
+}
+
+fn check(name: &str, description: &str) -> AppResult<(String, String)> {
+    let mut c = Check::new();
+    let name = c.text("name", name, 1, 100);
+    let description = c.text("description", description, 0, 2000);
+    c.finish()?;
+    Ok((name, description))
+}
+
+pub async fn create(state: &AppState, actor: &Actor, input: NewDepartment) -> AppResult<Department> {
+    actor.require("departments.manage")?;
+    let (name, description) = check(&input.name, &input.description)?;
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let id = store::insert(&mut tx, &name, &description, now).await?;
+    let created = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let change = Change { action: "department.create", object_kind: "department", object_id: Some(id), before: None, after: to_json(&created) };
+    audit::record(&mut tx, now, actor, change).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: DepartmentPatch) -> AppResult<Department> {
+    actor.require("departments.manage")?;
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let before = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let (name, description) = check(
+        patch.name.as_deref().unwrap_or(&before.name),
+        patch.description.as_deref().unwrap_or(&before.description),
+    )?;
+    store::update(&mut tx, id, &name, &description, now).await?;
+    let after = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let change = Change { action: "department.update", object_kind: "department", object_id: Some(id), before: to_json(&before), after: to_json(&after) };
+    audit::record(&mut tx, now, actor, change).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
+    actor.require("departments.manage")?;
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let before = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    store::delete(&mut tx, id).await?;
+    let change = Change { action: "department.delete", object_kind: "department", object_id: Some(id), before: to_json(&before), after: None };
+    audit::record(&mut tx, now, actor, change).await?;
+    tx.commit().await?;
+    Ok(())
+}

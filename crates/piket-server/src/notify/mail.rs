@@ -1,0 +1,56 @@
+//! Email delivery over SMTP (lettre); with no SMTP configured, messages are written to the log.
+
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message as Email, Tokio1Executor};
+
+use super::outbox::Message;
+use crate::config::{SmtpConfig, SmtpSecurity};
+
+pub enum Mailer {
+    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    /// No SMTP configured: the message (and so a reset link) goes to the log.
+    Log,
+}
+
+impl Mailer {
+    pub fn from_config(smtp: Option<&SmtpConfig>) -> Result<Mailer, String> {
+        let Some(cfg) = smtp else { return Ok(Mailer::Log) };
+        let builder = match cfg.security {
+            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&cfg.host).map_err(|e| e.to_string())?,
+            SmtpSecurity::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&cfg.host).map_err(|e| e.to_string())?,
+            SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.host),
+        };
+        let mut builder = builder.port(cfg.port).timeout(Some(std::time::Duration::from_secs(20)));
+        if let (Some(user), Some(pass)) = (&cfg.username, &cfg.password) {
+            builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
+        }
+        let from: Mailbox = cfg.from.parse().map_err(|e| format!("smtp_from: {e}"))?;
+        Ok(Mailer::Smtp { transport: builder.build(), from })
+    }
+
+    pub fn is_configured(&self) -> bool {
+        matches!(self, Mailer::Smtp { .. })
+    }
+
+    pub async fn send(&self, msg: &Message) -> Result<(), String> {
+        match self {
+            Mailer::Log => {
+                tracing::info!(to = %msg.recipient, subject = %msg.subject, body = %msg.body, "email (no SMTP configured)");
+                Ok(())
+            }
+            Mailer::Smtp { transport, from } => {
+                let to: Mailbox = msg.recipient.parse().map_err(|e| format!("recipient: {e}"))?;
+                let email = Email::builder()
+                    .from(from.clone())
+                    .to(to)
+                    .subject(&msg.subject)
+                    .message_id(Some(format!("<outbox-{}@piket>", msg.id)))
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(msg.body.clone())
+                    .map_err(|e| e.to_string())?;
+                transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
+            }
+        }
+    }
+}

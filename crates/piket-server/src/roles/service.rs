@@ -1,0 +1,123 @@
+//! Rules for roles: built-ins are kept in step with the code; custom roles need `roles.manage`
+//! and can never hold a permission their creator lacks.
+
+use std::collections::BTreeSet;
+
+use super::store::{self, RoleFields};
+use super::{NewRole, Role, RolePatch};
+use crate::audit::{self, to_json, Change};
+use crate::auth::actor::Actor;
+use crate::auth::permissions::{self, Scope, BUILTIN_ROLES};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::validate::Check;
+
+/// Create missing built-in roles and bring their permissions up to date (run at every start).
+pub async fn ensure_builtin(db: &crate::db::Db, now: i64) -> AppResult<()> {
+    let mut tx = db.pool.begin().await?;
+    for builtin in BUILTIN_ROLES {
+        let perms = builtin.permission_list();
+        let fields = RoleFields { name: builtin.name, description: "", scope: builtin.scope, permissions: &perms };
+        match store::by_name(&mut tx, builtin.name).await? {
+            None => {
+                store::insert(&mut tx, &fields, true, now).await?;
+            }
+            Some(existing) if existing.permissions != perms || existing.scope != builtin.scope || !existing.builtin => {
+                sqlx::query("UPDATE roles SET builtin = 1 WHERE id = $1").bind(existing.id).execute(&mut *tx).await?;
+                store::update(&mut tx, existing.id, &RoleFields { description: &existing.description, ..fields }, now).await?;
+            }
+            Some(_) => {}
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+fn may_list(actor: &Actor) -> AppResult<()> {
+    if actor.can("roles.manage") || actor.can("users.read") || actor.can("users.manage") {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+pub async fn list(state: &AppState, actor: &Actor) -> AppResult<Vec<Role>> {
+    may_list(actor)?;
+    let mut conn = state.db.pool.acquire().await?;
+    store::all(&mut conn).await
+}
+
+pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Role> {
+    may_list(actor)?;
+    let mut conn = state.db.pool.acquire().await?;
+    store::get(&mut conn, id).await?.ok_or(AppError::NotFound)
+}
+
+fn check(actor: &Actor, name: &str, description: &str, permissions: &[String]) -> AppResult<(String, String, Vec<String>)> {
+    let mut c = Check::new();
+    let name = c.text("name", name, 1, 60);
+    let description = c.text("description", description, 0, 500);
+    let set: BTreeSet<String> = permissions.iter().map(|p| p.trim().to_string()).collect();
+    if let Some(unknown) = set.iter().find(|p| !permissions::is_known(p)) {
+        c.fail("permissions", format!("unknown permission {unknown:?}"));
+    } else if !actor.may_grant(&name, &set) {
+        c.fail("permissions", "you cannot grant permissions you do not hold");
+    }
+    if BUILTIN_ROLES.iter().any(|b| b.name.eq_ignore_ascii_case(&name)) {
+        c.fail("name", "is the name of a built-in role");
+    }
+    c.finish()?;
+    Ok((name, description, set.into_iter().collect()))
+}
+
+pub async fn create(state: &AppState, actor: &Actor, input: NewRole) -> AppResult<Role> {
+    actor.require("roles.manage")?;
+    let (name, description, perms) = check(actor, &input.name, &input.description, &input.permissions)?;
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let fields = RoleFields { name: &name, description: &description, scope: input.scope, permissions: &perms };
+    let id = store::insert(&mut tx, &fields, false, now).await?;
+    let role = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    audit::record(&mut tx, now, actor, Change { action: "role.create", object_kind: "role", object_id: Some(id), before: None, after: to_json(&role) }).await?;
+    tx.commit().await?;
+    Ok(role)
+}
+
+pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: RolePatch) -> AppResult<Role> {
+    actor.require("roles.manage")?;
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let before = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if before.builtin {
+        return Err(AppError::Conflict("Built-in roles cannot be changed; create a custom role instead.".into()));
+    }
+    let (name, description, perms) = check(
+        actor,
+        patch.name.as_deref().unwrap_or(&before.name),
+        patch.description.as_deref().unwrap_or(&before.description),
+        patch.permissions.as_deref().unwrap_or(&before.permissions),
+    )?;
+    let scope: Scope = patch.scope.unwrap_or(before.scope);
+    store::update(&mut tx, id, &RoleFields { name: &name, description: &description, scope, permissions: &perms }, now).await?;
+    let after = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    audit::record(&mut tx, now, actor, Change { action: "role.update", object_kind: "role", object_id: Some(id), before: to_json(&before), after: to_json(&after) }).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
+    actor.require("roles.manage")?;
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let before = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if before.builtin {
+        return Err(AppError::Conflict("Built-in roles cannot be deleted.".into()));
+    }
+    if store::user_count(&mut tx, id).await? > 0 {
+        return Err(AppError::Conflict("The role is still given to users; move them to another role first.".into()));
+    }
+    store::delete(&mut tx, id).await?;
+    audit::record(&mut tx, now, actor, Change { action: "role.delete", object_kind: "role", object_id: Some(id), before: to_json(&before), after: None }).await?;
+    tx.commit().await?;
+    Ok(())
+}

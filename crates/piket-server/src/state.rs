@@ -1,0 +1,32 @@
+//! Everything a handler needs, travelling in one cheap-to-clone value (no globals).
+
+use std::sync::Arc;
+
+use crate::auth::ratelimit::RateLimiter;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::i18n::Catalog;
+use crate::ops::metrics::Metrics;
+use crate::web::render::Templates;
+
+pub struct App {
+    pub config: Config,
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub catalog: Catalog,
+    pub templates: Templates,
+    pub metrics: Metrics,
+    /// Login attempts per client IP.
+    pub login_limiter: RateLimiter,
+    /// Password-reset and setup requests per client IP.
+    pub reset_limiter: RateLimiter,
+}
+
+pub type AppState = Arc<App>;
+
+impl App {
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}

@@ -1,0 +1,126 @@
+//! Admin pages for users: list with filters, create, edit (role, departments, disable), delete.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::{service, NewUser, UserFilter, UserPatch};
+use crate::auth::extract::WebActor;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::context::WebCtx;
+use crate::web::render::{field_errors, flash, page};
+use crate::{departments, roles};
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+    pub msg: Option<String>,
+}
+
+pub async fn list(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Query(lq): Query<ListQuery>) -> AppResult<Response> {
+    let filter = UserFilter { q: lq.q.clone(), cursor: lq.cursor.clone(), ..Default::default() };
+    let users = service::list(&state, &actor, filter).await?;
+    let html = page(&state, &ctx, "admin/users.html", context! { nav => "users", page => users, q => lq.q.unwrap_or_default(), flash => flash(lq.msg.as_deref()) })?;
+    Ok(html.into_response())
+}
+
+/// User forms: repeated `departments` checkboxes are collected by hand (see roles::pages).
+pub struct Fields {
+    pub email: String,
+    pub name: String,
+    pub role_id: Option<i64>,
+    pub departments: Vec<i64>,
+    pub locale: String,
+    pub password: String,
+    pub disabled: bool,
+}
+
+impl Fields {
+    fn parse(body: &[u8]) -> AppResult<Fields> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|_| AppError::BadRequest("malformed form".into()))?;
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+        let departments = pairs
+            .iter()
+            .filter(|(n, _)| n == "departments")
+            .map(|(_, v)| v.parse::<i64>().map_err(|_| AppError::invalid("departments", "is not a department")))
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok(Fields {
+            email: get("email"),
+            name: get("name"),
+            role_id: get("role_id").parse().ok(),
+            departments,
+            locale: get("locale"),
+            password: get("password"),
+            disabled: get("disabled") == "1",
+        })
+    }
+}
+
+async fn form(state: &AppState, ctx: &WebCtx, actor: &crate::auth::actor::Actor, id: Option<i64>, f: &Fields, err: Option<&AppError>) -> AppResult<Response> {
+    let status = if err.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let errors = err.map(field_errors).unwrap_or_default();
+    let all_roles = roles::service::list(state, actor).await?;
+    let all_departments = departments::service::all(state).await?;
+    let values = context! { email => &f.email, name => &f.name, role_id => f.role_id, departments => &f.departments, locale => &f.locale, disabled => f.disabled };
+    let html = page(state, ctx, "admin/user_form.html", context! { nav => "users", id => id, values => values, roles => all_roles, departments => all_departments, errors => errors })?;
+    Ok((status, html).into_response())
+}
+
+pub async fn new(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor) -> AppResult<Response> {
+    actor.require("users.manage")?;
+    let blank = Fields { email: String::new(), name: String::new(), role_id: None, departments: vec![], locale: String::new(), password: String::new(), disabled: false };
+    form(&state, &ctx, &actor, None, &blank, None).await
+}
+
+pub async fn create(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, body: axum::body::Bytes) -> AppResult<Response> {
+    let f = Fields::parse(&body)?;
+    let input = NewUser {
+        email: f.email.clone(),
+        name: f.name.clone(),
+        role: None,
+        role_id: f.role_id,
+        departments: f.departments.clone(),
+        locale: Some(f.locale.clone()),
+        password: Some(f.password.clone()).filter(|p| !p.is_empty()),
+    };
+    match service::create(&state, &actor, input).await {
+        Ok(_) => Ok(Redirect::to("/admin/users?msg=created").into_response()),
+        Err(e @ AppError::Invalid(_)) => form(&state, &ctx, &actor, None, &f, Some(&e)).await,
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn edit(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Path(id): Path<i64>) -> AppResult<Response> {
+    actor.require("users.manage")?;
+    let u = service::get(&state, &actor, id).await?;
+    let f = Fields { email: u.email, name: u.name, role_id: Some(u.role_id), departments: u.departments, locale: u.locale.unwrap_or_default(), password: String::new(), disabled: u.disabled };
+    form(&state, &ctx, &actor, Some(id), &f, None).await
+}
+
+pub async fn update(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Path(id): Path<i64>, body: axum::body::Bytes) -> AppResult<Response> {
+    let f = Fields::parse(&body)?;
+    let patch = UserPatch {
+        email: Some(f.email.clone()),
+        name: Some(f.name.clone()),
+        role: None,
+        role_id: f.role_id,
+        departments: Some(f.departments.clone()),
+        locale: Some(f.locale.clone()),
+        disabled: Some(f.disabled),
+        password: Some(f.password.clone()).filter(|p| !p.is_empty()),
+    };
+    match service::update(&state, &actor, id, patch).await {
+        Ok(_) => Ok(Redirect::to("/admin/users?msg=saved").into_response()),
+        Err(e @ AppError::Invalid(_)) => form(&state, &ctx, &actor, Some(id), &f, Some(&e)).await,
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn delete(State(state): State<AppState>, WebActor(actor): WebActor, Path(id): Path<i64>) -> AppResult<Response> {
+    service::delete(&state, &actor, id).await?;
+    Ok(Redirect::to("/admin/users?msg=deleted").into_response())
+}

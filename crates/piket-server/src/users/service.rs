@@ -1,0 +1,245 @@
+//! Rules for accounts: who may see and change whom, role grants, the last superadmin, and what
+//! happens to sessions when an account changes.
+
+use sqlx::AnyConnection;
+
+use super::store::{self, UserFields, Visibility};
+use super::{NewUser, ProfilePatch, User, UserFilter, UserPatch};
+use crate::api::page::{Page, PageRequest};
+use crate::audit::{self, to_json, Change};
+use crate::auth::actor::Actor;
+use crate::auth::permissions::{Scope, SUPERADMIN};
+use crate::auth::{password, store as auth_store};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Locale;
+use crate::roles::{store as role_store, Role};
+use crate::state::AppState;
+use crate::validate::Check;
+
+fn may_read(actor: &Actor) -> AppResult<()> {
+    if actor.can("users.read") || actor.can("users.manage") {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+pub async fn list(state: &AppState, actor: &Actor, filter: UserFilter) -> AppResult<Page<User>> {
+    may_read(actor)?;
+    let page = PageRequest::parse(filter.cursor.as_deref(), filter.limit)?;
+    let vis = match actor.scope {
+        Scope::All => Visibility::All,
+        Scope::Department => Visibility::Departments(&actor.departments, actor.user_id),
+        Scope::Own => Visibility::Only(actor.user_id),
+    };
+    let mut conn = state.db.pool.acquire().await?;
+    let rows = store::list(&mut conn, &filter, vis, page.cursor.unwrap_or(0), page.limit + 1).await?;
+    Ok(page.finish(rows, |u| u.id))
+}
+
+/// A user the actor may see; anything else is "not found".
+async fn visible(conn: &mut AnyConnection, actor: &Actor, id: i64) -> AppResult<User> {
+    let user = store::get(conn, id).await?.ok_or(AppError::NotFound)?;
+    if id == actor.user_id || ((actor.can("users.read") || actor.can("users.manage")) && actor.reaches(&user.departments, Some(user.id))) {
+        Ok(user)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<User> {
+    let mut conn = state.db.pool.acquire().await?;
+    visible(&mut conn, actor, id).await
+}
+
+async fn resolve_role(conn: &mut AnyConnection, c: &mut Check, name: Option<&str>, id: Option<i64>) -> AppResult<Option<Role>> {
+    let role = match (name, id) {
+        (_, Some(id)) => role_store::get(conn, id).await?,
+        (Some(name), None) => role_store::by_name(conn, name.trim()).await?,
+        (None, None) => return Ok(None),
+    };
+    if role.is_none() {
+        c.fail("role", "no such role");
+    }
+    Ok(role)
+}
+
+fn check_locale(c: &mut Check, locale: Option<&str>) -> Option<String> {
+    match locale.map(str::trim) {
+        None | Some("") => None,
+        Some(code) => match Locale::parse(code) {
+            Some(l) => Some(l.code().to_string()),
+            None => {
+                c.fail("locale", "must be en or id");
+                None
+            }
+        },
+    }
+}
+
+async fn check_departments(conn: &mut AnyConnection, c: &mut Check, actor: &Actor, ids: &[i64]) -> AppResult<Vec<i64>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if crate::departments::store::count_existing(conn, &ids).await? != ids.len() as i64 {
+        c.fail("departments", "contains an unknown department");
+    } else if let Some(allowed) = actor.assignable_departments() {
+        if ids.is_empty() || !ids.iter().all(|d| allowed.contains(d)) {
+            c.fail("departments", "must be among your own departments");
+        }
+    }
+    Ok(ids)
+}
+
+fn check_grant(c: &mut Check, actor: &Actor, role: &Role) {
+    if !actor.may_grant(&role.name, &role.permissions.iter().cloned().collect()) {
+        c.fail("role", "you cannot give a role with more rights than your own");
+    }
+}
+
+pub async fn create(state: &AppState, actor: &Actor, input: NewUser) -> AppResult<User> {
+    actor.require("users.manage")?;
+    let mut conn = state.db.pool.acquire().await?;
+    let mut c = Check::new();
+    let email = c.email("email", &input.email);
+    let name = c.text("name", &input.name, 1, 100);
+    let locale = check_locale(&mut c, input.locale.as_deref());
+    let role = resolve_role(&mut conn, &mut c, input.role.as_deref(), input.role_id).await?;
+    if input.role.is_none() && input.role_id.is_none() {
+        c.fail("role", "is required");
+    }
+    if let Some(role) = &role {
+        check_grant(&mut c, actor, role);
+    }
+    let departments = check_departments(&mut conn, &mut c, actor, &input.departments).await?;
+    let hash = match &input.password {
+        Some(p) => match password::check_policy(p, state.config.password_min_length, &email) {
+            Ok(()) => Some(password::hash(p)?),
+            Err(AppError::Invalid(errs)) => {
+                errs.into_iter().for_each(|e| c.fail(&e.field, e.message));
+                None
+            }
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    c.finish()?;
+    drop(conn);
+    let role = role.ok_or_else(|| AppError::invalid("role", "is required"))?;
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    if store::id_by_email(&mut tx, &email).await?.is_some() {
+        return Err(AppError::invalid("email", "is already used by another account"));
+    }
+    let fields = UserFields { email: &email, name: &name, role_id: role.id, locale: locale.as_deref(), disabled: false };
+    let id = store::insert(&mut tx, &fields, hash.as_deref(), now).await?;
+    store::set_departments(&mut tx, id, &departments).await?;
+    let user = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    audit::record(&mut tx, now, actor, Change { action: "user.create", object_kind: "user", object_id: Some(id), before: None, after: to_json(&user) }).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: UserPatch) -> AppResult<User> {
+    actor.require("users.manage")?;
+    let mut conn = state.db.pool.acquire().await?;
+    let before = visible(&mut conn, actor, id).await?;
+    if before.role_name == SUPERADMIN && !actor.is_superadmin() {
+        return Err(AppError::Forbidden);
+    }
+    let mut c = Check::new();
+    let email = c.email("email", patch.email.as_deref().unwrap_or(&before.email));
+    let name = c.text("name", patch.name.as_deref().unwrap_or(&before.name), 1, 100);
+    let locale = match &patch.locale {
+        Some(l) => check_locale(&mut c, Some(l)),
+        None => before.locale.clone(),
+    };
+    let role = match resolve_role(&mut conn, &mut c, patch.role.as_deref(), patch.role_id).await? {
+        Some(role) if role.id != before.role_id => {
+            check_grant(&mut c, actor, &role);
+            Some(role)
+        }
+        _ => None,
+    };
+    let departments = match &patch.departments {
+        Some(ids) => check_departments(&mut conn, &mut c, actor, ids).await?,
+        None => before.departments.clone(),
+    };
+    let disabled = patch.disabled.unwrap_or(before.disabled);
+    if id == actor.user_id && (disabled || role.is_some()) {
+        c.fail(if disabled { "disabled" } else { "role" }, "you cannot disable yourself or change your own role");
+    }
+    let hash = match &patch.password {
+        Some(p) => {
+            password::check_policy(p, state.config.password_min_length, &email)?;
+            Some(password::hash(p)?)
+        }
+        None => None,
+    };
+    c.finish()?;
+    drop(conn);
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    if email != before.email && store::id_by_email(&mut tx, &email).await?.is_some() {
+        return Err(AppError::invalid("email", "is already used by another account"));
+    }
+    let role_id = role.as_ref().map_or(before.role_id, |r| r.id);
+    let fields = UserFields { email: &email, name: &name, role_id, locale: locale.as_deref(), disabled };
+    store::update(&mut tx, id, &fields, now).await?;
+    store::set_departments(&mut tx, id, &departments).await?;
+    if let Some(hash) = &hash {
+        store::set_password_hash(&mut tx, id, hash, now).await?;
+    }
+    if before.role_name == SUPERADMIN && store::count_active_superadmins(&mut tx).await? == 0 {
+        return Err(AppError::Conflict("This is the last active superadmin; keep at least one.".into()));
+    }
+    if disabled || hash.is_some() || role.is_some() {
+        auth_store::delete_sessions_of(&mut tx, id, None).await?;
+    }
+    let after = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    audit::record(&mut tx, now, actor, Change { action: "user.update", object_kind: "user", object_id: Some(id), before: to_json(&before), after: to_json(&after) }).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
+    actor.require("users.manage")?;
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let before = visible(&mut tx, actor, id).await?;
+    if id == actor.user_id {
+        return Err(AppError::Conflict("You cannot delete your own account.".into()));
+    }
+    if before.role_name == SUPERADMIN && !actor.is_superadmin() {
+        return Err(AppError::Forbidden);
+    }
+    store::delete(&mut tx, id).await?;
+    if before.role_name == SUPERADMIN && store::count_active_superadmins(&mut tx).await? == 0 {
+        return Err(AppError::Conflict("This is the last active superadmin; keep at least one.".into()));
+    }
+    audit::record(&mut tx, now, actor, Change { action: "user.delete", object_kind: "user", object_id: Some(id), before: to_json(&before), after: None }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Users change their own name and language; nothing else.
+pub async fn update_profile(state: &AppState, actor: &Actor, patch: ProfilePatch) -> AppResult<User> {
+    let mut c = Check::new();
+    let mut conn = state.db.pool.acquire().await?;
+    let before = store::get(&mut conn, actor.user_id).await?.ok_or(AppError::NotFound)?;
+    drop(conn);
+    let name = c.text("name", patch.name.as_deref().unwrap_or(&before.name), 1, 100);
+    let locale = match &patch.locale {
+        Some(l) => check_locale(&mut c, Some(l)),
+        None => before.locale.clone(),
+    };
+    c.finish()?;
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let fields = UserFields { email: &before.email, name: &name, role_id: before.role_id, locale: locale.as_deref(), disabled: before.disabled };
+    store::update(&mut tx, actor.user_id, &fields, now).await?;
+    let after = store::get(&mut tx, actor.user_id).await?.ok_or(AppError::NotFound)?;
+    audit::record(&mut tx, now, actor, Change { action: "user.profile", object_kind: "user", object_id: Some(actor.user_id), before: to_json(&before), after: to_json(&after) }).await?;
+    tx.commit().await?;
+    Ok(after)
+}

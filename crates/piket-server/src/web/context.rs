@@ -1,0 +1,26 @@
+//! What every page handler knows about the request: language, CSRF token, the signed-in user.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::auth::actor::Actor;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::state::AppState;
+
+#[derive(Clone)]
+pub struct WebCtx {
+    pub locale: Locale,
+    pub csrf: String,
+    pub actor: Option<Actor>,
+    /// The raw session cookie value, when there is one.
+    pub session_token: Option<String>,
+    pub ip: String,
+}
+
+impl FromRequestParts<AppState> for WebCtx {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, AppError> {
+        parts.extensions.get::<WebCtx>().cloned().ok_or(AppError::Internal("web context missing".into()))
+    }
+}

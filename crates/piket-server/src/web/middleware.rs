@@ -1,0 +1,142 @@
+//! The web layer's guard: CSRF (double-submit cookie + Origin check) on every state-changing
+//! request, the session, the language, and turning errors into pages.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::context::WebCtx;
+use super::cookies;
+use crate::auth::extract::client_ip;
+use crate::auth::token;
+use crate::error::{AppError, Problem};
+use crate::i18n::Locale;
+use crate::state::AppState;
+
+const MAX_FORM_BYTES: usize = 256 * 1024;
+
+#[derive(Deserialize)]
+struct CsrfField {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+}
+
+fn origin_ok(req: &Request, base_url: &str) -> bool {
+    match req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        // Browsers send Origin on every cross-site POST; requests without it are same-origin or not from a browser.
+        None => true,
+        Some(origin) => {
+            let expected = base_url.split('/').take(3).collect::<Vec<_>>().join("/");
+            let host_origin = req
+                .headers()
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(|h| format!("{}//{h}", expected.split("//").next().unwrap_or("http:")));
+            origin == expected || host_origin.as_deref() == Some(origin)
+        }
+    }
+}
+
+async fn check_csrf(req: Request, expected: &str, base_url: &str) -> Result<Request, AppError> {
+    if !origin_ok(&req, base_url) {
+        return Err(AppError::Forbidden);
+    }
+    if let Some(header_token) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+        return if token::constant_time_eq(header_token, expected) { Ok(req) } else { Err(AppError::Forbidden) };
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(AppError::Forbidden);
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| AppError::PayloadTooLarge)?;
+    let field: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::BadRequest("malformed form".into()))?;
+    if !field.csrf.as_deref().is_some_and(|t| token::constant_time_eq(t, expected)) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+fn pick_locale(req: &Request, actor_locale: Option<&str>) -> Locale {
+    actor_locale
+        .and_then(Locale::parse)
+        .or_else(|| cookies::get(req.headers(), cookies::LANG).as_deref().and_then(Locale::parse))
+        .or_else(|| {
+            req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Locale::from_accept_language)
+        })
+        .unwrap_or(Locale::En)
+}
+
+pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let ip = client_ip(req.headers(), peer, &state);
+    let csrf_cookie = cookies::get(req.headers(), &cookies::name(&state.config, cookies::CSRF))
+        .filter(|c| c.len() == 64 && c.chars().all(|ch| ch.is_ascii_hexdigit()));
+    let new_csrf = csrf_cookie.is_none();
+    let csrf = csrf_cookie.unwrap_or_else(|| token::random_token(32));
+    let session_token = cookies::get(req.headers(), &cookies::name(&state.config, cookies::SESSION)).filter(|s| !s.is_empty());
+
+    let actor = match &session_token {
+        Some(t) => match crate::auth::service::session_actor(&state, t, &ip).await {
+            Ok(a) => a,
+            Err(e) => return error_page(&state, &req_ctx(Locale::En, &csrf, None, None, &ip), e.problem()),
+        },
+        None => None,
+    };
+    let locale = pick_locale(&req, actor.as_ref().and_then(|a| a.locale.as_deref()));
+    let ctx = req_ctx(locale, &csrf, actor, session_token, &ip);
+
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let mut req = if unsafe_method {
+        match check_csrf(req, &csrf, &state.config.base_url).await {
+            Ok(r) => r,
+            Err(e) => return error_page(&state, &ctx, e.problem()),
+        }
+    } else {
+        req
+    };
+    req.extensions_mut().insert(ctx.clone());
+    let mut response = next.run(req).await;
+
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+    if let Some(problem) = response.extensions().get::<Problem>().cloned() {
+        response = if problem.status == 401 { Redirect::to("/login").into_response() } else { error_page(&state, &ctx, problem) };
+    } else if response.status().is_client_error() || response.status().is_server_error() {
+        let status = response.status();
+        response = error_page(&state, &ctx, Problem::from_status(status, String::new()));
+    }
+    if let Some(v) = retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    if new_csrf {
+        if let Ok(v) = HeaderValue::from_str(&cookies::set(&state.config, cookies::CSRF, &csrf, None)) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+fn req_ctx(locale: Locale, csrf: &str, actor: Option<crate::auth::actor::Actor>, session_token: Option<String>, ip: &str) -> WebCtx {
+    WebCtx { locale, csrf: csrf.to_string(), actor, session_token, ip: ip.to_string() }
+}
+
+/// The HTML face of a [`Problem`].
+pub fn error_page(state: &AppState, ctx: &WebCtx, problem: Problem) -> Response {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let key = format!("error_{}", problem.status);
+    let known = state.catalog.get(ctx.locale, &key) != key;
+    let message = if known { state.catalog.get(ctx.locale, &key).to_string() } else { state.catalog.get(ctx.locale, "error_generic").to_string() };
+    let body = crate::web::render::page(state, ctx, "error.html", context! { status => problem.status, message => message });
+    match body {
+        Ok(html) => (status, html).into_response(),
+        Err(_) => (status, "Error").into_response(),
+    }
+}

@@ -1,0 +1,7 @@
+//! The server-rendered web UI: shared request context, templates, middleware and static assets.
+
+pub mod assets;
+pub mod context;
+pub mod cookies;
+pub mod middleware;
+pub mod render;

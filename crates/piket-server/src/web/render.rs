@@ -1,0 +1,98 @@
+//! Templates (minijinja, embedded at build time) and the page renderer every handler uses.
+
+use axum::response::Html;
+use minijinja::{context, Environment, Value};
+use serde::Serialize;
+
+use super::context::WebCtx;
+use crate::error::{AppError, AppResult};
+use crate::state::App;
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => { &[ $( ($name, include_str!(concat!("../../templates/", $name))) ),* ] };
+}
+
+const TEMPLATES: &[(&str, &str)] = templates![
+    "base.html",
+    "macros.html",
+    "error.html",
+    "login.html",
+    "setup.html",
+    "forgot.html",
+    "reset.html",
+    "home.html",
+    "profile.html",
+    "apikeys.html",
+    "admin/users.html",
+    "admin/user_form.html",
+    "admin/roles.html",
+    "admin/role_form.html",
+    "admin/departments.html",
+    "admin/department_form.html",
+    "admin/audit.html",
+];
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    pub fn load() -> Result<Templates, String> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source).map_err(|e| format!("template {name}: {e}"))?;
+        }
+        Ok(Templates { env })
+    }
+
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        TEMPLATES.iter().map(|(n, _)| *n)
+    }
+}
+
+/// The signed-in user as templates see it.
+#[derive(Serialize)]
+struct Me<'a> {
+    id: i64,
+    name: &'a str,
+    email: &'a str,
+    role: &'a str,
+    can: std::collections::BTreeMap<&'a str, bool>,
+}
+
+/// Render `name` with the common context (`t`, `lang`, `me`, `csrf`, `base_url`) plus `extra`.
+pub fn page(app: &App, ctx: &WebCtx, name: &str, extra: Value) -> AppResult<Html<String>> {
+    let me = ctx.actor.as_ref().map(|a| Me {
+        id: a.user_id,
+        name: &a.name,
+        email: &a.email,
+        role: &a.role_name,
+        can: a.permissions.iter().map(|p| (p.as_str(), true)).collect(),
+    });
+    let common = context! {
+        t => app.catalog.value(ctx.locale),
+        lang => ctx.locale.code(),
+        me => me,
+        csrf => &ctx.csrf,
+    };
+    let template = app.templates.env.get_template(name).map_err(|e| AppError::Internal(e.to_string()))?;
+    template
+        .render(context! { ..extra, ..common })
+        .map(Html)
+        .map_err(|e| AppError::Internal(format!("rendering {name}: {e:#}")))
+}
+
+/// Field errors of a failed form, by field name, for the template to show beside each input.
+pub fn field_errors(err: &AppError) -> std::collections::BTreeMap<String, String> {
+    match err {
+        AppError::Invalid(errors) => errors.iter().map(|e| (e.field.clone(), e.message.clone())).collect(),
+        _ => Default::default(),
+    }
+}
+
+/// Only known flash keys are shown, so a link cannot put arbitrary text on a page.
+pub fn flash(key: Option<&str>) -> Option<String> {
+    const KNOWN: &[&str] = &["saved", "created", "deleted", "revoked", "password_changed", "reset_sent", "reset_done"];
+    key.filter(|k| KNOWN.contains(k)).map(|k| format!("flash_{k}"))
+}
