@@ -105,6 +105,7 @@ mod tests {
             permissions: perms.iter().map(|p| p.to_string()).collect(),
             scope,
             departments,
+            via: Via::Session,
             ..Actor::system()
         }
     }
