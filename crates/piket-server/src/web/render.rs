@@ -75,6 +75,8 @@ pub fn page(app: &App, ctx: &WebCtx, name: &str, extra: Value) -> AppResult<Html
         lang => ctx.locale.code(),
         me => me,
         csrf => &ctx.csrf,
+        nav => "",
+        flash => None::<String>,
     };
     let template = app.templates.env.get_template(name).map_err(|e| AppError::Internal(e.to_string()))?;
     template
