@@ -40,7 +40,8 @@ impl Clock for ManualClock {
 pub fn format_ms(ms: i64) -> String {
     let ts = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    ts.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    ts.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// Parse RFC 3339 (or a plain date, taken as midnight UTC) into unix milliseconds.

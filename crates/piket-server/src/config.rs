@@ -36,7 +36,12 @@ pub struct Settings {
     #[arg(long, env = "PIKET_METRICS_LISTEN", global = true)]
     pub metrics_listen: Option<SocketAddr>,
     /// Proxies whose X-Forwarded-For is believed (comma-separated CIDRs)
-    #[arg(long, env = "PIKET_TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    #[arg(
+        long,
+        env = "PIKET_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
     pub trusted_proxies: Option<Vec<IpNet>>,
     /// Minimum password length
     #[arg(long, env = "PIKET_PASSWORD_MIN_LENGTH", global = true)]
@@ -54,7 +59,12 @@ pub struct Settings {
     pub smtp_port: Option<u16>,
     #[arg(long, env = "PIKET_SMTP_USERNAME", global = true)]
     pub smtp_username: Option<String>,
-    #[arg(long, env = "PIKET_SMTP_PASSWORD", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "PIKET_SMTP_PASSWORD",
+        global = true,
+        hide_env_values = true
+    )]
     pub smtp_password: Option<String>,
     /// SMTP transport security: starttls, tls or none
     #[arg(long, env = "PIKET_SMTP_TLS", global = true)]
@@ -72,9 +82,26 @@ impl Settings {
     /// Fill every unset field of `self` from `lower`.
     pub fn or(mut self, lower: &Settings) -> Settings {
         let me = &mut self;
-        merge_fields!(me, lower, listen, data, database_url, base_url, log_format, metrics_listen,
-            trusted_proxies, password_min_length, session_hours, login_rate_per_minute, smtp_host,
-            smtp_port, smtp_username, smtp_password, smtp_tls, smtp_from);
+        merge_fields!(
+            me,
+            lower,
+            listen,
+            data,
+            database_url,
+            base_url,
+            log_format,
+            metrics_listen,
+            trusted_proxies,
+            password_min_length,
+            session_hours,
+            login_rate_per_minute,
+            smtp_host,
+            smtp_port,
+            smtp_username,
+            smtp_password,
+            smtp_tls,
+            smtp_from
+        );
         self
     }
 }
@@ -126,8 +153,13 @@ impl Config {
     }
 
     pub fn resolve(s: &Settings) -> Result<Config, String> {
-        let listen = s.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-        let data_dir = s.data.clone().unwrap_or_else(|| PathBuf::from("piket-data"));
+        let listen = s
+            .listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let data_dir = s
+            .data
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("piket-data"));
         let database_url = match s.database_url.as_deref().map(str::trim) {
             None | Some("") => sqlite_url(&data_dir.join("piket.db")),
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
@@ -170,7 +202,10 @@ impl Config {
                     username: s.smtp_username.clone(),
                     password: s.smtp_password.clone(),
                     security,
-                    from: s.smtp_from.clone().unwrap_or_else(|| "piket@localhost".to_string()),
+                    from: s
+                        .smtp_from
+                        .clone()
+                        .unwrap_or_else(|| "piket@localhost".to_string()),
                 })
             }
         };
@@ -232,7 +267,10 @@ mod tests {
 
     #[test]
     fn cli_beats_file_and_defaults_fill_the_rest() {
-        let cli = Settings { listen: Some("127.0.0.1:9000".parse().unwrap()), ..Default::default() };
+        let cli = Settings {
+            listen: Some("127.0.0.1:9000".parse().unwrap()),
+            ..Default::default()
+        };
         let file: Settings =
             toml::from_str("listen = \"0.0.0.0:1\"\nbase_url = \"https://desk.example/\"").unwrap();
         let cfg = Config::resolve(&cli.or(&file)).unwrap();
@@ -248,7 +286,10 @@ mod tests {
         let parsed: Settings = toml::from_str(DEFAULT_TOML).unwrap();
         assert!(Config::resolve(&parsed).is_ok());
         assert!(toml::from_str::<Settings>("lisen = \"x\"").is_err());
-        let bad = Settings { database_url: Some("mysql://x".into()), ..Default::default() };
+        let bad = Settings {
+            database_url: Some("mysql://x".into()),
+            ..Default::default()
+        };
         assert!(Config::resolve(&bad).is_err());
     }
 }

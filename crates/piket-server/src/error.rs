@@ -16,7 +16,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, message: impl Into<String>) -> Self {
-        Self { field: field.to_string(), message: message.into() }
+        Self {
+            field: field.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -35,7 +38,9 @@ pub enum AppError {
     /// The request itself is malformed (bad JSON, wrong type, unknown field).
     BadRequest(String),
     PayloadTooLarge,
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        retry_after_secs: u64,
+    },
     /// A dependency (the database) is down; the client may retry.
     Unavailable,
     /// A bug or an unexpected failure; the message is logged, not shown.
@@ -163,7 +168,10 @@ impl IntoResponse for AppError {
             HeaderValue::from_static("application/problem+json"),
         );
         if let AppError::RateLimited { retry_after_secs } = self {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs.max(1)));
+            headers.insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_secs.max(1)),
+            );
         }
         response.extensions_mut().insert(problem);
         response
@@ -201,7 +209,10 @@ impl Problem {
     pub fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, axum::Json(&self)).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         response.extensions_mut().insert(self);
         response
     }

@@ -37,11 +37,20 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Open the database, migrate, make sure the built-in roles exist, and load templates and catalog.
 pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, String> {
     if config.is_sqlite() {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("cannot create data directory {}: {e}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            format!(
+                "cannot create data directory {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
     }
-    let db = Db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+    let db = Db::connect(&config.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
     db.migrate().await.map_err(|e| e.to_string())?;
-    roles::service::ensure_builtin(&db, clock.now_ms()).await.map_err(|e| format!("seeding roles: {e}"))?;
+    roles::service::ensure_builtin(&db, clock.now_ms())
+        .await
+        .map_err(|e| format!("seeding roles: {e}"))?;
     let login_rate = config.login_rate_per_minute;
     Ok(Arc::new(App {
         catalog: i18n::Catalog::load()?,
@@ -67,20 +76,44 @@ fn pages() -> Router<AppState> {
         .route("/profile", get(a::profile).post(a::save_profile))
         .route("/profile/password", post(a::change_password))
         .route("/language", post(a::set_language))
-        .route("/apikeys", get(apikeys::pages::list).post(apikeys::pages::create))
+        .route(
+            "/apikeys",
+            get(apikeys::pages::list).post(apikeys::pages::create),
+        )
         .route("/apikeys/{id}/revoke", post(apikeys::pages::revoke))
-        .route("/admin/users", get(users::pages::list).post(users::pages::create))
+        .route(
+            "/admin/users",
+            get(users::pages::list).post(users::pages::create),
+        )
         .route("/admin/users/new", get(users::pages::new))
-        .route("/admin/users/{id}", get(users::pages::edit).post(users::pages::update))
+        .route(
+            "/admin/users/{id}",
+            get(users::pages::edit).post(users::pages::update),
+        )
         .route("/admin/users/{id}/delete", post(users::pages::delete))
-        .route("/admin/roles", get(roles::pages::list).post(roles::pages::create))
+        .route(
+            "/admin/roles",
+            get(roles::pages::list).post(roles::pages::create),
+        )
         .route("/admin/roles/new", get(roles::pages::new))
-        .route("/admin/roles/{id}", get(roles::pages::edit).post(roles::pages::update))
+        .route(
+            "/admin/roles/{id}",
+            get(roles::pages::edit).post(roles::pages::update),
+        )
         .route("/admin/roles/{id}/delete", post(roles::pages::delete))
-        .route("/admin/departments", get(departments::pages::list).post(departments::pages::create))
+        .route(
+            "/admin/departments",
+            get(departments::pages::list).post(departments::pages::create),
+        )
         .route("/admin/departments/new", get(departments::pages::new))
-        .route("/admin/departments/{id}", get(departments::pages::edit).post(departments::pages::update))
-        .route("/admin/departments/{id}/delete", post(departments::pages::delete))
+        .route(
+            "/admin/departments/{id}",
+            get(departments::pages::edit).post(departments::pages::update),
+        )
+        .route(
+            "/admin/departments/{id}/delete",
+            post(departments::pages::delete),
+        )
         .route("/admin/audit", get(audit::pages::list))
         .route("/admin/metrics", get(ops::metrics_web))
         .fallback(|| async { error::AppError::NotFound })
@@ -88,7 +121,10 @@ fn pages() -> Router<AppState> {
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
-    let web = pages().layer(middleware::from_fn_with_state(state.clone(), web::middleware::guard));
+    let web = pages().layer(middleware::from_fn_with_state(
+        state.clone(),
+        web::middleware::guard,
+    ));
     Router::new()
         .merge(api::router())
         .route("/healthz", get(ops::healthz))
@@ -98,11 +134,16 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.js", get(web::assets::js))
         .merge(web)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn_with_state(state.clone(), ops::observe::observe))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            ops::observe::observe,
+        ))
         .with_state(state)
 }
 
 /// The router for the separate metrics address (no authentication; bind it to an internal network).
 pub fn metrics_router(state: AppState) -> Router {
-    Router::new().route("/metrics", get(ops::metrics_open)).with_state(state)
+    Router::new()
+        .route("/metrics", get(ops::metrics_open))
+        .with_state(state)
 }

@@ -13,7 +13,11 @@ use piket_server::config::{Config, LogFormat, Settings, DEFAULT_TOML};
 use piket_server::{apikeys, auth, build_state, users};
 
 #[derive(Parser)]
-#[command(name = "piket", version, about = "Piket: a self-hosted IT service desk")]
+#[command(
+    name = "piket",
+    version,
+    about = "Piket: a self-hosted IT service desk"
+)]
 struct Cli {
     #[command(flatten)]
     settings: Settings,
@@ -84,9 +88,13 @@ enum ConfigCommand {
 }
 
 fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into());
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().flatten_event(true).init(),
         LogFormat::Text => builder.init(),
@@ -98,16 +106,24 @@ fn read_password(from_stdin: bool) -> Result<String, String> {
     if !from_stdin {
         eprint!("Password (input is shown; prefer --password-stdin in scripts): ");
     }
-    std::io::stdin().read_line(&mut text).map_err(|e| e.to_string())?;
+    std::io::stdin()
+        .read_line(&mut text)
+        .map_err(|e| e.to_string())?;
     if from_stdin && text.is_empty() {
-        std::io::stdin().read_to_string(&mut text).map_err(|e| e.to_string())?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| e.to_string())?;
     }
     Ok(text.trim_end_matches(['\r', '\n']).to_string())
 }
 
 fn describe(e: piket_server::error::AppError) -> String {
     match e {
-        piket_server::error::AppError::Invalid(errs) => errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "),
+        piket_server::error::AppError::Invalid(errs) => errs
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
         other => other.to_string(),
     }
 }
@@ -126,36 +142,75 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("migrations applied ({:?})", state.db.backend);
             Ok(())
         }
-        Command::User(UserCommand::Create { email, name, role, password_stdin }) => {
+        Command::User(UserCommand::Create {
+            email,
+            name,
+            role,
+            password_stdin,
+        }) => {
             let password = read_password(password_stdin)?;
             let state = build_state(config, Arc::new(SystemClock)).await?;
-            let input = users::NewUser { email, name, role: Some(role), role_id: None, departments: vec![], locale: None, password: Some(password).filter(|p| !p.is_empty()) };
-            let user = users::service::create(&state, &Actor::system(), input).await.map_err(describe)?;
-            println!("created user {} <{}> with role {} (id {})", user.name, user.email, user.role_name, user.id);
+            let input = users::NewUser {
+                email,
+                name,
+                role: Some(role),
+                role_id: None,
+                departments: vec![],
+                locale: None,
+                password: Some(password).filter(|p| !p.is_empty()),
+            };
+            let user = users::service::create(&state, &Actor::system(), input)
+                .await
+                .map_err(describe)?;
+            println!(
+                "created user {} <{}> with role {} (id {})",
+                user.name, user.email, user.role_name, user.id
+            );
             Ok(())
         }
-        Command::User(UserCommand::SetPassword { email, password_stdin }) => {
+        Command::User(UserCommand::SetPassword {
+            email,
+            password_stdin,
+        }) => {
             let password = read_password(password_stdin)?;
             let state = build_state(config, Arc::new(SystemClock)).await?;
-            auth::service::set_password_by_email(&state, &email, &password).await.map_err(|e| match e {
-                piket_server::error::AppError::NotFound => format!("no user with email {email}"),
-                other => describe(other),
-            })?;
+            auth::service::set_password_by_email(&state, &email, &password)
+                .await
+                .map_err(|e| match e {
+                    piket_server::error::AppError::NotFound => {
+                        format!("no user with email {email}")
+                    }
+                    other => describe(other),
+                })?;
             println!("password updated; the user's sessions were signed out");
             Ok(())
         }
         Command::Apikey(ApikeyCommand::Create { user, name }) => {
             let state = build_state(config, Arc::new(SystemClock)).await?;
             let mut conn = state.db.pool.acquire().await.map_err(|e| e.to_string())?;
-            let user_id = users::store::id_by_email(&mut conn, &user.trim().to_lowercase()).await.map_err(describe)?.ok_or(format!("no user with email {user}"))?;
+            let user_id = users::store::id_by_email(&mut conn, &user.trim().to_lowercase())
+                .await
+                .map_err(describe)?
+                .ok_or(format!("no user with email {user}"))?;
             drop(conn);
-            let created = apikeys::service::create(&state, &Actor::system(), apikeys::NewApiKey { name, user_id: Some(user_id) }).await.map_err(describe)?;
+            let created = apikeys::service::create(
+                &state,
+                &Actor::system(),
+                apikeys::NewApiKey {
+                    name,
+                    user_id: Some(user_id),
+                },
+            )
+            .await
+            .map_err(describe)?;
             eprintln!("API key created; it is shown only this once:");
             println!("{}", created.secret);
             Ok(())
         }
         Command::Backup { out } => {
-            let db = piket_server::db::Db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+            let db = piket_server::db::Db::connect(&config.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
             db.backup_sqlite(&out).await.map_err(|e| e.to_string())?;
             println!("backup written to {}", out.display());
             Ok(())
@@ -166,7 +221,10 @@ async fn run(cli: Cli) -> Result<(), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

@@ -14,9 +14,14 @@ pub async fn run(config: Config) -> Result<(), String> {
     let mailer = Arc::new(Mailer::from_config(config.smtp.as_ref())?);
     let state = build_state(config, Arc::new(SystemClock)).await?;
     if !mailer.is_configured() {
-        tracing::warn!("no SMTP configured: emails, including password reset links, are written to this log");
+        tracing::warn!(
+            "no SMTP configured: emails, including password reset links, are written to this log"
+        );
     }
-    if let Some(token) = auth::service::ensure_setup_token(&state).await.map_err(|e| e.to_string())? {
+    if let Some(token) = auth::service::ensure_setup_token(&state)
+        .await
+        .map_err(|e| e.to_string())?
+    {
         let link = format!("{}/setup?token={token}", state.config.base_url);
         tracing::warn!(%link, "no users yet: open the setup link to create the first admin (single use)");
     }
@@ -24,18 +29,29 @@ pub async fn run(config: Config) -> Result<(), String> {
     let worker = tokio::spawn(outbox::run(state.clone(), mailer, stop_rx.clone()));
     let sweeper = tokio::spawn(sweep_sessions(state.clone(), stop_rx.clone()));
 
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     tracing::info!(address = %listen, base_url = %state.config.base_url, database = ?state.db.backend, "piket is serving");
     if let Some(addr) = metrics_listen {
-        let metrics = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        let metrics = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let app = metrics_router(state.clone());
         let mut rx = stop_rx.clone();
         tokio::spawn(async move {
-            let _ = axum::serve(metrics, app).with_graceful_shutdown(async move { let _ = rx.changed().await; }).await;
+            let _ = axum::serve(metrics, app)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.changed().await;
+                })
+                .await;
         });
     }
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
     let _ = stop_tx.send(true);
     let _ = tokio::join!(worker, sweeper);
     state.db.close().await;
@@ -43,7 +59,10 @@ pub async fn run(config: Config) -> Result<(), String> {
     Ok(())
 }
 
-async fn sweep_sessions(state: piket_server::state::AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+async fn sweep_sessions(
+    state: piket_server::state::AppState,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
         if let Ok(mut conn) = state.db.pool.acquire().await {
             let _ = auth::store::delete_expired_sessions(&mut conn, state.now()).await;

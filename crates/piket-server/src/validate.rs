@@ -17,10 +17,20 @@ impl Check {
         let v = value.trim().to_string();
         let n = v.chars().count();
         if n < min {
-            self.fail(field, if min == 1 { "is required".to_string() } else { format!("must be at least {min} characters") });
+            self.fail(
+                field,
+                if min == 1 {
+                    "is required".to_string()
+                } else {
+                    format!("must be at least {min} characters")
+                },
+            );
         } else if n > max {
             self.fail(field, format!("must be at most {max} characters"));
-        } else if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        } else if v
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+        {
             self.fail(field, "must not contain control characters");
         }
         v
@@ -31,9 +41,14 @@ impl Check {
         let v = value.trim().to_lowercase();
         let ok = v.len() <= 254
             && v.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
             })
-            && !v.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == '"')
+            && !v
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == '"')
             && v.matches('@').count() == 1;
         if !ok {
             self.fail(field, "must be a valid email address");

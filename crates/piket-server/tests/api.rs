@@ -11,23 +11,41 @@ use serde_json::json;
 #[tokio::test]
 async fn status_and_openapi_need_no_auth_and_the_spec_matches_its_snapshot() {
     let app = TestApp::new().await;
-    let r = app.send(Method::GET, "/api/v1/status", &[], Body::empty()).await;
+    let r = app
+        .send(Method::GET, "/api/v1/status", &[], Body::empty())
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["status"], "ok");
-    let r = app.send(Method::GET, "/api/v1/openapi.json", &[], Body::empty()).await;
+    let r = app
+        .send(Method::GET, "/api/v1/openapi.json", &[], Body::empty())
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     let spec = r.json();
     assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
-    for path in ["/api/v1/users", "/api/v1/roles", "/api/v1/departments", "/api/v1/api-keys", "/api/v1/audit", "/api/v1/me"] {
-        assert!(spec["paths"][path].is_object(), "{path} missing from the spec");
+    for path in [
+        "/api/v1/users",
+        "/api/v1/roles",
+        "/api/v1/departments",
+        "/api/v1/api-keys",
+        "/api/v1/audit",
+        "/api/v1/me",
+    ] {
+        assert!(
+            spec["paths"][path].is_object(),
+            "{path} missing from the spec"
+        );
     }
     let snapshot_path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/openapi.json");
     let current = piket_server::api::openapi_json();
     if std::env::var("PIKET_UPDATE_SNAPSHOTS").is_ok() {
         std::fs::write(snapshot_path, &current).unwrap();
     }
-    let stored = std::fs::read_to_string(snapshot_path).expect("run with PIKET_UPDATE_SNAPSHOTS=1 to create the snapshot");
-    assert_eq!(stored, current, "the OpenAPI document changed: review it, then rerun with PIKET_UPDATE_SNAPSHOTS=1");
+    let stored = std::fs::read_to_string(snapshot_path)
+        .expect("run with PIKET_UPDATE_SNAPSHOTS=1 to create the snapshot");
+    assert_eq!(
+        stored, current,
+        "the OpenAPI document changed: review it, then rerun with PIKET_UPDATE_SNAPSHOTS=1"
+    );
 }
 
 #[tokio::test]
@@ -35,24 +53,61 @@ async fn missing_malformed_unknown_and_revoked_keys_all_get_the_same_401() {
     let app = TestApp::new().await;
     let (_, key) = app.admin().await;
     assert_eq!(app.get("/api/v1/me", &key).await.status, StatusCode::OK);
-    let bearer = app.send(Method::GET, "/api/v1/me", &[("authorization", &format!("Bearer {key}"))], Body::empty()).await;
+    let bearer = app
+        .send(
+            Method::GET,
+            "/api/v1/me",
+            &[("authorization", &format!("Bearer {key}"))],
+            Body::empty(),
+        )
+        .await;
     assert_eq!(bearer.status, StatusCode::OK);
-    let revoke_id = app.json(Method::POST, "/api/v1/api-keys", &key, json!({"name": "short-lived"})).await.json();
+    let revoke_id = app
+        .json(
+            Method::POST,
+            "/api/v1/api-keys",
+            &key,
+            json!({"name": "short-lived"}),
+        )
+        .await
+        .json();
     let revoked = revoke_id["secret"].as_str().unwrap().to_string();
     assert_eq!(app.get("/api/v1/me", &revoked).await.status, StatusCode::OK);
-    let r = app.send(Method::DELETE, &format!("/api/v1/api-keys/{}", revoke_id["id"]), &[("x-api-key", &key)], Body::empty()).await;
+    let r = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/api-keys/{}", revoke_id["id"]),
+            &[("x-api-key", &key)],
+            Body::empty(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.json()["revoked_at"].is_string());
-    let wrong_secret = format!("{}{}", &key[..key.len() - 1], if key.ends_with('A') { "B" } else { "A" });
+    let wrong_secret = format!(
+        "{}{}",
+        &key[..key.len() - 1],
+        if key.ends_with('A') { "B" } else { "A" }
+    );
     let mut bodies = Vec::new();
-    for k in ["", "nonsense", "pk_abcdefgh_short", wrong_secret.as_str(), revoked.as_str()] {
+    for k in [
+        "",
+        "nonsense",
+        "pk_abcdefgh_short",
+        wrong_secret.as_str(),
+        revoked.as_str(),
+    ] {
         let r = app.get("/api/v1/me", k).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "key {k:?}");
         assert_eq!(r.header("content-type"), "application/problem+json");
         bodies.push(r.body);
     }
-    assert!(bodies.windows(2).all(|w| w[0] == w[1]), "401 bodies differ: {bodies:?}");
-    let none = app.send(Method::GET, "/api/v1/users", &[], Body::empty()).await;
+    assert!(
+        bodies.windows(2).all(|w| w[0] == w[1]),
+        "401 bodies differ: {bodies:?}"
+    );
+    let none = app
+        .send(Method::GET, "/api/v1/users", &[], Body::empty())
+        .await;
     assert_eq!(none.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -63,24 +118,74 @@ async fn departments_crud_with_pagination_and_audit() {
     for i in 0..5 {
         app.department(&key, &format!("Dept {i}")).await;
     }
-    let dup = app.json(Method::POST, "/api/v1/departments", &key, json!({"name": "dept 0"})).await;
+    let dup = app
+        .json(
+            Method::POST,
+            "/api/v1/departments",
+            &key,
+            json!({"name": "dept 0"}),
+        )
+        .await;
     assert_eq!(dup.status, StatusCode::CONFLICT, "{}", dup.body);
     let page1 = app.get("/api/v1/departments?limit=2", &key).await.json();
     assert_eq!(page1["items"].as_array().unwrap().len(), 2);
     let cursor = page1["next_cursor"].as_str().unwrap();
-    let page2 = app.get(&format!("/api/v1/departments?limit=2&cursor={cursor}"), &key).await.json();
+    let page2 = app
+        .get(
+            &format!("/api/v1/departments?limit=2&cursor={cursor}"),
+            &key,
+        )
+        .await
+        .json();
     assert_eq!(page2["items"][0]["name"], "Dept 2");
     let id = page2["items"][0]["id"].as_i64().unwrap();
-    let r = app.json(Method::PATCH, &format!("/api/v1/departments/{id}"), &key, json!({"description": "Network team"})).await;
+    let r = app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/departments/{id}"),
+            &key,
+            json!({"description": "Network team"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["description"], "Network team");
-    let r = app.send(Method::DELETE, &format!("/api/v1/departments/{id}"), &[("x-api-key", &key)], Body::empty()).await;
+    let r = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/departments/{id}"),
+            &[("x-api-key", &key)],
+            Body::empty(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    assert_eq!(app.get(&format!("/api/v1/departments/{id}"), &key).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&format!("/api/v1/departments/{id}"), &key)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(app.audit_count("department.create").await, 5);
-    let audit = app.get(&format!("/api/v1/audit?object_kind=department&object_id={id}"), &key).await.json();
-    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["department.delete", "department.update", "department.create"]);
+    let audit = app
+        .get(
+            &format!("/api/v1/audit?object_kind=department&object_id={id}"),
+            &key,
+        )
+        .await
+        .json();
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "department.delete",
+            "department.update",
+            "department.create"
+        ]
+    );
     let update = &audit["items"][1];
     assert_eq!(update["before"]["description"], "");
     assert_eq!(update["after"]["description"], "Network team");
@@ -94,15 +199,39 @@ async fn hostile_bodies_get_clear_4xx_problems_and_change_nothing() {
     let send = |body: Vec<u8>, ct: &'static str| {
         let key = key.clone();
         let app = &app;
-        async move { app.send(Method::POST, "/api/v1/departments", &[("x-api-key", &key), ("content-type", ct)], Body::from(body)).await }
+        async move {
+            app.send(
+                Method::POST,
+                "/api/v1/departments",
+                &[("x-api-key", &key), ("content-type", ct)],
+                Body::from(body),
+            )
+            .await
+        }
     };
     let cases: Vec<(Vec<u8>, &str, u16)> = vec![
         (b"{not json".to_vec(), "application/json", 400),
         (br#"{"name": 42}"#.to_vec(), "application/json", 422),
-        (br#"{"name": "x", "extra": true}"#.to_vec(), "application/json", 422),
-        (vec![b'{', b'"', 0xff, 0xfe, b'"', b':', b'1', b'}'], "application/json", 400),
-        (format!(r#"{{"name": "{}"}}"#, "a".repeat(101)).into_bytes(), "application/json", 422),
-        (format!(r#"{{"name": "{}"}}"#, "a".repeat(2 * 1024 * 1024)).into_bytes(), "application/json", 413),
+        (
+            br#"{"name": "x", "extra": true}"#.to_vec(),
+            "application/json",
+            422,
+        ),
+        (
+            vec![b'{', b'"', 0xff, 0xfe, b'"', b':', b'1', b'}'],
+            "application/json",
+            400,
+        ),
+        (
+            format!(r#"{{"name": "{}"}}"#, "a".repeat(101)).into_bytes(),
+            "application/json",
+            422,
+        ),
+        (
+            format!(r#"{{"name": "{}"}}"#, "a".repeat(2 * 1024 * 1024)).into_bytes(),
+            "application/json",
+            413,
+        ),
         (br#"{"name": "ok"}"#.to_vec(), "text/plain", 415),
     ];
     for (body, ct, want) in cases {
@@ -113,11 +242,26 @@ async fn hostile_bodies_get_clear_4xx_problems_and_change_nothing() {
         assert_eq!(p["status"], want);
         assert!(p["code"].is_string() && p["detail"].is_string());
     }
-    let long = app.json(Method::POST, "/api/v1/departments", &key, json!({"name": "a".repeat(101)})).await.json();
+    let long = app
+        .json(
+            Method::POST,
+            "/api/v1/departments",
+            &key,
+            json!({"name": "a".repeat(101)}),
+        )
+        .await
+        .json();
     assert_eq!(long["code"], "validation_failed");
     assert_eq!(long["errors"][0]["field"], "name");
     // Sneaking a role into a profile update is refused, and the role stays.
-    let r = app.json(Method::PATCH, "/api/v1/me", &key, json!({"name": "Root", "role": "Requester"})).await;
+    let r = app
+        .json(
+            Method::PATCH,
+            "/api/v1/me",
+            &key,
+            json!({"name": "Root", "role": "Requester"}),
+        )
+        .await;
     assert!(r.status.is_client_error());
     assert!(r.body.contains("unknown field"), "{}", r.body);
     let me = app.get("/api/v1/me", &key).await.json();
@@ -125,12 +269,19 @@ async fn hostile_bodies_get_clear_4xx_problems_and_change_nothing() {
     assert_eq!(me["name"], admin.name);
     let list = app.get("/api/v1/departments", &key).await.json();
     assert_eq!(list["items"].as_array().unwrap().len(), 0);
-    for (path, want) in [("/api/v1/departments/abc", 400), ("/api/v1/nothing", 404), ("/api/v1/departments?limit=0", 422), ("/api/v1/departments?cursor=zz", 422)] {
+    for (path, want) in [
+        ("/api/v1/departments/abc", 400),
+        ("/api/v1/nothing", 404),
+        ("/api/v1/departments?limit=0", 422),
+        ("/api/v1/departments?cursor=zz", 422),
+    ] {
         let r = app.get(path, &key).await;
         assert_eq!(r.status.as_u16(), want, "{path}: {}", r.body);
         assert_eq!(r.header("content-type"), "application/problem+json");
     }
-    let r = app.send(Method::PUT, "/api/v1/status", &[], Body::empty()).await;
+    let r = app
+        .send(Method::PUT, "/api/v1/status", &[], Body::empty())
+        .await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
 }
 
@@ -145,19 +296,55 @@ async fn users_are_scoped_to_departments_and_nobody_grants_more_than_they_hold()
     let in_b = app.user("bob@example.com", "Requester", vec![b]).await;
     let tech_key = app.key_for(tech.id).await;
     let listed = app.get("/api/v1/users", &tech_key).await.json();
-    let emails: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
+    let emails: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
     assert_eq!(emails, ["tech@example.com", "alice@example.com"]);
-    assert_eq!(app.get(&format!("/api/v1/users/{}", in_a.id), &tech_key).await.status, StatusCode::OK);
-    assert_eq!(app.get(&format!("/api/v1/users/{}", in_b.id), &tech_key).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{}", in_a.id), &tech_key)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{}", in_b.id), &tech_key)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     // Technicians cannot manage users at all.
-    let r = app.json(Method::POST, "/api/v1/users", &tech_key, json!({"email": "x@example.com", "name": "X", "role": "requester"})).await;
+    let r = app
+        .json(
+            Method::POST,
+            "/api/v1/users",
+            &tech_key,
+            json!({"email": "x@example.com", "name": "X", "role": "requester"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // An admin cannot mint superadmins; role names are case-insensitive.
     let admin = app.user("admin@example.com", "ADMIN", vec![]).await;
     let admin_key = app.key_for(admin.id).await;
-    let r = app.json(Method::POST, "/api/v1/users", &admin_key, json!({"email": "boss@example.com", "name": "Boss", "role": "superadmin"})).await;
+    let r = app
+        .json(
+            Method::POST,
+            "/api/v1/users",
+            &admin_key,
+            json!({"email": "boss@example.com", "name": "Boss", "role": "superadmin"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    let r = app.json(Method::PATCH, &format!("/api/v1/users/{}", in_b.id), &admin_key, json!({"role": "Superadmin"})).await;
+    let r = app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", in_b.id),
+            &admin_key,
+            json!({"role": "Superadmin"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // A custom role with only some permissions cannot grant more.
     let r = app.json(Method::POST, "/api/v1/roles", &root, json!({"name": "Helpdesk lead", "scope": "department", "permissions": ["users.read", "users.manage", "tickets.read", "tickets.create", "knowledge.read"]})).await;
@@ -167,17 +354,42 @@ async fn users_are_scoped_to_departments_and_nobody_grants_more_than_they_hold()
     let r = app.json(Method::POST, "/api/v1/users", &lead_key, json!({"email": "t2@example.com", "name": "T2", "role": "technician", "departments": [a]})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let r = app.json(Method::POST, "/api/v1/users", &lead_key, json!({"email": "r2@example.com", "name": "R2", "role": "requester", "departments": [b]})).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "outside own departments: {}", r.body);
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "outside own departments: {}",
+        r.body
+    );
     let r = app.json(Method::POST, "/api/v1/users", &lead_key, json!({"email": "r3@example.com", "name": "R3", "role": "requester", "departments": [a]})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     // Built-in roles are fixed.
     let roles = app.get("/api/v1/roles", &root).await.json();
-    let names: Vec<&str> = roles["items"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
-    for n in ["Superadmin", "Admin", "Manager", "Technician", "CS", "Warehouse", "Requester"] {
+    let names: Vec<&str> = roles["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    for n in [
+        "Superadmin",
+        "Admin",
+        "Manager",
+        "Technician",
+        "CS",
+        "Warehouse",
+        "Requester",
+    ] {
         assert!(names.contains(&n), "{n} missing");
     }
     let builtin_id = roles["items"][0]["id"].as_i64().unwrap();
-    let r = app.json(Method::PATCH, &format!("/api/v1/roles/{builtin_id}"), &root, json!({"permissions": []})).await;
+    let r = app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/roles/{builtin_id}"),
+            &root,
+            json!({"permissions": []}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
 }
 
@@ -188,14 +400,45 @@ async fn disabling_a_user_stops_their_keys_and_the_last_superadmin_stays() {
     let u = app.user("worker@example.com", "Technician", vec![]).await;
     let k = app.key_for(u.id).await;
     assert_eq!(app.get("/api/v1/me", &k).await.status, StatusCode::OK);
-    let r = app.json(Method::PATCH, &format!("/api/v1/users/{}", u.id), &root_key, json!({"disabled": true})).await;
+    let r = app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", u.id),
+            &root_key,
+            json!({"disabled": true}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(app.get("/api/v1/me", &k).await.status, StatusCode::UNAUTHORIZED);
-    let r = app.json(Method::PATCH, &format!("/api/v1/users/{}", root.id), &root_key, json!({"disabled": true})).await;
+    assert_eq!(
+        app.get("/api/v1/me", &k).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", root.id),
+            &root_key,
+            json!({"disabled": true}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = app.send(Method::DELETE, &format!("/api/v1/users/{}", root.id), &[("x-api-key", &root_key)], Body::empty()).await;
+    let r = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/users/{}", root.id),
+            &[("x-api-key", &root_key)],
+            Body::empty(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
-    let r = app.send(Method::DELETE, &format!("/api/v1/users/{}", u.id), &[("x-api-key", &root_key)], Body::empty()).await;
+    let r = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/users/{}", u.id),
+            &[("x-api-key", &root_key)],
+            Body::empty(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert_eq!(app.audit_count("user.delete").await, 1);
 }
@@ -206,14 +449,31 @@ async fn every_response_carries_the_security_headers_and_a_request_id() {
     for path in ["/api/v1/status", "/login", "/nope", "/static/app.css"] {
         let r = app.send(Method::GET, path, &[], Body::empty()).await;
         let csp = r.header("content-security-policy");
-        assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(
+            csp.contains("script-src 'self'")
+                && csp.contains("frame-ancestors 'none'")
+                && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
         assert_eq!(r.header("x-content-type-options"), "nosniff");
         assert!(!r.header("referrer-policy").is_empty());
         assert_eq!(r.header("x-request-id").len(), 16);
     }
-    let r = app.send(Method::GET, "/healthz", &[("x-request-id", "trace-abc-123")], Body::empty()).await;
+    let r = app
+        .send(
+            Method::GET,
+            "/healthz",
+            &[("x-request-id", "trace-abc-123")],
+            Body::empty(),
+        )
+        .await;
     assert_eq!(r.header("x-request-id"), "trace-abc-123");
-    assert_eq!(app.send(Method::GET, "/readyz", &[], Body::empty()).await.status, StatusCode::OK);
+    assert_eq!(
+        app.send(Method::GET, "/readyz", &[], Body::empty())
+            .await
+            .status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -226,5 +486,10 @@ async fn metrics_need_the_permission() {
     let u = app.user("req@example.com", "Requester", vec![]).await;
     let k = app.key_for(u.id).await;
     assert_eq!(app.get("/metrics", &k).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.send(Method::GET, "/metrics", &[], Body::empty()).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.send(Method::GET, "/metrics", &[], Body::empty())
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
 }

@@ -20,8 +20,14 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
         let components = api.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))));
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
@@ -48,20 +54,34 @@ pub fn openapi_json() -> String {
 }
 
 async fn openapi() -> impl IntoResponse {
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], openapi_json())
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi_json(),
+    )
 }
 
 /// Turn framework rejections (bad JSON, unknown field, bad path, 405, 413) into problem+json.
 async fn problems(req: Request, next: Next) -> Response {
     let response = next.run(req).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) || response.extensions().get::<Problem>().is_some() {
+    if !(status.is_client_error() || status.is_server_error())
+        || response.extensions().get::<Problem>().is_some()
+    {
         return response;
     }
-    let retry_after = response.headers().get(axum::http::header::RETRY_AFTER).cloned();
-    let body = to_bytes(response.into_body(), 16 * 1024).await.unwrap_or_default();
+    let retry_after = response
+        .headers()
+        .get(axum::http::header::RETRY_AFTER)
+        .cloned();
+    let body = to_bytes(response.into_body(), 16 * 1024)
+        .await
+        .unwrap_or_default();
     let detail = String::from_utf8_lossy(&body).trim().to_string();
-    let detail = if detail.is_empty() { status.canonical_reason().unwrap_or("Error").to_string() } else { detail };
+    let detail = if detail.is_empty() {
+        status.canonical_reason().unwrap_or("Error").to_string()
+    } else {
+        detail
+    };
     let mut out = Problem::from_status(status, detail).into_response();
     if let Some(v) = retry_after {
         out.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
@@ -78,15 +98,45 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/status", get(ops::status))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/me", get(auth::api::me).patch(auth::api::update_me))
-        .route("/api/v1/users", get(users::api::list).post(users::api::create))
-        .route("/api/v1/users/{id}", get(users::api::get).patch(users::api::update).delete(users::api::delete))
-        .route("/api/v1/roles", get(roles::api::list).post(roles::api::create))
-        .route("/api/v1/roles/{id}", get(roles::api::get).patch(roles::api::update).delete(roles::api::delete))
+        .route(
+            "/api/v1/users",
+            get(users::api::list).post(users::api::create),
+        )
+        .route(
+            "/api/v1/users/{id}",
+            get(users::api::get)
+                .patch(users::api::update)
+                .delete(users::api::delete),
+        )
+        .route(
+            "/api/v1/roles",
+            get(roles::api::list).post(roles::api::create),
+        )
+        .route(
+            "/api/v1/roles/{id}",
+            get(roles::api::get)
+                .patch(roles::api::update)
+                .delete(roles::api::delete),
+        )
         .route("/api/v1/permissions", get(roles::api::permissions))
-        .route("/api/v1/departments", get(departments::api::list).post(departments::api::create))
-        .route("/api/v1/departments/{id}", get(departments::api::get).patch(departments::api::update).delete(departments::api::delete))
-        .route("/api/v1/api-keys", get(apikeys::api::list).post(apikeys::api::create))
-        .route("/api/v1/api-keys/{id}", get(apikeys::api::get).delete(apikeys::api::revoke))
+        .route(
+            "/api/v1/departments",
+            get(departments::api::list).post(departments::api::create),
+        )
+        .route(
+            "/api/v1/departments/{id}",
+            get(departments::api::get)
+                .patch(departments::api::update)
+                .delete(departments::api::delete),
+        )
+        .route(
+            "/api/v1/api-keys",
+            get(apikeys::api::list).post(apikeys::api::create),
+        )
+        .route(
+            "/api/v1/api-keys/{id}",
+            get(apikeys::api::get).delete(apikeys::api::revoke),
+        )
         .route("/api/v1/audit", get(audit::api::list))
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .layer(middleware::from_fn(problems))

@@ -21,13 +21,19 @@ pub struct PageRequest {
 
 impl PageRequest {
     pub fn parse(cursor: Option<&str>, limit: Option<i64>) -> AppResult<PageRequest> {
-        let cursor = match cursor.filter(|c| !c.is_empty()) {
-            None => None,
-            Some(c) => Some(c.parse::<i64>().map_err(|_| AppError::invalid("cursor", "is not a cursor this server issued"))?),
-        };
+        let cursor =
+            match cursor.filter(|c| !c.is_empty()) {
+                None => None,
+                Some(c) => Some(c.parse::<i64>().map_err(|_| {
+                    AppError::invalid("cursor", "is not a cursor this server issued")
+                })?),
+            };
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(AppError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")));
+            return Err(AppError::invalid(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
         }
         Ok(PageRequest { cursor, limit })
     }
@@ -36,7 +42,11 @@ impl PageRequest {
     pub fn finish<T>(&self, mut items: Vec<T>, key: impl Fn(&T) -> i64) -> Page<T> {
         let more = items.len() as i64 > self.limit;
         items.truncate(self.limit as usize);
-        let next_cursor = if more { items.last().map(|i| key(i).to_string()) } else { None };
+        let next_cursor = if more {
+            items.last().map(|i| key(i).to_string())
+        } else {
+            None
+        };
         Page { items, next_cursor }
     }
 }

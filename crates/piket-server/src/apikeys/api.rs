@@ -21,25 +21,53 @@ pub struct KeyListParams {
 }
 
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys", params(KeyListParams), responses((status = 200, body = Page<ApiKey>)))]
-pub async fn list(State(state): State<AppState>, ApiActor(actor): ApiActor, Query(p): Query<KeyListParams>) -> AppResult<Json<Page<ApiKey>>> {
-    Ok(Json(service::list(&state, &actor, p.all.unwrap_or(false), p.cursor.as_deref(), p.limit).await?))
+pub async fn list(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(p): Query<KeyListParams>,
+) -> AppResult<Json<Page<ApiKey>>> {
+    Ok(Json(
+        service::list(
+            &state,
+            &actor,
+            p.all.unwrap_or(false),
+            p.cursor.as_deref(),
+            p.limit,
+        )
+        .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys", request_body = NewApiKey,
     responses((status = 201, body = CreatedApiKey, description = "The `secret` is shown only here."), (status = 422, body = Problem)))]
-pub async fn create(State(state): State<AppState>, ApiActor(actor): ApiActor, Json(input): Json<NewApiKey>) -> AppResult<(StatusCode, Json<CreatedApiKey>)> {
-    Ok((StatusCode::CREATED, Json(service::create(&state, &actor, input).await?)))
+pub async fn create(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Json(input): Json<NewApiKey>,
+) -> AppResult<(StatusCode, Json<CreatedApiKey>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(service::create(&state, &actor, input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/api-keys/{id}", tag = "api-keys", params(("id" = i64, Path)),
     responses((status = 200, body = ApiKey), (status = 404, body = Problem)))]
-pub async fn get(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> AppResult<Json<ApiKey>> {
+pub async fn get(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<ApiKey>> {
     Ok(Json(service::get(&state, &actor, id).await?))
 }
 
 /// Revoke a key; it stops working at once. The record stays for the audit trail.
 #[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api-keys", params(("id" = i64, Path)),
     responses((status = 200, body = ApiKey), (status = 404, body = Problem)))]
-pub async fn revoke(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> AppResult<Json<ApiKey>> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<ApiKey>> {
     Ok(Json(service::revoke(&state, &actor, id).await?))
 }

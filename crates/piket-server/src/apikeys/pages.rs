@@ -14,14 +14,31 @@ use crate::state::AppState;
 use crate::web::context::WebCtx;
 use crate::web::render::{field_errors, flash, page};
 
-async fn render(state: &AppState, ctx: &WebCtx, actor: &crate::auth::actor::Actor, created: Option<String>, err: Option<&AppError>, msg: Option<&str>) -> AppResult<Response> {
+async fn render(
+    state: &AppState,
+    ctx: &WebCtx,
+    actor: &crate::auth::actor::Actor,
+    created: Option<String>,
+    err: Option<&AppError>,
+    msg: Option<&str>,
+) -> AppResult<Response> {
     let keys = service::list(state, actor, true, None, Some(200)).await?;
     let errors = err.map(field_errors).unwrap_or_default();
-    let html = page(state, ctx, "apikeys.html", context! { nav => "apikeys", keys => keys.items, created => created, errors => errors, flash => flash(msg) })?;
+    let html = page(
+        state,
+        ctx,
+        "apikeys.html",
+        context! { nav => "apikeys", keys => keys.items, created => created, errors => errors, flash => flash(msg) },
+    )?;
     Ok(html.into_response())
 }
 
-pub async fn list(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Query(q): Query<Msg>) -> AppResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Query(q): Query<Msg>,
+) -> AppResult<Response> {
     render(&state, &ctx, &actor, None, None, q.msg.as_deref()).await
 }
 
@@ -31,15 +48,33 @@ pub struct Fields {
 }
 
 /// The new key is shown on this response only; it is never retrievable again.
-pub async fn create(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Form(f): Form<Fields>) -> AppResult<Response> {
-    match service::create(&state, &actor, NewApiKey { name: f.name, user_id: None }).await {
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Form(f): Form<Fields>,
+) -> AppResult<Response> {
+    match service::create(
+        &state,
+        &actor,
+        NewApiKey {
+            name: f.name,
+            user_id: None,
+        },
+    )
+    .await
+    {
         Ok(created) => render(&state, &ctx, &actor, Some(created.secret), None, None).await,
         Err(e @ AppError::Invalid(_)) => render(&state, &ctx, &actor, None, Some(&e), None).await,
         Err(e) => Err(e),
     }
 }
 
-pub async fn revoke(State(state): State<AppState>, WebActor(actor): WebActor, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     service::revoke(&state, &actor, id).await?;
     Ok(Redirect::to("/apikeys?msg=revoked").into_response())
 }

@@ -27,7 +27,10 @@ pub async fn authenticate(state: &AppState, key: &str, ip: &str) -> AppResult<Ac
     let (prefix, _) = parse(key.trim()).ok_or(AppError::Unauthorized)?;
     let mut conn = state.db.pool.acquire().await?;
     let found = store::by_prefix(&mut conn, prefix).await?;
-    let expected = found.as_ref().map(|k| k.secret_hash.clone()).unwrap_or_default();
+    let expected = found
+        .as_ref()
+        .map(|k| k.secret_hash.clone())
+        .unwrap_or_default();
     let matches = token::constant_time_eq(&token::hash_token(key.trim()), &expected);
     let Some(k) = found.filter(|k| matches && k.revoked_at.is_none()) else {
         return Err(AppError::Unauthorized);
@@ -36,16 +39,28 @@ pub async fn authenticate(state: &AppState, key: &str, ip: &str) -> AppResult<Ac
     if k.last_used_at.is_none_or(|t| now - t > MARK_USED_EVERY_MS) {
         store::mark_used(&mut conn, k.id, now).await?;
     }
-    user_store::load_actor(&mut conn, k.user_id, Via::ApiKey(k.id), ip).await?.ok_or(AppError::Unauthorized)
+    user_store::load_actor(&mut conn, k.user_id, Via::ApiKey(k.id), ip)
+        .await?
+        .ok_or(AppError::Unauthorized)
 }
 
 fn may_see(actor: &Actor, key: &ApiKey) -> bool {
     key.user_id == actor.user_id || actor.can("apikeys.manage")
 }
 
-pub async fn list(state: &AppState, actor: &Actor, all: bool, cursor: Option<&str>, limit: Option<i64>) -> AppResult<Page<ApiKey>> {
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    all: bool,
+    cursor: Option<&str>,
+    limit: Option<i64>,
+) -> AppResult<Page<ApiKey>> {
     let page = PageRequest::parse(cursor, limit)?;
-    let owner = if all && actor.can("apikeys.manage") { None } else { Some(actor.user_id) };
+    let owner = if all && actor.can("apikeys.manage") {
+        None
+    } else {
+        Some(actor.user_id)
+    };
     let mut conn = state.db.pool.acquire().await?;
     let rows = store::list(&mut conn, owner, page.cursor.unwrap_or(0), page.limit + 1).await?;
     Ok(page.finish(rows, |k| k.id))
@@ -53,7 +68,10 @@ pub async fn list(state: &AppState, actor: &Actor, all: bool, cursor: Option<&st
 
 pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<ApiKey> {
     let mut conn = state.db.pool.acquire().await?;
-    store::get(&mut conn, id).await?.filter(|k| may_see(actor, k)).ok_or(AppError::NotFound)
+    store::get(&mut conn, id)
+        .await?
+        .filter(|k| may_see(actor, k))
+        .ok_or(AppError::NotFound)
 }
 
 pub async fn create(state: &AppState, actor: &Actor, input: NewApiKey) -> AppResult<CreatedApiKey> {
@@ -71,9 +89,29 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewApiKey) -> AppRes
     }
     let prefix = token::random_alnum(8);
     let secret = format!("pk_{prefix}_{}", token::random_alnum(32));
-    let id = store::insert(&mut tx, owner, &name, &prefix, &token::hash_token(&secret), now).await?;
+    let id = store::insert(
+        &mut tx,
+        owner,
+        &name,
+        &prefix,
+        &token::hash_token(&secret),
+        now,
+    )
+    .await?;
     let key = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    audit::record(&mut tx, now, actor, Change { action: "apikey.create", object_kind: "api_key", object_id: Some(id), before: None, after: to_json(&key) }).await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Change {
+            action: "apikey.create",
+            object_kind: "api_key",
+            object_id: Some(id),
+            before: None,
+            after: to_json(&key),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(CreatedApiKey { key, secret })
 }
@@ -81,10 +119,25 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewApiKey) -> AppRes
 pub async fn revoke(state: &AppState, actor: &Actor, id: i64) -> AppResult<ApiKey> {
     let now = state.now();
     let mut tx = state.db.pool.begin().await?;
-    let before = store::get(&mut tx, id).await?.filter(|k| may_see(actor, k)).ok_or(AppError::NotFound)?;
+    let before = store::get(&mut tx, id)
+        .await?
+        .filter(|k| may_see(actor, k))
+        .ok_or(AppError::NotFound)?;
     store::revoke(&mut tx, id, now).await?;
     let after = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    audit::record(&mut tx, now, actor, Change { action: "apikey.revoke", object_kind: "api_key", object_id: Some(id), before: to_json(&before), after: to_json(&after) }).await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Change {
+            action: "apikey.revoke",
+            object_kind: "api_key",
+            object_id: Some(id),
+            before: to_json(&before),
+            after: to_json(&after),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }

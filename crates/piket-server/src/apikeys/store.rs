@@ -34,7 +34,12 @@ impl From<Row> for ApiKey {
 }
 
 /// Keys of one user, or of everyone when `user_id` is `None`.
-pub async fn list(conn: &mut AnyConnection, user_id: Option<i64>, after: i64, limit: i64) -> AppResult<Vec<ApiKey>> {
+pub async fn list(
+    conn: &mut AnyConnection,
+    user_id: Option<i64>,
+    after: i64,
+    limit: i64,
+) -> AppResult<Vec<ApiKey>> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT k.id, k.user_id, u.email AS user_email, k.name, k.prefix, k.created_at, k.last_used_at, k.revoked_at \
          FROM api_keys k JOIN users u ON u.id = k.user_id WHERE ($1 = 0 OR k.user_id = $1) AND k.id > $2 ORDER BY k.id LIMIT $3",
@@ -58,7 +63,14 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> AppResult<Option<ApiKey>>
     Ok(row.map(ApiKey::from))
 }
 
-pub async fn insert(conn: &mut AnyConnection, user_id: i64, name: &str, prefix: &str, secret_hash: &str, now: i64) -> AppResult<i64> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    name: &str,
+    prefix: &str,
+    secret_hash: &str,
+    now: i64,
+) -> AppResult<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO api_keys (user_id, name, prefix, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
@@ -72,7 +84,11 @@ pub async fn insert(conn: &mut AnyConnection, user_id: i64, name: &str, prefix: 
 }
 
 pub async fn revoke(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult<()> {
-    sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL").bind(now).bind(id).execute(conn).await?;
+    sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -86,13 +102,19 @@ pub struct KeyAuth {
 }
 
 pub async fn by_prefix(conn: &mut AnyConnection, prefix: &str) -> AppResult<Option<KeyAuth>> {
-    Ok(sqlx::query_as("SELECT id, user_id, secret_hash, last_used_at, revoked_at FROM api_keys WHERE prefix = $1")
-        .bind(prefix)
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT id, user_id, secret_hash, last_used_at, revoked_at FROM api_keys WHERE prefix = $1",
+    )
+    .bind(prefix)
+    .fetch_optional(conn)
+    .await?)
 }
 
 pub async fn mark_used(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult<()> {
-    sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2").bind(now).bind(id).execute(conn).await?;
+    sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }

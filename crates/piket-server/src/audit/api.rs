@@ -11,6 +11,10 @@ use crate::state::AppState;
 
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditFilter),
     responses((status = 200, body = Page<AuditEntry>), (status = 403, body = Problem)))]
-pub async fn list(State(state): State<AppState>, ApiActor(actor): ApiActor, Query(f): Query<AuditFilter>) -> AppResult<Json<Page<AuditEntry>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(f): Query<AuditFilter>,
+) -> AppResult<Json<Page<AuditEntry>>> {
     Ok(Json(super::list(&state, &actor, f).await?))
 }

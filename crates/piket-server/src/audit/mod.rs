@@ -55,7 +55,12 @@ pub struct Change<'a> {
     pub after: Option<Value>,
 }
 
-pub async fn record(conn: &mut AnyConnection, now: i64, actor: &Actor, change: Change<'_>) -> AppResult<()> {
+pub async fn record(
+    conn: &mut AnyConnection,
+    now: i64,
+    actor: &Actor,
+    change: Change<'_>,
+) -> AppResult<()> {
     let (kind, label) = match actor.via {
         Via::Session => ("user", actor.email.clone()),
         Via::ApiKey(id) => ("api_key", format!("{} (key {id})", actor.email)),
@@ -66,7 +71,11 @@ pub async fn record(conn: &mut AnyConnection, now: i64, actor: &Actor, change: C
 }
 
 /// Browse the log. Without the all-records scope one sees only one's own actions.
-pub async fn list(state: &AppState, actor: &Actor, mut filter: AuditFilter) -> AppResult<crate::api::page::Page<AuditEntry>> {
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    mut filter: AuditFilter,
+) -> AppResult<crate::api::page::Page<AuditEntry>> {
     actor.require("audit.read")?;
     if actor.scope != Scope::All {
         filter.actor_id = Some(actor.user_id);

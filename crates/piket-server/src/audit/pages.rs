@@ -20,7 +20,12 @@ pub struct Q {
     pub cursor: Option<String>,
 }
 
-pub async fn list(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Query(q): Query<Q>) -> AppResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Query(q): Query<Q>,
+) -> AppResult<Response> {
     let blank = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
     let filter = AuditFilter {
         action: blank(&q.action),
@@ -32,5 +37,11 @@ pub async fn list(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): W
     };
     let entries = super::list(&state, &actor, filter).await?;
     let query = context! { action => q.action.unwrap_or_default(), object_kind => q.object_kind.unwrap_or_default(), since => q.since.unwrap_or_default(), until => q.until.unwrap_or_default() };
-    Ok(page(&state, &ctx, "admin/audit.html", context! { nav => "audit", page => entries, query => query })?.into_response())
+    Ok(page(
+        &state,
+        &ctx,
+        "admin/audit.html",
+        context! { nav => "audit", page => entries, query => query },
+    )?
+    .into_response())
 }

@@ -81,7 +81,8 @@ pub async fn list(conn: &mut AnyConnection, f: &AuditFilter) -> AppResult<Page<A
         sql.push(" AND action = ").bind(Arg::Text(action.clone()));
     }
     if let Some(kind) = &f.object_kind {
-        sql.push(" AND object_kind = ").bind(Arg::Text(kind.clone()));
+        sql.push(" AND object_kind = ")
+            .bind(Arg::Text(kind.clone()));
     }
     if let Some(id) = f.object_id {
         sql.push(" AND object_id = ").bind(Arg::Int(id));
@@ -89,13 +90,19 @@ pub async fn list(conn: &mut AnyConnection, f: &AuditFilter) -> AppResult<Page<A
     if let Some(id) = f.actor_id {
         sql.push(" AND actor_id = ").bind(Arg::Int(id));
     }
-    for (value, op, field) in [(&f.since, " AND at >= ", "since"), (&f.until, " AND at < ", "until")] {
+    for (value, op, field) in [
+        (&f.since, " AND at >= ", "since"),
+        (&f.until, " AND at < ", "until"),
+    ] {
         if let Some(text) = value.as_deref().filter(|t| !t.is_empty()) {
-            let ms = parse_ms(text).ok_or_else(|| AppError::invalid(field, "must be a date (YYYY-MM-DD) or an RFC 3339 time"))?;
+            let ms = parse_ms(text).ok_or_else(|| {
+                AppError::invalid(field, "must be a date (YYYY-MM-DD) or an RFC 3339 time")
+            })?;
             sql.push(op).bind(Arg::Int(ms));
         }
     }
-    sql.push(" ORDER BY id DESC LIMIT ").bind(Arg::Int(page.limit + 1));
+    sql.push(" ORDER BY id DESC LIMIT ")
+        .bind(Arg::Int(page.limit + 1));
     let rows: Vec<Row> = sql.query_as().fetch_all(conn).await?;
     Ok(page.finish(rows.into_iter().map(AuditEntry::from).collect(), |e| e.id))
 }

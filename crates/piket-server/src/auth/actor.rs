@@ -40,7 +40,10 @@ impl Actor {
             email: String::new(),
             role_id: 0,
             role_name: SUPERADMIN.into(),
-            permissions: super::permissions::CATALOG.iter().map(|p| p.to_string()).collect(),
+            permissions: super::permissions::CATALOG
+                .iter()
+                .map(|p| p.to_string())
+                .collect(),
             scope: Scope::All,
             departments: Vec::new(),
             locale: None,
@@ -70,7 +73,8 @@ impl Actor {
         match self.scope {
             Scope::All => true,
             Scope::Department => {
-                owner == Some(self.user_id) || departments.iter().any(|d| self.departments.contains(d))
+                owner == Some(self.user_id)
+                    || departments.iter().any(|d| self.departments.contains(d))
             }
             Scope::Own => owner == Some(self.user_id),
         }
@@ -134,7 +138,10 @@ mod tests {
         assert!(a.may_grant("Helper", &small));
         assert!(!a.may_grant("Helper", &big));
         assert!(!a.may_grant(SUPERADMIN, &small));
-        let root = Actor { role_name: SUPERADMIN.into(), ..a };
+        let root = Actor {
+            role_name: SUPERADMIN.into(),
+            ..a
+        };
         assert!(root.may_grant(SUPERADMIN, &big));
     }
 
@@ -142,6 +149,9 @@ mod tests {
     fn require_maps_missing_permission_to_forbidden() {
         let a = actor(Scope::All, &["users.read"], vec![]);
         assert!(a.require("users.read").is_ok());
-        assert!(matches!(a.require("users.manage"), Err(AppError::Forbidden)));
+        assert!(matches!(
+            a.require("users.manage"),
+            Err(AppError::Forbidden)
+        ));
     }
 }

@@ -16,6 +16,10 @@ pub async fn me(State(state): State<AppState>, ApiActor(actor): ApiActor) -> App
 /// Only `name` and `locale` can be changed here; any other field is refused.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "users", request_body = ProfilePatch,
     responses((status = 200, body = User), (status = 422, body = Problem)))]
-pub async fn update_me(State(state): State<AppState>, ApiActor(actor): ApiActor, Json(patch): Json<ProfilePatch>) -> AppResult<Json<User>> {
+pub async fn update_me(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Json(patch): Json<ProfilePatch>,
+) -> AppResult<Json<User>> {
     Ok(Json(service::update_profile(&state, &actor, patch).await?))
 }

@@ -15,13 +15,28 @@ use crate::web::context::WebCtx;
 /// The client address: the peer, or, when the peer is a trusted proxy, the right-most address in
 /// X-Forwarded-For that is not itself a trusted proxy.
 pub fn client_ip(headers: &HeaderMap, peer: Option<IpAddr>, app: &App) -> String {
-    let Some(peer) = peer else { return "unknown".to_string() };
-    let trusted = |ip: &IpAddr| app.config.trusted_proxies.iter().any(|net| net.contains(ip));
+    let Some(peer) = peer else {
+        return "unknown".to_string();
+    };
+    let trusted = |ip: &IpAddr| {
+        app.config
+            .trusted_proxies
+            .iter()
+            .any(|net| net.contains(ip))
+    };
     if !trusted(&peer) {
         return peer.to_string();
     }
-    let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
-    let mut hops: Vec<IpAddr> = forwarded.split(',').filter_map(|s| s.trim().parse().ok()).collect();
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut hops: Vec<IpAddr> = forwarded
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
     while let Some(ip) = hops.pop() {
         if !trusted(&ip) {
             return ip.to_string();
@@ -31,7 +46,10 @@ pub fn client_ip(headers: &HeaderMap, peer: Option<IpAddr>, app: &App) -> String
 }
 
 pub fn peer_of(parts: &Parts) -> Option<IpAddr> {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 pub struct ClientIp(pub String);
@@ -60,7 +78,9 @@ impl FromRequestParts<AppState> for ApiActor {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let key = api_key(&parts.headers).ok_or(AppError::Unauthorized)?;
         let ip = client_ip(&parts.headers, peer_of(parts), state);
-        Ok(ApiActor(crate::apikeys::service::authenticate(state, key, &ip).await?))
+        Ok(ApiActor(
+            crate::apikeys::service::authenticate(state, key, &ip).await?,
+        ))
     }
 }
 

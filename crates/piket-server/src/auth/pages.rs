@@ -23,22 +23,45 @@ pub struct Msg {
 }
 
 fn session_cookie(state: &AppState, token: &str) -> String {
-    cookies::set(&state.config, cookies::SESSION, token, Some(state.config.session_hours * 3600))
+    cookies::set(
+        &state.config,
+        cookies::SESSION,
+        token,
+        Some(state.config.session_hours * 3600),
+    )
 }
 
 fn with_session(state: &AppState, token: &str, to: &str) -> Response {
-    ([(SET_COOKIE, session_cookie(state, token))], Redirect::to(to)).into_response()
+    (
+        [(SET_COOKIE, session_cookie(state, token))],
+        Redirect::to(to),
+    )
+        .into_response()
 }
 
-pub async fn home(State(state): State<AppState>, ctx: WebCtx, WebActor(_actor): WebActor) -> AppResult<Response> {
+pub async fn home(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(_actor): WebActor,
+) -> AppResult<Response> {
     Ok(page(&state, &ctx, "home.html", context! { nav => "home" })?.into_response())
 }
 
-pub async fn login_form(State(state): State<AppState>, ctx: WebCtx, Query(q): Query<Msg>) -> AppResult<Response> {
+pub async fn login_form(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    Query(q): Query<Msg>,
+) -> AppResult<Response> {
     if ctx.actor.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    Ok(page(&state, &ctx, "login.html", context! { email => "", failed => false, flash => flash(q.msg.as_deref()) })?.into_response())
+    Ok(page(
+        &state,
+        &ctx,
+        "login.html",
+        context! { email => "", failed => false, flash => flash(q.msg.as_deref()) },
+    )?
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -47,11 +70,28 @@ pub struct LoginForm {
     pub password: String,
 }
 
-pub async fn login(State(state): State<AppState>, ctx: WebCtx, Form(form): Form<LoginForm>) -> AppResult<Response> {
-    match service::login(&state, &form.email, &form.password, &ctx.ip, ctx.session_token.as_deref()).await {
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    match service::login(
+        &state,
+        &form.email,
+        &form.password,
+        &ctx.ip,
+        ctx.session_token.as_deref(),
+    )
+    .await
+    {
         Ok(session) => Ok(with_session(&state, &session.token, "/")),
         Err(AppError::Unauthorized) => {
-            let html = page(&state, &ctx, "login.html", context! { email => form.email, failed => true, flash => None::<String> })?;
+            let html = page(
+                &state,
+                &ctx,
+                "login.html",
+                context! { email => form.email, failed => true, flash => None::<String> },
+            )?;
             Ok((axum::http::StatusCode::UNAUTHORIZED, html).into_response())
         }
         Err(e) => Err(e),
@@ -62,7 +102,11 @@ pub async fn logout(State(state): State<AppState>, ctx: WebCtx) -> AppResult<Res
     if let Some(token) = &ctx.session_token {
         service::logout(&state, token).await?;
     }
-    Ok(([(SET_COOKIE, cookies::clear(&state.config, cookies::SESSION))], Redirect::to("/login")).into_response())
+    Ok((
+        [(SET_COOKIE, cookies::clear(&state.config, cookies::SESSION))],
+        Redirect::to("/login"),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -70,13 +114,23 @@ pub struct TokenQuery {
     pub token: Option<String>,
 }
 
-pub async fn setup_form(State(state): State<AppState>, ctx: WebCtx, Query(q): Query<TokenQuery>) -> AppResult<Response> {
+pub async fn setup_form(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    Query(q): Query<TokenQuery>,
+) -> AppResult<Response> {
     let token = q.token.unwrap_or_default();
     if !service::setup_token_valid(&state, &token).await? {
         return Err(AppError::NotFound);
     }
     let values = context! { name => "", email => "" };
-    Ok(page(&state, &ctx, "setup.html", context! { token => token, values => values, errors => context!{} })?.into_response())
+    Ok(page(
+        &state,
+        &ctx,
+        "setup.html",
+        context! { token => token, values => values, errors => context!{} },
+    )?
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -88,13 +142,29 @@ pub struct SetupFields {
     pub password_confirm: String,
 }
 
-pub async fn setup(State(state): State<AppState>, ctx: WebCtx, Form(f): Form<SetupFields>) -> AppResult<Response> {
-    let form = SetupForm { token: &f.token, name: &f.name, email: &f.email, password: &f.password, password_confirm: &f.password_confirm, locale: Some(ctx.locale) };
+pub async fn setup(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    Form(f): Form<SetupFields>,
+) -> AppResult<Response> {
+    let form = SetupForm {
+        token: &f.token,
+        name: &f.name,
+        email: &f.email,
+        password: &f.password,
+        password_confirm: &f.password_confirm,
+        locale: Some(ctx.locale),
+    };
     match service::complete_setup(&state, form, &ctx.ip).await {
         Ok(session) => Ok(with_session(&state, &session.token, "/")),
         Err(e @ AppError::Invalid(_)) => {
             let values = context! { name => f.name, email => f.email };
-            let html = page(&state, &ctx, "setup.html", context! { token => f.token, values => values, errors => field_errors(&e) })?;
+            let html = page(
+                &state,
+                &ctx,
+                "setup.html",
+                context! { token => f.token, values => values, errors => field_errors(&e) },
+            )?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }
         Err(e) => Err(e),
@@ -110,15 +180,29 @@ pub struct ForgotFields {
     pub email: String,
 }
 
-pub async fn forgot(State(state): State<AppState>, ctx: WebCtx, Form(f): Form<ForgotFields>) -> AppResult<Response> {
+pub async fn forgot(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    Form(f): Form<ForgotFields>,
+) -> AppResult<Response> {
     service::request_reset(&state, &f.email, &ctx.ip).await?;
     Ok(Redirect::to("/login?msg=reset_sent").into_response())
 }
 
-pub async fn reset_form(State(state): State<AppState>, ctx: WebCtx, Query(q): Query<TokenQuery>) -> AppResult<Response> {
+pub async fn reset_form(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    Query(q): Query<TokenQuery>,
+) -> AppResult<Response> {
     let token = q.token.unwrap_or_default();
     let valid = service::reset_token_valid(&state, &token).await?;
-    Ok(page(&state, &ctx, "reset.html", context! { token => token, valid => valid, errors => context!{} })?.into_response())
+    Ok(page(
+        &state,
+        &ctx,
+        "reset.html",
+        context! { token => token, valid => valid, errors => context!{} },
+    )?
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -128,23 +212,43 @@ pub struct ResetFields {
     pub password_confirm: String,
 }
 
-pub async fn reset(State(state): State<AppState>, ctx: WebCtx, Form(f): Form<ResetFields>) -> AppResult<Response> {
-    match service::complete_reset(&state, &f.token, &f.password, &f.password_confirm, &ctx.ip).await {
+pub async fn reset(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    Form(f): Form<ResetFields>,
+) -> AppResult<Response> {
+    match service::complete_reset(&state, &f.token, &f.password, &f.password_confirm, &ctx.ip).await
+    {
         Ok(()) => Ok(Redirect::to("/login?msg=reset_done").into_response()),
         Err(e @ AppError::Invalid(_)) => {
             // The token was used by the failed attempt's transaction only if it committed; it did not.
-            let html = page(&state, &ctx, "reset.html", context! { token => f.token, valid => true, errors => field_errors(&e) })?;
+            let html = page(
+                &state,
+                &ctx,
+                "reset.html",
+                context! { token => f.token, valid => true, errors => field_errors(&e) },
+            )?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }
         Err(AppError::NotFound) => {
-            let html = page(&state, &ctx, "reset.html", context! { token => "", valid => false, errors => context!{} })?;
+            let html = page(
+                &state,
+                &ctx,
+                "reset.html",
+                context! { token => "", valid => false, errors => context!{} },
+            )?;
             Ok((axum::http::StatusCode::NOT_FOUND, html).into_response())
         }
         Err(e) => Err(e),
     }
 }
 
-pub async fn profile(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Query(q): Query<Msg>) -> AppResult<Response> {
+pub async fn profile(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Query(q): Query<Msg>,
+) -> AppResult<Response> {
     let user = users::get(&state, &actor, actor.user_id).await?;
     Ok(page(&state, &ctx, "profile.html", context! { nav => "profile", user => user, errors => context!{}, flash => flash(q.msg.as_deref()) })?.into_response())
 }
@@ -155,12 +259,31 @@ pub struct ProfileFields {
     pub locale: String,
 }
 
-pub async fn save_profile(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Form(f): Form<ProfileFields>) -> AppResult<Response> {
-    match users::update_profile(&state, &actor, ProfilePatch { name: Some(f.name), locale: Some(f.locale) }).await {
+pub async fn save_profile(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Form(f): Form<ProfileFields>,
+) -> AppResult<Response> {
+    match users::update_profile(
+        &state,
+        &actor,
+        ProfilePatch {
+            name: Some(f.name),
+            locale: Some(f.locale),
+        },
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to("/profile?msg=saved").into_response()),
         Err(e @ AppError::Invalid(_)) => {
             let user = users::get(&state, &actor, actor.user_id).await?;
-            let html = page(&state, &ctx, "profile.html", context! { nav => "profile", user => user, errors => field_errors(&e), flash => None::<String> })?;
+            let html = page(
+                &state,
+                &ctx,
+                "profile.html",
+                context! { nav => "profile", user => user, errors => field_errors(&e), flash => None::<String> },
+            )?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }
         Err(e) => Err(e),
@@ -174,12 +297,34 @@ pub struct PasswordFields {
     pub password_confirm: String,
 }
 
-pub async fn change_password(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Form(f): Form<PasswordFields>) -> AppResult<Response> {
-    match service::change_password(&state, &actor, &f.current_password, &f.password, &f.password_confirm).await {
-        Ok(session) => Ok(with_session(&state, &session.token, "/profile?msg=password_changed")),
+pub async fn change_password(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Form(f): Form<PasswordFields>,
+) -> AppResult<Response> {
+    match service::change_password(
+        &state,
+        &actor,
+        &f.current_password,
+        &f.password,
+        &f.password_confirm,
+    )
+    .await
+    {
+        Ok(session) => Ok(with_session(
+            &state,
+            &session.token,
+            "/profile?msg=password_changed",
+        )),
         Err(e @ AppError::Invalid(_)) => {
             let user = users::get(&state, &actor, actor.user_id).await?;
-            let html = page(&state, &ctx, "profile.html", context! { nav => "profile", user => user, errors => field_errors(&e), flash => None::<String> })?;
+            let html = page(
+                &state,
+                &ctx,
+                "profile.html",
+                context! { nav => "profile", user => user, errors => field_errors(&e), flash => None::<String> },
+            )?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }
         Err(e) => Err(e),
@@ -193,10 +338,22 @@ pub struct LangFields {
 }
 
 /// Language choice for visitors who are not signed in (signed-in users keep theirs in the profile).
-pub async fn set_language(State(state): State<AppState>, Form(f): Form<LangFields>) -> AppResult<Response> {
-    let locale = Locale::parse(&f.lang).ok_or_else(|| AppError::invalid("lang", "must be en or id"))?;
+pub async fn set_language(
+    State(state): State<AppState>,
+    Form(f): Form<LangFields>,
+) -> AppResult<Response> {
+    let locale =
+        Locale::parse(&f.lang).ok_or_else(|| AppError::invalid("lang", "must be en or id"))?;
     // Only local paths: never redirect off-site.
-    let back = f.back.filter(|b| b.starts_with('/') && !b.starts_with("//")).unwrap_or_else(|| "/login".into());
-    let cookie = cookies::set(&state.config, cookies::LANG, locale.code(), Some(365 * 24 * 3600));
+    let back = f
+        .back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .unwrap_or_else(|| "/login".into());
+    let cookie = cookies::set(
+        &state.config,
+        cookies::LANG,
+        locale.code(),
+        Some(365 * 24 * 3600),
+    );
     Ok(([(SET_COOKIE, cookie)], Redirect::to(&back)).into_response())
 }

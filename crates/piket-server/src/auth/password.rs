@@ -1,6 +1,8 @@
 //! Password hashing (argon2id, m=19 MiB, t=2, p=1) and the password policy.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::error::{AppError, AppResult};
@@ -11,7 +13,8 @@ const MAX_LENGTH: usize = 256;
 const COMMON: &str = include_str!("common_passwords.txt");
 
 fn hasher() -> AppResult<Argon2<'static>> {
-    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| AppError::Internal(e.to_string()))?;
+    let params =
+        Params::new(19 * 1024, 2, 1, None).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -24,8 +27,12 @@ pub fn hash(password: &str) -> AppResult<String> {
 }
 
 pub fn verify(password: &str, stored: &str) -> bool {
-    let Ok(parsed) = PasswordHash::new(stored) else { return false };
-    hasher().map(|h| h.verify_password(password.as_bytes(), &parsed).is_ok()).unwrap_or(false)
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    hasher()
+        .map(|h| h.verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
 }
 
 /// Spend the same work as a verification when the account does not exist, so timing tells nothing.
@@ -37,17 +44,31 @@ pub fn dummy_verify(password: &str) {
 pub fn check_policy(password: &str, min_length: usize, email: &str) -> AppResult<()> {
     let length = password.chars().count();
     if length < min_length {
-        return Err(AppError::invalid("password", format!("must be at least {min_length} characters")));
+        return Err(AppError::invalid(
+            "password",
+            format!("must be at least {min_length} characters"),
+        ));
     }
     if length > MAX_LENGTH {
-        return Err(AppError::invalid("password", format!("must be at most {MAX_LENGTH} characters")));
+        return Err(AppError::invalid(
+            "password",
+            format!("must be at most {MAX_LENGTH} characters"),
+        ));
     }
     let lower = password.to_lowercase();
     if COMMON.lines().any(|c| c == lower) {
-        return Err(AppError::invalid("password", "is one of the most common passwords"));
+        return Err(AppError::invalid(
+            "password",
+            "is one of the most common passwords",
+        ));
     }
-    if !email.is_empty() && (lower == email.to_lowercase() || email.to_lowercase().starts_with(&format!("{lower}@"))) {
-        return Err(AppError::invalid("password", "must not be your email address"));
+    if !email.is_empty()
+        && (lower == email.to_lowercase() || email.to_lowercase().starts_with(&format!("{lower}@")))
+    {
+        return Err(AppError::invalid(
+            "password",
+            "must not be your email address",
+        ));
     }
     Ok(())
 }

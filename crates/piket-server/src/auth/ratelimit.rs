@@ -13,12 +13,18 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(limit: u32, window_ms: i64) -> Self {
-        Self { limit, window_ms, entries: Mutex::new(HashMap::new()) }
+        Self {
+            limit,
+            window_ms,
+            entries: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Count one hit; `Err(seconds)` says how long until the key may try again.
     pub fn hit(&self, key: &str, now: i64) -> Result<(), u64> {
-        let Ok(mut entries) = self.entries.lock() else { return Ok(()) };
+        let Ok(mut entries) = self.entries.lock() else {
+            return Ok(());
+        };
         if entries.len() > 50_000 {
             let window = self.window_ms;
             entries.retain(|_, (start, _)| now - *start < window);

@@ -25,7 +25,12 @@ pub struct NewSession {
     pub user_id: i64,
 }
 
-async fn issue_session(conn: &mut sqlx::AnyConnection, state: &AppState, user_id: i64, ip: &str) -> AppResult<NewSession> {
+async fn issue_session(
+    conn: &mut sqlx::AnyConnection,
+    state: &AppState,
+    user_id: i64,
+    ip: &str,
+) -> AppResult<NewSession> {
     let token = token::random_token(32);
     let now = state.now();
     let expires = now + (state.config.session_hours as i64) * 3_600_000;
@@ -34,22 +39,45 @@ async fn issue_session(conn: &mut sqlx::AnyConnection, state: &AppState, user_id
 }
 
 fn session_actor_for_audit(user_id: i64, email: &str, ip: &str) -> Actor {
-    Actor { user_id, email: email.to_string(), name: email.to_string(), via: Via::Session, ip: ip.to_string(), ..Actor::system() }
+    Actor {
+        user_id,
+        email: email.to_string(),
+        name: email.to_string(),
+        via: Via::Session,
+        ip: ip.to_string(),
+        ..Actor::system()
+    }
 }
 
 /// Check credentials; on success a new session (the old one, if any, is revoked: no fixation).
-pub async fn login(state: &AppState, email: &str, password_text: &str, ip: &str, old_session: Option<&str>) -> AppResult<NewSession> {
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password_text: &str,
+    ip: &str,
+    old_session: Option<&str>,
+) -> AppResult<NewSession> {
     let now = state.now();
-    state.login_limiter.hit(ip, now).map_err(|s| AppError::RateLimited { retry_after_secs: s })?;
+    state
+        .login_limiter
+        .hit(ip, now)
+        .map_err(|s| AppError::RateLimited {
+            retry_after_secs: s,
+        })?;
     let email = email.trim().to_lowercase();
     let key = format!("login:{email}");
     let mut conn = state.db.pool.acquire().await?;
     let mut throttle = store::throttle(&mut conn, &key).await?;
     if throttle.locked_until > now {
-        return Err(AppError::RateLimited { retry_after_secs: ((throttle.locked_until - now) / 1000).max(1) as u64 });
+        return Err(AppError::RateLimited {
+            retry_after_secs: ((throttle.locked_until - now) / 1000).max(1) as u64,
+        });
     }
     let creds = user_store::credentials(&mut conn, &email).await?;
-    let ok = match creds.as_ref().and_then(|c| c.password_hash.as_deref().filter(|_| c.disabled == 0)) {
+    let ok = match creds
+        .as_ref()
+        .and_then(|c| c.password_hash.as_deref().filter(|_| c.disabled == 0))
+    {
         Some(hash) => password::verify(password_text, hash),
         None => {
             password::dummy_verify(password_text);
@@ -58,7 +86,11 @@ pub async fn login(state: &AppState, email: &str, password_text: &str, ip: &str,
     };
     let Some(user_id) = creds.filter(|_| ok).map(|c| c.id) else {
         if now - throttle.window_start > FAILURE_WINDOW_MS {
-            throttle = store::Throttle { failures: 0, window_start: now, locked_until: 0 };
+            throttle = store::Throttle {
+                failures: 0,
+                window_start: now,
+                locked_until: 0,
+            };
         }
         throttle.failures += 1;
         if throttle.failures >= LOCK_AFTER_FAILURES {
@@ -76,7 +108,19 @@ pub async fn login(state: &AppState, email: &str, password_text: &str, ip: &str,
     }
     let session = issue_session(&mut tx, state, user_id, ip).await?;
     let actor = session_actor_for_audit(user_id, &email, ip);
-    audit::record(&mut tx, now, &actor, Change { action: "session.login", object_kind: "user", object_id: Some(user_id), before: None, after: None }).await?;
+    audit::record(
+        &mut tx,
+        now,
+        &actor,
+        Change {
+            action: "session.login",
+            object_kind: "user",
+            object_id: Some(user_id),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(session)
 }
@@ -87,11 +131,17 @@ pub async fn logout(state: &AppState, session_token: &str) -> AppResult<()> {
 }
 
 /// The actor behind a session cookie, if the session is live and the user enabled.
-pub async fn session_actor(state: &AppState, session_token: &str, ip: &str) -> AppResult<Option<Actor>> {
+pub async fn session_actor(
+    state: &AppState,
+    session_token: &str,
+    ip: &str,
+) -> AppResult<Option<Actor>> {
     let hash = token::hash_token(session_token);
     let now = state.now();
     let mut conn = state.db.pool.acquire().await?;
-    let Some(row) = store::session(&mut conn, &hash).await? else { return Ok(None) };
+    let Some(row) = store::session(&mut conn, &hash).await? else {
+        return Ok(None);
+    };
     if row.expires_at <= now {
         store::delete_session(&mut conn, &hash).await?;
         return Ok(None);
@@ -111,14 +161,23 @@ pub async fn ensure_setup_token(state: &AppState) -> AppResult<Option<String>> {
     store::delete_unused_tokens(&mut tx, "setup", None).await?;
     let setup = token::random_token(24);
     let now = state.now();
-    store::insert_token(&mut tx, &token::hash_token(&setup), "setup", None, now, now + SETUP_TTL_MS).await?;
+    store::insert_token(
+        &mut tx,
+        &token::hash_token(&setup),
+        "setup",
+        None,
+        now,
+        now + SETUP_TTL_MS,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Some(setup))
 }
 
 pub async fn setup_token_valid(state: &AppState, setup: &str) -> AppResult<bool> {
     let mut conn = state.db.pool.acquire().await?;
-    Ok(user_store::count(&mut conn).await? == 0 && store::token_valid(&mut conn, &token::hash_token(setup), "setup", state.now()).await?)
+    Ok(user_store::count(&mut conn).await? == 0
+        && store::token_valid(&mut conn, &token::hash_token(setup), "setup", state.now()).await?)
 }
 
 pub struct SetupForm<'a> {
@@ -131,8 +190,17 @@ pub struct SetupForm<'a> {
 }
 
 /// Create the first superadmin with a single-use token, and sign them in.
-pub async fn complete_setup(state: &AppState, form: SetupForm<'_>, ip: &str) -> AppResult<NewSession> {
-    state.reset_limiter.hit(ip, state.now()).map_err(|s| AppError::RateLimited { retry_after_secs: s })?;
+pub async fn complete_setup(
+    state: &AppState,
+    form: SetupForm<'_>,
+    ip: &str,
+) -> AppResult<NewSession> {
+    state
+        .reset_limiter
+        .hit(ip, state.now())
+        .map_err(|s| AppError::RateLimited {
+            retry_after_secs: s,
+        })?;
     let mut c = Check::new();
     let email = c.email("email", form.email);
     let name = c.text("name", form.name, 1, 100);
@@ -141,22 +209,51 @@ pub async fn complete_setup(state: &AppState, form: SetupForm<'_>, ip: &str) -> 
     let hash = password::hash(form.password)?;
     let now = state.now();
     let mut tx = state.db.pool.begin().await?;
-    if user_store::count(&mut tx).await? > 0 || store::consume_token(&mut tx, &token::hash_token(form.token), "setup", now).await?.is_none() {
+    if user_store::count(&mut tx).await? > 0
+        || store::consume_token(&mut tx, &token::hash_token(form.token), "setup", now)
+            .await?
+            .is_none()
+    {
         return Err(AppError::NotFound);
     }
-    let role = role_store::by_name(&mut tx, super::permissions::SUPERADMIN).await?.ok_or(AppError::Internal("built-in roles missing".into()))?;
+    let role = role_store::by_name(&mut tx, super::permissions::SUPERADMIN)
+        .await?
+        .ok_or(AppError::Internal("built-in roles missing".into()))?;
     let locale = form.locale.map(|l| l.code());
-    let fields = UserFields { email: &email, name: &name, role_id: role.id, locale, disabled: false };
+    let fields = UserFields {
+        email: &email,
+        name: &name,
+        role_id: role.id,
+        locale,
+        disabled: false,
+    };
     let user_id = user_store::insert(&mut tx, &fields, Some(&hash), now).await?;
     let actor = session_actor_for_audit(user_id, &email, ip);
-    audit::record(&mut tx, now, &actor, Change { action: "setup.complete", object_kind: "user", object_id: Some(user_id), before: None, after: serde_json::to_value(serde_json::json!({"email": email, "name": name, "role": role.name})).ok() }).await?;
+    audit::record(
+        &mut tx,
+        now,
+        &actor,
+        Change {
+            action: "setup.complete",
+            object_kind: "user",
+            object_id: Some(user_id),
+            before: None,
+            after: serde_json::to_value(
+                serde_json::json!({"email": email, "name": name, "role": role.name}),
+            )
+            .ok(),
+        },
+    )
+    .await?;
     let session = issue_session(&mut tx, state, user_id, ip).await?;
     tx.commit().await?;
     Ok(session)
 }
 
 fn check_new_password(c: &mut Check, state: &AppState, new: &str, confirm: &str, email: &str) {
-    if let Err(AppError::Invalid(errs)) = password::check_policy(new, state.config.password_min_length, email) {
+    if let Err(AppError::Invalid(errs)) =
+        password::check_policy(new, state.config.password_min_length, email)
+    {
         errs.into_iter().for_each(|e| c.fail(&e.field, e.message));
     }
     if new != confirm {
@@ -166,12 +263,24 @@ fn check_new_password(c: &mut Check, state: &AppState, new: &str, confirm: &str,
 
 /// Change one's own password; every other session of the user is revoked and the current one
 /// is replaced by a new id.
-pub async fn change_password(state: &AppState, actor: &Actor, current: &str, new: &str, confirm: &str) -> AppResult<NewSession> {
+pub async fn change_password(
+    state: &AppState,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> AppResult<NewSession> {
     let mut conn = state.db.pool.acquire().await?;
-    let creds = user_store::credentials_by_id(&mut conn, actor.user_id).await?.ok_or(AppError::NotFound)?;
+    let creds = user_store::credentials_by_id(&mut conn, actor.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     drop(conn);
     let mut c = Check::new();
-    if !creds.password_hash.as_deref().is_some_and(|h| password::verify(current, h)) {
+    if !creds
+        .password_hash
+        .as_deref()
+        .is_some_and(|h| password::verify(current, h))
+    {
         c.fail("current_password", "is not your current password");
     }
     check_new_password(&mut c, state, new, confirm, &actor.email);
@@ -182,7 +291,19 @@ pub async fn change_password(state: &AppState, actor: &Actor, current: &str, new
     user_store::set_password_hash(&mut tx, actor.user_id, &hash, now).await?;
     store::delete_sessions_of(&mut tx, actor.user_id, None).await?;
     let session = issue_session(&mut tx, state, actor.user_id, &actor.ip).await?;
-    audit::record(&mut tx, now, actor, Change { action: "user.password_change", object_kind: "user", object_id: Some(actor.user_id), before: None, after: None }).await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Change {
+            action: "user.password_change",
+            object_kind: "user",
+            object_id: Some(actor.user_id),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(session)
 }
@@ -190,23 +311,61 @@ pub async fn change_password(state: &AppState, actor: &Actor, current: &str, new
 /// Send a reset link if the account exists; the caller's answer never says whether it did.
 pub async fn request_reset(state: &AppState, email: &str, ip: &str) -> AppResult<()> {
     let now = state.now();
-    state.reset_limiter.hit(ip, now).map_err(|s| AppError::RateLimited { retry_after_secs: s })?;
+    state
+        .reset_limiter
+        .hit(ip, now)
+        .map_err(|s| AppError::RateLimited {
+            retry_after_secs: s,
+        })?;
     let email = email.trim().to_lowercase();
     let mut tx = state.db.pool.begin().await?;
-    let Some(creds) = user_store::credentials(&mut tx, &email).await?.filter(|c| c.disabled == 0) else {
+    let Some(creds) = user_store::credentials(&mut tx, &email)
+        .await?
+        .filter(|c| c.disabled == 0)
+    else {
         return Ok(());
     };
-    let user = user_store::get(&mut tx, creds.id).await?.ok_or(AppError::NotFound)?;
+    let user = user_store::get(&mut tx, creds.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     store::delete_unused_tokens(&mut tx, "reset", Some(user.id)).await?;
     let reset = token::random_token(32);
-    store::insert_token(&mut tx, &token::hash_token(&reset), "reset", Some(user.id), now, now + RESET_TTL_MS).await?;
-    let locale = user.locale.as_deref().and_then(Locale::parse).unwrap_or(Locale::En);
+    store::insert_token(
+        &mut tx,
+        &token::hash_token(&reset),
+        "reset",
+        Some(user.id),
+        now,
+        now + RESET_TTL_MS,
+    )
+    .await?;
+    let locale = user
+        .locale
+        .as_deref()
+        .and_then(Locale::parse)
+        .unwrap_or(Locale::En);
     let link = format!("{}/password/reset?token={reset}", state.config.base_url);
     let subject = state.catalog.get(locale, "email_reset_subject").to_string();
-    let body = state.catalog.get(locale, "email_reset_body").replace("{name}", &user.name).replace("{link}", &link);
+    let body = state
+        .catalog
+        .get(locale, "email_reset_body")
+        .replace("{name}", &user.name)
+        .replace("{link}", &link);
     outbox::enqueue_email(&mut tx, &user.email, &subject, &body, now).await?;
     let actor = session_actor_for_audit(user.id, &user.email, ip);
-    audit::record(&mut tx, now, &actor, Change { action: "user.password_reset_requested", object_kind: "user", object_id: Some(user.id), before: None, after: None }).await?;
+    audit::record(
+        &mut tx,
+        now,
+        &actor,
+        Change {
+            action: "user.password_reset_requested",
+            object_kind: "user",
+            object_id: Some(user.id),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -217,13 +376,23 @@ pub async fn reset_token_valid(state: &AppState, reset: &str) -> AppResult<bool>
 }
 
 /// Set a new password with a reset token; the token works once and every session is revoked.
-pub async fn complete_reset(state: &AppState, reset: &str, new: &str, confirm: &str, ip: &str) -> AppResult<()> {
+pub async fn complete_reset(
+    state: &AppState,
+    reset: &str,
+    new: &str,
+    confirm: &str,
+    ip: &str,
+) -> AppResult<()> {
     let now = state.now();
     let mut tx = state.db.pool.begin().await?;
-    let Some(user_id) = store::consume_token(&mut tx, &token::hash_token(reset), "reset", now).await? else {
+    let Some(user_id) =
+        store::consume_token(&mut tx, &token::hash_token(reset), "reset", now).await?
+    else {
         return Err(AppError::NotFound);
     };
-    let user = user_store::get(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
+    let user = user_store::get(&mut tx, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut c = Check::new();
     check_new_password(&mut c, state, new, confirm, &user.email);
     c.finish()?;
@@ -232,7 +401,19 @@ pub async fn complete_reset(state: &AppState, reset: &str, new: &str, confirm: &
     store::delete_sessions_of(&mut tx, user_id, None).await?;
     store::clear_throttle(&mut tx, &format!("login:{}", user.email)).await?;
     let actor = session_actor_for_audit(user_id, &user.email, ip);
-    audit::record(&mut tx, now, &actor, Change { action: "user.password_reset", object_kind: "user", object_id: Some(user_id), before: None, after: None }).await?;
+    audit::record(
+        &mut tx,
+        now,
+        &actor,
+        Change {
+            action: "user.password_reset",
+            object_kind: "user",
+            object_id: Some(user_id),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -244,11 +425,25 @@ pub async fn set_password_by_email(state: &AppState, email: &str, new: &str) -> 
     let hash = password::hash(new)?;
     let now = state.now();
     let mut tx = state.db.pool.begin().await?;
-    let id = user_store::id_by_email(&mut tx, &email).await?.ok_or(AppError::NotFound)?;
+    let id = user_store::id_by_email(&mut tx, &email)
+        .await?
+        .ok_or(AppError::NotFound)?;
     user_store::set_password_hash(&mut tx, id, &hash, now).await?;
     store::delete_sessions_of(&mut tx, id, None).await?;
     store::clear_throttle(&mut tx, &format!("login:{email}")).await?;
-    audit::record(&mut tx, now, &Actor::system(), Change { action: "user.password_set", object_kind: "user", object_id: Some(id), before: None, after: None }).await?;
+    audit::record(
+        &mut tx,
+        now,
+        &Actor::system(),
+        Change {
+            action: "user.password_set",
+            object_kind: "user",
+            object_id: Some(id),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

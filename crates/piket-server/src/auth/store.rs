@@ -4,7 +4,14 @@ use sqlx::AnyConnection;
 
 use crate::error::AppResult;
 
-pub async fn insert_session(conn: &mut AnyConnection, id_hash: &str, user_id: i64, now: i64, expires_at: i64, ip: &str) -> AppResult<()> {
+pub async fn insert_session(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+    user_id: i64,
+    now: i64,
+    expires_at: i64,
+    ip: &str,
+) -> AppResult<()> {
     sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ip) VALUES ($1, $2, $3, $3, $4, $5)")
         .bind(id_hash)
         .bind(user_id)
@@ -24,24 +31,37 @@ pub struct SessionRow {
 }
 
 pub async fn session(conn: &mut AnyConnection, id_hash: &str) -> AppResult<Option<SessionRow>> {
-    Ok(sqlx::query_as("SELECT user_id, expires_at, last_seen_at FROM sessions WHERE id_hash = $1")
-        .bind(id_hash)
-        .fetch_optional(conn)
-        .await?)
+    Ok(
+        sqlx::query_as("SELECT user_id, expires_at, last_seen_at FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 pub async fn touch_session(conn: &mut AnyConnection, id_hash: &str, now: i64) -> AppResult<()> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2").bind(now).bind(id_hash).execute(conn).await?;
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+        .bind(now)
+        .bind(id_hash)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn delete_session(conn: &mut AnyConnection, id_hash: &str) -> AppResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(conn).await?;
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Revoke every session of a user, except `keep` (the one that made the change).
-pub async fn delete_sessions_of(conn: &mut AnyConnection, user_id: i64, keep: Option<&str>) -> AppResult<()> {
+pub async fn delete_sessions_of(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    keep: Option<&str>,
+) -> AppResult<()> {
     sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
         .bind(user_id)
         .bind(keep.unwrap_or(""))
@@ -51,10 +71,21 @@ pub async fn delete_sessions_of(conn: &mut AnyConnection, user_id: i64, keep: Op
 }
 
 pub async fn delete_expired_sessions(conn: &mut AnyConnection, now: i64) -> AppResult<u64> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(conn).await?.rows_affected())
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+        .bind(now)
+        .execute(conn)
+        .await?
+        .rows_affected())
 }
 
-pub async fn insert_token(conn: &mut AnyConnection, hash: &str, purpose: &str, user_id: Option<i64>, now: i64, expires_at: i64) -> AppResult<()> {
+pub async fn insert_token(
+    conn: &mut AnyConnection,
+    hash: &str,
+    purpose: &str,
+    user_id: Option<i64>,
+    now: i64,
+    expires_at: i64,
+) -> AppResult<()> {
     sqlx::query("INSERT INTO one_time_tokens (token_hash, purpose, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(hash)
         .bind(purpose)
@@ -68,7 +99,12 @@ pub async fn insert_token(conn: &mut AnyConnection, hash: &str, purpose: &str, u
 
 /// Mark a token used if it is valid; returns its user id (0 for user-less tokens).
 /// The `used_at IS NULL` condition makes a second, concurrent use find nothing.
-pub async fn consume_token(conn: &mut AnyConnection, hash: &str, purpose: &str, now: i64) -> AppResult<Option<i64>> {
+pub async fn consume_token(
+    conn: &mut AnyConnection,
+    hash: &str,
+    purpose: &str,
+    now: i64,
+) -> AppResult<Option<i64>> {
     let row: Option<(Option<i64>,)> = sqlx::query_as(
         "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
     )
@@ -81,7 +117,12 @@ pub async fn consume_token(conn: &mut AnyConnection, hash: &str, purpose: &str, 
 }
 
 /// Whether a token would be accepted (for showing the form), without using it.
-pub async fn token_valid(conn: &mut AnyConnection, hash: &str, purpose: &str, now: i64) -> AppResult<bool> {
+pub async fn token_valid(
+    conn: &mut AnyConnection,
+    hash: &str,
+    purpose: &str,
+    now: i64,
+) -> AppResult<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
     )
@@ -93,7 +134,11 @@ pub async fn token_valid(conn: &mut AnyConnection, hash: &str, purpose: &str, no
     Ok(n > 0)
 }
 
-pub async fn delete_unused_tokens(conn: &mut AnyConnection, purpose: &str, user_id: Option<i64>) -> AppResult<()> {
+pub async fn delete_unused_tokens(
+    conn: &mut AnyConnection,
+    purpose: &str,
+    user_id: Option<i64>,
+) -> AppResult<()> {
     sqlx::query("DELETE FROM one_time_tokens WHERE purpose = $1 AND used_at IS NULL AND ($2 = 0 OR user_id = $2)")
         .bind(purpose)
         .bind(user_id.unwrap_or(0))
@@ -110,10 +155,12 @@ pub struct Throttle {
 }
 
 pub async fn throttle(conn: &mut AnyConnection, key: &str) -> AppResult<Throttle> {
-    let row: Option<Throttle> = sqlx::query_as("SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1")
-        .bind(key)
-        .fetch_optional(conn)
-        .await?;
+    let row: Option<Throttle> = sqlx::query_as(
+        "SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1",
+    )
+    .bind(key)
+    .fetch_optional(conn)
+    .await?;
     Ok(row.unwrap_or_default())
 }
 
@@ -132,6 +179,9 @@ pub async fn save_throttle(conn: &mut AnyConnection, key: &str, t: &Throttle) ->
 }
 
 pub async fn clear_throttle(conn: &mut AnyConnection, key: &str) -> AppResult<()> {
-    sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(conn).await?;
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+        .bind(key)
+        .execute(conn)
+        .await?;
     Ok(())
 }

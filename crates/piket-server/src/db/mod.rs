@@ -37,30 +37,38 @@ impl Db {
     /// Connect and check the connection, failing fast (not hanging) when the server is away.
     pub async fn connect(url: &str) -> Result<Db, OpenError> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
-        let options: AnyConnectOptions =
-            url.parse().map_err(|e| OpenError(format!("invalid database URL: {e}")))?;
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let options: AnyConnectOptions = url
+            .parse()
+            .map_err(|e| OpenError(format!("invalid database URL: {e}")))?;
         let pool_options = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(3))
             .idle_timeout(Duration::from_secs(300));
         let pool_options = match backend {
             // One writer at a time is SQLite's model; a few readers share the WAL.
-            Backend::Sqlite => pool_options.max_connections(8).after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+            Backend::Sqlite => pool_options
+                .max_connections(8)
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                          PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
-                    )
-                    .await?;
-                    Ok(())
-                })
-            }),
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                }),
             Backend::Postgres => pool_options.max_connections(16),
         };
-        let pool = tokio::time::timeout(Duration::from_secs(10), pool_options.connect_with(options))
-            .await
-            .map_err(|_| OpenError("timed out connecting to the database".into()))?
-            .map_err(|e| OpenError(format!("cannot connect to the database: {e}")))?;
+        let pool =
+            tokio::time::timeout(Duration::from_secs(10), pool_options.connect_with(options))
+                .await
+                .map_err(|_| OpenError("timed out connecting to the database".into()))?
+                .map_err(|e| OpenError(format!("cannot connect to the database: {e}")))?;
         Ok(Db { pool, backend })
     }
 
@@ -69,19 +77,27 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await.map_err(|e| OpenError(format!("migration failed: {e}")))
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| OpenError(format!("migration failed: {e}")))
     }
 
     /// `SELECT 1` for readiness checks.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
     }
 
     /// SQLite's own integrity check; PostgreSQL keeps its own and answers "ok".
     pub async fn integrity_check(&self) -> Result<String, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => {
-                sqlx::query_scalar::<_, String>("PRAGMA integrity_check").fetch_one(&self.pool).await
+                sqlx::query_scalar::<_, String>("PRAGMA integrity_check")
+                    .fetch_one(&self.pool)
+                    .await
             }
             Backend::Postgres => Ok("ok".to_string()),
         }

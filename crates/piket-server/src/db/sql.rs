@@ -19,7 +19,10 @@ pub struct Sql {
 
 impl Sql {
     pub fn new(text: &'static str) -> Self {
-        Sql { text: text.to_string(), args: Vec::new() }
+        Sql {
+            text: text.to_string(),
+            args: Vec::new(),
+        }
     }
 
     /// Append trusted SQL text (never user input).
@@ -85,8 +88,15 @@ mod tests {
     #[test]
     fn placeholders_are_numbered_in_order() {
         let mut sql = Sql::new("SELECT 1 WHERE a = ");
-        sql.bind(Arg::Int(1)).push(" AND b IN ").bind_list(&[2, 3]).push(" AND c IN ").bind_list(&[]);
-        assert_eq!(sql.text, "SELECT 1 WHERE a = $1 AND b IN ($2, $3) AND c IN (NULL)");
+        sql.bind(Arg::Int(1))
+            .push(" AND b IN ")
+            .bind_list(&[2, 3])
+            .push(" AND c IN ")
+            .bind_list(&[]);
+        assert_eq!(
+            sql.text,
+            "SELECT 1 WHERE a = $1 AND b IN ($2, $3) AND c IN (NULL)"
+        );
         assert_eq!(sql.args.len(), 3);
     }
 }

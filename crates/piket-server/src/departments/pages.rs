@@ -15,10 +15,21 @@ use crate::state::AppState;
 use crate::web::context::WebCtx;
 use crate::web::render::{field_errors, flash, page};
 
-pub async fn list(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Query(q): Query<Msg>) -> AppResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Query(q): Query<Msg>,
+) -> AppResult<Response> {
     actor.require("departments.manage")?;
     let items = service::all(&state).await?;
-    Ok(page(&state, &ctx, "admin/departments.html", context! { nav => "departments", items => items, flash => flash(q.msg.as_deref()) })?.into_response())
+    Ok(page(
+        &state,
+        &ctx,
+        "admin/departments.html",
+        context! { nav => "departments", items => items, flash => flash(q.msg.as_deref()) },
+    )?
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -28,41 +39,121 @@ pub struct Fields {
     pub description: String,
 }
 
-fn form(state: &AppState, ctx: &WebCtx, id: Option<i64>, values: &Fields, err: Option<&AppError>) -> AppResult<Response> {
-    let status = if err.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+fn form(
+    state: &AppState,
+    ctx: &WebCtx,
+    id: Option<i64>,
+    values: &Fields,
+    err: Option<&AppError>,
+) -> AppResult<Response> {
+    let status = if err.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let errors = err.map(field_errors).unwrap_or_default();
     let values = context! { name => &values.name, description => &values.description };
-    Ok((status, page(state, ctx, "admin/department_form.html", context! { nav => "departments", id => id, values => values, errors => errors })?).into_response())
+    Ok((
+        status,
+        page(
+            state,
+            ctx,
+            "admin/department_form.html",
+            context! { nav => "departments", id => id, values => values, errors => errors },
+        )?,
+    )
+        .into_response())
 }
 
-pub async fn new(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor) -> AppResult<Response> {
+pub async fn new(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+) -> AppResult<Response> {
     actor.require("departments.manage")?;
-    form(&state, &ctx, None, &Fields { name: String::new(), description: String::new() }, None)
+    form(
+        &state,
+        &ctx,
+        None,
+        &Fields {
+            name: String::new(),
+            description: String::new(),
+        },
+        None,
+    )
 }
 
-pub async fn create(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Form(f): Form<Fields>) -> AppResult<Response> {
-    match service::create(&state, &actor, NewDepartment { name: f.name.clone(), description: f.description.clone() }).await {
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Form(f): Form<Fields>,
+) -> AppResult<Response> {
+    match service::create(
+        &state,
+        &actor,
+        NewDepartment {
+            name: f.name.clone(),
+            description: f.description.clone(),
+        },
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to("/admin/departments?msg=created").into_response()),
         Err(e @ AppError::Invalid(_)) => form(&state, &ctx, None, &f, Some(&e)),
         Err(e) => Err(e),
     }
 }
 
-pub async fn edit(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     actor.require("departments.manage")?;
     let d = service::get(&state, &actor, id).await?;
-    form(&state, &ctx, Some(id), &Fields { name: d.name, description: d.description }, None)
+    form(
+        &state,
+        &ctx,
+        Some(id),
+        &Fields {
+            name: d.name,
+            description: d.description,
+        },
+        None,
+    )
 }
 
-pub async fn update(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Path(id): Path<i64>, Form(f): Form<Fields>) -> AppResult<Response> {
-    match service::update(&state, &actor, id, DepartmentPatch { name: Some(f.name.clone()), description: Some(f.description.clone()) }).await {
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Fields>,
+) -> AppResult<Response> {
+    match service::update(
+        &state,
+        &actor,
+        id,
+        DepartmentPatch {
+            name: Some(f.name.clone()),
+            description: Some(f.description.clone()),
+        },
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to("/admin/departments?msg=saved").into_response()),
         Err(e @ AppError::Invalid(_)) => form(&state, &ctx, Some(id), &f, Some(&e)),
         Err(e) => Err(e),
     }
 }
 
-pub async fn delete(State(state): State<AppState>, WebActor(actor): WebActor, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn delete(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     service::delete(&state, &actor, id).await?;
     Ok(Redirect::to("/admin/departments?msg=deleted").into_response())
 }

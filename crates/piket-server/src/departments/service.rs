@@ -8,7 +8,12 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::validate::Check;
 
-pub async fn list(state: &AppState, _actor: &Actor, cursor: Option<&str>, limit: Option<i64>) -> AppResult<Page<Department>> {
+pub async fn list(
+    state: &AppState,
+    _actor: &Actor,
+    cursor: Option<&str>,
+    limit: Option<i64>,
+) -> AppResult<Page<Department>> {
     let page = PageRequest::parse(cursor, limit)?;
     let mut conn = state.db.pool.acquire().await?;
     let rows = store::list(&mut conn, page.cursor.unwrap_or(0), page.limit + 1).await?;
@@ -33,20 +38,35 @@ fn check(name: &str, description: &str) -> AppResult<(String, String)> {
     Ok((name, description))
 }
 
-pub async fn create(state: &AppState, actor: &Actor, input: NewDepartment) -> AppResult<Department> {
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    input: NewDepartment,
+) -> AppResult<Department> {
     actor.require("departments.manage")?;
     let (name, description) = check(&input.name, &input.description)?;
     let now = state.now();
     let mut tx = state.db.pool.begin().await?;
     let id = store::insert(&mut tx, &name, &description, now).await?;
     let created = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let change = Change { action: "department.create", object_kind: "department", object_id: Some(id), before: None, after: to_json(&created) };
+    let change = Change {
+        action: "department.create",
+        object_kind: "department",
+        object_id: Some(id),
+        before: None,
+        after: to_json(&created),
+    };
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
     Ok(created)
 }
 
-pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: DepartmentPatch) -> AppResult<Department> {
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    patch: DepartmentPatch,
+) -> AppResult<Department> {
     actor.require("departments.manage")?;
     let now = state.now();
     let mut tx = state.db.pool.begin().await?;
@@ -57,7 +77,13 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: DepartmentP
     )?;
     store::update(&mut tx, id, &name, &description, now).await?;
     let after = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let change = Change { action: "department.update", object_kind: "department", object_id: Some(id), before: to_json(&before), after: to_json(&after) };
+    let change = Change {
+        action: "department.update",
+        object_kind: "department",
+        object_id: Some(id),
+        before: to_json(&before),
+        after: to_json(&after),
+    };
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
     Ok(after)
@@ -69,7 +95,13 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     let mut tx = state.db.pool.begin().await?;
     let before = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     store::delete(&mut tx, id).await?;
-    let change = Change { action: "department.delete", object_kind: "department", object_id: Some(id), before: to_json(&before), after: None };
+    let change = Change {
+        action: "department.delete",
+        object_kind: "department",
+        object_id: Some(id),
+        before: to_json(&before),
+        after: None,
+    };
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
     Ok(())

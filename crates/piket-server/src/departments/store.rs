@@ -57,7 +57,12 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> AppResult<Option<Departme
     Ok(row.map(Department::from))
 }
 
-pub async fn insert(conn: &mut AnyConnection, name: &str, description: &str, now: i64) -> AppResult<i64> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    name: &str,
+    description: &str,
+    now: i64,
+) -> AppResult<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO departments (name, description, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
     )
@@ -69,19 +74,30 @@ pub async fn insert(conn: &mut AnyConnection, name: &str, description: &str, now
     Ok(id)
 }
 
-pub async fn update(conn: &mut AnyConnection, id: i64, name: &str, description: &str, now: i64) -> AppResult<()> {
-    sqlx::query("UPDATE departments SET name = $1, description = $2, updated_at = $3 WHERE id = $4")
-        .bind(name)
-        .bind(description)
-        .bind(now)
-        .bind(id)
-        .execute(conn)
-        .await?;
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    name: &str,
+    description: &str,
+    now: i64,
+) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE departments SET name = $1, description = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(name)
+    .bind(description)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 pub async fn delete(conn: &mut AnyConnection, id: i64) -> AppResult<()> {
-    sqlx::query("DELETE FROM departments WHERE id = $1").bind(id).execute(conn).await?;
+    sqlx::query("DELETE FROM departments WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

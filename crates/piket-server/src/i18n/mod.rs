@@ -68,7 +68,12 @@ impl Catalog {
             toml::from_str(include_str!("id.toml")).map_err(|e| format!("id.toml: {e}"))?;
         let en_value = Value::from_serialize(&en);
         let id_value = Value::from_serialize(&id);
-        Ok(Catalog { en, id, en_value, id_value })
+        Ok(Catalog {
+            en,
+            id,
+            en_value,
+            id_value,
+        })
     }
 
     pub fn get<'a>(&'a self, locale: Locale, key: &'a str) -> &'a str {
@@ -76,7 +81,10 @@ impl Catalog {
             Locale::En => &self.en,
             Locale::Id => &self.id,
         };
-        map.get(key).or_else(|| self.en.get(key)).map(String::as_str).unwrap_or(key)
+        map.get(key)
+            .or_else(|| self.en.get(key))
+            .map(String::as_str)
+            .unwrap_or(key)
     }
 
     /// The whole catalog of a locale as a template value (`{{ t.key }}`).
@@ -106,16 +114,29 @@ mod tests {
         assert_eq!(c.keys(Locale::En), c.keys(Locale::Id));
         for l in Locale::ALL {
             for k in c.keys(l) {
-                assert!(!c.get(l, k).trim().is_empty(), "{k} is empty in {}", l.code());
+                assert!(
+                    !c.get(l, k).trim().is_empty(),
+                    "{k} is empty in {}",
+                    l.code()
+                );
             }
         }
-        assert_ne!(c.get(Locale::En, "nav_logout"), c.get(Locale::Id, "nav_logout"));
+        assert_ne!(
+            c.get(Locale::En, "nav_logout"),
+            c.get(Locale::Id, "nav_logout")
+        );
     }
 
     #[test]
     fn accept_language_picks_the_best_supported_language() {
-        assert_eq!(Locale::from_accept_language("id-ID,id;q=0.9,en;q=0.8"), Some(Locale::Id));
-        assert_eq!(Locale::from_accept_language("fr, en;q=0.5, id;q=0.7"), Some(Locale::Id));
+        assert_eq!(
+            Locale::from_accept_language("id-ID,id;q=0.9,en;q=0.8"),
+            Some(Locale::Id)
+        );
+        assert_eq!(
+            Locale::from_accept_language("fr, en;q=0.5, id;q=0.7"),
+            Some(Locale::Id)
+        );
         assert_eq!(Locale::from_accept_language("de, fr"), None);
         assert_eq!(Locale::from_accept_language("en-US"), Some(Locale::En));
     }

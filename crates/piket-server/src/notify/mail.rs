@@ -8,25 +8,42 @@ use super::outbox::Message;
 use crate::config::{SmtpConfig, SmtpSecurity};
 
 pub enum Mailer {
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    Smtp {
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
+        from: Mailbox,
+    },
     /// No SMTP configured: the message (and so a reset link) goes to the log.
     Log,
 }
 
 impl Mailer {
     pub fn from_config(smtp: Option<&SmtpConfig>) -> Result<Mailer, String> {
-        let Some(cfg) = smtp else { return Ok(Mailer::Log) };
-        let builder = match cfg.security {
-            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&cfg.host).map_err(|e| e.to_string())?,
-            SmtpSecurity::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&cfg.host).map_err(|e| e.to_string())?,
-            SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.host),
+        let Some(cfg) = smtp else {
+            return Ok(Mailer::Log);
         };
-        let mut builder = builder.port(cfg.port).timeout(Some(std::time::Duration::from_secs(20)));
+        let builder = match cfg.security {
+            SmtpSecurity::Tls => {
+                AsyncSmtpTransport::<Tokio1Executor>::relay(&cfg.host).map_err(|e| e.to_string())?
+            }
+            SmtpSecurity::StartTls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&cfg.host)
+                    .map_err(|e| e.to_string())?
+            }
+            SmtpSecurity::None => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.host)
+            }
+        };
+        let mut builder = builder
+            .port(cfg.port)
+            .timeout(Some(std::time::Duration::from_secs(20)));
         if let (Some(user), Some(pass)) = (&cfg.username, &cfg.password) {
             builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
         }
         let from: Mailbox = cfg.from.parse().map_err(|e| format!("smtp_from: {e}"))?;
-        Ok(Mailer::Smtp { transport: builder.build(), from })
+        Ok(Mailer::Smtp {
+            transport: Box::new(builder.build()),
+            from,
+        })
     }
 
     pub fn is_configured(&self) -> bool {
@@ -40,7 +57,10 @@ impl Mailer {
                 Ok(())
             }
             Mailer::Smtp { transport, from } => {
-                let to: Mailbox = msg.recipient.parse().map_err(|e| format!("recipient: {e}"))?;
+                let to: Mailbox = msg
+                    .recipient
+                    .parse()
+                    .map_err(|e| format!("recipient: {e}"))?;
                 let email = Email::builder()
                     .from(from.clone())
                     .to(to)
@@ -49,7 +69,11 @@ impl Mailer {
                     .header(ContentType::TEXT_PLAIN)
                     .body(msg.body.clone())
                     .map_err(|e| e.to_string())?;
-                transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
+                transport
+                    .send(email)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
             }
         }
     }

@@ -16,7 +16,13 @@ use crate::state::AppState;
 const LEASE_MS: i64 = 60_000;
 const MAX_ATTEMPTS: i64 = 12;
 
-pub async fn enqueue_email(conn: &mut AnyConnection, to: &str, subject: &str, body: &str, now: i64) -> AppResult<i64> {
+pub async fn enqueue_email(
+    conn: &mut AnyConnection,
+    to: &str,
+    subject: &str,
+    body: &str,
+    now: i64,
+) -> AppResult<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO outbox (channel, recipient, subject, body, created_at, next_attempt_at) VALUES ('email', $1, $2, $3, $4, $4) RETURNING id",
     )
@@ -54,7 +60,12 @@ async fn claim(state: &AppState, now: i64) -> AppResult<Option<Message>> {
     .await?)
 }
 
-async fn finish(state: &AppState, id: i64, result: Result<(), String>, attempts: i64) -> AppResult<()> {
+async fn finish(
+    state: &AppState,
+    id: i64,
+    result: Result<(), String>,
+    attempts: i64,
+) -> AppResult<()> {
     let now = state.now();
     let mut conn = state.db.pool.acquire().await?;
     match result {
@@ -95,7 +106,11 @@ pub async fn drain(state: &AppState, mailer: &Mailer) -> AppResult<usize> {
 }
 
 /// The background worker: polls the outbox until the shutdown signal.
-pub async fn run(state: AppState, mailer: Arc<Mailer>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+pub async fn run(
+    state: AppState,
+    mailer: Arc<Mailer>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
         if let Err(e) = drain(&state, &mailer).await {
             tracing::warn!(error = %e, "outbox worker");
@@ -110,5 +125,9 @@ pub async fn run(state: AppState, mailer: Arc<Mailer>, mut shutdown: tokio::sync
 /// Pending (unsent) message count, for the admin UI and metrics.
 pub async fn pending(state: &AppState) -> AppResult<i64> {
     let mut conn = state.db.pool.acquire().await?;
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetch_one(&mut *conn).await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")
+            .fetch_one(&mut *conn)
+            .await?,
+    )
 }

@@ -30,24 +30,52 @@ impl Metrics {
 
     pub fn render(&self, pool_size: u32, pool_idle: usize) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "# HELP piket_http_responses_total HTTP responses by status class.");
+        let _ = writeln!(
+            out,
+            "# HELP piket_http_responses_total HTTP responses by status class."
+        );
         let _ = writeln!(out, "# TYPE piket_http_responses_total counter");
         for (i, c) in self.by_class.iter().enumerate() {
-            let _ = writeln!(out, "piket_http_responses_total{{class=\"{}xx\"}} {}", i + 1, c.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "piket_http_responses_total{{class=\"{}xx\"}} {}",
+                i + 1,
+                c.load(Ordering::Relaxed)
+            );
         }
-        let _ = writeln!(out, "# HELP piket_http_request_duration_seconds Request latency.");
+        let _ = writeln!(
+            out,
+            "# HELP piket_http_request_duration_seconds Request latency."
+        );
         let _ = writeln!(out, "# TYPE piket_http_request_duration_seconds histogram");
         for (i, b) in BUCKETS_MS.iter().enumerate() {
             let le = *b as f64 / 1000.0;
-            let _ = writeln!(out, "piket_http_request_duration_seconds_bucket{{le=\"{le}\"}} {}", self.buckets[i].load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "piket_http_request_duration_seconds_bucket{{le=\"{le}\"}} {}",
+                self.buckets[i].load(Ordering::Relaxed)
+            );
         }
         let count = self.count.load(Ordering::Relaxed);
-        let _ = writeln!(out, "piket_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
-        let _ = writeln!(out, "piket_http_request_duration_seconds_sum {}", self.sum_us.load(Ordering::Relaxed) as f64 / 1e6);
+        let _ = writeln!(
+            out,
+            "piket_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
+        let _ = writeln!(
+            out,
+            "piket_http_request_duration_seconds_sum {}",
+            self.sum_us.load(Ordering::Relaxed) as f64 / 1e6
+        );
         let _ = writeln!(out, "piket_http_request_duration_seconds_count {count}");
         let _ = writeln!(out, "# TYPE piket_db_pool_connections gauge");
-        let _ = writeln!(out, "piket_db_pool_connections{{state=\"open\"}} {pool_size}");
-        let _ = writeln!(out, "piket_db_pool_connections{{state=\"idle\"}} {pool_idle}");
+        let _ = writeln!(
+            out,
+            "piket_db_pool_connections{{state=\"open\"}} {pool_size}"
+        );
+        let _ = writeln!(
+            out,
+            "piket_db_pool_connections{{state=\"idle\"}} {pool_idle}"
+        );
         out
     }
 }

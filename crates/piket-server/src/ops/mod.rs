@@ -22,7 +22,10 @@ pub struct Status {
 /// Liveness and version, without authentication.
 #[utoipa::path(get, path = "/api/v1/status", tag = "ops", responses((status = 200, body = Status)))]
 pub async fn status() -> Json<Status> {
-    Json(Status { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
+    Json(Status {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
 }
 
 /// The process is up.
@@ -39,18 +42,26 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 fn exposition(state: &AppState) -> impl IntoResponse {
-    let body = state.metrics.render(state.db.pool.size(), state.db.pool.num_idle());
+    let body = state
+        .metrics
+        .render(state.db.pool.size(), state.db.pool.num_idle());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
 
 /// `/metrics` on the main address: an API key with `metrics.read`.
-pub async fn metrics_api(State(state): State<AppState>, ApiActor(actor): ApiActor) -> AppResult<impl IntoResponse> {
+pub async fn metrics_api(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> AppResult<impl IntoResponse> {
     actor.require("metrics.read")?;
     Ok(exposition(&state))
 }
 
 /// `/admin/metrics` for a signed-in admin in the browser.
-pub async fn metrics_web(State(state): State<AppState>, WebActor(actor): WebActor) -> AppResult<impl IntoResponse> {
+pub async fn metrics_web(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+) -> AppResult<impl IntoResponse> {
     actor.require("metrics.read")?;
     Ok(exposition(&state))
 }

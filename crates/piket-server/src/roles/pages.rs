@@ -14,10 +14,21 @@ use crate::state::AppState;
 use crate::web::context::WebCtx;
 use crate::web::render::{field_errors, flash, page};
 
-pub async fn list(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Query(q): Query<Msg>) -> AppResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Query(q): Query<Msg>,
+) -> AppResult<Response> {
     actor.require("roles.manage")?;
     let items = service::list(&state, &actor).await?;
-    Ok(page(&state, &ctx, "admin/roles.html", context! { nav => "roles", items => items, flash => flash(q.msg.as_deref()) })?.into_response())
+    Ok(page(
+        &state,
+        &ctx,
+        "admin/roles.html",
+        context! { nav => "roles", items => items, flash => flash(q.msg.as_deref()) },
+    )?
+    .into_response())
 }
 
 /// Checkbox forms repeat `permissions=…`; serde_urlencoded cannot collect repeats, so parse pairs.
@@ -30,37 +41,89 @@ pub struct Fields {
 
 impl Fields {
     fn parse(body: &[u8]) -> AppResult<Fields> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|_| AppError::BadRequest("malformed form".into()))?;
-        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+            .map_err(|_| AppError::BadRequest("malformed form".into()))?;
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
         Ok(Fields {
             name: get("name"),
             description: get("description"),
             scope: get("scope"),
-            permissions: pairs.iter().filter(|(n, _)| n == "permissions").map(|(_, v)| v.clone()).collect(),
+            permissions: pairs
+                .iter()
+                .filter(|(n, _)| n == "permissions")
+                .map(|(_, v)| v.clone())
+                .collect(),
         })
     }
 
     fn scope(&self) -> AppResult<Scope> {
-        Scope::parse(&self.scope).ok_or_else(|| AppError::invalid("scope", "must be all, department or own"))
+        Scope::parse(&self.scope)
+            .ok_or_else(|| AppError::invalid("scope", "must be all, department or own"))
     }
 }
 
-fn form(state: &AppState, ctx: &WebCtx, id: Option<i64>, f: &Fields, err: Option<&AppError>) -> AppResult<Response> {
-    let status = if err.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+fn form(
+    state: &AppState,
+    ctx: &WebCtx,
+    id: Option<i64>,
+    f: &Fields,
+    err: Option<&AppError>,
+) -> AppResult<Response> {
+    let status = if err.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let errors = err.map(field_errors).unwrap_or_default();
     let values = context! { name => &f.name, description => &f.description, scope => &f.scope, permissions => &f.permissions };
-    let html = page(state, ctx, "admin/role_form.html", context! { nav => "roles", id => id, values => values, catalog => CATALOG, errors => errors })?;
+    let html = page(
+        state,
+        ctx,
+        "admin/role_form.html",
+        context! { nav => "roles", id => id, values => values, catalog => CATALOG, errors => errors },
+    )?;
     Ok((status, html).into_response())
 }
 
-pub async fn new(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor) -> AppResult<Response> {
+pub async fn new(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+) -> AppResult<Response> {
     actor.require("roles.manage")?;
-    form(&state, &ctx, None, &Fields { name: String::new(), description: String::new(), scope: "department".into(), permissions: vec![] }, None)
+    form(
+        &state,
+        &ctx,
+        None,
+        &Fields {
+            name: String::new(),
+            description: String::new(),
+            scope: "department".into(),
+            permissions: vec![],
+        },
+        None,
+    )
 }
 
-pub async fn create(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let f = Fields::parse(&body)?;
-    let input = NewRole { name: f.name.clone(), description: f.description.clone(), scope: f.scope()?, permissions: f.permissions.clone() };
+    let input = NewRole {
+        name: f.name.clone(),
+        description: f.description.clone(),
+        scope: f.scope()?,
+        permissions: f.permissions.clone(),
+    };
     match service::create(&state, &actor, input).await {
         Ok(_) => Ok(Redirect::to("/admin/roles?msg=created").into_response()),
         Err(e @ AppError::Invalid(_)) => form(&state, &ctx, None, &f, Some(&e)),
@@ -68,15 +131,42 @@ pub async fn create(State(state): State<AppState>, ctx: WebCtx, WebActor(actor):
     }
 }
 
-pub async fn edit(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     actor.require("roles.manage")?;
     let r = service::get(&state, &actor, id).await?;
-    form(&state, &ctx, Some(id), &Fields { name: r.name, description: r.description, scope: r.scope.as_str().into(), permissions: r.permissions }, None)
+    form(
+        &state,
+        &ctx,
+        Some(id),
+        &Fields {
+            name: r.name,
+            description: r.description,
+            scope: r.scope.as_str().into(),
+            permissions: r.permissions,
+        },
+        None,
+    )
 }
 
-pub async fn update(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Path(id): Path<i64>, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let f = Fields::parse(&body)?;
-    let patch = RolePatch { name: Some(f.name.clone()), description: Some(f.description.clone()), scope: Some(f.scope()?), permissions: Some(f.permissions.clone()) };
+    let patch = RolePatch {
+        name: Some(f.name.clone()),
+        description: Some(f.description.clone()),
+        scope: Some(f.scope()?),
+        permissions: Some(f.permissions.clone()),
+    };
     match service::update(&state, &actor, id, patch).await {
         Ok(_) => Ok(Redirect::to("/admin/roles?msg=saved").into_response()),
         Err(e @ AppError::Invalid(_)) => form(&state, &ctx, Some(id), &f, Some(&e)),
@@ -84,7 +174,11 @@ pub async fn update(State(state): State<AppState>, ctx: WebCtx, WebActor(actor):
     }
 }
 
-pub async fn delete(State(state): State<AppState>, WebActor(actor): WebActor, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn delete(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     service::delete(&state, &actor, id).await?;
     Ok(Redirect::to("/admin/roles?msg=deleted").into_response())
 }

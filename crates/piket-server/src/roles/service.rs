@@ -17,14 +17,35 @@ pub async fn ensure_builtin(db: &crate::db::Db, now: i64) -> AppResult<()> {
     let mut tx = db.pool.begin().await?;
     for builtin in BUILTIN_ROLES {
         let perms = builtin.permission_list();
-        let fields = RoleFields { name: builtin.name, description: "", scope: builtin.scope, permissions: &perms };
+        let fields = RoleFields {
+            name: builtin.name,
+            description: "",
+            scope: builtin.scope,
+            permissions: &perms,
+        };
         match store::by_name(&mut tx, builtin.name).await? {
             None => {
                 store::insert(&mut tx, &fields, true, now).await?;
             }
-            Some(existing) if existing.permissions != perms || existing.scope != builtin.scope || !existing.builtin => {
-                sqlx::query("UPDATE roles SET builtin = 1 WHERE id = $1").bind(existing.id).execute(&mut *tx).await?;
-                store::update(&mut tx, existing.id, &RoleFields { description: &existing.description, ..fields }, now).await?;
+            Some(existing)
+                if existing.permissions != perms
+                    || existing.scope != builtin.scope
+                    || !existing.builtin =>
+            {
+                sqlx::query("UPDATE roles SET builtin = 1 WHERE id = $1")
+                    .bind(existing.id)
+                    .execute(&mut *tx)
+                    .await?;
+                store::update(
+                    &mut tx,
+                    existing.id,
+                    &RoleFields {
+                        description: &existing.description,
+                        ..fields
+                    },
+                    now,
+                )
+                .await?;
             }
             Some(_) => {}
         }
@@ -53,7 +74,12 @@ pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Role> {
     store::get(&mut conn, id).await?.ok_or(AppError::NotFound)
 }
 
-fn check(actor: &Actor, name: &str, description: &str, permissions: &[String]) -> AppResult<(String, String, Vec<String>)> {
+fn check(
+    actor: &Actor,
+    name: &str,
+    description: &str,
+    permissions: &[String],
+) -> AppResult<(String, String, Vec<String>)> {
     let mut c = Check::new();
     let name = c.text("name", name, 1, 60);
     let description = c.text("description", description, 0, 500);
@@ -61,9 +87,15 @@ fn check(actor: &Actor, name: &str, description: &str, permissions: &[String]) -
     if let Some(unknown) = set.iter().find(|p| !permissions::is_known(p)) {
         c.fail("permissions", format!("unknown permission {unknown:?}"));
     } else if !actor.may_grant(&name, &set) {
-        c.fail("permissions", "you cannot grant permissions you do not hold");
+        c.fail(
+            "permissions",
+            "you cannot grant permissions you do not hold",
+        );
     }
-    if BUILTIN_ROLES.iter().any(|b| b.name.eq_ignore_ascii_case(&name)) {
+    if BUILTIN_ROLES
+        .iter()
+        .any(|b| b.name.eq_ignore_ascii_case(&name))
+    {
         c.fail("name", "is the name of a built-in role");
     }
     c.finish()?;
@@ -72,13 +104,31 @@ fn check(actor: &Actor, name: &str, description: &str, permissions: &[String]) -
 
 pub async fn create(state: &AppState, actor: &Actor, input: NewRole) -> AppResult<Role> {
     actor.require("roles.manage")?;
-    let (name, description, perms) = check(actor, &input.name, &input.description, &input.permissions)?;
+    let (name, description, perms) =
+        check(actor, &input.name, &input.description, &input.permissions)?;
     let now = state.now();
     let mut tx = state.db.pool.begin().await?;
-    let fields = RoleFields { name: &name, description: &description, scope: input.scope, permissions: &perms };
+    let fields = RoleFields {
+        name: &name,
+        description: &description,
+        scope: input.scope,
+        permissions: &perms,
+    };
     let id = store::insert(&mut tx, &fields, false, now).await?;
     let role = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    audit::record(&mut tx, now, actor, Change { action: "role.create", object_kind: "role", object_id: Some(id), before: None, after: to_json(&role) }).await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Change {
+            action: "role.create",
+            object_kind: "role",
+            object_id: Some(id),
+            before: None,
+            after: to_json(&role),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(role)
 }
@@ -89,7 +139,9 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: RolePatch) 
     let mut tx = state.db.pool.begin().await?;
     let before = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     if before.builtin {
-        return Err(AppError::Conflict("Built-in roles cannot be changed; create a custom role instead.".into()));
+        return Err(AppError::Conflict(
+            "Built-in roles cannot be changed; create a custom role instead.".into(),
+        ));
     }
     let (name, description, perms) = check(
         actor,
@@ -98,9 +150,32 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: RolePatch) 
         patch.permissions.as_deref().unwrap_or(&before.permissions),
     )?;
     let scope: Scope = patch.scope.unwrap_or(before.scope);
-    store::update(&mut tx, id, &RoleFields { name: &name, description: &description, scope, permissions: &perms }, now).await?;
+    store::update(
+        &mut tx,
+        id,
+        &RoleFields {
+            name: &name,
+            description: &description,
+            scope,
+            permissions: &perms,
+        },
+        now,
+    )
+    .await?;
     let after = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    audit::record(&mut tx, now, actor, Change { action: "role.update", object_kind: "role", object_id: Some(id), before: to_json(&before), after: to_json(&after) }).await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Change {
+            action: "role.update",
+            object_kind: "role",
+            object_id: Some(id),
+            before: to_json(&before),
+            after: to_json(&after),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -111,13 +186,29 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     let mut tx = state.db.pool.begin().await?;
     let before = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     if before.builtin {
-        return Err(AppError::Conflict("Built-in roles cannot be deleted.".into()));
+        return Err(AppError::Conflict(
+            "Built-in roles cannot be deleted.".into(),
+        ));
     }
     if store::user_count(&mut tx, id).await? > 0 {
-        return Err(AppError::Conflict("The role is still given to users; move them to another role first.".into()));
+        return Err(AppError::Conflict(
+            "The role is still given to users; move them to another role first.".into(),
+        ));
     }
     store::delete(&mut tx, id).await?;
-    audit::record(&mut tx, now, actor, Change { action: "role.delete", object_kind: "role", object_id: Some(id), before: to_json(&before), after: None }).await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Change {
+            action: "role.delete",
+            object_kind: "role",
+            object_id: Some(id),
+            before: to_json(&before),
+            after: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

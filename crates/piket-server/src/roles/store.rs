@@ -26,7 +26,11 @@ impl From<Row> for Role {
             name: r.name,
             description: r.description,
             scope: Scope::parse(&r.scope).unwrap_or(Scope::Own),
-            permissions: r.permissions.split_whitespace().map(str::to_string).collect(),
+            permissions: r
+                .permissions
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
             builtin: r.builtin != 0,
             created_at: format_ms(r.created_at),
             updated_at: format_ms(r.updated_at),
@@ -71,7 +75,12 @@ pub struct RoleFields<'a> {
     pub permissions: &'a [String],
 }
 
-pub async fn insert(conn: &mut AnyConnection, f: &RoleFields<'_>, builtin: bool, now: i64) -> AppResult<i64> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    f: &RoleFields<'_>,
+    builtin: bool,
+    now: i64,
+) -> AppResult<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO roles (name, description, scope, permissions, builtin, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
@@ -87,7 +96,12 @@ pub async fn insert(conn: &mut AnyConnection, f: &RoleFields<'_>, builtin: bool,
     Ok(id)
 }
 
-pub async fn update(conn: &mut AnyConnection, id: i64, f: &RoleFields<'_>, now: i64) -> AppResult<()> {
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    f: &RoleFields<'_>,
+    now: i64,
+) -> AppResult<()> {
     sqlx::query("UPDATE roles SET name = $1, description = $2, scope = $3, permissions = $4, updated_at = $5 WHERE id = $6")
         .bind(f.name)
         .bind(f.description)
@@ -101,10 +115,18 @@ pub async fn update(conn: &mut AnyConnection, id: i64, f: &RoleFields<'_>, now: 
 }
 
 pub async fn delete(conn: &mut AnyConnection, id: i64) -> AppResult<()> {
-    sqlx::query("DELETE FROM roles WHERE id = $1").bind(id).execute(conn).await?;
+    sqlx::query("DELETE FROM roles WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn user_count(conn: &mut AnyConnection, id: i64) -> AppResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role_id = $1").bind(id).fetch_one(conn).await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role_id = $1")
+            .bind(id)
+            .fetch_one(conn)
+            .await?,
+    )
 }

@@ -21,10 +21,24 @@ pub struct ListQuery {
     pub msg: Option<String>,
 }
 
-pub async fn list(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Query(lq): Query<ListQuery>) -> AppResult<Response> {
-    let filter = UserFilter { q: lq.q.clone(), cursor: lq.cursor.clone(), ..Default::default() };
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Query(lq): Query<ListQuery>,
+) -> AppResult<Response> {
+    let filter = UserFilter {
+        q: lq.q.clone(),
+        cursor: lq.cursor.clone(),
+        ..Default::default()
+    };
     let users = service::list(&state, &actor, filter).await?;
-    let html = page(&state, &ctx, "admin/users.html", context! { nav => "users", page => users, q => lq.q.unwrap_or_default(), flash => flash(lq.msg.as_deref()) })?;
+    let html = page(
+        &state,
+        &ctx,
+        "admin/users.html",
+        context! { nav => "users", page => users, q => lq.q.unwrap_or_default(), flash => flash(lq.msg.as_deref()) },
+    )?;
     Ok(html.into_response())
 }
 
@@ -41,12 +55,22 @@ pub struct Fields {
 
 impl Fields {
     fn parse(body: &[u8]) -> AppResult<Fields> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|_| AppError::BadRequest("malformed form".into()))?;
-        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+            .map_err(|_| AppError::BadRequest("malformed form".into()))?;
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
         let departments = pairs
             .iter()
             .filter(|(n, _)| n == "departments")
-            .map(|(_, v)| v.parse::<i64>().map_err(|_| AppError::invalid("departments", "is not a department")))
+            .map(|(_, v)| {
+                v.parse::<i64>()
+                    .map_err(|_| AppError::invalid("departments", "is not a department"))
+            })
             .collect::<AppResult<Vec<_>>>()?;
         Ok(Fields {
             email: get("email"),
@@ -60,23 +84,56 @@ impl Fields {
     }
 }
 
-async fn form(state: &AppState, ctx: &WebCtx, actor: &crate::auth::actor::Actor, id: Option<i64>, f: &Fields, err: Option<&AppError>) -> AppResult<Response> {
-    let status = if err.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+async fn form(
+    state: &AppState,
+    ctx: &WebCtx,
+    actor: &crate::auth::actor::Actor,
+    id: Option<i64>,
+    f: &Fields,
+    err: Option<&AppError>,
+) -> AppResult<Response> {
+    let status = if err.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let errors = err.map(field_errors).unwrap_or_default();
     let all_roles = roles::service::list(state, actor).await?;
     let all_departments = departments::service::all(state).await?;
     let values = context! { email => &f.email, name => &f.name, role_id => f.role_id, departments => &f.departments, locale => &f.locale, disabled => f.disabled };
-    let html = page(state, ctx, "admin/user_form.html", context! { nav => "users", id => id, values => values, roles => all_roles, departments => all_departments, errors => errors })?;
+    let html = page(
+        state,
+        ctx,
+        "admin/user_form.html",
+        context! { nav => "users", id => id, values => values, roles => all_roles, departments => all_departments, errors => errors },
+    )?;
     Ok((status, html).into_response())
 }
 
-pub async fn new(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor) -> AppResult<Response> {
+pub async fn new(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+) -> AppResult<Response> {
     actor.require("users.manage")?;
-    let blank = Fields { email: String::new(), name: String::new(), role_id: None, departments: vec![], locale: String::new(), password: String::new(), disabled: false };
+    let blank = Fields {
+        email: String::new(),
+        name: String::new(),
+        role_id: None,
+        departments: vec![],
+        locale: String::new(),
+        password: String::new(),
+        disabled: false,
+    };
     form(&state, &ctx, &actor, None, &blank, None).await
 }
 
-pub async fn create(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let f = Fields::parse(&body)?;
     let input = NewUser {
         email: f.email.clone(),
@@ -94,14 +151,33 @@ pub async fn create(State(state): State<AppState>, ctx: WebCtx, WebActor(actor):
     }
 }
 
-pub async fn edit(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     actor.require("users.manage")?;
     let u = service::get(&state, &actor, id).await?;
-    let f = Fields { email: u.email, name: u.name, role_id: Some(u.role_id), departments: u.departments, locale: u.locale.unwrap_or_default(), password: String::new(), disabled: u.disabled };
+    let f = Fields {
+        email: u.email,
+        name: u.name,
+        role_id: Some(u.role_id),
+        departments: u.departments,
+        locale: u.locale.unwrap_or_default(),
+        password: String::new(),
+        disabled: u.disabled,
+    };
     form(&state, &ctx, &actor, Some(id), &f, None).await
 }
 
-pub async fn update(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Path(id): Path<i64>, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let f = Fields::parse(&body)?;
     let patch = UserPatch {
         email: Some(f.email.clone()),
@@ -120,7 +196,11 @@ pub async fn update(State(state): State<AppState>, ctx: WebCtx, WebActor(actor):
     }
 }
 
-pub async fn delete(State(state): State<AppState>, WebActor(actor): WebActor, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn delete(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     service::delete(&state, &actor, id).await?;
     Ok(Redirect::to("/admin/users?msg=deleted").into_response())
 }

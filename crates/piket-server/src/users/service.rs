@@ -33,14 +33,24 @@ pub async fn list(state: &AppState, actor: &Actor, filter: UserFilter) -> AppRes
         Scope::Own => Visibility::Only(actor.user_id),
     };
     let mut conn = state.db.pool.acquire().await?;
-    let rows = store::list(&mut conn, &filter, vis, page.cursor.unwrap_or(0), page.limit + 1).await?;
+    let rows = store::list(
+        &mut conn,
+        &filter,
+        vis,
+        page.cursor.unwrap_or(0),
+        page.limit + 1,
+    )
+    .await?;
     Ok(page.finish(rows, |u| u.id))
 }
 
 /// A user the actor may see; anything else is "not found".
 async fn visible(conn: &mut AnyConnection, actor: &Actor, id: i64) -> AppResult<User> {
     let user = store::get(conn, id).await?.ok_or(AppError::NotFound)?;
-    if id == actor.user_id || ((actor.can("users.read") || actor.can("users.manage")) && actor.reaches(&user.departments, Some(user.id))) {
+    if id == actor.user_id
+        || ((actor.can("users.read") || actor.can("users.manage"))
+            && actor.reaches(&user.departments, Some(user.id)))
+    {
         Ok(user)
     } else {
         Err(AppError::NotFound)
@@ -52,7 +62,12 @@ pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<User> {
     visible(&mut conn, actor, id).await
 }
 
-async fn resolve_role(conn: &mut AnyConnection, c: &mut Check, name: Option<&str>, id: Option<i64>) -> AppResult<Option<Role>> {
+async fn resolve_role(
+    conn: &mut AnyConnection,
+    c: &mut Check,
+    name: Option<&str>,
+    id: Option<i64>,
+) -> AppResult<Option<Role>> {
     let role = match (name, id) {
         (_, Some(id)) => role_store::get(conn, id).await?,
         (Some(name), None) => role_store::by_name(conn, name.trim()).await?,
@@ -77,7 +92,12 @@ fn check_locale(c: &mut Check, locale: Option<&str>) -> Option<String> {
     }
 }
 
-async fn check_departments(conn: &mut AnyConnection, c: &mut Check, actor: &Actor, ids: &[i64]) -> AppResult<Vec<i64>> {
+async fn check_departments(
+    conn: &mut AnyConnection,
+    c: &mut Check,
+    actor: &Actor,
+    ids: &[i64],
+) -> AppResult<Vec<i64>> {
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
@@ -93,7 +113,10 @@ async fn check_departments(conn: &mut AnyConnection, c: &mut Check, actor: &Acto
 
 fn check_grant(c: &mut Check, actor: &Actor, role: &Role) {
     if !actor.may_grant(&role.name, &role.permissions.iter().cloned().collect()) {
-        c.fail("role", "you cannot give a role with more rights than your own");
+        c.fail(
+            "role",
+            "you cannot give a role with more rights than your own",
+        );
     }
 }
 
@@ -129,13 +152,34 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewUser) -> AppResul
     let now = state.now();
     let mut tx = state.db.pool.begin().await?;
     if store::id_by_email(&mut tx, &email).await?.is_some() {
-        return Err(AppError::invalid("email", "is already used by another account"));
+        return Err(AppError::invalid(
+            "email",
+            "is already used by another account",
+        ));
     }
-    let fields = UserFields { email: &email, name: &name, role_id: role.id, locale: locale.as_deref(), disabled: false };
+    let fields = UserFields {
+        email: &email,
+        name: &name,
+        role_id: role.id,
+        locale: locale.as_deref(),
+        disabled: false,
+    };
     let id = store::insert(&mut tx, &fields, hash.as_deref(), now).await?;
     store::set_departments(&mut tx, id, &departments).await?;
     let user = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    audit::record(&mut tx, now, actor, Change { action: "user.create", object_kind: "user", object_id: Some(id), before: None, after: to_json(&user) }).await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Change {
+            action: "user.create",
+            object_kind: "user",
+            object_id: Some(id),
+            before: None,
+            after: to_json(&user),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -149,7 +193,12 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: UserPatch) 
     }
     let mut c = Check::new();
     let email = c.email("email", patch.email.as_deref().unwrap_or(&before.email));
-    let name = c.text("name", patch.name.as_deref().unwrap_or(&before.name), 1, 100);
+    let name = c.text(
+        "name",
+        patch.name.as_deref().unwrap_or(&before.name),
+        1,
+        100,
+    );
     let locale = match &patch.locale {
         Some(l) => check_locale(&mut c, Some(l)),
         None => before.locale.clone(),
@@ -167,7 +216,10 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: UserPatch) 
     };
     let disabled = patch.disabled.unwrap_or(before.disabled);
     if id == actor.user_id && (disabled || role.is_some()) {
-        c.fail(if disabled { "disabled" } else { "role" }, "you cannot disable yourself or change your own role");
+        c.fail(
+            if disabled { "disabled" } else { "role" },
+            "you cannot disable yourself or change your own role",
+        );
     }
     let hash = match &patch.password {
         Some(p) => {
@@ -181,23 +233,46 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: UserPatch) 
     let now = state.now();
     let mut tx = state.db.pool.begin().await?;
     if email != before.email && store::id_by_email(&mut tx, &email).await?.is_some() {
-        return Err(AppError::invalid("email", "is already used by another account"));
+        return Err(AppError::invalid(
+            "email",
+            "is already used by another account",
+        ));
     }
     let role_id = role.as_ref().map_or(before.role_id, |r| r.id);
-    let fields = UserFields { email: &email, name: &name, role_id, locale: locale.as_deref(), disabled };
+    let fields = UserFields {
+        email: &email,
+        name: &name,
+        role_id,
+        locale: locale.as_deref(),
+        disabled,
+    };
     store::update(&mut tx, id, &fields, now).await?;
     store::set_departments(&mut tx, id, &departments).await?;
     if let Some(hash) = &hash {
         store::set_password_hash(&mut tx, id, hash, now).await?;
     }
     if before.role_name == SUPERADMIN && store::count_active_superadmins(&mut tx).await? == 0 {
-        return Err(AppError::Conflict("This is the last active superadmin; keep at least one.".into()));
+        return Err(AppError::Conflict(
+            "This is the last active superadmin; keep at least one.".into(),
+        ));
     }
     if disabled || hash.is_some() || role.is_some() {
         auth_store::delete_sessions_of(&mut tx, id, None).await?;
     }
     let after = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    audit::record(&mut tx, now, actor, Change { action: "user.update", object_kind: "user", object_id: Some(id), before: to_json(&before), after: to_json(&after) }).await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Change {
+            action: "user.update",
+            object_kind: "user",
+            object_id: Some(id),
+            before: to_json(&before),
+            after: to_json(&after),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -208,27 +283,54 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     let mut tx = state.db.pool.begin().await?;
     let before = visible(&mut tx, actor, id).await?;
     if id == actor.user_id {
-        return Err(AppError::Conflict("You cannot delete your own account.".into()));
+        return Err(AppError::Conflict(
+            "You cannot delete your own account.".into(),
+        ));
     }
     if before.role_name == SUPERADMIN && !actor.is_superadmin() {
         return Err(AppError::Forbidden);
     }
     store::delete(&mut tx, id).await?;
     if before.role_name == SUPERADMIN && store::count_active_superadmins(&mut tx).await? == 0 {
-        return Err(AppError::Conflict("This is the last active superadmin; keep at least one.".into()));
+        return Err(AppError::Conflict(
+            "This is the last active superadmin; keep at least one.".into(),
+        ));
     }
-    audit::record(&mut tx, now, actor, Change { action: "user.delete", object_kind: "user", object_id: Some(id), before: to_json(&before), after: None }).await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Change {
+            action: "user.delete",
+            object_kind: "user",
+            object_id: Some(id),
+            before: to_json(&before),
+            after: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Users change their own name and language; nothing else.
-pub async fn update_profile(state: &AppState, actor: &Actor, patch: ProfilePatch) -> AppResult<User> {
+pub async fn update_profile(
+    state: &AppState,
+    actor: &Actor,
+    patch: ProfilePatch,
+) -> AppResult<User> {
     let mut c = Check::new();
     let mut conn = state.db.pool.acquire().await?;
-    let before = store::get(&mut conn, actor.user_id).await?.ok_or(AppError::NotFound)?;
+    let before = store::get(&mut conn, actor.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     drop(conn);
-    let name = c.text("name", patch.name.as_deref().unwrap_or(&before.name), 1, 100);
+    let name = c.text(
+        "name",
+        patch.name.as_deref().unwrap_or(&before.name),
+        1,
+        100,
+    );
     let locale = match &patch.locale {
         Some(l) => check_locale(&mut c, Some(l)),
         None => before.locale.clone(),
@@ -236,10 +338,30 @@ pub async fn update_profile(state: &AppState, actor: &Actor, patch: ProfilePatch
     c.finish()?;
     let now = state.now();
     let mut tx = state.db.pool.begin().await?;
-    let fields = UserFields { email: &before.email, name: &name, role_id: before.role_id, locale: locale.as_deref(), disabled: before.disabled };
+    let fields = UserFields {
+        email: &before.email,
+        name: &name,
+        role_id: before.role_id,
+        locale: locale.as_deref(),
+        disabled: before.disabled,
+    };
     store::update(&mut tx, actor.user_id, &fields, now).await?;
-    let after = store::get(&mut tx, actor.user_id).await?.ok_or(AppError::NotFound)?;
-    audit::record(&mut tx, now, actor, Change { action: "user.profile", object_kind: "user", object_id: Some(actor.user_id), before: to_json(&before), after: to_json(&after) }).await?;
+    let after = store::get(&mut tx, actor.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Change {
+            action: "user.profile",
+            object_kind: "user",
+            object_id: Some(actor.user_id),
+            before: to_json(&before),
+            after: to_json(&after),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }

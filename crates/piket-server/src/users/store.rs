@@ -55,7 +55,13 @@ pub enum Visibility<'a> {
     Only(i64),
 }
 
-pub async fn list(conn: &mut AnyConnection, f: &UserFilter, vis: Visibility<'_>, after: i64, limit: i64) -> AppResult<Vec<User>> {
+pub async fn list(
+    conn: &mut AnyConnection,
+    f: &UserFilter,
+    vis: Visibility<'_>,
+    after: i64,
+    limit: i64,
+) -> AppResult<Vec<User>> {
     let mut sql = Sql::new(SELECT);
     sql.push(" WHERE u.id > ").bind(Arg::Int(after));
     match vis {
@@ -70,9 +76,12 @@ pub async fn list(conn: &mut AnyConnection, f: &UserFilter, vis: Visibility<'_>,
         }
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", q.to_lowercase().replace('\\', "").replace('%', "").replace('_', ""));
-        sql.push(" AND (lower(u.name) LIKE ").bind(Arg::Text(pattern.clone()));
-        sql.push(" OR u.email LIKE ").bind(Arg::Text(pattern)).push(")");
+        let pattern = format!("%{}%", q.to_lowercase().replace(['\\', '%', '_'], ""));
+        sql.push(" AND (lower(u.name) LIKE ")
+            .bind(Arg::Text(pattern.clone()));
+        sql.push(" OR u.email LIKE ")
+            .bind(Arg::Text(pattern))
+            .push(")");
     }
     if let Some(role) = f.role_id {
         sql.push(" AND u.role_id = ").bind(Arg::Int(role));
@@ -81,16 +90,26 @@ pub async fn list(conn: &mut AnyConnection, f: &UserFilter, vis: Visibility<'_>,
         sql.push(" AND EXISTS (SELECT 1 FROM user_departments d WHERE d.user_id = u.id AND d.department_id = ").bind(Arg::Int(dept)).push(")");
     }
     if let Some(disabled) = f.disabled {
-        sql.push(" AND u.disabled = ").bind(Arg::Int(i64::from(disabled)));
+        sql.push(" AND u.disabled = ")
+            .bind(Arg::Int(i64::from(disabled)));
     }
     sql.push(" ORDER BY u.id LIMIT ").bind(Arg::Int(limit));
     let rows: Vec<Row> = sql.query_as().fetch_all(&mut *conn).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut depts = departments_of(conn, &ids).await?;
-    Ok(rows.into_iter().map(|r| { let d = depts.remove(&r.id).unwrap_or_default(); r.into_user(d) }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let d = depts.remove(&r.id).unwrap_or_default();
+            r.into_user(d)
+        })
+        .collect())
 }
 
-async fn departments_of(conn: &mut AnyConnection, ids: &[i64]) -> AppResult<HashMap<i64, Vec<i64>>> {
+async fn departments_of(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<i64>>> {
     let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
     if ids.is_empty() {
         return Ok(map);
@@ -107,17 +126,24 @@ async fn departments_of(conn: &mut AnyConnection, ids: &[i64]) -> AppResult<Hash
 pub async fn get(conn: &mut AnyConnection, id: i64) -> AppResult<Option<User>> {
     let mut sql = Sql::new(SELECT);
     sql.push(" WHERE u.id = ").bind(Arg::Int(id));
-    let Some(row) = sql.query_as::<Row>().fetch_optional(&mut *conn).await? else { return Ok(None) };
+    let Some(row) = sql.query_as::<Row>().fetch_optional(&mut *conn).await? else {
+        return Ok(None);
+    };
     let mut depts = departments_of(conn, &[id]).await?;
     Ok(Some(row.into_user(depts.remove(&id).unwrap_or_default())))
 }
 
 pub async fn id_by_email(conn: &mut AnyConnection, email: &str) -> AppResult<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_optional(conn).await?)
+    Ok(sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(conn)
+        .await?)
 }
 
 pub async fn count(conn: &mut AnyConnection) -> AppResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(conn).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(conn)
+        .await?)
 }
 
 /// Enabled users holding the Superadmin role.
@@ -137,7 +163,12 @@ pub struct UserFields<'a> {
     pub disabled: bool,
 }
 
-pub async fn insert(conn: &mut AnyConnection, f: &UserFields<'_>, password_hash: Option<&str>, now: i64) -> AppResult<i64> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    f: &UserFields<'_>,
+    password_hash: Option<&str>,
+    now: i64,
+) -> AppResult<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO users (email, name, password_hash, role_id, locale, disabled, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
@@ -153,7 +184,12 @@ pub async fn insert(conn: &mut AnyConnection, f: &UserFields<'_>, password_hash:
     .await?)
 }
 
-pub async fn update(conn: &mut AnyConnection, id: i64, f: &UserFields<'_>, now: i64) -> AppResult<()> {
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    f: &UserFields<'_>,
+    now: i64,
+) -> AppResult<()> {
     sqlx::query("UPDATE users SET email = $1, name = $2, role_id = $3, locale = $4, disabled = $5, updated_at = $6 WHERE id = $7")
         .bind(f.email)
         .bind(f.name)
@@ -167,8 +203,15 @@ pub async fn update(conn: &mut AnyConnection, id: i64, f: &UserFields<'_>, now: 
     Ok(())
 }
 
-pub async fn set_departments(conn: &mut AnyConnection, id: i64, departments: &[i64]) -> AppResult<()> {
-    sqlx::query("DELETE FROM user_departments WHERE user_id = $1").bind(id).execute(&mut *conn).await?;
+pub async fn set_departments(
+    conn: &mut AnyConnection,
+    id: i64,
+    departments: &[i64],
+) -> AppResult<()> {
+    sqlx::query("DELETE FROM user_departments WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     for dept in departments {
         sqlx::query("INSERT INTO user_departments (user_id, department_id) VALUES ($1, $2)")
             .bind(id)
@@ -179,7 +222,12 @@ pub async fn set_departments(conn: &mut AnyConnection, id: i64, departments: &[i
     Ok(())
 }
 
-pub async fn set_password_hash(conn: &mut AnyConnection, id: i64, hash: &str, now: i64) -> AppResult<()> {
+pub async fn set_password_hash(
+    conn: &mut AnyConnection,
+    id: i64,
+    hash: &str,
+    now: i64,
+) -> AppResult<()> {
     sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(now)
@@ -190,7 +238,10 @@ pub async fn set_password_hash(conn: &mut AnyConnection, id: i64, hash: &str, no
 }
 
 pub async fn delete(conn: &mut AnyConnection, id: i64) -> AppResult<()> {
-    sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(conn).await?;
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -203,17 +254,24 @@ pub struct Credentials {
 }
 
 pub async fn credentials(conn: &mut AnyConnection, email: &str) -> AppResult<Option<Credentials>> {
-    Ok(sqlx::query_as("SELECT id, password_hash, disabled FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_optional(conn)
-        .await?)
+    Ok(
+        sqlx::query_as("SELECT id, password_hash, disabled FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
-pub async fn credentials_by_id(conn: &mut AnyConnection, id: i64) -> AppResult<Option<Credentials>> {
-    Ok(sqlx::query_as("SELECT id, password_hash, disabled FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?)
+pub async fn credentials_by_id(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> AppResult<Option<Credentials>> {
+    Ok(
+        sqlx::query_as("SELECT id, password_hash, disabled FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 #[derive(sqlx::FromRow)]
@@ -230,7 +288,12 @@ struct ActorRow {
 }
 
 /// The actor for an enabled user, or `None` when the user is gone or disabled.
-pub async fn load_actor(conn: &mut AnyConnection, user_id: i64, via: Via, ip: &str) -> AppResult<Option<Actor>> {
+pub async fn load_actor(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    via: Via,
+    ip: &str,
+) -> AppResult<Option<Actor>> {
     let row: Option<ActorRow> = sqlx::query_as(
         "SELECT u.id, u.email, u.name, u.locale, u.disabled, r.id AS role_id, r.name AS role_name, r.scope, r.permissions \
          FROM users u JOIN roles r ON r.id = u.role_id WHERE u.id = $1",
@@ -238,18 +301,25 @@ pub async fn load_actor(conn: &mut AnyConnection, user_id: i64, via: Via, ip: &s
     .bind(user_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some(row) = row.filter(|r| r.disabled == 0) else { return Ok(None) };
-    let departments: Vec<i64> = sqlx::query_scalar("SELECT department_id FROM user_departments WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_all(conn)
-        .await?;
+    let Some(row) = row.filter(|r| r.disabled == 0) else {
+        return Ok(None);
+    };
+    let departments: Vec<i64> =
+        sqlx::query_scalar("SELECT department_id FROM user_departments WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(conn)
+            .await?;
     Ok(Some(Actor {
         user_id: row.id,
         name: row.name,
         email: row.email,
         role_id: row.role_id,
         role_name: row.role_name,
-        permissions: row.permissions.split_whitespace().map(str::to_string).collect(),
+        permissions: row
+            .permissions
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
         scope: Scope::parse(&row.scope).unwrap_or(Scope::Own),
         departments,
         locale: row.locale,

@@ -21,6 +21,10 @@ pub struct WebCtx {
 impl FromRequestParts<AppState> for WebCtx {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, AppError> {
-        parts.extensions.get::<WebCtx>().cloned().ok_or(AppError::Internal("web context missing".into()))
+        parts
+            .extensions
+            .get::<WebCtx>()
+            .cloned()
+            .ok_or(AppError::Internal("web context missing".into()))
     }
 }

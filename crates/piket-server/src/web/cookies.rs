@@ -26,7 +26,10 @@ pub fn name(config: &Config, base: &str) -> String {
 
 /// A Set-Cookie value: HttpOnly, SameSite=Lax, Path=/, and Secure behind https.
 pub fn set(config: &Config, base: &str, value: &str, max_age_secs: Option<u64>) -> String {
-    let mut c = format!("{}={value}; Path=/; HttpOnly; SameSite=Lax", name(config, base));
+    let mut c = format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax",
+        name(config, base)
+    );
     if let Some(age) = max_age_secs {
         c.push_str(&format!("; Max-Age={age}"));
     }

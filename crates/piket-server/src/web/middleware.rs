@@ -26,7 +26,11 @@ struct CsrfField {
 }
 
 fn origin_ok(req: &Request, base_url: &str) -> bool {
-    match req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+    match req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    {
         // Browsers send Origin on every cross-site POST; requests without it are same-origin or not from a browser.
         None => true,
         Some(origin) => {
@@ -45,8 +49,16 @@ async fn check_csrf(req: Request, expected: &str, base_url: &str) -> Result<Requ
     if !origin_ok(&req, base_url) {
         return Err(AppError::Forbidden);
     }
-    if let Some(header_token) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
-        return if token::constant_time_eq(header_token, expected) { Ok(req) } else { Err(AppError::Forbidden) };
+    if let Some(header_token) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        return if token::constant_time_eq(header_token, expected) {
+            Ok(req)
+        } else {
+            Err(AppError::Forbidden)
+        };
     }
     let is_form = req
         .headers()
@@ -57,9 +69,16 @@ async fn check_csrf(req: Request, expected: &str, base_url: &str) -> Result<Requ
         return Err(AppError::Forbidden);
     }
     let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| AppError::PayloadTooLarge)?;
-    let field: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::BadRequest("malformed form".into()))?;
-    if !field.csrf.as_deref().is_some_and(|t| token::constant_time_eq(t, expected)) {
+    let bytes = to_bytes(body, MAX_FORM_BYTES)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)?;
+    let field: CsrfField = serde_urlencoded::from_bytes(&bytes)
+        .map_err(|_| AppError::BadRequest("malformed form".into()))?;
+    if !field
+        .csrf
+        .as_deref()
+        .is_some_and(|t| token::constant_time_eq(t, expected))
+    {
         return Err(AppError::Forbidden);
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
@@ -68,26 +87,46 @@ async fn check_csrf(req: Request, expected: &str, base_url: &str) -> Result<Requ
 fn pick_locale(req: &Request, actor_locale: Option<&str>) -> Locale {
     actor_locale
         .and_then(Locale::parse)
-        .or_else(|| cookies::get(req.headers(), cookies::LANG).as_deref().and_then(Locale::parse))
         .or_else(|| {
-            req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Locale::from_accept_language)
+            cookies::get(req.headers(), cookies::LANG)
+                .as_deref()
+                .and_then(Locale::parse)
+        })
+        .or_else(|| {
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Locale::from_accept_language)
         })
         .unwrap_or(Locale::En)
 }
 
 pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
     let ip = client_ip(req.headers(), peer, &state);
     let csrf_cookie = cookies::get(req.headers(), &cookies::name(&state.config, cookies::CSRF))
         .filter(|c| c.len() == 64 && c.chars().all(|ch| ch.is_ascii_hexdigit()));
     let new_csrf = csrf_cookie.is_none();
     let csrf = csrf_cookie.unwrap_or_else(|| token::random_token(32));
-    let session_token = cookies::get(req.headers(), &cookies::name(&state.config, cookies::SESSION)).filter(|s| !s.is_empty());
+    let session_token = cookies::get(
+        req.headers(),
+        &cookies::name(&state.config, cookies::SESSION),
+    )
+    .filter(|s| !s.is_empty());
 
     let actor = match &session_token {
         Some(t) => match crate::auth::service::session_actor(&state, t, &ip).await {
             Ok(a) => a,
-            Err(e) => return error_page(&state, &req_ctx(Locale::En, &csrf, None, None, &ip), e.problem()),
+            Err(e) => {
+                return error_page(
+                    &state,
+                    &req_ctx(Locale::En, &csrf, None, None, &ip),
+                    e.problem(),
+                )
+            }
         },
         None => None,
     };
@@ -108,7 +147,11 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
 
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
     if let Some(problem) = response.extensions().get::<Problem>().cloned() {
-        response = if problem.status == 401 { Redirect::to("/login").into_response() } else { error_page(&state, &ctx, problem) };
+        response = if problem.status == 401 {
+            Redirect::to("/login").into_response()
+        } else {
+            error_page(&state, &ctx, problem)
+        };
     } else if response.status().is_client_error() || response.status().is_server_error() {
         let status = response.status();
         response = error_page(&state, &ctx, Problem::from_status(status, String::new()));
@@ -117,15 +160,29 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         response.headers_mut().insert(header::RETRY_AFTER, v);
     }
     if new_csrf {
-        if let Ok(v) = HeaderValue::from_str(&cookies::set(&state.config, cookies::CSRF, &csrf, None)) {
+        if let Ok(v) =
+            HeaderValue::from_str(&cookies::set(&state.config, cookies::CSRF, &csrf, None))
+        {
             response.headers_mut().append(header::SET_COOKIE, v);
         }
     }
     response
 }
 
-fn req_ctx(locale: Locale, csrf: &str, actor: Option<crate::auth::actor::Actor>, session_token: Option<String>, ip: &str) -> WebCtx {
-    WebCtx { locale, csrf: csrf.to_string(), actor, session_token, ip: ip.to_string() }
+fn req_ctx(
+    locale: Locale,
+    csrf: &str,
+    actor: Option<crate::auth::actor::Actor>,
+    session_token: Option<String>,
+    ip: &str,
+) -> WebCtx {
+    WebCtx {
+        locale,
+        csrf: csrf.to_string(),
+        actor,
+        session_token,
+        ip: ip.to_string(),
+    }
 }
 
 /// The HTML face of a [`Problem`].
@@ -133,8 +190,17 @@ pub fn error_page(state: &AppState, ctx: &WebCtx, problem: Problem) -> Response 
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let key = format!("error_{}", problem.status);
     let known = state.catalog.get(ctx.locale, &key) != key;
-    let message = if known { state.catalog.get(ctx.locale, &key).to_string() } else { state.catalog.get(ctx.locale, "error_generic").to_string() };
-    let body = crate::web::render::page(state, ctx, "error.html", context! { status => problem.status, message => message });
+    let message = if known {
+        state.catalog.get(ctx.locale, &key).to_string()
+    } else {
+        state.catalog.get(ctx.locale, "error_generic").to_string()
+    };
+    let body = crate::web::render::page(
+        state,
+        ctx,
+        "error.html",
+        context! { status => problem.status, message => message },
+    );
     match body {
         Ok(html) => (status, html).into_response(),
         Err(_) => (status, "Error").into_response(),

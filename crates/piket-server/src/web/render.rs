@@ -41,7 +41,8 @@ impl Templates {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
         for (name, source) in TEMPLATES {
-            env.add_template(name, source).map_err(|e| format!("template {name}: {e}"))?;
+            env.add_template(name, source)
+                .map_err(|e| format!("template {name}: {e}"))?;
         }
         Ok(Templates { env })
     }
@@ -78,7 +79,11 @@ pub fn page(app: &App, ctx: &WebCtx, name: &str, extra: Value) -> AppResult<Html
         nav => "",
         flash => None::<String>,
     };
-    let template = app.templates.env.get_template(name).map_err(|e| AppError::Internal(e.to_string()))?;
+    let template = app
+        .templates
+        .env
+        .get_template(name)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     template
         .render(context! { ..extra, ..common })
         .map(Html)
@@ -88,13 +93,25 @@ pub fn page(app: &App, ctx: &WebCtx, name: &str, extra: Value) -> AppResult<Html
 /// Field errors of a failed form, by field name, for the template to show beside each input.
 pub fn field_errors(err: &AppError) -> std::collections::BTreeMap<String, String> {
     match err {
-        AppError::Invalid(errors) => errors.iter().map(|e| (e.field.clone(), e.message.clone())).collect(),
+        AppError::Invalid(errors) => errors
+            .iter()
+            .map(|e| (e.field.clone(), e.message.clone()))
+            .collect(),
         _ => Default::default(),
     }
 }
 
 /// Only known flash keys are shown, so a link cannot put arbitrary text on a page.
 pub fn flash(key: Option<&str>) -> Option<String> {
-    const KNOWN: &[&str] = &["saved", "created", "deleted", "revoked", "password_changed", "reset_sent", "reset_done"];
-    key.filter(|k| KNOWN.contains(k)).map(|k| format!("flash_{k}"))
+    const KNOWN: &[&str] = &[
+        "saved",
+        "created",
+        "deleted",
+        "revoked",
+        "password_changed",
+        "reset_sent",
+        "reset_done",
+    ];
+    key.filter(|k| KNOWN.contains(k))
+        .map(|k| format!("flash_{k}"))
 }

@@ -32,26 +32,44 @@ impl Reply {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
     pub fn header(&self, name: &str) -> String {
-        self.headers.get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
     }
     pub fn cookies(&self) -> Vec<String> {
-        self.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect()
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect()
     }
 }
 
 /// A database URL for this test: a fresh PostgreSQL database, or None for SQLite.
 async fn postgres_url() -> Option<String> {
-    let base = std::env::var("PIKET_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+    let base = std::env::var("PIKET_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
     use sqlx::Connection;
     let name = format!("piket_t_{}", piket_server::auth::token::random_token(6));
-    let mut conn = sqlx::PgConnection::connect(&base).await.expect("PIKET_TEST_DATABASE_URL must be reachable");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
+    let mut conn = sqlx::PgConnection::connect(&base)
+        .await
+        .expect("PIKET_TEST_DATABASE_URL must be reachable");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     let (prefix, _) = base.rsplit_once('/').unwrap();
     Some(format!("{prefix}/{name}"))
 }
 
 pub fn backend_name() -> &'static str {
-    if std::env::var("PIKET_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) { "postgres" } else { "sqlite" }
+    if std::env::var("PIKET_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        "postgres"
+    } else {
+        "sqlite"
+    }
 }
 
 impl TestApp {
@@ -70,29 +88,66 @@ impl TestApp {
         adjust(&mut settings);
         let config = Config::resolve(&settings).unwrap();
         let clock = ManualClock::at(1_790_000_000_000);
-        let state = piket_server::build_state(config, Arc::new(clock.clone())).await.unwrap();
+        let state = piket_server::build_state(config, Arc::new(clock.clone()))
+            .await
+            .unwrap();
         let router = piket_server::router(state.clone());
-        TestApp { state, router, clock, _dir: dir }
+        TestApp {
+            state,
+            router,
+            clock,
+            _dir: dir,
+        }
     }
 
-    pub async fn send(&self, method: Method, path: &str, headers: &[(&str, &str)], body: Body) -> Reply {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Body,
+    ) -> Reply {
         let mut req = Request::builder().method(method).uri(path);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let resp = self.router.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+        let resp = self
+            .router
+            .clone()
+            .oneshot(req.body(body).unwrap())
+            .await
+            .unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
-        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).to_string() }
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).to_string(),
+        }
     }
 
     pub async fn get(&self, path: &str, key: &str) -> Reply {
-        self.send(Method::GET, path, &[("x-api-key", key)], Body::empty()).await
+        self.send(Method::GET, path, &[("x-api-key", key)], Body::empty())
+            .await
     }
 
-    pub async fn json(&self, method: Method, path: &str, key: &str, body: serde_json::Value) -> Reply {
-        self.send(method, path, &[("x-api-key", key), ("content-type", "application/json")], Body::from(body.to_string())).await
+    pub async fn json(
+        &self,
+        method: Method,
+        path: &str,
+        key: &str,
+        body: serde_json::Value,
+    ) -> Reply {
+        self.send(
+            method,
+            path,
+            &[("x-api-key", key), ("content-type", "application/json")],
+            Body::from(body.to_string()),
+        )
+        .await
     }
 
     /// Create a user directly through the service, as the command line does.
@@ -106,12 +161,20 @@ impl TestApp {
             locale: None,
             password: Some("a-long-test-password".into()),
         };
-        users::service::create(&self.state, &Actor::system(), input).await.unwrap()
+        users::service::create(&self.state, &Actor::system(), input)
+            .await
+            .unwrap()
     }
 
     pub async fn key_for(&self, user_id: i64) -> String {
-        let new = apikeys::NewApiKey { name: "test".into(), user_id: Some(user_id) };
-        apikeys::service::create(&self.state, &Actor::system(), new).await.unwrap().secret
+        let new = apikeys::NewApiKey {
+            name: "test".into(),
+            user_id: Some(user_id),
+        };
+        apikeys::service::create(&self.state, &Actor::system(), new)
+            .await
+            .unwrap()
+            .secret
     }
 
     /// An admin-level (Superadmin) user and their API key.
@@ -122,14 +185,25 @@ impl TestApp {
     }
 
     pub async fn department(&self, key: &str, name: &str) -> i64 {
-        let r = self.json(Method::POST, "/api/v1/departments", key, serde_json::json!({"name": name})).await;
+        let r = self
+            .json(
+                Method::POST,
+                "/api/v1/departments",
+                key,
+                serde_json::json!({"name": name}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         r.json()["id"].as_i64().unwrap()
     }
 
     pub async fn audit_count(&self, action: &str) -> i64 {
         let mut conn = self.state.db.pool.acquire().await.unwrap();
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1").bind(action).fetch_one(&mut *conn).await.unwrap()
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1")
+            .bind(action)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap()
     }
 }
 
@@ -141,24 +215,43 @@ pub struct Browser<'a> {
 
 impl<'a> Browser<'a> {
     pub fn new(app: &'a TestApp) -> Self {
-        Browser { app, cookies: Default::default() }
+        Browser {
+            app,
+            cookies: Default::default(),
+        }
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     fn keep(&mut self, r: &Reply) {
         for c in r.cookies() {
             let first = c.split(';').next().unwrap();
             let (k, v) = first.split_once('=').unwrap();
-            if v.is_empty() { self.cookies.remove(k); } else { self.cookies.insert(k.into(), v.into()); }
+            if v.is_empty() {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.into(), v.into());
+            }
         }
     }
 
     pub async fn get(&mut self, path: &str) -> Reply {
         let cookie = self.cookie_header();
-        let r = self.app.send(Method::GET, path, &[("cookie", &cookie), ("accept-language", "en")], Body::empty()).await;
+        let r = self
+            .app
+            .send(
+                Method::GET,
+                path,
+                &[("cookie", &cookie), ("accept-language", "en")],
+                Body::empty(),
+            )
+            .await;
         self.keep(&r);
         r
     }
@@ -183,7 +276,15 @@ impl<'a> Browser<'a> {
         let cookie = self.cookie_header();
         let r = self
             .app
-            .send(Method::POST, path, &[("cookie", &cookie), ("content-type", "application/x-www-form-urlencoded")], Body::from(body))
+            .send(
+                Method::POST,
+                path,
+                &[
+                    ("cookie", &cookie),
+                    ("content-type", "application/x-www-form-urlencoded"),
+                ],
+                Body::from(body),
+            )
             .await;
         self.keep(&r);
         r
