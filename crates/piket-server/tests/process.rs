@@ -168,7 +168,7 @@ async fn kill_9_during_writes_loses_no_acknowledged_write_and_the_database_stays
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let copy = piket_server::db::Db::connect(&format!("sqlite://{}?mode=ro", backup.display()))
+    let copy = piket_server::db::Db::connect(&format!("sqlite://{}?mode=rw", backup.display()))
         .await
         .unwrap();
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM departments")
