@@ -4,6 +4,7 @@ pub mod api;
 pub mod apikeys;
 pub mod audit;
 pub mod auth;
+pub mod categories;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -14,6 +15,7 @@ pub mod notify;
 pub mod ops;
 pub mod roles;
 pub mod state;
+pub mod tickets;
 pub mod users;
 pub mod validate;
 pub mod web;
@@ -58,6 +60,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         metrics: Default::default(),
         login_limiter: RateLimiter::new(login_rate, 60_000),
         reset_limiter: RateLimiter::new(10, 60_000),
+        actor_cache: Default::default(),
         config,
         db,
         clock,

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::cache::ActorCache;
 use crate::auth::ratelimit::RateLimiter;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -21,6 +22,8 @@ pub struct App {
     pub login_limiter: RateLimiter,
     /// Password-reset and setup requests per client IP.
     pub reset_limiter: RateLimiter,
+    /// API-key callers, briefly (see `auth::cache`).
+    pub actor_cache: ActorCache,
 }
 
 pub type AppState = Arc<App>;

@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{AppError, Problem};
 use crate::state::AppState;
-use crate::{apikeys, audit, auth, departments, ops, roles, users};
+use crate::{apikeys, audit, auth, categories, departments, ops, roles, tickets, users};
 
 struct Security;
 
@@ -44,6 +44,9 @@ impl Modify for Security {
         departments::api::list, departments::api::create, departments::api::get, departments::api::update, departments::api::delete,
         apikeys::api::list, apikeys::api::create, apikeys::api::get, apikeys::api::revoke,
         audit::api::list,
+        tickets::api::list, tickets::api::create, tickets::api::get, tickets::api::update, tickets::api::replace, tickets::api::delete,
+        tickets::api::comments, tickets::api::add_comment, tickets::api::history, tickets::api::counts, tickets::api::bulk, tickets::api::export,
+        categories::api::list, categories::api::create, categories::api::get, categories::api::update, categories::api::delete,
     ),
     components(schemas(Problem, crate::error::FieldError))
 )]
@@ -138,6 +141,38 @@ pub fn router() -> Router<AppState> {
             get(apikeys::api::get).delete(apikeys::api::revoke),
         )
         .route("/api/v1/audit", get(audit::api::list))
+        .route(
+            "/api/v1/tickets",
+            get(tickets::api::list).post(tickets::api::create),
+        )
+        .route("/api/v1/tickets/counts", get(tickets::api::counts))
+        .route(
+            "/api/v1/tickets/bulk",
+            axum::routing::post(tickets::api::bulk),
+        )
+        .route("/api/v1/tickets/export.csv", get(tickets::api::export))
+        .route(
+            "/api/v1/tickets/{id}",
+            get(tickets::api::get)
+                .patch(tickets::api::update)
+                .put(tickets::api::replace)
+                .delete(tickets::api::delete),
+        )
+        .route(
+            "/api/v1/tickets/{id}/comments",
+            get(tickets::api::comments).post(tickets::api::add_comment),
+        )
+        .route("/api/v1/tickets/{id}/history", get(tickets::api::history))
+        .route(
+            "/api/v1/categories",
+            get(categories::api::list).post(categories::api::create),
+        )
+        .route(
+            "/api/v1/categories/{id}",
+            get(categories::api::get)
+                .put(categories::api::update)
+                .delete(categories::api::delete),
+        )
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .layer(middleware::from_fn(problems))
 }

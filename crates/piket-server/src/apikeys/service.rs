@@ -25,23 +25,32 @@ fn parse(key: &str) -> Option<(&str, &str)> {
 
 pub async fn authenticate(state: &AppState, key: &str, ip: &str) -> AppResult<Actor> {
     let (prefix, _) = parse(key.trim()).ok_or(AppError::Unauthorized)?;
+    let hash = token::hash_token(key.trim());
+    let now = state.now();
+    if let Some(actor) = state.actor_cache.get(&hash, now) {
+        return Ok(Actor {
+            ip: ip.to_string(),
+            ..actor
+        });
+    }
     let mut conn = state.db.pool.acquire().await?;
     let found = store::by_prefix(&mut conn, prefix).await?;
     let expected = found
         .as_ref()
         .map(|k| k.secret_hash.clone())
         .unwrap_or_default();
-    let matches = token::constant_time_eq(&token::hash_token(key.trim()), &expected);
+    let matches = token::constant_time_eq(&hash, &expected);
     let Some(k) = found.filter(|k| matches && k.revoked_at.is_none()) else {
         return Err(AppError::Unauthorized);
     };
-    let now = state.now();
     if k.last_used_at.is_none_or(|t| now - t > MARK_USED_EVERY_MS) {
         store::mark_used(&mut conn, k.id, now).await?;
     }
-    user_store::load_actor(&mut conn, k.user_id, Via::ApiKey(k.id), ip)
+    let actor = user_store::load_actor(&mut conn, k.user_id, Via::ApiKey(k.id), ip)
         .await?
-        .ok_or(AppError::Unauthorized)
+        .ok_or(AppError::Unauthorized)?;
+    state.actor_cache.put(hash, actor.clone(), now);
+    Ok(actor)
 }
 
 fn may_see(actor: &Actor, key: &ApiKey) -> bool {
@@ -139,6 +148,7 @@ pub async fn revoke(state: &AppState, actor: &Actor, id: i64) -> AppResult<ApiKe
     )
     .await?;
     tx.commit().await?;
+    state.actor_cache.invalidate();
     Ok(after)
 }
 

@@ -150,7 +150,7 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = &[
     BuiltinRole {
         name: "Requester",
         scope: Scope::Own,
-        permissions: Some(&["tickets.create", "knowledge.read"]),
+        permissions: Some(&["tickets.read", "tickets.create", "knowledge.read"]),
     },
 ];
 

@@ -104,5 +104,6 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     };
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
+    state.actor_cache.invalidate();
     Ok(())
 }

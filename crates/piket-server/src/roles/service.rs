@@ -177,6 +177,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: RolePatch) 
     )
     .await?;
     tx.commit().await?;
+    state.actor_cache.invalidate();
     Ok(after)
 }
 
@@ -210,5 +211,6 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     )
     .await?;
     tx.commit().await?;
+    state.actor_cache.invalidate();
     Ok(())
 }

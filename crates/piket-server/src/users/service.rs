@@ -274,6 +274,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: UserPatch) 
     )
     .await?;
     tx.commit().await?;
+    state.actor_cache.invalidate();
     Ok(after)
 }
 
@@ -310,6 +311,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     )
     .await?;
     tx.commit().await?;
+    state.actor_cache.invalidate();
     Ok(())
 }
 
@@ -363,5 +365,6 @@ pub async fn update_profile(
     )
     .await?;
     tx.commit().await?;
+    state.actor_cache.invalidate();
     Ok(after)
 }

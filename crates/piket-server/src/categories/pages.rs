@@ -1,0 +1,116 @@
+//! Admin page for ticket categories: the list with an add/edit form beside it.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use minijinja::context;
+use serde::Deserialize;
+
+use super::{service, NewCategory};
+use crate::auth::extract::WebActor;
+use crate::auth::pages::Msg;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::context::WebCtx;
+use crate::web::render::{field_errors, flash, page};
+
+#[derive(Deserialize, Default)]
+pub struct Fields {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub department_id: String,
+}
+
+impl Fields {
+    fn input(&self) -> AppResult<NewCategory> {
+        let department_id = match self.department_id.trim() {
+            "" => None,
+            v => Some(v.parse().map_err(|_| AppError::invalid("department_id", "no such department"))?),
+        };
+        Ok(NewCategory { name: self.name.clone(), description: self.description.clone(), department_id })
+    }
+}
+
+async fn render(
+    state: &AppState,
+    ctx: &WebCtx,
+    actor: &crate::auth::actor::Actor,
+    editing: Option<i64>,
+    values: &Fields,
+    err: Option<&AppError>,
+    msg: Option<&str>,
+) -> AppResult<Response> {
+    actor.require("settings.manage")?;
+    let items = service::all(state, actor).await?;
+    let departments = crate::departments::service::all(state).await?;
+    let status = if err.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let values = context! { name => &values.name, description => &values.description, department_id => &values.department_id };
+    Ok((
+        status,
+        page(
+            state,
+            ctx,
+            "admin/categories.html",
+            context! {
+                nav => "categories", items => items, departments => departments, editing => editing,
+                values => values, errors => err.map(field_errors).unwrap_or_default(), flash => flash(msg),
+            },
+        )?,
+    )
+        .into_response())
+}
+
+pub async fn list(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Query(q): Query<Msg>) -> AppResult<Response> {
+    render(&state, &ctx, &actor, None, &Fields::default(), None, q.msg.as_deref()).await
+}
+
+pub async fn edit(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Path(id): Path<i64>) -> AppResult<Response> {
+    let c = service::get(&state, &actor, id).await?;
+    let values = Fields {
+        name: c.name,
+        description: c.description,
+        department_id: c.department_id.map(|d| d.to_string()).unwrap_or_default(),
+    };
+    render(&state, &ctx, &actor, Some(id), &values, None, None).await
+}
+
+async fn save(state: AppState, ctx: WebCtx, actor: crate::auth::actor::Actor, id: Option<i64>, f: Fields) -> AppResult<Response> {
+    let result = match f.input() {
+        Ok(input) => service::save(&state, &actor, id, input).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/admin/categories?msg=saved").into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let e = match e {
+                AppError::Conflict(m) => AppError::invalid("name", m),
+                other => other,
+            };
+            render(&state, &ctx, &actor, id, &f, Some(&e), None).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn create(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Form(f): Form<Fields>) -> AppResult<Response> {
+    save(state, ctx, actor, None, f).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Fields>,
+) -> AppResult<Response> {
+    save(state, ctx, actor, Some(id), f).await
+}
+
+pub async fn delete(State(state): State<AppState>, WebActor(actor): WebActor, Path(id): Path<i64>) -> AppResult<Response> {
+    service::delete(&state, &actor, id).await?;
+    Ok(Redirect::to("/admin/categories?msg=deleted").into_response())
+}

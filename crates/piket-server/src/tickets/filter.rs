@@ -1,0 +1,303 @@
+//! The ticket list's query: filters, sort and keyset cursor, parsed from query parameters (the API
+//! and the UI share the same names) into a typed [`Filter`] the store turns into SQL.
+
+use serde::Deserialize;
+
+use super::{priority_rank, STATUSES};
+use crate::api::page::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::clock::parse_ms;
+use crate::error::{AppError, AppResult};
+
+/// `GET /api/v1/tickets` and `/tickets` query parameters. Lists are comma-separated.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// e.g. `new,open`.
+    pub status: Option<String>,
+    /// e.g. `high,urgent`.
+    pub priority: Option<String>,
+    /// A department id, or `none`.
+    pub department: Option<String>,
+    /// A user id, `me`, or `none` (unassigned).
+    pub assigned_to: Option<String>,
+    /// A user id or `me`.
+    pub requester: Option<String>,
+    /// A category id.
+    pub category: Option<String>,
+    pub tag: Option<String>,
+    /// RFC 3339 or `YYYY-MM-DD`; inclusive.
+    pub created_from: Option<String>,
+    /// RFC 3339 or `YYYY-MM-DD`; exclusive.
+    pub created_to: Option<String>,
+    pub updated_from: Option<String>,
+    pub updated_to: Option<String>,
+    /// Full-text search over title, description and replies.
+    pub q: Option<String>,
+    /// A built-in view: `mine`, `unassigned`, `department`, `overdue`.
+    pub view: Option<String>,
+    /// `updated` (default), `created`, `priority`, `id`; prefix `-` for descending…
+    /// which is the default, so `updated` means newest first and `+updated` oldest first.
+    pub sort: Option<String>,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// 1 to 200, default 50.
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Updated,
+    Created,
+    Priority,
+    Id,
+}
+
+impl SortKey {
+    pub fn column(self) -> &'static str {
+        match self {
+            SortKey::Updated => "t.updated_at",
+            SortKey::Created => "t.created_at",
+            SortKey::Priority => "t.priority",
+            SortKey::Id => "t.id",
+        }
+    }
+}
+
+/// Who a filter refers to when it names a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    User(i64),
+    Nobody,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub statuses: Vec<String>,
+    pub priorities: Vec<i64>,
+    pub department: Option<Who>,
+    pub assignee: Option<Who>,
+    pub requester: Option<i64>,
+    pub category: Option<i64>,
+    pub tag: Option<String>,
+    pub created_from: Option<i64>,
+    pub created_to: Option<i64>,
+    pub updated_from: Option<i64>,
+    pub updated_to: Option<i64>,
+    /// Due before this instant and not done.
+    pub overdue_at: Option<i64>,
+    /// Restrict to the caller's departments (the "My department" view).
+    pub my_departments: bool,
+    pub q: Option<String>,
+    pub sort: Option<(SortKey, bool)>,
+    pub cursor: Option<String>,
+    pub limit: i64,
+}
+
+impl Filter {
+    /// Sort key and whether it is descending; newest-updated first by default.
+    pub fn order(&self) -> (SortKey, bool) {
+        self.sort.unwrap_or((SortKey::Updated, true))
+    }
+}
+
+fn list(value: &Option<String>) -> Vec<String> {
+    value
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn id(field: &str, value: &str) -> AppResult<i64> {
+    value
+        .parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| AppError::invalid(field, "must be an id"))
+}
+
+/// RFC 3339 instant or a `YYYY-MM-DD` date (midnight UTC), as unix milliseconds.
+pub fn instant(field: &str, value: &str) -> AppResult<i64> {
+    if let Some(ms) = parse_ms(value) {
+        return Ok(ms);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(value, format)
+        .map(|d| d.midnight().assume_utc().unix_timestamp() * 1000)
+        .map_err(|_| AppError::invalid(field, "must be a date (YYYY-MM-DD) or an RFC 3339 time"))
+}
+
+impl ListQuery {
+    /// Validate and resolve `me`; `now` places the overdue view.
+    pub fn parse(&self, me: i64, now: i64) -> AppResult<Filter> {
+        let mut f = Filter::default();
+        for s in list(&self.status) {
+            if !STATUSES.contains(&s.as_str()) {
+                return Err(AppError::invalid("status", format!("unknown status `{s}`")));
+            }
+            f.statuses.push(s);
+        }
+        for p in list(&self.priority) {
+            let rank = priority_rank(&p)
+                .ok_or_else(|| AppError::invalid("priority", format!("unknown priority `{p}`")))?;
+            f.priorities.push(rank);
+        }
+        f.department = match non_empty(&self.department) {
+            None => None,
+            Some("none") => Some(Who::Nobody),
+            Some(v) => Some(Who::User(id("department", v)?)),
+        };
+        f.assignee = match non_empty(&self.assigned_to) {
+            None => None,
+            Some("none") => Some(Who::Nobody),
+            Some("me") => Some(Who::User(me)),
+            Some(v) => Some(Who::User(id("assigned_to", v)?)),
+        };
+        f.requester = match non_empty(&self.requester) {
+            None => None,
+            Some("me") => Some(me),
+            Some(v) => Some(id("requester", v)?),
+        };
+        f.category = non_empty(&self.category)
+            .map(|v| id("category", v))
+            .transpose()?;
+        f.tag = non_empty(&self.tag).map(|t| t.to_lowercase());
+        f.created_from = non_empty(&self.created_from)
+            .map(|v| instant("created_from", v))
+            .transpose()?;
+        f.created_to = non_empty(&self.created_to)
+            .map(|v| instant("created_to", v))
+            .transpose()?;
+        f.updated_from = non_empty(&self.updated_from)
+            .map(|v| instant("updated_from", v))
+            .transpose()?;
+        f.updated_to = non_empty(&self.updated_to)
+            .map(|v| instant("updated_to", v))
+            .transpose()?;
+        f.q = non_empty(&self.q).map(str::to_string);
+        if f.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
+            return Err(AppError::invalid("q", "must be at most 200 characters"));
+        }
+        match non_empty(&self.view) {
+            None => {}
+            Some("mine") => {
+                f.assignee = Some(Who::User(me));
+                if f.statuses.is_empty() {
+                    f.statuses = vec!["new".into(), "open".into(), "pending".into()];
+                }
+            }
+            Some("unassigned") => {
+                f.assignee = Some(Who::Nobody);
+                if f.statuses.is_empty() {
+                    f.statuses = vec!["new".into(), "open".into(), "pending".into()];
+                }
+            }
+            Some("department") => f.my_departments = true,
+            Some("overdue") => f.overdue_at = Some(now),
+            Some(v) => return Err(AppError::invalid("view", format!("unknown view `{v}`"))),
+        }
+        f.sort = match non_empty(&self.sort) {
+            None => None,
+            Some(s) => {
+                let (asc, name) = match s.strip_prefix('+') {
+                    Some(rest) => (true, rest),
+                    None => (false, s.strip_prefix('-').unwrap_or(s)),
+                };
+                let key = match name {
+                    "updated" => SortKey::Updated,
+                    "created" => SortKey::Created,
+                    "priority" => SortKey::Priority,
+                    "id" => SortKey::Id,
+                    _ => return Err(AppError::invalid("sort", format!("unknown sort `{s}`"))),
+                };
+                Some((key, !asc))
+            }
+        };
+        f.cursor = non_empty(&self.cursor).map(str::to_string);
+        f.limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&f.limit) {
+            return Err(AppError::invalid(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        Ok(f)
+    }
+}
+
+/// A keyset position: the sort value and the id of the last row shown.
+pub fn parse_cursor(cursor: &str) -> AppResult<(i64, i64)> {
+    cursor
+        .split_once('.')
+        .and_then(|(v, id)| Some((v.parse().ok()?, id.parse().ok()?)))
+        .ok_or_else(|| AppError::invalid("cursor", "is not a cursor this server issued"))
+}
+
+pub fn make_cursor(value: i64, id: i64) -> String {
+    format!("{value}.{id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_filters_and_resolves_me() {
+        let q = ListQuery {
+            status: Some("new, open".into()),
+            priority: Some("urgent".into()),
+            assigned_to: Some("me".into()),
+            department: Some("none".into()),
+            created_from: Some("2026-01-02".into()),
+            sort: Some("+priority".into()),
+            ..Default::default()
+        };
+        let f = q.parse(7, 0).unwrap();
+        assert_eq!(f.statuses, vec!["new", "open"]);
+        assert_eq!(f.priorities, vec![3]);
+        assert_eq!(f.assignee, Some(Who::User(7)));
+        assert_eq!(f.department, Some(Who::Nobody));
+        assert_eq!(f.created_from, Some(1_767_312_000_000));
+        assert_eq!(f.order(), (SortKey::Priority, false));
+    }
+
+    #[test]
+    fn refuses_unknown_values() {
+        for q in [
+            ListQuery {
+                status: Some("bogus".into()),
+                ..Default::default()
+            },
+            ListQuery {
+                assigned_to: Some("x1".into()),
+                ..Default::default()
+            },
+            ListQuery {
+                sort: Some("title".into()),
+                ..Default::default()
+            },
+            ListQuery {
+                view: Some("all".into()),
+                ..Default::default()
+            },
+            ListQuery {
+                limit: Some(0),
+                ..Default::default()
+            },
+            ListQuery {
+                created_to: Some("yesterday".into()),
+                ..Default::default()
+            },
+        ] {
+            assert!(matches!(q.parse(1, 0), Err(AppError::Invalid(_))), "{q:?}");
+        }
+        assert!(parse_cursor("12").is_err());
+        assert_eq!(parse_cursor(&make_cursor(5, 9)).unwrap(), (5, 9));
+    }
+}

@@ -1,0 +1,233 @@
+//! Tickets: the queue an IT team works from, with its conversation, history, counts and search.
+
+pub mod api;
+pub mod comments;
+pub mod filter;
+pub mod history;
+pub mod markdown;
+// pages: below
+pub mod policy;
+pub mod search;
+pub mod service;
+pub mod store;
+
+use serde::{Deserialize, Serialize};
+
+/// The lifecycle states; `resolved` and `closed` may be reopened.
+pub const STATUSES: &[&str] = &["new", "open", "pending", "resolved", "closed"];
+/// Priorities by rank: the stored value is the index.
+pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
+/// Where a ticket came from.
+pub const SOURCES: &[&str] = &[
+    "web", "email", "api", "agent", "telegram", "whatsapp", "phone",
+];
+
+pub fn priority_rank(name: &str) -> Option<i64> {
+    PRIORITIES.iter().position(|p| *p == name).map(|i| i as i64)
+}
+
+pub fn priority_name(rank: i64) -> &'static str {
+    PRIORITIES
+        .get(usize::try_from(rank).unwrap_or(1))
+        .copied()
+        .unwrap_or("normal")
+}
+
+/// Whether a status counts as finished work (no longer due, not in "open" views).
+pub fn is_done(status: &str) -> bool {
+    status == "resolved" || status == "closed"
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Ticket {
+    /// Also the human number: ticket 1042 is shown as `#1042`.
+    pub id: i64,
+    pub title: String,
+    /// Markdown as written.
+    pub description: String,
+    /// The description rendered to sanitised HTML.
+    pub description_html: String,
+    pub requester_id: i64,
+    pub requester_name: String,
+    pub department_id: Option<i64>,
+    pub department_name: Option<String>,
+    pub category_id: Option<i64>,
+    pub category_name: Option<String>,
+    /// `low`, `normal`, `high` or `urgent`.
+    pub priority: String,
+    /// `new`, `open`, `pending`, `resolved` or `closed`.
+    pub status: String,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub source: String,
+    pub tags: Vec<String>,
+    pub watchers: Vec<i64>,
+    pub due_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub first_response_at: Option<String>,
+    pub resolved_at: Option<String>,
+    pub closed_at: Option<String>,
+    /// Due and not done.
+    pub overdue: bool,
+}
+
+/// A row of a ticket list.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TicketSummary {
+    pub id: i64,
+    pub title: String,
+    pub requester_id: i64,
+    pub requester_name: String,
+    pub department_id: Option<i64>,
+    pub department_name: Option<String>,
+    pub category_id: Option<i64>,
+    pub category_name: Option<String>,
+    pub priority: String,
+    pub status: String,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub source: String,
+    pub due_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub overdue: bool,
+    /// With `q`: the best matching passage, HTML-escaped, matches wrapped in `<mark>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet_html: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTicket {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Default `normal`.
+    pub priority: Option<String>,
+    /// A category id.
+    pub category: Option<i64>,
+    /// A department id; defaults to the category's department, then the requester's first.
+    pub department: Option<i64>,
+    /// A user id (needs `tickets.assign`).
+    pub assignee: Option<i64>,
+    /// A user id; staff may file on someone's behalf. Default: the caller.
+    pub requester: Option<i64>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Default `api` through the API, `web` through the UI.
+    pub source: Option<String>,
+    /// RFC 3339 or `YYYY-MM-DD`.
+    pub due_at: Option<String>,
+}
+
+/// A partial change; absent fields stay as they are. `null` clears nullable fields.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub priority: Option<String>,
+    pub status: Option<String>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub category: Option<Option<i64>>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub department: Option<Option<i64>>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub assignee: Option<Option<i64>>,
+    pub tags: Option<Vec<String>>,
+    pub watchers: Option<Vec<i64>>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub due_at: Option<Option<String>>,
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        T: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Comment {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub author_id: Option<i64>,
+    pub author_name: String,
+    pub body: String,
+    pub body_html: String,
+    /// Internal notes are only ever shown to staff.
+    pub internal: bool,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewComment {
+    pub body: String,
+    #[serde(default)]
+    pub internal: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+    /// What changed: `created`, `status`, `priority`, `assignee`, `comment`, …
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub at: String,
+}
+
+/// Per-status numbers for the sidebar, within what the caller may see.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct StatusCounts {
+    pub new: i64,
+    pub open: i64,
+    pub pending: i64,
+    pub resolved: i64,
+    pub closed: i64,
+}
+
+impl StatusCounts {
+    pub fn add(&mut self, status: &str, n: i64) {
+        match status {
+            "new" => self.new += n,
+            "open" => self.open += n,
+            "pending" => self.pending += n,
+            "resolved" => self.resolved += n,
+            "closed" => self.closed += n,
+            _ => {}
+        }
+    }
+}
+
+/// Change several tickets at once.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkChange {
+    pub ids: Vec<i64>,
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub assignee: Option<Option<i64>>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BulkResult {
+    /// Tickets changed.
+    pub updated: Vec<i64>,
+}

@@ -1,0 +1,76 @@
+//! Who sees and changes which ticket. One rule, asked the same way by lists, detail, search,
+//! counts, attachments and exports: requesters see what they requested or watch; department-scoped
+//! staff see their departments' tickets and those they requested or are assigned; `all` sees all.
+//! A ticket out of reach is reported as not found.
+
+use super::store::TicketRow;
+use crate::auth::actor::Actor;
+use crate::auth::permissions::Scope;
+use crate::db::sql::{Arg, Sql};
+use crate::error::{AppError, AppResult};
+
+/// Staff see internal notes; requesters never do.
+pub fn is_staff(actor: &Actor) -> bool {
+    actor.scope != Scope::Own && actor.can("tickets.write")
+}
+
+/// Whether the actor may see this ticket at all.
+pub fn sees(actor: &Actor, t: &TicketRow, watchers: &[i64]) -> bool {
+    if !actor.can("tickets.read") {
+        return false;
+    }
+    match actor.scope {
+        Scope::All => true,
+        Scope::Department => {
+            t.requester_id == actor.user_id
+                || t.assignee_id == Some(actor.user_id)
+                || t.department_id
+                    .is_some_and(|d| actor.departments.contains(&d))
+        }
+        Scope::Own => t.requester_id == actor.user_id || watchers.contains(&actor.user_id),
+    }
+}
+
+/// Append ` AND (…)` restricting rows of `tickets t` to those the actor sees.
+pub fn push_scope(sql: &mut Sql, actor: &Actor) -> AppResult<()> {
+    if !actor.can("tickets.read") {
+        return Err(AppError::Forbidden);
+    }
+    match actor.scope {
+        Scope::All => {}
+        Scope::Department => {
+            sql.push(" AND (t.department_id IN ")
+                .bind_list(&actor.departments)
+                .push(" OR t.requester_id = ")
+                .bind(Arg::Int(actor.user_id))
+                .push(" OR t.assignee_id = ")
+                .bind(Arg::Int(actor.user_id))
+                .push(")");
+        }
+        Scope::Own => {
+            sql.push(" AND (t.requester_id = ")
+                .bind(Arg::Int(actor.user_id))
+                .push(" OR t.id IN (SELECT ticket_id FROM ticket_watchers WHERE user_id = ")
+                .bind(Arg::Int(actor.user_id))
+                .push("))");
+        }
+    }
+    Ok(())
+}
+
+/// Editing fields (title, priority, department, tags, …) is for staff holding `tickets.write`.
+pub fn require_edit(actor: &Actor) -> AppResult<()> {
+    if is_staff(actor) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// A requester may only confirm a resolution (close) or reopen their ticket.
+pub fn requester_may_set_status(current: &str, next: &str) -> bool {
+    matches!(
+        (current, next),
+        ("resolved", "closed") | ("resolved", "open") | ("closed", "open")
+    )
+}

@@ -1,0 +1,860 @@
+//! Rules for tickets: who may create, see, change, reply and delete; what a change records in the
+//! history; and how lists, counts and search stay within the caller's reach.
+
+use std::collections::{BTreeSet, HashMap};
+
+use sqlx::AnyConnection;
+
+use super::filter::{instant, ListQuery};
+use super::history::{self, Entry};
+use super::store::{self, Milestones, TicketFields, TicketRow};
+use super::{
+    comments, markdown, policy, priority_name, priority_rank, search, BulkChange, BulkResult,
+    Comment, HistoryEntry, NewComment, NewTicket, StatusCounts, Ticket, TicketPatch, TicketSummary,
+    SOURCES, STATUSES,
+};
+use crate::api::page::Page;
+use crate::audit::{self, to_json, Change};
+use crate::auth::actor::{Actor, Via};
+use crate::categories;
+use crate::clock::format_ms;
+use crate::db::Backend;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::users;
+use crate::validate::Check;
+
+pub const MAX_TITLE: usize = 200;
+pub const MAX_TEXT: usize = 20_000;
+const MAX_TAGS: usize = 20;
+const MAX_BULK: usize = 500;
+/// Search ranks at most this many of the newest matches; older matches follow by recency.
+pub const RANKED_CANDIDATES: i64 = 1000;
+
+/// A ticket within reach (with its watchers), or not found.
+async fn load_visible(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<(TicketRow, Vec<i64>)> {
+    let row = store::get(conn, id).await?.ok_or(AppError::NotFound)?;
+    let watchers = store::watchers(conn, id).await?;
+    if policy::sees(actor, &row, &watchers) {
+        Ok((row, watchers))
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+async fn full(
+    conn: &mut AnyConnection,
+    row: TicketRow,
+    watchers: Vec<i64>,
+    now: i64,
+) -> AppResult<Ticket> {
+    let tags = store::tags(conn, row.id).await?;
+    Ok(Ticket {
+        overdue: row.overdue(now),
+        description_html: markdown::to_html(&row.description),
+        id: row.id,
+        title: row.title,
+        description: row.description,
+        requester_id: row.requester_id,
+        requester_name: row.requester_name,
+        department_id: row.department_id,
+        department_name: row.department_name,
+        category_id: row.category_id,
+        category_name: row.category_name,
+        priority: priority_name(row.priority).to_string(),
+        status: row.status,
+        assignee_id: row.assignee_id,
+        assignee_name: row.assignee_name,
+        source: row.source,
+        tags,
+        watchers,
+        due_at: row.due_at.map(format_ms),
+        created_at: format_ms(row.created_at),
+        updated_at: format_ms(row.updated_at),
+        first_response_at: row.first_response_at.map(format_ms),
+        resolved_at: row.resolved_at.map(format_ms),
+        closed_at: row.closed_at.map(format_ms),
+    })
+}
+
+fn clean_tags(c: &mut Check, tags: &[String]) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    for tag in tags {
+        let t = tag.trim().to_lowercase();
+        if t.is_empty() {
+            continue;
+        }
+        if t.chars().count() > 40
+            || !t
+                .chars()
+                .all(|ch| ch.is_alphanumeric() || matches!(ch, '-' | '_' | '.'))
+        {
+            c.fail("tags", "a tag is up to 40 letters, digits, `-`, `_` or `.`");
+            continue;
+        }
+        out.insert(t);
+    }
+    if out.len() > MAX_TAGS {
+        c.fail("tags", format!("at most {MAX_TAGS} tags"));
+    }
+    out.into_iter().collect()
+}
+
+fn priority(c: &mut Check, value: Option<&str>, default: i64) -> i64 {
+    match value {
+        None => default,
+        Some(p) => priority_rank(p).unwrap_or_else(|| {
+            c.fail("priority", "must be low, normal, high or urgent");
+            default
+        }),
+    }
+}
+
+async fn check_category(
+    c: &mut Check,
+    conn: &mut AnyConnection,
+    id: Option<i64>,
+) -> AppResult<Option<categories::Category>> {
+    match id {
+        None => Ok(None),
+        Some(id) => {
+            let found = categories::store::get(conn, id).await?;
+            if found.is_none() {
+                c.fail("category", "no such category");
+            }
+            Ok(found)
+        }
+    }
+}
+
+async fn check_department(
+    c: &mut Check,
+    conn: &mut AnyConnection,
+    id: Option<i64>,
+) -> AppResult<()> {
+    if let Some(id) = id {
+        if crate::departments::store::get(conn, id).await?.is_none() {
+            c.fail("department", "no such department");
+        }
+    }
+    Ok(())
+}
+
+/// An assignee must be an enabled user who can work tickets.
+async fn check_assignee(c: &mut Check, conn: &mut AnyConnection, id: Option<i64>) -> AppResult<()> {
+    if let Some(id) = id {
+        let ok = users::store::load_actor(conn, id, Via::System, "")
+            .await?
+            .is_some_and(|a| policy::is_staff(&a));
+        if !ok {
+            c.fail("assignee", "must be an active user who works tickets");
+        }
+    }
+    Ok(())
+}
+
+fn due(c: &mut Check, value: Option<&str>) -> Option<i64> {
+    let v = value.map(str::trim).filter(|v| !v.is_empty())?;
+    match instant("due_at", v) {
+        Ok(ms) => Some(ms),
+        Err(_) => {
+            c.fail("due_at", "must be a date (YYYY-MM-DD) or an RFC 3339 time");
+            None
+        }
+    }
+}
+
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    input: NewTicket,
+    default_source: &str,
+) -> AppResult<Ticket> {
+    actor.require("tickets.create")?;
+    let staff = policy::is_staff(actor);
+    if input.assignee.is_some() {
+        actor.require("tickets.assign")?;
+    }
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let mut c = Check::new();
+    let title = c.text("title", &input.title, 1, MAX_TITLE);
+    let description = c.text("description", &input.description, 0, MAX_TEXT);
+    let prio = priority(&mut c, input.priority.as_deref(), 1);
+    let source = input
+        .source
+        .as_deref()
+        .unwrap_or(default_source)
+        .to_string();
+    if !SOURCES.contains(&source.as_str()) {
+        c.fail("source", format!("must be one of {}", SOURCES.join(", ")));
+    }
+    let tags = clean_tags(&mut c, &input.tags);
+    let due_at = due(&mut c, input.due_at.as_deref());
+    let category = check_category(&mut c, &mut tx, input.category).await?;
+    check_department(&mut c, &mut tx, input.department).await?;
+    check_assignee(&mut c, &mut tx, input.assignee).await?;
+    let requester_id = match input.requester {
+        Some(r) if r != actor.user_id => {
+            if !staff {
+                return Err(AppError::Forbidden);
+            }
+            match users::store::get(&mut tx, r).await? {
+                Some(u) if !u.disabled => r,
+                _ => {
+                    c.fail("requester", "no such active user");
+                    actor.user_id
+                }
+            }
+        }
+        _ => actor.user_id,
+    };
+    if requester_id <= 0 {
+        c.fail("requester", "a ticket needs a requester");
+    }
+    c.finish()?;
+    let department_id = match input.department {
+        Some(d) => Some(d),
+        None => match category.as_ref().and_then(|c| c.department_id) {
+            Some(d) => Some(d),
+            None => first_department(&mut tx, requester_id).await?,
+        },
+    };
+    let fields = TicketFields {
+        title: &title,
+        description: &description,
+        requester_id,
+        department_id,
+        category_id: input.category,
+        priority: prio,
+        status: "new",
+        assignee_id: input.assignee,
+        due_at,
+    };
+    let id = store::insert(&mut tx, &fields, &source, now).await?;
+    store::set_tags(&mut tx, id, &tags).await?;
+    history::record(
+        &mut tx,
+        id,
+        actor,
+        Entry {
+            field: "created",
+            old: None,
+            new: Some(title.clone()),
+            internal: false,
+        },
+        now,
+    )
+    .await?;
+    search::reindex(&mut tx, state.db.backend, id).await?;
+    let (row, watchers) = (
+        store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?,
+        Vec::new(),
+    );
+    let ticket = full(&mut tx, row, watchers, now).await?;
+    tx.commit().await?;
+    Ok(ticket)
+}
+
+async fn first_department(conn: &mut AnyConnection, user_id: i64) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT department_id FROM user_departments WHERE user_id = $1 ORDER BY department_id LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Ticket> {
+    let mut conn = state.db.pool.acquire().await?;
+    let (row, watchers) = load_visible(&mut conn, actor, id).await?;
+    full(&mut conn, row, watchers, state.now()).await
+}
+
+/// Everything the ticket page shows, in one round of queries.
+pub struct Detail {
+    pub ticket: Ticket,
+    pub comments: Vec<Comment>,
+    pub history: Vec<HistoryEntry>,
+}
+
+pub async fn detail(state: &AppState, actor: &Actor, id: i64) -> AppResult<Detail> {
+    let mut conn = state.db.pool.acquire().await?;
+    let (row, watchers) = load_visible(&mut conn, actor, id).await?;
+    let staff = policy::is_staff(actor);
+    let ticket = full(&mut conn, row, watchers, state.now()).await?;
+    Ok(Detail {
+        comments: comments::list(&mut conn, id, staff).await?,
+        history: history::list(&mut conn, id, staff).await?,
+        ticket,
+    })
+}
+
+/// The history entries a change of `before` into `after` makes, with names rather than ids.
+fn diff(before: &TicketRow, after: &TicketRow) -> Vec<Entry<'static>> {
+    let mut out = Vec::new();
+    let mut push = |field: &'static str, old: Option<String>, new: Option<String>| {
+        if old != new {
+            out.push(Entry {
+                field,
+                old,
+                new,
+                internal: false,
+            });
+        }
+    };
+    push(
+        "title",
+        Some(before.title.clone()),
+        Some(after.title.clone()),
+    );
+    if before.description != after.description {
+        push("description", None, Some("edited".into()));
+    }
+    push(
+        "status",
+        Some(before.status.clone()),
+        Some(after.status.clone()),
+    );
+    push(
+        "priority",
+        Some(priority_name(before.priority).into()),
+        Some(priority_name(after.priority).into()),
+    );
+    push(
+        "assignee",
+        before.assignee_name.clone(),
+        after.assignee_name.clone(),
+    );
+    push(
+        "department",
+        before.department_name.clone(),
+        after.department_name.clone(),
+    );
+    push(
+        "category",
+        before.category_name.clone(),
+        after.category_name.clone(),
+    );
+    push(
+        "due_at",
+        before.due_at.map(format_ms),
+        after.due_at.map(format_ms),
+    );
+    out
+}
+
+/// Where the status-bound times go when the status becomes `next`.
+fn milestones(row: &TicketRow, next: &str, now: i64) -> Milestones {
+    let changed = row.status != next;
+    Milestones {
+        first_response_at: row.first_response_at,
+        resolved_at: match next {
+            "resolved" if changed => Some(now),
+            "resolved" | "closed" => row.resolved_at.or(Some(now)),
+            _ => None,
+        },
+        closed_at: match next {
+            "closed" if changed => Some(now),
+            "closed" => row.closed_at,
+            _ => None,
+        },
+    }
+}
+
+/// Apply a patch to a loaded ticket inside `conn`'s transaction; returns whether anything changed.
+async fn apply(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    actor: &Actor,
+    before: &TicketRow,
+    watchers: &[i64],
+    patch: &TicketPatch,
+    now: i64,
+) -> AppResult<bool> {
+    let staff = policy::is_staff(actor);
+    let only_status = patch.title.is_none()
+        && patch.description.is_none()
+        && patch.priority.is_none()
+        && patch.category.is_none()
+        && patch.department.is_none()
+        && patch.assignee.is_none()
+        && patch.tags.is_none()
+        && patch.watchers.is_none()
+        && patch.due_at.is_none();
+    if !staff {
+        // Requesters may confirm a resolution or reopen, nothing else.
+        let allowed = only_status
+            && patch.status.as_deref().is_some_and(|s| {
+                s == before.status || policy::requester_may_set_status(&before.status, s)
+            });
+        if !allowed {
+            return Err(AppError::Forbidden);
+        }
+    }
+    if patch.assignee.is_some_and(|a| a != before.assignee_id) {
+        actor.require("tickets.assign")?;
+    }
+    let mut c = Check::new();
+    let title = c.text(
+        "title",
+        patch.title.as_deref().unwrap_or(&before.title),
+        1,
+        MAX_TITLE,
+    );
+    let description = c.text(
+        "description",
+        patch.description.as_deref().unwrap_or(&before.description),
+        0,
+        MAX_TEXT,
+    );
+    let prio = priority(&mut c, patch.priority.as_deref(), before.priority);
+    let status = patch
+        .status
+        .clone()
+        .unwrap_or_else(|| before.status.clone());
+    if !STATUSES.contains(&status.as_str()) {
+        c.fail("status", format!("must be one of {}", STATUSES.join(", ")));
+    }
+    let category_id = patch.category.unwrap_or(before.category_id);
+    if patch.category.is_some() {
+        check_category(&mut c, conn, category_id).await?;
+    }
+    let department_id = patch.department.unwrap_or(before.department_id);
+    if patch.department.is_some() {
+        check_department(&mut c, conn, department_id).await?;
+    }
+    let assignee_id = patch.assignee.unwrap_or(before.assignee_id);
+    if patch.assignee.is_some() {
+        check_assignee(&mut c, conn, assignee_id).await?;
+    }
+    let due_at = match &patch.due_at {
+        None => before.due_at,
+        Some(v) => due(&mut c, v.as_deref()),
+    };
+    let tags = patch.tags.as_ref().map(|t| clean_tags(&mut c, t));
+    let new_watchers = match &patch.watchers {
+        None => None,
+        Some(list) => {
+            let set: BTreeSet<i64> = list.iter().copied().collect();
+            for w in &set {
+                if users::store::get(conn, *w).await?.is_none() {
+                    c.fail("watchers", format!("no user {w}"));
+                }
+            }
+            Some(set.into_iter().collect::<Vec<_>>())
+        }
+    };
+    c.finish()?;
+    let fields = TicketFields {
+        title: &title,
+        description: &description,
+        requester_id: before.requester_id,
+        department_id,
+        category_id,
+        priority: prio,
+        status: &status,
+        assignee_id,
+        due_at,
+    };
+    store::update(
+        conn,
+        before.id,
+        &fields,
+        &milestones(before, &status, now),
+        now,
+    )
+    .await?;
+    let after = store::get(conn, before.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut entries = diff(before, &after);
+    if let Some(tags) = tags {
+        let old = store::tags(conn, before.id).await?;
+        if old != tags {
+            store::set_tags(conn, before.id, &tags).await?;
+            entries.push(Entry {
+                field: "tags",
+                old: Some(old.join(", ")),
+                new: Some(tags.join(", ")),
+                internal: false,
+            });
+        }
+    }
+    if let Some(w) = new_watchers {
+        if w != watchers {
+            store::set_watchers(conn, before.id, &w).await?;
+            entries.push(Entry {
+                field: "watchers",
+                old: Some(format!("{}", watchers.len())),
+                new: Some(format!("{}", w.len())),
+                internal: false,
+            });
+        }
+    }
+    let changed = !entries.is_empty();
+    for e in entries {
+        history::record(conn, before.id, actor, e, now).await?;
+    }
+    if !changed {
+        // Nothing moved: keep `updated_at` where it was.
+        sqlx::query("UPDATE tickets SET updated_at = $2 WHERE id = $1")
+            .bind(before.id)
+            .bind(before.updated_at)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if before.title != after.title || before.description != after.description {
+        search::reindex(conn, backend, before.id).await?;
+    }
+    Ok(changed)
+}
+
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    patch: TicketPatch,
+) -> AppResult<Ticket> {
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let (before, watchers) = load_visible(&mut tx, actor, id).await?;
+    apply(
+        &mut tx,
+        state.db.backend,
+        actor,
+        &before,
+        &watchers,
+        &patch,
+        now,
+    )
+    .await?;
+    // Read back without the reach check: the change may have moved the ticket to a department
+    // the actor does not see, which is allowed and must not undo the change.
+    let row = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let watchers = store::watchers(&mut tx, id).await?;
+    let ticket = full(&mut tx, row, watchers, now).await?;
+    tx.commit().await?;
+    Ok(ticket)
+}
+
+/// Change many tickets at once: all of them or, if any is out of reach or invalid, none.
+pub async fn bulk(state: &AppState, actor: &Actor, change: BulkChange) -> AppResult<BulkResult> {
+    policy::require_edit(actor)?;
+    if change.ids.is_empty() || change.ids.len() > MAX_BULK {
+        return Err(AppError::invalid(
+            "ids",
+            format!("give 1 to {MAX_BULK} ticket ids"),
+        ));
+    }
+    let patch = TicketPatch {
+        status: change.status,
+        priority: change.priority,
+        assignee: change.assignee,
+        ..Default::default()
+    };
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let mut updated = Vec::new();
+    let ids: BTreeSet<i64> = change.ids.into_iter().collect();
+    for id in ids {
+        let (before, watchers) = load_visible(&mut tx, actor, id).await?;
+        if apply(
+            &mut tx,
+            state.db.backend,
+            actor,
+            &before,
+            &watchers,
+            &patch,
+            now,
+        )
+        .await?
+        {
+            updated.push(id);
+        }
+    }
+    tx.commit().await?;
+    Ok(BulkResult { updated })
+}
+
+pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let (row, watchers) = load_visible(&mut tx, actor, id).await?;
+    actor.require("tickets.delete")?;
+    let before = full(&mut tx, row, watchers, now).await?;
+    store::delete(&mut tx, id).await?;
+    // The search entry goes with the ticket: by foreign key on PostgreSQL, by trigger on SQLite.
+    audit::record(
+        &mut tx,
+        now,
+        actor,
+        Change {
+            action: "ticket.delete",
+            object_kind: "ticket",
+            object_id: Some(id),
+            before: to_json(&before),
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn comments(state: &AppState, actor: &Actor, id: i64) -> AppResult<Vec<Comment>> {
+    let mut conn = state.db.pool.acquire().await?;
+    load_visible(&mut conn, actor, id).await?;
+    comments::list(&mut conn, id, policy::is_staff(actor)).await
+}
+
+pub async fn history(state: &AppState, actor: &Actor, id: i64) -> AppResult<Vec<HistoryEntry>> {
+    let mut conn = state.db.pool.acquire().await?;
+    load_visible(&mut conn, actor, id).await?;
+    history::list(&mut conn, id, policy::is_staff(actor)).await
+}
+
+/// Post a reply or an internal note. A staff reply to a new ticket opens it (and is its first
+/// response); a requester's reply to a pending or resolved ticket puts it back to open.
+pub async fn add_comment(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    input: NewComment,
+) -> AppResult<Comment> {
+    let staff = policy::is_staff(actor);
+    if input.internal && !staff {
+        return Err(AppError::Forbidden);
+    }
+    let mut c = Check::new();
+    let body = c.text("body", &input.body, 1, MAX_TEXT);
+    c.finish()?;
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let (row, _) = load_visible(&mut tx, actor, id).await?;
+    if !staff && row.requester_id != actor.user_id && row.status == "closed" {
+        return Err(AppError::Conflict("this ticket is closed".into()));
+    }
+    let mut comment =
+        comments::insert(&mut tx, id, actor.user_id, &body, input.internal, now).await?;
+    comment.author_name = actor.name.clone();
+    let from_staff = staff && actor.user_id != row.requester_id;
+    store::touch(&mut tx, id, now, from_staff && !input.internal).await?;
+    history::record(
+        &mut tx,
+        id,
+        actor,
+        Entry {
+            field: if input.internal { "note" } else { "reply" },
+            old: None,
+            new: Some(comment.id.to_string()),
+            internal: input.internal,
+        },
+        now,
+    )
+    .await?;
+    let reopens = !from_staff && matches!(row.status.as_str(), "pending" | "resolved");
+    let opens = from_staff && row.status == "new";
+    if !input.internal && (reopens || opens) {
+        store::set_status(&mut tx, id, "open", &milestones(&row, "open", now), now).await?;
+        let entry = Entry {
+            field: "status",
+            old: Some(row.status.clone()),
+            new: Some("open".into()),
+            internal: false,
+        };
+        history::record(&mut tx, id, actor, entry, now).await?;
+    }
+    search::reindex(&mut tx, state.db.backend, id).await?;
+    tx.commit().await?;
+    Ok(comment)
+}
+
+/// One page of the list (or of search results when `q` is set), within the caller's reach.
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    query: &ListQuery,
+) -> AppResult<Page<TicketSummary>> {
+    let now = state.now();
+    let f = query.parse(actor.user_id, now)?;
+    let mut conn = state.db.pool.acquire().await?;
+    if let Some(q) = f.q.clone() {
+        return search_page(state, &mut conn, actor, &f, &q, now).await;
+    }
+    let mut sql = store::list_head();
+    policy::push_scope(&mut sql, actor)?;
+    store::push_filter(&mut sql, &f, actor);
+    let (rows, next_cursor) = store::list(&mut conn, sql, &f).await?;
+    Ok(Page {
+        items: rows.into_iter().map(|r| r.summary(now)).collect(),
+        next_cursor,
+    })
+}
+
+/// Search results: the newest [`RANKED_CANDIDATES`] matches ranked by relevance (cursor `r<offset>`),
+/// then every older match newest first (cursor `k<id>`), so nothing is capped.
+async fn search_page(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    f: &super::filter::Filter,
+    q: &str,
+    now: i64,
+) -> AppResult<Page<TicketSummary>> {
+    let backend = state.db.backend;
+    let staff = policy::is_staff(actor);
+    let bad_cursor = || AppError::invalid("cursor", "is not a cursor this server issued");
+    enum Phase {
+        Ranked(usize),
+        Older(i64),
+    }
+    let phase = match f.cursor.as_deref() {
+        None => Phase::Ranked(0),
+        Some(c) => match (c.get(..1), c.get(1..).and_then(|n| n.parse::<i64>().ok())) {
+            (Some("r"), Some(n)) if n >= 0 => Phase::Ranked(n as usize),
+            (Some("k"), Some(n)) => Phase::Older(n),
+            _ => return Err(bad_cursor()),
+        },
+    };
+    let head = |conn_actor: &Actor| -> AppResult<Option<crate::db::sql::Sql>> {
+        let Some(mut sql) = search::candidates_head(backend, q, staff) else {
+            return Ok(None);
+        };
+        policy::push_scope(&mut sql, conn_actor)?;
+        store::push_filter(&mut sql, f, conn_actor);
+        Ok(Some(sql))
+    };
+    let limit = f.limit as usize;
+    let (ids, next_cursor): (Vec<i64>, Option<String>) = match phase {
+        Phase::Ranked(offset) => {
+            let Some(sql) = head(actor)? else {
+                return Ok(Page {
+                    items: Vec::new(),
+                    next_cursor: None,
+                });
+            };
+            let mut found = search::finish(conn, sql, None, RANKED_CANDIDATES).await?;
+            let capped = found.len() as i64 == RANKED_CANDIDATES;
+            let oldest = found.iter().map(|(id, _)| *id).min();
+            found.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+            let page: Vec<i64> = found
+                .iter()
+                .skip(offset)
+                .take(limit)
+                .map(|(id, _)| *id)
+                .collect();
+            let next = if offset + limit < found.len() {
+                Some(format!("r{}", offset + limit))
+            } else if capped {
+                oldest.map(|id| format!("k{id}"))
+            } else {
+                None
+            };
+            (page, next)
+        }
+        Phase::Older(before) => {
+            let Some(sql) = head(actor)? else {
+                return Ok(Page {
+                    items: Vec::new(),
+                    next_cursor: None,
+                });
+            };
+            let found = search::finish(conn, sql, Some(before), f.limit + 1).await?;
+            let more = found.len() > limit;
+            let page: Vec<i64> = found.iter().take(limit).map(|(id, _)| *id).collect();
+            let next = if more {
+                page.last().map(|id| format!("k{id}"))
+            } else {
+                None
+            };
+            (page, next)
+        }
+    };
+    let rows = store::by_ids(conn, &ids).await?;
+    let mut snippets: HashMap<i64, String> =
+        search::snippets(conn, backend, q, staff, &ids).await?;
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            let id = r.id;
+            let mut s = r.summary(now);
+            s.snippet_html = snippets.remove(&id);
+            s
+        })
+        .collect();
+    Ok(Page { items, next_cursor })
+}
+
+pub async fn counts(state: &AppState, actor: &Actor) -> AppResult<StatusCounts> {
+    actor.require("tickets.read")?;
+    let mut conn = state.db.pool.acquire().await?;
+    store::counts(&mut conn, actor).await
+}
+
+/// A cell that a spreadsheet would run as a formula gets a leading apostrophe.
+pub fn csv_cell(value: &str) -> String {
+    let neutral = match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+        _ => value.to_string(),
+    };
+    if neutral.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", neutral.replace('"', "\"\""))
+    } else {
+        neutral
+    }
+}
+
+/// The current view as CSV, every page of it (up to 100 000 rows).
+pub async fn export_csv(state: &AppState, actor: &Actor, query: &ListQuery) -> AppResult<String> {
+    let mut out = String::from("id,title,status,priority,requester,assignee,department,category,created_at,updated_at,due_at\n");
+    let mut q = ListQuery {
+        limit: Some(crate::api::page::MAX_LIMIT),
+        cursor: None,
+        ..query.clone()
+    };
+    for _ in 0..500 {
+        let page = list(state, actor, &q).await?;
+        for t in &page.items {
+            let cells = [
+                t.id.to_string(),
+                t.title.clone(),
+                t.status.clone(),
+                t.priority.clone(),
+                t.requester_name.clone(),
+                t.assignee_name.clone().unwrap_or_default(),
+                t.department_name.clone().unwrap_or_default(),
+                t.category_name.clone().unwrap_or_default(),
+                t.created_at.clone(),
+                t.updated_at.clone(),
+                t.due_at.clone().unwrap_or_default(),
+            ];
+            let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+            out.push_str(&line.join(","));
+            out.push('\n');
+        }
+        match page.next_cursor {
+            Some(c) => q.cursor = Some(c),
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_cannot_become_formulas() {
+        assert_eq!(csv_cell("=1+1"), "'=1+1");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("-2"), "'-2");
+        assert_eq!(csv_cell("a,\"b\""), "\"a,\"\"b\"\"\"");
+        assert_eq!(csv_cell("plain"), "plain");
+    }
+}

@@ -1,0 +1,434 @@
+//! SQL for tickets, their tags and watchers, lists and counts.
+
+use sqlx::AnyConnection;
+
+use super::filter::{make_cursor, parse_cursor, Filter, SortKey, Who};
+use super::{is_done, priority_name, StatusCounts, TicketSummary};
+use crate::auth::actor::Actor;
+use crate::auth::permissions::Scope;
+use crate::clock::format_ms;
+use crate::db::sql::{Arg, Sql};
+use crate::error::AppResult;
+
+/// A ticket as stored, with the names of what it points at.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TicketRow {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub requester_id: i64,
+    pub requester_name: String,
+    pub department_id: Option<i64>,
+    pub department_name: Option<String>,
+    pub category_id: Option<i64>,
+    pub category_name: Option<String>,
+    pub priority: i64,
+    pub status: String,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub source: String,
+    pub due_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+}
+
+impl TicketRow {
+    pub fn overdue(&self, now: i64) -> bool {
+        self.due_at.is_some_and(|d| d < now) && !is_done(&self.status)
+    }
+
+    pub fn summary(self, now: i64) -> TicketSummary {
+        TicketSummary {
+            overdue: self.overdue(now),
+            id: self.id,
+            title: self.title,
+            requester_id: self.requester_id,
+            requester_name: self.requester_name,
+            department_id: self.department_id,
+            department_name: self.department_name,
+            category_id: self.category_id,
+            category_name: self.category_name,
+            priority: priority_name(self.priority).to_string(),
+            status: self.status,
+            assignee_id: self.assignee_id,
+            assignee_name: self.assignee_name,
+            source: self.source,
+            due_at: self.due_at.map(format_ms),
+            created_at: format_ms(self.created_at),
+            updated_at: format_ms(self.updated_at),
+            snippet_html: None,
+        }
+    }
+}
+
+const SELECT: &str =
+    "SELECT t.id, t.title, t.description, t.requester_id, r.name AS requester_name, \
+     t.department_id, d.name AS department_name, t.category_id, c.name AS category_name, \
+     t.priority, t.status, t.assignee_id, a.name AS assignee_name, t.source, t.due_at, \
+     t.created_at, t.updated_at, t.first_response_at, t.resolved_at, t.closed_at \
+     FROM tickets t JOIN users r ON r.id = t.requester_id \
+     LEFT JOIN departments d ON d.id = t.department_id \
+     LEFT JOIN ticket_categories c ON c.id = t.category_id \
+     LEFT JOIN users a ON a.id = t.assignee_id";
+
+pub async fn get(conn: &mut AnyConnection, id: i64) -> AppResult<Option<TicketRow>> {
+    let mut sql = Sql::new(SELECT);
+    sql.push(" WHERE t.id = ").bind(Arg::Int(id));
+    Ok(sql.query_as::<TicketRow>().fetch_optional(conn).await?)
+}
+
+/// Rows by id, in the order given (for search results).
+pub async fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> AppResult<Vec<TicketRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(SELECT);
+    sql.push(" WHERE t.id IN ").bind_list(ids);
+    let mut rows: Vec<TicketRow> = sql.query_as().fetch_all(conn).await?;
+    rows.sort_by_key(|r| ids.iter().position(|i| *i == r.id));
+    Ok(rows)
+}
+
+/// Fields written on create and update.
+pub struct TicketFields<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub requester_id: i64,
+    pub department_id: Option<i64>,
+    pub category_id: Option<i64>,
+    pub priority: i64,
+    pub status: &'a str,
+    pub assignee_id: Option<i64>,
+    pub due_at: Option<i64>,
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    f: &TicketFields<'_>,
+    source: &str,
+    now: i64,
+) -> AppResult<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO tickets (title, description, requester_id, department_id, category_id, \
+         priority, status, assignee_id, source, due_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+    )
+    .bind(f.title)
+    .bind(f.description)
+    .bind(f.requester_id)
+    .bind(f.department_id)
+    .bind(f.category_id)
+    .bind(f.priority)
+    .bind(f.status)
+    .bind(f.assignee_id)
+    .bind(source)
+    .bind(f.due_at)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Times that move with the status.
+pub struct Milestones {
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+}
+
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    f: &TicketFields<'_>,
+    m: &Milestones,
+    now: i64,
+) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE tickets SET title = $2, description = $3, requester_id = $4, department_id = $5, \
+         category_id = $6, priority = $7, status = $8, assignee_id = $9, due_at = $10, \
+         first_response_at = $11, resolved_at = $12, closed_at = $13, updated_at = $14 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(f.title)
+    .bind(f.description)
+    .bind(f.requester_id)
+    .bind(f.department_id)
+    .bind(f.category_id)
+    .bind(f.priority)
+    .bind(f.status)
+    .bind(f.assignee_id)
+    .bind(f.due_at)
+    .bind(m.first_response_at)
+    .bind(m.resolved_at)
+    .bind(m.closed_at)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Move the status alone (a reply reopened or opened the ticket).
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    id: i64,
+    status: &str,
+    m: &Milestones,
+    now: i64,
+) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE tickets SET status = $2, resolved_at = $3, closed_at = $4, updated_at = $5 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(m.resolved_at)
+    .bind(m.closed_at)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Bump `updated_at` (a reply arrived) and optionally the first response.
+pub async fn touch(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: i64,
+    first_response: bool,
+) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE tickets SET updated_at = $2, \
+         first_response_at = CASE WHEN $3 = 1 AND first_response_at IS NULL THEN $2 ELSE first_response_at END \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(i64::from(first_response))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut AnyConnection, id: i64) -> AppResult<()> {
+    sqlx::query("DELETE FROM tickets WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn tags(conn: &mut AnyConnection, id: i64) -> AppResult<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT tag FROM ticket_tags WHERE ticket_id = $1 ORDER BY tag")
+            .bind(id)
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
+pub async fn set_tags(conn: &mut AnyConnection, id: i64, tags: &[String]) -> AppResult<()> {
+    sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for tag in tags {
+        sqlx::query("INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2)")
+            .bind(id)
+            .bind(tag)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn watchers(conn: &mut AnyConnection, id: i64) -> AppResult<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT user_id FROM ticket_watchers WHERE ticket_id = $1 ORDER BY user_id",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn set_watchers(conn: &mut AnyConnection, id: i64, users: &[i64]) -> AppResult<()> {
+    sqlx::query("DELETE FROM ticket_watchers WHERE ticket_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for user in users {
+        sqlx::query("INSERT INTO ticket_watchers (ticket_id, user_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(user)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Append the filter's conditions (not the scope, not the cursor) to `sql`.
+pub fn push_filter(sql: &mut Sql, f: &Filter, actor: &Actor) {
+    if !f.statuses.is_empty() {
+        sql.push(" AND t.status IN (");
+        for (i, s) in f.statuses.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(Arg::Text(s.clone()));
+        }
+        sql.push(")");
+    }
+    if !f.priorities.is_empty() {
+        sql.push(" AND t.priority IN ").bind_list(&f.priorities);
+    }
+    match f.department {
+        Some(Who::User(d)) => {
+            sql.push(" AND t.department_id = ").bind(Arg::Int(d));
+        }
+        Some(Who::Nobody) => {
+            sql.push(" AND t.department_id IS NULL");
+        }
+        None => {}
+    }
+    match f.assignee {
+        Some(Who::User(u)) => {
+            sql.push(" AND t.assignee_id = ").bind(Arg::Int(u));
+        }
+        Some(Who::Nobody) => {
+            sql.push(" AND t.assignee_id IS NULL");
+        }
+        None => {}
+    }
+    if let Some(r) = f.requester {
+        sql.push(" AND t.requester_id = ").bind(Arg::Int(r));
+    }
+    if let Some(c) = f.category {
+        sql.push(" AND t.category_id = ").bind(Arg::Int(c));
+    }
+    if let Some(tag) = &f.tag {
+        sql.push(" AND t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = ")
+            .bind(Arg::Text(tag.clone()))
+            .push(")");
+    }
+    for (value, cond) in [
+        (f.created_from, " AND t.created_at >= "),
+        (f.created_to, " AND t.created_at < "),
+        (f.updated_from, " AND t.updated_at >= "),
+        (f.updated_to, " AND t.updated_at < "),
+    ] {
+        if let Some(v) = value {
+            sql.push(cond).bind(Arg::Int(v));
+        }
+    }
+    if let Some(now) = f.overdue_at {
+        sql.push(" AND t.due_at < ")
+            .bind(Arg::Int(now))
+            .push(" AND t.status NOT IN ('resolved', 'closed')");
+    }
+    if f.my_departments {
+        sql.push(" AND t.department_id IN ")
+            .bind_list(&actor.departments);
+    }
+}
+
+/// One page of the list in keyset order; `scope` has already been appended by the caller's
+/// policy. Returns the rows and the next cursor.
+pub async fn list(
+    conn: &mut AnyConnection,
+    mut sql: Sql,
+    f: &Filter,
+) -> AppResult<(Vec<TicketRow>, Option<String>)> {
+    let (key, desc) = f.order();
+    let col = key.column();
+    if let Some(cursor) = &f.cursor {
+        let (value, id) = parse_cursor(cursor)?;
+        sql.push(" AND (")
+            .push(col)
+            .push(", t.id) ")
+            .push(if desc { "< (" } else { "> (" })
+            .bind(Arg::Int(value))
+            .push(", ")
+            .bind(Arg::Int(id))
+            .push(")");
+    }
+    sql.push(" ORDER BY ")
+        .push(col)
+        .push(if desc {
+            " DESC, t.id DESC"
+        } else {
+            " ASC, t.id ASC"
+        })
+        .push(" LIMIT ")
+        .bind(Arg::Int(f.limit + 1));
+    let mut rows: Vec<TicketRow> = sql.query_as().fetch_all(conn).await?;
+    let more = rows.len() as i64 > f.limit;
+    rows.truncate(f.limit as usize);
+    let next = match rows.last() {
+        Some(last) if more => Some(make_cursor(sort_value(last, key), last.id)),
+        _ => None,
+    };
+    Ok((rows, next))
+}
+
+fn sort_value(row: &TicketRow, key: SortKey) -> i64 {
+    match key {
+        SortKey::Updated => row.updated_at,
+        SortKey::Created => row.created_at,
+        SortKey::Priority => row.priority,
+        SortKey::Id => row.id,
+    }
+}
+
+/// The list query's head: every row joined, filtered to nothing yet (`WHERE 1 = 1`).
+pub fn list_head() -> Sql {
+    let mut sql = Sql::new(SELECT);
+    sql.push(" WHERE 1 = 1");
+    sql
+}
+
+#[derive(sqlx::FromRow)]
+struct CountRow {
+    status: String,
+    n: i64,
+}
+
+/// Per-status counts within the actor's reach. All-scope and department-scope read the
+/// trigger-kept counters (O(departments)); own-scope counts its few rows directly.
+pub async fn counts(conn: &mut AnyConnection, actor: &Actor) -> AppResult<StatusCounts> {
+    let mut sql;
+    match actor.scope {
+        Scope::All => {
+            sql = Sql::new(
+                "SELECT status, CAST(SUM(n) AS BIGINT) AS n FROM ticket_counts GROUP BY status",
+            );
+        }
+        Scope::Department => {
+            // Department tickets from the counters, plus tickets outside those departments the
+            // actor requested or is assigned (few, and found by index).
+            sql = Sql::new(
+                "SELECT status, CAST(SUM(n) AS BIGINT) AS n FROM (SELECT status, n FROM ticket_counts WHERE department_id IN ",
+            );
+            sql.bind_list(&actor.departments)
+                .push(" UNION ALL SELECT status, 1 AS n FROM tickets t WHERE (t.requester_id = ")
+                .bind(Arg::Int(actor.user_id))
+                .push(" OR t.assignee_id = ")
+                .bind(Arg::Int(actor.user_id))
+                .push(") AND (t.department_id IS NULL OR t.department_id NOT IN ")
+                .bind_list(&actor.departments)
+                .push(")) x GROUP BY status");
+        }
+        Scope::Own => {
+            sql = Sql::new("SELECT t.status, COUNT(*) AS n FROM tickets t WHERE 1 = 1");
+            crate::tickets::policy::push_scope(&mut sql, actor)?;
+            sql.push(" GROUP BY t.status");
+        }
+    }
+    let rows: Vec<CountRow> = sql.query_as().fetch_all(conn).await?;
+    let mut counts = StatusCounts::default();
+    for r in rows {
+        counts.add(&r.status, r.n);
+    }
+    Ok(counts)
+}

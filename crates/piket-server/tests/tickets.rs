@@ -1,0 +1,899 @@
+//! Tickets through the real router on SQLite (and PostgreSQL when configured): lifecycle,
+//! conversation, history, scoping, lists, counts, search, bulk changes, export, hostile input.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::TestApp;
+use serde_json::{json, Value};
+
+/// An admin, two departments, a technician in each, and two requesters.
+struct Desk {
+    app: TestApp,
+    admin: String,
+    it: i64,
+    hr: i64,
+    tech: (i64, String),
+    hr_tech: (i64, String),
+    alice: (i64, String),
+    bob: (i64, String),
+}
+
+async fn desk() -> Desk {
+    let app = TestApp::new().await;
+    let (_, admin) = app.admin().await;
+    let it = app.department(&admin, "IT").await;
+    let hr = app.department(&admin, "HR").await;
+    let mut people = Vec::new();
+    for (email, role, deps) in [
+        ("tech@example.com", "technician", vec![it]),
+        ("hrtech@example.com", "technician", vec![hr]),
+        ("alice@example.com", "requester", vec![it]),
+        ("bob@example.com", "requester", vec![hr]),
+    ] {
+        let u = app.user(email, role, deps).await;
+        let k = app.key_for(u.id).await;
+        people.push((u.id, k));
+    }
+    let mut p = people.into_iter();
+    Desk {
+        tech: p.next().unwrap(),
+        hr_tech: p.next().unwrap(),
+        alice: p.next().unwrap(),
+        bob: p.next().unwrap(),
+        app,
+        admin,
+        it,
+        hr,
+    }
+}
+
+impl Desk {
+    async fn ticket(&self, key: &str, body: Value) -> Value {
+        let r = self
+            .app
+            .json(Method::POST, "/api/v1/tickets", key, body)
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.json()
+    }
+    async fn ids(&self, key: &str, query: &str) -> Vec<i64> {
+        let r = self.app.get(&format!("/api/v1/tickets?{query}"), key).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn a_ticket_goes_from_report_to_closure_with_replies_notes_and_history() {
+    let d = desk().await;
+    let t = d
+        .ticket(&d.alice.1, json!({"title": "Printer jams", "description": "On **floor 2**", "priority": "high", "tags": ["Printer", "floor-2"]}))
+        .await;
+    let id = t["id"].as_i64().unwrap();
+    assert_eq!(t["status"], "new");
+    assert_eq!(t["priority"], "high");
+    assert_eq!(t["requester_id"], d.alice.0);
+    assert_eq!(
+        t["department_id"], d.it,
+        "defaults to the requester's department"
+    );
+    assert_eq!(t["source"], "api");
+    assert_eq!(t["tags"], json!(["floor-2", "printer"]));
+    assert!(t["description_html"]
+        .as_str()
+        .unwrap()
+        .contains("<strong>floor 2</strong>"));
+
+    // The IT technician sees it among the new tickets and takes it.
+    assert!(d.ids(&d.tech.1, "status=new").await.contains(&id));
+    let r = d
+        .app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{id}"),
+            &d.tech.1,
+            json!({"assignee": d.tech.0}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["assignee_id"], d.tech.0);
+
+    // An internal note, then a public reply (which opens the ticket and is its first response).
+    let path = format!("/api/v1/tickets/{id}/comments");
+    let r = d
+        .app
+        .json(
+            Method::POST,
+            &path,
+            &d.tech.1,
+            json!({"body": "Toner supplier is slow", "internal": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = d
+        .app
+        .json(
+            Method::POST,
+            &path,
+            &d.tech.1,
+            json!({"body": "On my way", "internal": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let t = d
+        .app
+        .get(&format!("/api/v1/tickets/{id}"), &d.tech.1)
+        .await
+        .json();
+    assert_eq!(t["status"], "open");
+    assert!(t["first_response_at"].is_string());
+
+    // The requester may not write internal notes, and never sees them.
+    let r = d
+        .app
+        .json(
+            Method::POST,
+            &path,
+            &d.alice.1,
+            json!({"body": "sneaky", "internal": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mine = d.app.get(&path, &d.alice.1).await.json();
+    let bodies: Vec<&str> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, vec!["On my way"]);
+    let staff = d.app.get(&path, &d.tech.1).await.json();
+    assert_eq!(staff["items"].as_array().unwrap().len(), 2);
+    let hist = d
+        .app
+        .get(&format!("/api/v1/tickets/{id}/history"), &d.alice.1)
+        .await
+        .json();
+    let fields: Vec<&str> = hist["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"created") && fields.contains(&"assignee") && fields.contains(&"reply"),
+        "{fields:?}"
+    );
+    assert!(
+        !fields.contains(&"note"),
+        "requesters do not see note entries: {fields:?}"
+    );
+    let hist = d
+        .app
+        .get(&format!("/api/v1/tickets/{id}/history"), &d.tech.1)
+        .await
+        .json();
+    assert!(hist["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["field"] == "note"));
+    let status_change = hist["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["field"] == "status")
+        .unwrap();
+    assert_eq!(status_change["old_value"], "new");
+    assert_eq!(status_change["new_value"], "open");
+
+    // The requester may not edit fields; resolving is for staff; confirming is for the requester.
+    let r = d
+        .app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{id}"),
+            &d.alice.1,
+            json!({"priority": "urgent"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = d
+        .app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{id}"),
+            &d.alice.1,
+            json!({"status": "resolved"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = d
+        .app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{id}"),
+            &d.tech.1,
+            json!({"status": "resolved"}),
+        )
+        .await;
+    assert_eq!(r.json()["status"], "resolved");
+    assert!(r.json()["resolved_at"].is_string());
+    let r = d
+        .app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{id}"),
+            &d.alice.1,
+            json!({"status": "closed"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["status"], "closed");
+    // Reopening clears the finish times.
+    let r = d
+        .app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{id}"),
+            &d.alice.1,
+            json!({"status": "open"}),
+        )
+        .await;
+    assert_eq!(r.json()["status"], "open");
+    assert!(r.json()["closed_at"].is_null() && r.json()["resolved_at"].is_null());
+
+    // Only holders of tickets.delete remove tickets; the deletion is audited.
+    let r = d
+        .app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/tickets/{id}"),
+            &[("x-api-key", &d.tech.1)],
+            axum::body::Body::empty(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = d
+        .app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/tickets/{id}"),
+            &[("x-api-key", &d.admin)],
+            axum::body::Body::empty(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        d.app
+            .get(&format!("/api/v1/tickets/{id}"), &d.admin)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(d.app.audit_count("ticket.delete").await, 1);
+}
+
+#[tokio::test]
+async fn every_ticket_endpoint_is_a_404_for_another_department_and_another_requester() {
+    let d = desk().await;
+    let t = d
+        .ticket(
+            &d.alice.1,
+            json!({"title": "VPN down", "description": "secret words"}),
+        )
+        .await;
+    let id = t["id"].as_i64().unwrap();
+    d.app
+        .json(
+            Method::POST,
+            &format!("/api/v1/tickets/{id}/comments"),
+            &d.tech.1,
+            json!({"body": "looking", "internal": true}),
+        )
+        .await;
+    let before = d
+        .app
+        .get(&format!("/api/v1/tickets/{id}"), &d.admin)
+        .await
+        .body;
+    let history_before = d
+        .app
+        .get(&format!("/api/v1/tickets/{id}/history"), &d.admin)
+        .await
+        .body;
+    for key in [&d.hr_tech.1, &d.bob.1] {
+        for (method, path, body) in [
+            (Method::GET, format!("/api/v1/tickets/{id}"), Value::Null),
+            (
+                Method::PATCH,
+                format!("/api/v1/tickets/{id}"),
+                json!({"status": "closed"}),
+            ),
+            (
+                Method::PUT,
+                format!("/api/v1/tickets/{id}"),
+                json!({"title": "x"}),
+            ),
+            (Method::DELETE, format!("/api/v1/tickets/{id}"), Value::Null),
+            (
+                Method::GET,
+                format!("/api/v1/tickets/{id}/comments"),
+                Value::Null,
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/tickets/{id}/comments"),
+                json!({"body": "hi"}),
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/tickets/{id}/history"),
+                Value::Null,
+            ),
+            (
+                Method::POST,
+                "/api/v1/tickets/bulk".to_string(),
+                json!({"ids": [id], "priority": "low"}),
+            ),
+        ] {
+            let r = if body.is_null() {
+                d.app
+                    .send(
+                        method.clone(),
+                        &path,
+                        &[("x-api-key", key)],
+                        axum::body::Body::empty(),
+                    )
+                    .await
+            } else {
+                d.app.json(method.clone(), &path, key, body).await
+            };
+            // Requesters may not bulk-edit at all (403); everything else hides the ticket.
+            let expected = if path.ends_with("/bulk") && *key == d.bob.1 {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            assert_eq!(r.status, expected, "{method} {path}: {}", r.body);
+        }
+        assert!(!d.ids(key, "").await.contains(&id));
+        assert!(d.ids(key, "q=secret").await.is_empty());
+        let csv = d.app.get("/api/v1/tickets/export.csv", key).await.body;
+        assert!(!csv.contains("VPN down"));
+        let counts = d.app.get("/api/v1/tickets/counts", key).await.json();
+        assert_eq!(counts["new"], 0, "{counts}");
+    }
+    assert_eq!(
+        d.app
+            .get(&format!("/api/v1/tickets/{id}"), &d.admin)
+            .await
+            .body,
+        before
+    );
+    assert_eq!(
+        d.app
+            .get(&format!("/api/v1/tickets/{id}/history"), &d.admin)
+            .await
+            .body,
+        history_before
+    );
+    // Watching brings a ticket into a requester's reach.
+    let r = d
+        .app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{id}"),
+            &d.tech.1,
+            json!({"watchers": [d.bob.0]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        d.app
+            .get(&format!("/api/v1/tickets/{id}"), &d.bob.1)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let notes = d
+        .app
+        .get(&format!("/api/v1/tickets/{id}/comments"), &d.bob.1)
+        .await
+        .json();
+    assert!(
+        notes["items"].as_array().unwrap().is_empty(),
+        "a watcher is not staff: {notes}"
+    );
+}
+
+#[tokio::test]
+async fn lists_filter_sort_and_page_by_keyset_and_counts_follow_changes() {
+    let d = desk().await;
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        d.app.clock.advance_ms(1_000);
+        let prio = if i % 2 == 0 { "low" } else { "urgent" };
+        let t = d.ticket(&d.tech.1, json!({"title": format!("T{i}"), "priority": prio, "tags": if i == 3 { json!(["vip"]) } else { json!([]) }})).await;
+        ids.push(t["id"].as_i64().unwrap());
+    }
+    // Newest-updated first, three at a time, each ticket exactly once.
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let r = d
+            .app
+            .get(
+                &format!("/api/v1/tickets?limit=3&cursor={cursor}"),
+                &d.tech.1,
+            )
+            .await
+            .json();
+        seen.extend(
+            r["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].as_i64().unwrap()),
+        );
+        match r["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_string(),
+            None => break,
+        }
+    }
+    let mut newest_first = ids.clone();
+    newest_first.reverse();
+    assert_eq!(seen, newest_first);
+    assert_eq!(
+        d.ids(&d.tech.1, "sort=%2Bcreated&limit=2").await,
+        ids[..2].to_vec()
+    );
+    assert_eq!(d.ids(&d.tech.1, "priority=urgent").await.len(), 3);
+    assert_eq!(d.ids(&d.tech.1, "tag=VIP").await, vec![ids[3]]);
+    assert_eq!(d.ids(&d.tech.1, "view=unassigned").await.len(), 7);
+    d.app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{}", ids[0]),
+            &d.tech.1,
+            json!({"assignee": d.tech.0, "status": "pending"}),
+        )
+        .await;
+    assert_eq!(d.ids(&d.tech.1, "assigned_to=me").await, vec![ids[0]]);
+    assert_eq!(d.ids(&d.tech.1, "view=mine").await, vec![ids[0]]);
+    assert_eq!(d.ids(&d.tech.1, "assigned_to=none").await.len(), 6);
+    assert_eq!(
+        d.ids(&d.tech.1, &format!("department={}", d.it))
+            .await
+            .len(),
+        7
+    );
+    assert!(d
+        .ids(&d.tech.1, &format!("department={}", d.hr))
+        .await
+        .is_empty());
+    // Sorting by priority: urgent first, and the keyset cursor holds across equal priorities.
+    let page1 = d
+        .app
+        .get("/api/v1/tickets?sort=priority&limit=2", &d.tech.1)
+        .await
+        .json();
+    let next = page1["next_cursor"].as_str().unwrap().to_string();
+    let page2 = d
+        .ids(&d.tech.1, &format!("sort=priority&limit=2&cursor={next}"))
+        .await;
+    let first: Vec<i64> = page1["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(first, vec![ids[5], ids[3]]);
+    assert_eq!(page2, vec![ids[1], ids[6]]);
+    // Overdue: due in the past and not done.
+    d.app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{}", ids[1]),
+            &d.tech.1,
+            json!({"due_at": "2020-01-01"}),
+        )
+        .await;
+    assert_eq!(d.ids(&d.tech.1, "view=overdue").await, vec![ids[1]]);
+
+    let counts = d.app.get("/api/v1/tickets/counts", &d.tech.1).await.json();
+    assert_eq!(
+        (counts["new"].as_i64(), counts["pending"].as_i64()),
+        (Some(6), Some(1))
+    );
+    let r = d
+        .app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{}", ids[2]),
+            &d.admin,
+            json!({"department": d.hr}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let counts = d.app.get("/api/v1/tickets/counts", &d.tech.1).await.json();
+    assert_eq!(
+        counts["new"], 6,
+        "the technician still sees the ticket they requested"
+    );
+    let colleague = d
+        .app
+        .user("tech2@example.com", "technician", vec![d.it])
+        .await;
+    let colleague = d.app.key_for(colleague.id).await;
+    let counts = d.app.get("/api/v1/tickets/counts", &colleague).await.json();
+    assert_eq!(counts["new"], 5, "a ticket moved to HR leaves IT's counts");
+    assert_eq!(
+        d.ids(&colleague, "status=new").await.len(),
+        5,
+        "counts agree with the list"
+    );
+    let counts = d
+        .app
+        .get("/api/v1/tickets/counts", &d.hr_tech.1)
+        .await
+        .json();
+    assert_eq!(counts["new"], 1);
+    let counts = d.app.get("/api/v1/tickets/counts", &d.admin).await.json();
+    assert_eq!(counts["new"], 6);
+    // Bad filters are a 422, not an empty list.
+    for q in [
+        "status=bogus",
+        "assigned_to=x",
+        "sort=title",
+        "limit=500",
+        "cursor=zzz",
+        "created_from=never",
+    ] {
+        assert_eq!(
+            d.app
+                .get(&format!("/api/v1/tickets?{q}"), &d.tech.1)
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{q}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn search_ranks_matches_highlights_them_and_keeps_notes_from_requesters() {
+    let d = desk().await;
+    let a = d
+        .ticket(
+            &d.alice.1,
+            json!({"title": "Laptop battery swollen", "description": "The battery bulges"}),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let b = d
+        .ticket(
+            &d.alice.1,
+            json!({"title": "Mouse broken", "description": "needs a new battery maybe"}),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    d.ticket(
+        &d.alice.1,
+        json!({"title": "Monitor flicker", "description": "<b>no</b>"}),
+    )
+    .await;
+    d.app
+        .json(
+            Method::POST,
+            &format!("/api/v1/tickets/{b}/comments"),
+            &d.tech.1,
+            json!({"body": "ordered from zanzibar supplier", "internal": true}),
+        )
+        .await;
+    d.app
+        .json(
+            Method::POST,
+            &format!("/api/v1/tickets/{a}/comments"),
+            &d.tech.1,
+            json!({"body": "replacement flamingo arrives", "internal": false}),
+        )
+        .await;
+
+    let r = d
+        .app
+        .get("/api/v1/tickets?q=battery", &d.tech.1)
+        .await
+        .json();
+    let items = r["items"].as_array().unwrap();
+    let found: Vec<i64> = items.iter().map(|t| t["id"].as_i64().unwrap()).collect();
+    assert_eq!(found, vec![a, b], "title matches rank first");
+    assert!(
+        items[0]["snippet_html"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>"),
+        "{}",
+        items[0]
+    );
+    assert_eq!(
+        d.ids(&d.tech.1, "q=flamingo").await,
+        vec![a],
+        "replies are searched"
+    );
+    assert_eq!(
+        d.ids(&d.tech.1, "q=zanzibar").await,
+        vec![b],
+        "staff search notes"
+    );
+    assert!(
+        d.ids(&d.alice.1, "q=zanzibar").await.is_empty(),
+        "requesters never match notes"
+    );
+    assert_eq!(d.ids(&d.alice.1, "q=flamingo").await, vec![a]);
+    assert!(
+        d.ids(&d.tech.1, "q=%22%20OR%20*").await.is_empty(),
+        "operators are plain words"
+    );
+    // Edits reach the index in the same transaction.
+    d.app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{b}"),
+            &d.tech.1,
+            json!({"title": "Mouse pelican"}),
+        )
+        .await;
+    assert_eq!(d.ids(&d.tech.1, "q=pelican").await, vec![b]);
+    let r = d
+        .app
+        .get("/api/v1/tickets?q=pelican", &d.tech.1)
+        .await
+        .json();
+    assert!(
+        r["items"][0]["snippet_html"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>pelican</mark>"),
+        "{r}"
+    );
+}
+
+#[tokio::test]
+async fn hostile_input_is_refused_or_kept_as_text() {
+    let d = desk().await;
+    let xss = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+    let t = d
+        .ticket(
+            &d.tech.1,
+            json!({"title": xss, "description": xss, "tags": []}),
+        )
+        .await;
+    assert_eq!(t["title"], xss, "JSON returns the text as written");
+    let html = t["description_html"].as_str().unwrap();
+    assert!(
+        !html.contains("<script") && !html.contains("<img"),
+        "{html}"
+    );
+    let id = t["id"].as_i64().unwrap();
+    for (body, status) in [
+        (json!({"title": ""}), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            json!({"title": "x".repeat(201)}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"title": "ok", "priority": "blocker"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"title": "ok", "category": 999}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"title": "ok", "department": 999}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"title": "ok", "assignee": d.alice.0}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"title": "ok", "tags": ["no spaces allowed"]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"title": "ok", "source": "pigeon"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"title": "ok", "due_at": "soon"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"title": "ok", "bogus": 1}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (json!({"title": 5}), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            json!({"title": "ok\u{0007}"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let r = d
+            .app
+            .json(Method::POST, "/api/v1/tickets", &d.tech.1, body.clone())
+            .await;
+        assert!(r.status.is_client_error(), "{body}: {}", r.status);
+        assert_eq!(r.status, status, "{body}: {}", r.body);
+        assert!(r
+            .header("content-type")
+            .starts_with("application/problem+json"));
+    }
+    assert_eq!(
+        d.ids(&d.admin, "").await,
+        vec![id],
+        "nothing else was created"
+    );
+    let r = d
+        .app
+        .send(
+            Method::POST,
+            "/api/v1/tickets",
+            &[
+                ("x-api-key", &d.tech.1),
+                ("content-type", "application/json"),
+            ],
+            axum::body::Body::from("{\"title\": \"a"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = d
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/tickets/{id}/comments"),
+            &d.tech.1,
+            json!({"body": "   "}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        d.app.get("/api/v1/tickets/abc", &d.tech.1).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        d.app.get("/api/v1/tickets/99999", &d.tech.1).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Bulk changes are all or nothing.
+    let other = d.ticket(&d.tech.1, json!({"title": "second"})).await["id"]
+        .as_i64()
+        .unwrap();
+    let r = d
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/tickets/bulk",
+            &d.tech.1,
+            json!({"ids": [id, other, 99999], "priority": "urgent"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        d.app
+            .get(&format!("/api/v1/tickets/{id}"), &d.tech.1)
+            .await
+            .json()["priority"],
+        "normal"
+    );
+    let r = d
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/tickets/bulk",
+            &d.tech.1,
+            json!({"ids": [id, other], "priority": "urgent", "assignee": d.tech.0}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["updated"], json!([id, other]));
+    assert_eq!(
+        d.ids(&d.tech.1, "priority=urgent&assigned_to=me")
+            .await
+            .len(),
+        2
+    );
+    // CSV export neutralises formulas.
+    d.ticket(&d.tech.1, json!({"title": "=HYPERLINK(\"http://evil\")"}))
+        .await;
+    let r = d.app.get("/api/v1/tickets/export.csv", &d.tech.1).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.header("content-disposition").starts_with("attachment"));
+    assert!(
+        r.body.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.body.lines().count(), 4);
+}
+
+#[tokio::test]
+async fn categories_route_tickets_and_need_settings_rights_to_change() {
+    let d = desk().await;
+    let r = d
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/categories",
+            &d.admin,
+            json!({"name": "Payroll", "department_id": d.hr}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let cat = r.json()["id"].as_i64().unwrap();
+    let r = d
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/categories",
+            &d.admin,
+            json!({"name": "payroll"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = d
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/categories",
+            &d.tech.1,
+            json!({"name": "Mine"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        d.app.get("/api/v1/categories", &d.alice.1).await.json()["items"][0]["name"],
+        "Payroll"
+    );
+    let t = d
+        .ticket(
+            &d.alice.1,
+            json!({"title": "Salary slip missing", "category": cat}),
+        )
+        .await;
+    assert_eq!(t["department_id"], d.hr, "the category routes the ticket");
+    assert_eq!(t["category_name"], "Payroll");
+    let id = t["id"].as_i64().unwrap();
+    assert_eq!(
+        d.app
+            .get(&format!("/api/v1/tickets/{id}"), &d.hr_tech.1)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        d.app
+            .get(&format!("/api/v1/tickets/{id}"), &d.tech.1)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        d.app
+            .get(&format!("/api/v1/tickets/{id}"), &d.alice.1)
+            .await
+            .status,
+        StatusCode::OK,
+        "the requester always sees their own"
+    );
+}
