@@ -118,6 +118,31 @@ fn pages() -> Router<AppState> {
             post(departments::pages::delete),
         )
         .route("/admin/audit", get(audit::pages::list))
+        .route(
+            "/admin/categories",
+            get(categories::pages::list).post(categories::pages::create),
+        )
+        .route(
+            "/admin/categories/{id}",
+            get(categories::pages::edit).post(categories::pages::update),
+        )
+        .route(
+            "/admin/categories/{id}/delete",
+            post(categories::pages::delete),
+        )
+        .route(
+            "/tickets",
+            get(tickets::pages::list).post(tickets::pages::create),
+        )
+        .route("/tickets/new", get(tickets::pages::new))
+        .route("/tickets/bulk", post(tickets::pages::bulk))
+        .route("/tickets/export.csv", get(tickets::pages::export))
+        .route(
+            "/tickets/{id}",
+            get(tickets::pages::show).post(tickets::pages::update),
+        )
+        .route("/tickets/{id}/comments", post(tickets::pages::reply))
+        .route("/tickets/{id}/delete", post(tickets::pages::delete))
         .route("/admin/metrics", get(ops::metrics_web))
         .fallback(|| async { error::AppError::NotFound })
 }

@@ -1,7 +1,7 @@
 //! Ticket categories: an admin-managed list, each optionally routing to a department.
 
 pub mod api;
-// pages: below
+pub mod pages;
 pub mod service;
 pub mod store;
 

@@ -29,9 +29,16 @@ impl Fields {
     fn input(&self) -> AppResult<NewCategory> {
         let department_id = match self.department_id.trim() {
             "" => None,
-            v => Some(v.parse().map_err(|_| AppError::invalid("department_id", "no such department"))?),
+            v => Some(
+                v.parse()
+                    .map_err(|_| AppError::invalid("department_id", "no such department"))?,
+            ),
         };
-        Ok(NewCategory { name: self.name.clone(), description: self.description.clone(), department_id })
+        Ok(NewCategory {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            department_id,
+        })
     }
 }
 
@@ -47,7 +54,11 @@ async fn render(
     actor.require("settings.manage")?;
     let items = service::all(state, actor).await?;
     let departments = crate::departments::service::all(state).await?;
-    let status = if err.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if err.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let values = context! { name => &values.name, description => &values.description, department_id => &values.department_id };
     Ok((
         status,
@@ -64,11 +75,30 @@ async fn render(
         .into_response())
 }
 
-pub async fn list(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Query(q): Query<Msg>) -> AppResult<Response> {
-    render(&state, &ctx, &actor, None, &Fields::default(), None, q.msg.as_deref()).await
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Query(q): Query<Msg>,
+) -> AppResult<Response> {
+    render(
+        &state,
+        &ctx,
+        &actor,
+        None,
+        &Fields::default(),
+        None,
+        q.msg.as_deref(),
+    )
+    .await
 }
 
-pub async fn edit(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     let c = service::get(&state, &actor, id).await?;
     let values = Fields {
         name: c.name,
@@ -78,7 +108,13 @@ pub async fn edit(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): W
     render(&state, &ctx, &actor, Some(id), &values, None, None).await
 }
 
-async fn save(state: AppState, ctx: WebCtx, actor: crate::auth::actor::Actor, id: Option<i64>, f: Fields) -> AppResult<Response> {
+async fn save(
+    state: AppState,
+    ctx: WebCtx,
+    actor: crate::auth::actor::Actor,
+    id: Option<i64>,
+    f: Fields,
+) -> AppResult<Response> {
     let result = match f.input() {
         Ok(input) => service::save(&state, &actor, id, input).await.map(|_| ()),
         Err(e) => Err(e),
@@ -96,7 +132,12 @@ async fn save(state: AppState, ctx: WebCtx, actor: crate::auth::actor::Actor, id
     }
 }
 
-pub async fn create(State(state): State<AppState>, ctx: WebCtx, WebActor(actor): WebActor, Form(f): Form<Fields>) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Form(f): Form<Fields>,
+) -> AppResult<Response> {
     save(state, ctx, actor, None, f).await
 }
 
@@ -110,7 +151,11 @@ pub async fn update(
     save(state, ctx, actor, Some(id), f).await
 }
 
-pub async fn delete(State(state): State<AppState>, WebActor(actor): WebActor, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn delete(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     service::delete(&state, &actor, id).await?;
     Ok(Redirect::to("/admin/categories?msg=deleted").into_response())
 }

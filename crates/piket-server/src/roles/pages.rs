@@ -12,6 +12,7 @@ use crate::auth::permissions::{Scope, CATALOG};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
+use crate::web::form::FormPairs;
 use crate::web::render::{field_errors, flash, page};
 
 pub async fn list(
@@ -41,24 +42,12 @@ pub struct Fields {
 
 impl Fields {
     fn parse(body: &[u8]) -> AppResult<Fields> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-            .map_err(|_| AppError::BadRequest("malformed form".into()))?;
-        let get = |k: &str| {
-            pairs
-                .iter()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
-        };
+        let f = FormPairs::parse(body)?;
         Ok(Fields {
-            name: get("name"),
-            description: get("description"),
-            scope: get("scope"),
-            permissions: pairs
-                .iter()
-                .filter(|(n, _)| n == "permissions")
-                .map(|(_, v)| v.clone())
-                .collect(),
+            name: f.get("name"),
+            description: f.get("description"),
+            scope: f.get("scope"),
+            permissions: f.all("permissions"),
         })
     }
 

@@ -5,7 +5,7 @@ pub mod comments;
 pub mod filter;
 pub mod history;
 pub mod markdown;
-// pages: below
+pub mod pages;
 pub mod policy;
 pub mod search;
 pub mod service;

@@ -432,3 +432,49 @@ pub async fn counts(conn: &mut AnyConnection, actor: &Actor) -> AppResult<Status
     }
     Ok(counts)
 }
+
+/// Someone a ticket can be assigned to.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct Person {
+    pub id: i64,
+    pub name: String,
+}
+
+/// Enabled users whose role works tickets (holds `tickets.write` and is not own-scoped).
+pub async fn assignees(conn: &mut AnyConnection) -> AppResult<Vec<Person>> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.name, r.permissions FROM users u JOIN roles r ON r.id = u.role_id \
+         WHERE u.disabled = 0 AND r.scope <> 'own' ORDER BY lower(u.name)",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, _, perms)| perms.split_whitespace().any(|p| p == "tickets.write"))
+        .map(|(id, name, _)| Person { id, name })
+        .collect())
+}
+
+/// The department and category a requester's new ticket most likely belongs to: those of their
+/// latest ticket, else their first department.
+pub async fn suggestion(
+    conn: &mut AnyConnection,
+    user_id: i64,
+) -> AppResult<(Option<i64>, Option<i64>)> {
+    let last: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT department_id, category_id FROM tickets WHERE requester_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(found) = last {
+        return Ok(found);
+    }
+    let department: Option<i64> = sqlx::query_scalar(
+        "SELECT department_id FROM user_departments WHERE user_id = $1 ORDER BY department_id LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok((department, None))
+}

@@ -11,6 +11,7 @@ use crate::auth::extract::WebActor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
+use crate::web::form::FormPairs;
 use crate::web::render::{field_errors, flash, page};
 use crate::{departments, roles};
 
@@ -55,31 +56,16 @@ pub struct Fields {
 
 impl Fields {
     fn parse(body: &[u8]) -> AppResult<Fields> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-            .map_err(|_| AppError::BadRequest("malformed form".into()))?;
-        let get = |k: &str| {
-            pairs
-                .iter()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
-        };
-        let departments = pairs
-            .iter()
-            .filter(|(n, _)| n == "departments")
-            .map(|(_, v)| {
-                v.parse::<i64>()
-                    .map_err(|_| AppError::invalid("departments", "is not a department"))
-            })
-            .collect::<AppResult<Vec<_>>>()?;
+        let f = FormPairs::parse(body)?;
+        let departments = f.ids("departments")?;
         Ok(Fields {
-            email: get("email"),
-            name: get("name"),
-            role_id: get("role_id").parse().ok(),
+            email: f.get("email"),
+            name: f.get("name"),
+            role_id: f.get("role_id").parse().ok(),
             departments,
-            locale: get("locale"),
-            password: get("password"),
-            disabled: get("disabled") == "1",
+            locale: f.get("locale"),
+            password: f.get("password"),
+            disabled: f.get("disabled") == "1",
         })
     }
 }

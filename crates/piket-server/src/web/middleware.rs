@@ -152,7 +152,11 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         } else {
             error_page(&state, &ctx, problem)
         };
-    } else if response.status().is_client_error() || response.status().is_server_error() {
+    } else if (response.status().is_client_error() || response.status().is_server_error())
+        && !is_html(&response)
+    {
+        // Framework rejections (bad form, 405) come as plain text; a page that re-renders its
+        // form with errors is already HTML and passes through.
         let status = response.status();
         response = error_page(&state, &ctx, Problem::from_status(status, String::new()));
     }
@@ -183,6 +187,14 @@ fn req_ctx(
         session_token,
         ip: ip.to_string(),
     }
+}
+
+fn is_html(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
 }
 
 /// The HTML face of a [`Problem`].

@@ -3,5 +3,6 @@
 pub mod assets;
 pub mod context;
 pub mod cookies;
+pub mod form;
 pub mod middleware;
 pub mod render;

@@ -30,6 +30,10 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "admin/departments.html",
     "admin/department_form.html",
     "admin/audit.html",
+    "admin/categories.html",
+    "tickets/list.html",
+    "tickets/new.html",
+    "tickets/detail.html",
 ];
 
 pub struct Templates {

@@ -1,0 +1,280 @@
+//! Ticket pages through the real router: the portal form, the staff list with counts, filters and
+//! bulk actions, the ticket page with replies and notes, scoping, escaping, and categories.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Browser, TestApp};
+
+const PASSWORD: &str = "a-long-test-password";
+
+async fn signed_in<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
+    let mut b = Browser::new(app);
+    b.get("/login").await;
+    let r = b
+        .post("/login", &[("email", email), ("password", PASSWORD)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    b
+}
+
+fn location(r: &common::Reply) -> String {
+    r.header("location")
+}
+
+#[tokio::test]
+async fn a_requester_files_a_ticket_and_staff_work_it_through_the_pages() {
+    let app = TestApp::new().await;
+    let (_, admin_key) = app.admin().await;
+    let it = app.department(&admin_key, "IT").await;
+    let hr = app.department(&admin_key, "HR").await;
+    let tech = app.user("tech@example.com", "technician", vec![it]).await;
+    app.user("hrtech@example.com", "technician", vec![hr]).await;
+    app.user("alice@example.com", "requester", vec![it]).await;
+    app.user("bob@example.com", "requester", vec![it]).await;
+
+    // The portal form suggests the requester's department.
+    let mut alice = signed_in(&app, "alice@example.com").await;
+    let form = alice.get("/tickets/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body
+            .contains(&format!("<option value=\"{it}\" selected>IT</option>")),
+        "{}",
+        form.body
+    );
+    // A missing title re-renders the form with the error and keeps what was typed.
+    let r = alice
+        .post(
+            "/tickets",
+            &[
+                ("title", ""),
+                ("description", "kept text"),
+                ("department", &it.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("kept text") && r.body.contains("is required"),
+        "{}",
+        r.body
+    );
+    let xss = "<script>alert(1)</script>";
+    let r = alice
+        .post(
+            "/tickets",
+            &[
+                ("title", &format!("Printer {xss}")),
+                ("description", &format!("Jammed {xss}")),
+                ("priority", "high"),
+                ("department", &it.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let path = location(&r);
+    let path = path.split('?').next().unwrap().to_string();
+    let id: i64 = path.trim_start_matches("/tickets/").parse().unwrap();
+    let page = alice.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains(xss), "text is escaped in HTML");
+    assert!(page.body.contains("&lt;script&gt;"));
+    assert!(
+        !page.body.contains("f-internal"),
+        "requesters get no internal toggle"
+    );
+
+    // The technician sees it in the list with its count, replies, and adds a note.
+    let mut t = signed_in(&app, "tech@example.com").await;
+    let list = t.get("/tickets?status=new").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains(&format!("href=\"/tickets/{id}\"")));
+    assert!(
+        list.body.contains("data-status=\"new\">1</span>"),
+        "sidebar count"
+    );
+    let r = t
+        .post(
+            &format!("/tickets/{id}/comments"),
+            &[("body", "Internal: toner ordered"), ("internal", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = t
+        .post(
+            &format!("/tickets/{id}/comments"),
+            &[("body", "Fixed, please check")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = t
+        .post(&format!("/tickets/{id}/comments"), &[("body", "  ")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = t
+        .post(
+            &format!("/tickets/{id}"),
+            &[
+                ("status", "resolved"),
+                ("priority", "urgent"),
+                ("assignee", &tech.id.to_string()),
+                ("department", &it.to_string()),
+                ("category", ""),
+                ("tags", "printer, floor-2"),
+                ("due_at", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = t.get(&path).await.body;
+    assert!(page.contains("Internal: toner ordered") && page.contains("Fixed, please check"));
+    assert!(page.contains("floor-2"));
+
+    // The requester sees the reply, not the note, and confirms the resolution.
+    let page = alice.get(&path).await.body;
+    assert!(page.contains("Fixed, please check"));
+    assert!(
+        !page.contains("toner ordered"),
+        "notes never reach requesters"
+    );
+    assert!(page.contains("id=\"confirm-resolution\""));
+    let r = alice
+        .post(&format!("/tickets/{id}"), &[("status", "closed")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = alice
+        .post(&format!("/tickets/{id}"), &[("priority", "low")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(alice.get(&path).await.body.contains("id=\"reopen\""));
+
+    // Another requester and another department's technician get a 404 everywhere.
+    let mut bob = signed_in(&app, "bob@example.com").await;
+    let mut hrtech = signed_in(&app, "hrtech@example.com").await;
+    for b in [&mut bob, &mut hrtech] {
+        assert_eq!(b.get(&path).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            b.post(&format!("/tickets/{id}/comments"), &[("body", "hi")])
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert!(!b
+            .get("/tickets")
+            .await
+            .body
+            .contains(&format!("/tickets/{id}\"")));
+        assert!(!b.get("/tickets/export.csv").await.body.contains("Printer"));
+    }
+    assert_eq!(
+        hrtech
+            .post(&format!("/tickets/{id}"), &[("status", "open")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        hrtech
+            .post(
+                "/tickets/bulk",
+                &[("ids", &id.to_string()), ("status", "open")]
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Bulk change from the list, and the redirect stays on this site.
+    let second = {
+        let r = alice
+            .post(
+                "/tickets",
+                &[("title", "Second"), ("department", &it.to_string())],
+            )
+            .await;
+        location(&r)
+            .split('?')
+            .next()
+            .unwrap()
+            .trim_start_matches("/tickets/")
+            .parse::<i64>()
+            .unwrap()
+    };
+    let r = t
+        .post(
+            "/tickets/bulk",
+            &[
+                ("ids", &id.to_string()),
+                ("ids", &second.to_string()),
+                ("status", "pending"),
+                ("back", "https://evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/tickets?msg=saved");
+    let list = t.get("/tickets?status=pending").await.body;
+    assert!(
+        list.contains(&format!("/tickets/{id}\""))
+            && list.contains(&format!("/tickets/{second}\""))
+    );
+    // A bad filter shows the error instead of failing the page.
+    let r = t.get("/tickets?status=bogus").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("unknown status"));
+    // Search from the list highlights the match.
+    let r = t.get("/tickets?q=jammed").await.body;
+    assert!(r.contains("<mark>Jammed</mark>"), "{r}");
+}
+
+#[tokio::test]
+async fn admins_manage_categories_and_staff_cannot() {
+    let app = TestApp::new().await;
+    let (_, admin_key) = app.admin().await;
+    let it = app.department(&admin_key, "IT").await;
+    app.user("tech@example.com", "technician", vec![it]).await;
+    let mut admin = signed_in(&app, "root@example.com").await;
+    let r = admin
+        .post(
+            "/admin/categories",
+            &[
+                ("name", "Network"),
+                ("description", "Cables"),
+                ("department_id", &it.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = admin
+        .post(
+            "/admin/categories",
+            &[("name", "network"), ("department_id", "")],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "duplicates are refused on the form"
+    );
+    let page = admin.get("/admin/categories").await.body;
+    assert!(page.contains("Network") && page.contains("Cables"));
+    let mut tech = signed_in(&app, "tech@example.com").await;
+    assert_eq!(
+        tech.get("/admin/categories").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        tech.post("/admin/categories", &[("name", "Mine")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // The category is offered on the new-ticket form.
+    assert!(tech
+        .get("/tickets/new")
+        .await
+        .body
+        .contains(">Network</option>"));
+}
