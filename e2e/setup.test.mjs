@@ -2,59 +2,15 @@
 // sign in again, switch the language to Indonesian, and save a screenshot.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import net from "node:net";
-import { chromium } from "playwright-core";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const binary = process.env.PIKET_BIN || join(here, "..", "target", "debug", "piket");
-const artifacts = join(here, "artifacts");
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
-
-function startServer(port) {
-  const data = mkdtempSync(join(tmpdir(), "piket-e2e-"));
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawn(binary, ["serve", "--listen", `127.0.0.1:${port}`, "--data", data, "--base-url", base], {
-    env: { ...process.env, PIKET_DATABASE_URL: "", RUST_LOG: "info" },
-  });
-  const setupLink = new Promise((resolve, reject) => {
-    let log = "";
-    const timer = setTimeout(() => reject(new Error("no setup link in the log:\n" + log)), 30000);
-    child.stderr.on("data", (chunk) => {
-      log += chunk.toString();
-      const m = log.match(/https?:\/\/[^\s"]+\/setup\?token=[0-9a-f]+/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[0]);
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}:\n${log}`)));
-  });
-  return { child, setupLink, base };
-}
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { artifacts, freePort, startServer, launch } from "./lib.mjs";
 
 test("first-run setup, login, and switching to Indonesian", async () => {
   mkdirSync(artifacts, { recursive: true });
   const port = await freePort();
   const server = startServer(port);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const browser = await launch();
   try {
     const link = await server.setupLink;
     const page = await browser.newPage({ locale: "en-US" });

@@ -1,0 +1,93 @@
+// The ticket flow in a real browser: a requester files a ticket in the portal; a technician sees
+// it appear in the list, adds an internal note and a public reply and resolves it; the requester
+// sees the reply but not the note, and confirms the resolution.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { artifacts, freePort, startServer, launch, setupAdmin, signIn } from "./lib.mjs";
+
+const PASSWORD = "kopi-susu-gula-aren";
+
+async function createUser(page, base, { email, name, role, department }) {
+  await page.goto(`${base}/admin/users/new`);
+  await page.fill("#f-email", email);
+  await page.fill("#f-name", name);
+  await page.selectOption("#f-role", { label: role });
+  await page.check(`label.check:has-text("${department}") input`);
+  await page.fill("#f-password", PASSWORD);
+  await page.click("main button[type=submit]");
+  await page.waitForURL(/\/admin\/users\?msg=created/);
+}
+
+test("requester files a ticket, technician notes and replies, requester confirms", async () => {
+  mkdirSync(artifacts, { recursive: true });
+  const server = startServer(await freePort());
+  const browser = await launch();
+  const csp = [];
+  const watch = (page) => page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) csp.push(m.text()); });
+  try {
+    const admin = await browser.newPage({ locale: "en-US" });
+    watch(admin);
+    await setupAdmin(admin, server, "Siti Admin", "siti@example.com", PASSWORD);
+    await admin.goto(`${server.base}/admin/departments/new`);
+    await admin.fill("#f-name", "IT");
+    await admin.click("main button[type=submit]");
+    await admin.waitForURL(/\/admin\/departments\?msg=created/);
+    await createUser(admin, server.base, { email: "tono@example.com", name: "Tono Tech", role: "Technician", department: "IT" });
+    await createUser(admin, server.base, { email: "rina@example.com", name: "Rina Requester", role: "Requester", department: "IT" });
+
+    // The requester files a ticket; the form has already picked her department.
+    const rina = await (await browser.newContext({ locale: "en-US" })).newPage();
+    watch(rina);
+    await signIn(rina, server, "rina@example.com", PASSWORD);
+    await rina.click("text=New ticket");
+    assert.equal(await rina.inputValue("#f-department"), await rina.getAttribute("#f-department option:has-text('IT')", "value"));
+    await rina.fill("#f-title", "Printer on floor 2 jams <b>always</b>");
+    await rina.fill("#f-description", "It **jams** on every second page.");
+    await rina.click("#new-ticket button[type=submit]");
+    await rina.waitForURL(/\/tickets\/\d+\?msg=created/);
+    const ticketUrl = rina.url().split("?")[0];
+    assert.match(await rina.textContent("h1"), /Printer on floor 2 jams <b>always<\/b>/);
+    assert.equal(await rina.locator(".description strong").textContent(), "jams");
+
+    // The technician sees it appear in the list and works it.
+    const tono = await (await browser.newContext({ locale: "en-US" })).newPage();
+    watch(tono);
+    await signIn(tono, server, "tono@example.com", PASSWORD);
+    await tono.goto(`${server.base}/tickets?status=new`);
+    assert.equal(await tono.textContent('.count[data-status="new"]'), "1");
+    await tono.click("table.tickets a:has-text('Printer on floor 2')");
+    await tono.waitForURL(ticketUrl);
+    await tono.fill("#f-body", "Toner supplier is late again");
+    await tono.check("#f-internal");
+    await tono.click("#reply button[type=submit]");
+    await tono.waitForURL(/#c\d+$/);
+    await tono.fill("#f-body", "Replaced the roller, please try again");
+    await tono.click("#reply button[type=submit]");
+    await tono.waitForURL(/#c\d+$/);
+    await tono.selectOption("#ticket-fields #f-status", "resolved");
+    await tono.click("#ticket-fields button[type=submit]");
+    await tono.waitForURL(/msg=saved/);
+    assert.match(await tono.textContent("#ticket-status"), /Resolved/);
+    assert.equal(await tono.locator("#comments li.internal").count(), 1);
+    await tono.screenshot({ path: join(artifacts, "ticket-technician.png"), fullPage: true });
+
+    // The requester sees the reply and not the note, and confirms the resolution.
+    await rina.goto(ticketUrl);
+    const conversation = await rina.textContent("#comments");
+    assert.match(conversation, /Replaced the roller/);
+    assert.doesNotMatch(conversation, /Toner supplier/);
+    assert.equal(await rina.locator("#f-internal").count(), 0);
+    await rina.click("#confirm-resolution");
+    await rina.waitForURL(/msg=saved/);
+    assert.match(await rina.textContent("#ticket-status"), /Closed/);
+    await rina.screenshot({ path: join(artifacts, "ticket-requester.png"), fullPage: true });
+    await rina.setViewportSize({ width: 390, height: 800 });
+    await rina.screenshot({ path: join(artifacts, "ticket-requester-phone.png"), fullPage: true });
+    assert.deepEqual(csp, []);
+  } finally {
+    await browser.close();
+    server.child.kill("SIGTERM");
+  }
+});
