@@ -260,6 +260,10 @@ async fn admins_manage_categories_and_staff_cannot() {
     );
     let page = admin.get("/admin/categories").await.body;
     assert!(page.contains("Network") && page.contains("Cables"));
+    assert!(
+        page.contains("id=\"smtp-missing\""),
+        "admins are told email is not set up"
+    );
     let mut tech = signed_in(&app, "tech@example.com").await;
     assert_eq!(
         tech.get("/admin/categories").await.status,

@@ -75,7 +75,11 @@ pub fn page(app: &App, ctx: &WebCtx, name: &str, extra: Value) -> AppResult<Html
         role: &a.role_name,
         can: a.permissions.iter().map(|p| (p.as_str(), true)).collect(),
     });
+    // Admins are told when email goes nowhere but the log (reset links, notifications).
+    let smtp_missing =
+        app.config.smtp.is_none() && ctx.actor.as_ref().is_some_and(|a| a.can("settings.manage"));
     let common = context! {
+        smtp_missing => smtp_missing,
         t => app.catalog.value(ctx.locale),
         lang => ctx.locale.code(),
         me => me,
