@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod notify;
 pub mod ops;
 pub mod roles;
+pub mod seed;
 pub mod state;
 pub mod tickets;
 pub mod users;

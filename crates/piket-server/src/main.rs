@@ -45,6 +45,15 @@ enum Command {
     /// Configuration helpers
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Fill an empty database with demo tickets from a fixed random seed (for demos and benchmarks)
+    Seed {
+        /// How many tickets
+        #[arg(long, default_value_t = 1000)]
+        tickets: u64,
+        /// The random seed; the same seed gives the same data
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -213,6 +222,22 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             db.backup_sqlite(&out).await.map_err(|e| e.to_string())?;
             println!("backup written to {}", out.display());
+            Ok(())
+        }
+        Command::Seed { tickets, seed } => {
+            let state = build_state(config, Arc::new(SystemClock)).await?;
+            let started = std::time::Instant::now();
+            let plan = piket_server::seed::Plan { tickets, seed };
+            let report = piket_server::seed::run(&state, &plan)
+                .await
+                .map_err(describe)?;
+            println!(
+                "seeded {} tickets, {} replies and notes, {} users in {:.1} s (seed {seed})",
+                report.tickets,
+                report.comments,
+                report.users,
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Config(_) => Ok(()),

@@ -897,3 +897,53 @@ async fn categories_route_tickets_and_need_settings_rights_to_change() {
         "the requester always sees their own"
     );
 }
+
+#[tokio::test]
+async fn the_seeder_fills_an_empty_database_consistently_and_refuses_a_second_time() {
+    let app = TestApp::new().await;
+    let (_, admin) = app.admin().await;
+    let plan = piket_server::seed::Plan {
+        tickets: 1200,
+        seed: 7,
+    };
+    let report = piket_server::seed::run(&app.state, &plan).await.unwrap();
+    assert_eq!(report.tickets, 1200);
+    // Counts (from the trigger-kept counters) agree with a direct count.
+    let counts = app.get("/api/v1/tickets/counts", &admin).await.json();
+    let total: i64 = ["new", "open", "pending", "resolved", "closed"]
+        .iter()
+        .map(|s| counts[s].as_i64().unwrap())
+        .sum();
+    assert_eq!(total, 1200);
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE status = 'open'")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(counts["open"].as_i64().unwrap(), open);
+    drop(conn);
+    // Planted terms are searchable, and the detail tickets carry 20 replies.
+    let r = app
+        .get("/api/v1/tickets?q=printer&limit=5", &admin)
+        .await
+        .json();
+    assert_eq!(r["items"].as_array().unwrap().len(), 5);
+    let replies = app.get("/api/v1/tickets/1/comments", &admin).await.json();
+    assert_eq!(replies["items"].as_array().unwrap().len(), 20);
+    // New tickets get fresh ids after the seeded ones (PostgreSQL sequences were moved).
+    let r = app
+        .json(
+            Method::POST,
+            "/api/v1/tickets",
+            &admin,
+            json!({"title": "after seeding"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["id"], 1201);
+    let again = piket_server::seed::run(&app.state, &plan).await;
+    assert!(matches!(
+        again,
+        Err(piket_server::error::AppError::Conflict(_))
+    ));
+}
