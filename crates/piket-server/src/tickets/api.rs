@@ -151,8 +151,12 @@ pub async fn export(
     ApiActor(actor): ApiActor,
     Query(q): Query<ListQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let csv = service::export_csv(&state, &actor, &q).await?;
-    Ok((
+    Ok(csv_download(service::export_csv(&state, &actor, &q).await?))
+}
+
+/// A CSV body served as a download (shared with the list page's export link).
+pub fn csv_download(csv: String) -> axum::response::Response {
+    (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (
@@ -161,5 +165,6 @@ pub async fn export(
             ),
         ],
         csv,
-    ))
+    )
+        .into_response()
 }

@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Serialize;
@@ -141,18 +141,9 @@ pub async fn export(
     WebActor(actor): WebActor,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
-    let csv = service::export_csv(&state, &actor, &q).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"tickets.csv\"",
-            ),
-        ],
-        csv,
-    )
-        .into_response())
+    Ok(super::api::csv_download(
+        service::export_csv(&state, &actor, &q).await?,
+    ))
 }
 
 async fn new_form(

@@ -221,7 +221,7 @@ pub async fn create(
         Some(d) => Some(d),
         None => match category.as_ref().and_then(|c| c.department_id) {
             Some(d) => Some(d),
-            None => first_department(&mut tx, requester_id).await?,
+            None => store::first_department(&mut tx, requester_id).await?,
         },
     };
     let fields = TicketFields {
@@ -258,15 +258,6 @@ pub async fn create(
     let ticket = full(&mut tx, row, watchers, now).await?;
     tx.commit().await?;
     Ok(ticket)
-}
-
-async fn first_department(conn: &mut AnyConnection, user_id: i64) -> AppResult<Option<i64>> {
-    Ok(sqlx::query_scalar(
-        "SELECT department_id FROM user_departments WHERE user_id = $1 ORDER BY department_id LIMIT 1",
-    )
-    .bind(user_id)
-    .fetch_optional(conn)
-    .await?)
 }
 
 pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Ticket> {

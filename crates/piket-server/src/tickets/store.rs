@@ -470,11 +470,15 @@ pub async fn suggestion(
     if let Some(found) = last {
         return Ok(found);
     }
-    let department: Option<i64> = sqlx::query_scalar(
+    Ok((first_department(conn, user_id).await?, None))
+}
+
+/// The department a user's tickets go to when nothing else says: their first.
+pub async fn first_department(conn: &mut AnyConnection, user_id: i64) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
         "SELECT department_id FROM user_departments WHERE user_id = $1 ORDER BY department_id LIMIT 1",
     )
     .bind(user_id)
     .fetch_optional(conn)
-    .await?;
-    Ok((department, None))
+    .await?)
 }
