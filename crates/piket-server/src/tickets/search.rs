@@ -120,17 +120,28 @@ pub fn candidates_head(backend: Backend, q: &str, staff: bool) -> Option<Sql> {
     }
 }
 
-/// Newest matches first, older than `before` when given, at most `limit`.
+/// Newest matches first, older than `before` when given, at most `limit`. On SQLite the order
+/// must name the FTS table's own rowid: FTS5 then walks its index backwards and stops at
+/// `limit`, where ordering by `t.id` would rank every match first (2 s instead of 5 ms for a
+/// word in a quarter of a million tickets).
 pub async fn finish(
     conn: &mut AnyConnection,
+    backend: Backend,
     mut sql: Sql,
     before: Option<i64>,
     limit: i64,
 ) -> AppResult<Vec<(i64, f64)>> {
+    let key = match backend {
+        Backend::Sqlite => "ticket_search.rowid",
+        Backend::Postgres => "s.ticket_id",
+    };
     if let Some(b) = before {
-        sql.push(" AND t.id < ").bind(Arg::Int(b));
+        sql.push(" AND ").push(key).push(" < ").bind(Arg::Int(b));
     }
-    sql.push(" ORDER BY t.id DESC LIMIT ").bind(Arg::Int(limit));
+    sql.push(" ORDER BY ")
+        .push(key)
+        .push(" DESC LIMIT ")
+        .bind(Arg::Int(limit));
     Ok(sql.query_as::<(i64, f64)>().fetch_all(conn).await?)
 }
 

@@ -729,7 +729,7 @@ async fn search_page(
                     next_cursor: None,
                 });
             };
-            let mut found = search::finish(conn, sql, None, RANKED_CANDIDATES).await?;
+            let mut found = search::finish(conn, backend, sql, None, RANKED_CANDIDATES).await?;
             let capped = found.len() as i64 == RANKED_CANDIDATES;
             let oldest = found.iter().map(|(id, _)| *id).min();
             found.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
@@ -755,7 +755,7 @@ async fn search_page(
                     next_cursor: None,
                 });
             };
-            let found = search::finish(conn, sql, Some(before), f.limit + 1).await?;
+            let found = search::finish(conn, backend, sql, Some(before), f.limit + 1).await?;
             let more = found.len() > limit;
             let page: Vec<i64> = found.iter().take(limit).map(|(id, _)| *id).collect();
             let next = if more {
