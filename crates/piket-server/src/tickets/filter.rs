@@ -1,7 +1,7 @@
 //! The ticket list's query: filters, sort and keyset cursor, parsed from query parameters (the API
 //! and the UI share the same names) into a typed [`Filter`] the store turns into SQL.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{priority_rank, STATUSES};
 use crate::api::page::{DEFAULT_LIMIT, MAX_LIMIT};
@@ -9,38 +9,54 @@ use crate::clock::parse_ms;
 use crate::error::{AppError, AppResult};
 
 /// `GET /api/v1/tickets` and `/tickets` query parameters. Lists are comma-separated.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// e.g. `new,open`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// e.g. `high,urgent`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
     /// A department id, or `none`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
     /// A user id, `me`, or `none` (unassigned).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// A user id or `me`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requester: Option<String>,
     /// A category id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
     /// RFC 3339 or `YYYY-MM-DD`; inclusive.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_from: Option<String>,
     /// RFC 3339 or `YYYY-MM-DD`; exclusive.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_to: Option<String>,
     /// Full-text search over title, description and replies.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
     /// A built-in view: `mine`, `unassigned`, `department`, `overdue`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub view: Option<String>,
     /// `updated` (default), `created`, `priority`, `id`; prefix `-` for descending…
     /// which is the default, so `updated` means newest first and `+updated` oldest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sort: Option<String>,
     /// From the previous page's `next_cursor`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
     /// 1 to 200, default 50.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
 }
 

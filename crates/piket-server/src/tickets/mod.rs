@@ -38,15 +38,12 @@ pub fn is_done(status: &str) -> bool {
     status == "resolved" || status == "closed"
 }
 
+/// A row of a ticket list.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Ticket {
+pub struct TicketSummary {
     /// Also the human number: ticket 1042 is shown as `#1042`.
     pub id: i64,
     pub title: String,
-    /// Markdown as written.
-    pub description: String,
-    /// The description rendered to sanitised HTML.
-    pub description_html: String,
     pub requester_id: i64,
     pub requester_name: String,
     pub department_id: Option<i64>,
@@ -60,41 +57,30 @@ pub struct Ticket {
     pub assignee_id: Option<i64>,
     pub assignee_name: Option<String>,
     pub source: String,
-    pub tags: Vec<String>,
-    pub watchers: Vec<i64>,
     pub due_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
-    pub first_response_at: Option<String>,
-    pub resolved_at: Option<String>,
-    pub closed_at: Option<String>,
     /// Due and not done.
-    pub overdue: bool,
-}
-
-/// A row of a ticket list.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct TicketSummary {
-    pub id: i64,
-    pub title: String,
-    pub requester_id: i64,
-    pub requester_name: String,
-    pub department_id: Option<i64>,
-    pub department_name: Option<String>,
-    pub category_id: Option<i64>,
-    pub category_name: Option<String>,
-    pub priority: String,
-    pub status: String,
-    pub assignee_id: Option<i64>,
-    pub assignee_name: Option<String>,
-    pub source: String,
-    pub due_at: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
     pub overdue: bool,
     /// With `q`: the best matching passage, HTML-escaped, matches wrapped in `<mark>`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snippet_html: Option<String>,
+}
+
+/// One ticket: its list row plus the text, tags, watchers and milestones.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Ticket {
+    #[serde(flatten)]
+    pub summary: TicketSummary,
+    /// Markdown as written.
+    pub description: String,
+    /// The description rendered to sanitised HTML.
+    pub description_html: String,
+    pub tags: Vec<String>,
+    pub watchers: Vec<i64>,
+    pub first_response_at: Option<String>,
+    pub resolved_at: Option<String>,
+    pub closed_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]

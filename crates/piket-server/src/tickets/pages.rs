@@ -46,52 +46,29 @@ async fn choices(state: &AppState, actor: &Actor) -> AppResult<Choices> {
     })
 }
 
-/// The query string of the current view, for the next-page and export links.
+/// The query string of the current view (filters and sort, not the page), for the next-page
+/// and export links.
 fn view_link(q: &ListQuery) -> String {
-    let mut q = q.clone();
-    q.cursor = None;
-    q.limit = None;
-    serde_urlencoded::to_string(ListLink::from(&q)).unwrap_or_default()
-}
-
-/// `ListQuery` as it goes back into a link (only the fields that are set).
-#[derive(Serialize)]
-struct ListLink<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    priority: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    department: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    assigned_to: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    category: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tag: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    q: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    view: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sort: Option<&'a str>,
-}
-
-impl<'a> From<&'a ListQuery> for ListLink<'a> {
-    fn from(q: &'a ListQuery) -> Self {
-        let s = |v: &'a Option<String>| v.as_deref().filter(|v| !v.is_empty());
-        ListLink {
-            status: s(&q.status),
-            priority: s(&q.priority),
-            department: s(&q.department),
-            assigned_to: s(&q.assigned_to),
-            category: s(&q.category),
-            tag: s(&q.tag),
-            q: s(&q.q),
-            view: s(&q.view),
-            sort: s(&q.sort),
-        }
-    }
+    let blank = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+    let q = ListQuery {
+        status: blank(&q.status),
+        priority: blank(&q.priority),
+        department: blank(&q.department),
+        assigned_to: blank(&q.assigned_to),
+        requester: blank(&q.requester),
+        category: blank(&q.category),
+        tag: blank(&q.tag),
+        created_from: blank(&q.created_from),
+        created_to: blank(&q.created_to),
+        updated_from: blank(&q.updated_from),
+        updated_to: blank(&q.updated_to),
+        q: blank(&q.q),
+        view: blank(&q.view),
+        sort: blank(&q.sort),
+        cursor: None,
+        limit: None,
+    };
+    serde_urlencoded::to_string(&q).unwrap_or_default()
 }
 
 pub async fn list(
@@ -228,7 +205,9 @@ pub async fn create(
         Err(e) => Err(e),
     };
     match result {
-        Ok(t) => Ok(Redirect::to(&format!("/tickets/{}?msg=created", t.id)).into_response()),
+        Ok(t) => {
+            Ok(Redirect::to(&format!("/tickets/{}?msg=created", t.summary.id)).into_response())
+        }
         Err(e @ AppError::Invalid(_)) => new_form(&state, &ctx, &actor, values, Some(&e)).await,
         Err(e) => Err(e),
     }
@@ -250,8 +229,9 @@ async fn detail_page(
     } else {
         StatusCode::OK
     };
-    let may_confirm = !staff && d.ticket.status == "resolved";
-    let may_reopen = !staff && (d.ticket.status == "resolved" || d.ticket.status == "closed");
+    let may_confirm = !staff && d.ticket.summary.status == "resolved";
+    let may_reopen =
+        !staff && (d.ticket.summary.status == "resolved" || d.ticket.summary.status == "closed");
     Ok((
         status,
         page(

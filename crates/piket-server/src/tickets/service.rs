@@ -54,30 +54,14 @@ async fn full(
 ) -> AppResult<Ticket> {
     let tags = store::tags(conn, row.id).await?;
     Ok(Ticket {
-        overdue: row.overdue(now),
         description_html: markdown::to_html(&row.description),
-        id: row.id,
-        title: row.title,
-        description: row.description,
-        requester_id: row.requester_id,
-        requester_name: row.requester_name,
-        department_id: row.department_id,
-        department_name: row.department_name,
-        category_id: row.category_id,
-        category_name: row.category_name,
-        priority: priority_name(row.priority).to_string(),
-        status: row.status,
-        assignee_id: row.assignee_id,
-        assignee_name: row.assignee_name,
-        source: row.source,
+        description: row.description.clone(),
         tags,
         watchers,
-        due_at: row.due_at.map(format_ms),
-        created_at: format_ms(row.created_at),
-        updated_at: format_ms(row.updated_at),
         first_response_at: row.first_response_at.map(format_ms),
         resolved_at: row.resolved_at.map(format_ms),
         closed_at: row.closed_at.map(format_ms),
+        summary: row.summary(now),
     })
 }
 
