@@ -13,6 +13,7 @@ pub mod error;
 pub mod i18n;
 pub mod notify;
 pub mod ops;
+pub mod refcache;
 pub mod roles;
 pub mod seed;
 pub mod state;
@@ -62,6 +63,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         login_limiter: RateLimiter::new(login_rate, 60_000),
         reset_limiter: RateLimiter::new(10, 60_000),
         actor_cache: Default::default(),
+        departments: Default::default(),
         config,
         db,
         clock,

@@ -80,6 +80,28 @@ async fn setup_creates_a_superadmin_and_signs_in_then_every_page_renders_in_both
     }
     let r = b.get("/").await;
     assert!(r.body.contains("Keluar"), "Indonesian navigation");
+
+    // Field errors are shown in the reader's language too (the API keeps the English text).
+    let r = b
+        .post("/admin/departments", &[("name", ""), ("description", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("wajib diisi"), "{}", r.body);
+    assert!(!r.body.contains("is required"), "{}", r.body);
+    let long = "x".repeat(101);
+    let r = b
+        .post(
+            "/admin/departments",
+            &[("name", &long), ("description", "")],
+        )
+        .await;
+    assert!(r.body.contains("maksimal 100 karakter"), "{}", r.body);
+    b.post("/profile", &[("name", "Budi"), ("locale", "en")])
+        .await;
+    let r = b
+        .post("/admin/departments", &[("name", ""), ("description", "")])
+        .await;
+    assert!(r.body.contains("is required"), "{}", r.body);
 }
 
 #[tokio::test]

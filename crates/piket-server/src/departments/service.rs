@@ -15,14 +15,39 @@ pub async fn list(
     limit: Option<i64>,
 ) -> AppResult<Page<Department>> {
     let page = PageRequest::parse(cursor, limit)?;
-    let mut conn = state.db.pool.acquire().await?;
-    let rows = store::list(&mut conn, page.cursor.unwrap_or(0), page.limit + 1).await?;
+    let after = page.cursor.unwrap_or(0);
+    // `cached` is in id order, the order of this list's cursor.
+    let rows = cached(state)
+        .await?
+        .iter()
+        .filter(|d| d.id > after)
+        .take(usize::try_from(page.limit + 1).unwrap_or(usize::MAX))
+        .cloned()
+        .collect();
     Ok(page.finish(rows, |d| d.id))
 }
 
+/// Every department by name, for forms.
 pub async fn all(state: &AppState) -> AppResult<Vec<Department>> {
-    let mut conn = state.db.pool.acquire().await?;
-    store::all(&mut conn).await
+    let mut all = cached(state).await?.as_ref().clone();
+    all.sort_by_cached_key(|d| d.name.to_lowercase());
+    Ok(all)
+}
+
+/// All departments in id order, from the reference cache (see `refcache`).
+async fn cached(state: &AppState) -> AppResult<std::sync::Arc<Vec<Department>>> {
+    let now = state.now();
+    match state.departments.get(now) {
+        Ok(list) => Ok(list),
+        Err(generation) => {
+            let mut conn = state.db.pool.acquire().await?;
+            let mut list = store::all(&mut conn).await?;
+            list.sort_by_key(|d| d.id);
+            let list = std::sync::Arc::new(list);
+            state.departments.put(list.clone(), now, generation);
+            Ok(list)
+        }
+    }
 }
 
 pub async fn get(state: &AppState, _actor: &Actor, id: i64) -> AppResult<Department> {
@@ -58,6 +83,7 @@ pub async fn create(
     };
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
+    state.departments.invalidate();
     Ok(created)
 }
 
@@ -86,6 +112,7 @@ pub async fn update(
     };
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
+    state.departments.invalidate();
     Ok(after)
 }
 
@@ -104,6 +131,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     };
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
+    state.departments.invalidate();
     state.actor_cache.invalidate();
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! The string catalog: English and Bahasa Indonesia, flat `key = "text"` files embedded at build.
 
+pub mod fields;
+
 use std::collections::BTreeMap;
 
 use minijinja::Value;
@@ -58,6 +60,8 @@ pub struct Catalog {
     id: BTreeMap<String, String>,
     en_value: Value,
     id_value: Value,
+    /// Field-error messages, translated by pattern.
+    pub fields: fields::FieldMessages,
 }
 
 impl Catalog {
@@ -73,6 +77,7 @@ impl Catalog {
             id,
             en_value,
             id_value,
+            fields: fields::FieldMessages::load()?,
         })
     }
 

@@ -36,7 +36,7 @@ async fn choices(state: &AppState, actor: &Actor) -> AppResult<Choices> {
     Ok(Choices {
         statuses: STATUSES,
         priorities: PRIORITIES,
-        departments: crate::departments::store::all(&mut conn).await?,
+        departments: crate::departments::service::all(state).await?,
         categories: crate::categories::store::all(&mut conn).await?,
         assignees: if staff {
             store::assignees(&mut conn).await?

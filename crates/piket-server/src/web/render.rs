@@ -92,8 +92,23 @@ pub fn page(app: &App, ctx: &WebCtx, name: &str, extra: Value) -> AppResult<Html
         .env
         .get_template(name)
         .map_err(|e| AppError::Internal(e.to_string()))?;
+    // Field errors arrive in English from the services; show them in the reader's language.
+    let errors: std::collections::BTreeMap<String, String> = extra
+        .get_attr("errors")
+        .ok()
+        .and_then(|e| e.try_iter().ok().map(|keys| (e, keys)))
+        .map(|(e, keys)| {
+            keys.filter_map(|k| {
+                let message = e.get_item(&k).ok()?;
+                let message = message.as_str()?;
+                let text = app.catalog.fields.translate(ctx.locale, message);
+                Some((k.to_string(), text.into_owned()))
+            })
+            .collect()
+        })
+        .unwrap_or_default();
     template
-        .render(context! { ..extra, ..common })
+        .render(context! { errors => errors, ..context! { ..extra, ..common } })
         .map(Html)
         .map_err(|e| AppError::Internal(format!("rendering {name}: {e:#}")))
 }

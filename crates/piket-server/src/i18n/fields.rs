@@ -1,0 +1,175 @@
+//! Field-error messages in the reader's language. Services write field errors in English (the API
+//! serves them as they are, next to the field name); pages translate them here, by pattern.
+
+use std::borrow::Cow;
+
+use super::Locale;
+
+/// One English pattern with at most one `{}` hole, and its translation.
+struct Entry {
+    prefix: String,
+    suffix: Option<String>,
+    translation: String,
+}
+
+pub struct FieldMessages {
+    id: Vec<Entry>,
+}
+
+impl FieldMessages {
+    pub fn load() -> Result<FieldMessages, String> {
+        let table: std::collections::BTreeMap<String, String> =
+            toml::from_str(include_str!("fields.id.toml"))
+                .map_err(|e| format!("fields.id.toml: {e}"))?;
+        let mut id: Vec<Entry> = table
+            .into_iter()
+            .map(|(english, translation)| match english.split_once("{}") {
+                Some((prefix, suffix)) => Entry {
+                    prefix: prefix.to_string(),
+                    suffix: Some(suffix.to_string()),
+                    translation,
+                },
+                None => Entry {
+                    prefix: english,
+                    suffix: None,
+                    translation,
+                },
+            })
+            .collect();
+        // Longest prefix first, so "unknown status {}" wins over a shorter pattern.
+        id.sort_by_key(|e| std::cmp::Reverse(e.prefix.len()));
+        Ok(FieldMessages { id })
+    }
+
+    /// The message in `locale`; English, or a message without a translation, comes back as is.
+    pub fn translate<'a>(&self, locale: Locale, message: &'a str) -> Cow<'a, str> {
+        if locale == Locale::En {
+            return Cow::Borrowed(message);
+        }
+        for e in &self.id {
+            match &e.suffix {
+                None if e.prefix == message => return Cow::Owned(e.translation.clone()),
+                Some(suffix) => {
+                    let hole = message
+                        .strip_prefix(e.prefix.as_str())
+                        .and_then(|rest| rest.strip_suffix(suffix.as_str()));
+                    if let Some(value) = hole {
+                        return Cow::Owned(e.translation.replacen("{}", value, 1));
+                    }
+                }
+                None => {}
+            }
+        }
+        Cow::Borrowed(message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_translate_with_their_values() {
+        let m = FieldMessages::load().unwrap();
+        assert_eq!(m.translate(Locale::Id, "is required"), "wajib diisi");
+        assert_eq!(
+            m.translate(Locale::Id, "must be at most 100 characters"),
+            "maksimal 100 karakter"
+        );
+        assert_eq!(
+            m.translate(Locale::Id, "unknown status `nope`"),
+            "status tidak dikenal `nope`"
+        );
+        assert_eq!(m.translate(Locale::En, "is required"), "is required");
+        assert_eq!(m.translate(Locale::Id, "something new"), "something new");
+    }
+
+    /// Every field-error message written in the source must have an Indonesian entry.
+    #[test]
+    fn every_message_in_the_source_is_translated() {
+        let m = FieldMessages::load().unwrap();
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut missing = Vec::new();
+        let mut seen = 0;
+        for message in source_messages(std::path::Path::new(root)) {
+            seen += 1;
+            // `format!` holes become a sample value.
+            let sample = fill_holes(&message);
+            if m.translate(Locale::Id, &sample) == sample {
+                missing.push(message);
+            }
+        }
+        assert!(seen > 30, "found only {seen} messages: is the scan broken?");
+        assert!(missing.is_empty(), "no Indonesian for: {missing:#?}");
+    }
+
+    fn fill_holes(s: &str) -> String {
+        let mut out = String::new();
+        let mut depth = 0;
+        for c in s.chars() {
+            match c {
+                '{' => {
+                    depth += 1;
+                    if depth == 1 {
+                        out.push('X');
+                    }
+                }
+                '}' => depth -= 1,
+                _ if depth == 0 => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The string literals among a call's arguments (`args` starts after the opening parenthesis).
+    fn call_literals(args: &str) -> Vec<String> {
+        let (mut depth, mut in_string, mut current, mut out) =
+            (1, false, String::new(), Vec::new());
+        for c in args.chars() {
+            match (in_string, c) {
+                (true, '"') => {
+                    in_string = false;
+                    out.push(std::mem::take(&mut current));
+                }
+                (true, c) => current.push(c),
+                (false, '"') => in_string = true,
+                (false, '(') => depth += 1,
+                (false, ')') => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The message literals of each `.fail(`, `AppError::invalid(` and `FieldError::new(`.
+    fn source_messages(dir: &std::path::Path) -> Vec<String> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.extend(source_messages(&path));
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") || path.ends_with("fields.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for call in [".fail(", "AppError::invalid(", "FieldError::new("] {
+                for (at, _) in text.match_indices(call) {
+                    out.extend(
+                        call_literals(&text[at + call.len()..])
+                            .into_iter()
+                            .filter(|l| l.contains(' ') && l.trim() != ","),
+                    );
+                }
+            }
+        }
+        out
+    }
+}
