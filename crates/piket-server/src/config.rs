@@ -52,6 +52,9 @@ pub struct Settings {
     /// Login attempts allowed per client IP per minute
     #[arg(long, env = "PIKET_LOGIN_RATE_PER_MINUTE", global = true)]
     pub login_rate_per_minute: Option<u32>,
+    /// Run the outbox sender (emails) on this node; `false` on nodes that should only serve
+    #[arg(long, env = "PIKET_OUTBOX_WORKER", global = true)]
+    pub outbox_worker: Option<bool>,
     /// SMTP server host; unset means emails are written to the log
     #[arg(long, env = "PIKET_SMTP_HOST", global = true)]
     pub smtp_host: Option<String>,
@@ -95,6 +98,7 @@ impl Settings {
             password_min_length,
             session_hours,
             login_rate_per_minute,
+            outbox_worker,
             smtp_host,
             smtp_port,
             smtp_username,
@@ -143,6 +147,8 @@ pub struct Config {
     pub session_hours: u64,
     pub login_rate_per_minute: u32,
     pub smtp: Option<SmtpConfig>,
+    /// Whether this node delivers the outbox.
+    pub outbox_worker: bool,
 }
 
 impl Config {
@@ -225,6 +231,7 @@ impl Config {
             session_hours: s.session_hours.unwrap_or(24 * 7).max(1),
             login_rate_per_minute: s.login_rate_per_minute.unwrap_or(20).max(1),
             smtp,
+            outbox_worker: s.outbox_worker.unwrap_or(true),
         })
     }
 

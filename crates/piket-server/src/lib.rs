@@ -11,6 +11,7 @@ pub mod db;
 pub mod departments;
 pub mod error;
 pub mod i18n;
+pub mod notifications;
 pub mod notify;
 pub mod ops;
 pub mod refcache;
@@ -146,6 +147,16 @@ fn pages() -> Router<AppState> {
         )
         .route("/tickets/{id}/comments", post(tickets::pages::reply))
         .route("/tickets/{id}/delete", post(tickets::pages::delete))
+        .route("/notifications", get(notifications::pages::list))
+        .route(
+            "/notifications/read-all",
+            post(notifications::pages::read_all),
+        )
+        .route(
+            "/notifications/settings",
+            post(notifications::pages::save_settings),
+        )
+        .route("/notifications/{id}/open", post(notifications::pages::open))
         .route("/admin/metrics", get(ops::metrics_web))
         .fallback(|| async { error::AppError::NotFound })
 }

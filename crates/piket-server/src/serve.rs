@@ -26,7 +26,12 @@ pub async fn run(config: Config) -> Result<(), String> {
         tracing::warn!(%link, "no users yet: open the setup link to create the first admin (single use)");
     }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(outbox::run(state.clone(), mailer, stop_rx.clone()));
+    let worker = if state.config.outbox_worker {
+        tokio::spawn(outbox::run(state.clone(), mailer, stop_rx.clone()))
+    } else {
+        tracing::info!("outbox worker off on this node (outbox_worker = false)");
+        tokio::spawn(async {})
+    };
     let sweeper = tokio::spawn(sweep_sessions(state.clone(), stop_rx.clone()));
 
     let listener = tokio::net::TcpListener::bind(listen)

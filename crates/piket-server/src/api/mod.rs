@@ -13,7 +13,9 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{AppError, Problem};
 use crate::state::AppState;
-use crate::{apikeys, audit, auth, categories, departments, ops, roles, tickets, users};
+use crate::{
+    apikeys, audit, auth, categories, departments, notifications, ops, roles, tickets, users,
+};
 
 struct Security;
 
@@ -47,6 +49,8 @@ impl Modify for Security {
         tickets::api::list, tickets::api::create, tickets::api::get, tickets::api::update, tickets::api::replace, tickets::api::delete,
         tickets::api::comments, tickets::api::add_comment, tickets::api::history, tickets::api::counts, tickets::api::bulk, tickets::api::export,
         categories::api::list, categories::api::create, categories::api::get, categories::api::update, categories::api::delete,
+        notifications::api::list, notifications::api::mark_read, notifications::api::mark_all_read,
+        notifications::api::settings, notifications::api::save_settings,
     ),
     components(schemas(Problem, crate::error::FieldError))
 )]
@@ -172,6 +176,19 @@ pub fn router() -> Router<AppState> {
             get(categories::api::get)
                 .put(categories::api::update)
                 .delete(categories::api::delete),
+        )
+        .route("/api/v1/notifications", get(notifications::api::list))
+        .route(
+            "/api/v1/notifications/read-all",
+            axum::routing::post(notifications::api::mark_all_read),
+        )
+        .route(
+            "/api/v1/notifications/{id}/read",
+            axum::routing::post(notifications::api::mark_read),
+        )
+        .route(
+            "/api/v1/me/notification-settings",
+            get(notifications::api::settings).put(notifications::api::save_settings),
         )
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .layer(middleware::from_fn(problems))

@@ -20,6 +20,7 @@ use crate::categories;
 use crate::clock::format_ms;
 use crate::db::Backend;
 use crate::error::{AppError, AppResult};
+use crate::notifications::{self, Event};
 use crate::state::AppState;
 use crate::users;
 use crate::validate::Check;
@@ -235,6 +236,7 @@ pub async fn create(
     )
     .await?;
     search::reindex(&mut tx, state.db.backend, id).await?;
+    notifications::service::ticket_event(&mut tx, state, id, actor, &Event::Created, now).await?;
     let (row, watchers) = (
         store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?,
         Vec::new(),
@@ -511,10 +513,34 @@ pub async fn update(
     // Read back without the reach check: the change may have moved the ticket to a department
     // the actor does not see, which is allowed and must not undo the change.
     let row = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    notify_changes(&mut tx, state, actor, &before, &row, now).await?;
     let watchers = store::watchers(&mut tx, id).await?;
     let ticket = full(&mut tx, row, watchers, now).await?;
     tx.commit().await?;
     Ok(ticket)
+}
+
+/// Tell the ticket's people about a new assignee and a new status.
+async fn notify_changes(
+    conn: &mut AnyConnection,
+    app: &crate::state::App,
+    actor: &Actor,
+    before: &TicketRow,
+    after: &TicketRow,
+    now: i64,
+) -> AppResult<()> {
+    if after.assignee_id.is_some() && after.assignee_id != before.assignee_id {
+        notifications::service::ticket_event(conn, app, after.id, actor, &Event::Assigned, now)
+            .await?;
+    }
+    if after.status != before.status {
+        let event = Event::Status {
+            from: before.status.clone(),
+            to: after.status.clone(),
+        };
+        notifications::service::ticket_event(conn, app, after.id, actor, &event, now).await?;
+    }
+    Ok(())
 }
 
 /// Change many tickets at once: all of them or, if any is out of reach or invalid, none.
@@ -549,6 +575,8 @@ pub async fn bulk(state: &AppState, actor: &Actor, change: BulkChange) -> AppRes
         )
         .await?
         {
+            let after = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            notify_changes(&mut tx, state, actor, &before, &after, now).await?;
             updated.push(id);
         }
     }
@@ -617,6 +645,11 @@ pub async fn add_comment(
     let mut comment =
         comments::insert(&mut tx, id, actor.user_id, &body, input.internal, now).await?;
     comment.author_name = actor.name.clone();
+    let event = Event::Commented {
+        internal: input.internal,
+        body: body.clone(),
+    };
+    notifications::service::ticket_event(&mut tx, state, id, actor, &event, now).await?;
     let from_staff = staff && actor.user_id != row.requester_id;
     store::touch(&mut tx, id, now, from_staff && !input.internal).await?;
     history::record(

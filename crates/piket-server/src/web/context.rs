@@ -16,6 +16,8 @@ pub struct WebCtx {
     /// The raw session cookie value, when there is one.
     pub session_token: Option<String>,
     pub ip: String,
+    /// The signed-in user's unread notifications (looked up for page views only).
+    pub unread_notifications: i64,
 }
 
 impl FromRequestParts<AppState> for WebCtx {

@@ -131,7 +131,15 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         None => None,
     };
     let locale = pick_locale(&req, actor.as_ref().and_then(|a| a.locale.as_deref()));
-    let ctx = req_ctx(locale, &csrf, actor, session_token, &ip);
+    let mut ctx = req_ctx(locale, &csrf, actor, session_token, &ip);
+    if req.method() == Method::GET {
+        if let Some(actor) = &ctx.actor {
+            // The bell's count; a failure here must not cost the page.
+            ctx.unread_notifications = crate::notifications::service::unread(&state, actor)
+                .await
+                .unwrap_or(0);
+        }
+    }
 
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let mut req = if unsafe_method {
@@ -186,6 +194,7 @@ fn req_ctx(
         actor,
         session_token,
         ip: ip.to_string(),
+        unread_notifications: 0,
     }
 }
 

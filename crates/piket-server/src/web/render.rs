@@ -34,6 +34,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "tickets/list.html",
     "tickets/new.html",
     "tickets/detail.html",
+    "notifications.html",
+    "email/ticket_event.txt",
 ];
 
 pub struct Templates {
@@ -80,6 +82,7 @@ pub fn page(app: &App, ctx: &WebCtx, name: &str, extra: Value) -> AppResult<Html
         app.config.smtp.is_none() && ctx.actor.as_ref().is_some_and(|a| a.can("settings.manage"));
     let common = context! {
         smtp_missing => smtp_missing,
+        unread_notifications => ctx.unread_notifications,
         t => app.catalog.value(ctx.locale),
         lang => ctx.locale.code(),
         me => me,
@@ -110,6 +113,18 @@ pub fn page(app: &App, ctx: &WebCtx, name: &str, extra: Value) -> AppResult<Html
     template
         .render(context! { errors => errors, ..context! { ..extra, ..common } })
         .map(Html)
+        .map_err(|e| AppError::Internal(format!("rendering {name}: {e:#}")))
+}
+
+/// Render a plain-text template (an email) in `locale`, with the catalog as `t`.
+pub fn text(app: &App, locale: crate::i18n::Locale, name: &str, extra: Value) -> AppResult<String> {
+    let template = app
+        .templates
+        .env
+        .get_template(name)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    template
+        .render(context! { t => app.catalog.value(locale), ..extra })
         .map_err(|e| AppError::Internal(format!("rendering {name}: {e:#}")))
 }
 

@@ -1,0 +1,80 @@
+//! The notifications page: the caller's list (opening one marks it read), mark all read, and
+//! which kinds to mute.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+
+use super::{service, Settings, KINDS};
+use crate::auth::extract::WebActor;
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::web::context::WebCtx;
+use crate::web::form::FormPairs;
+use crate::web::render::{flash, page};
+
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    cursor: Option<String>,
+    msg: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Response> {
+    let (items, unread) = service::list(&state, &actor, q.cursor.as_deref(), None).await?;
+    let settings = service::settings(&state, &actor).await?;
+    let html = page(
+        &state,
+        &ctx,
+        "notifications.html",
+        context! {
+            nav => "notifications", items => items.items, next_cursor => items.next_cursor,
+            unread => unread, kinds => KINDS, muted => settings.muted,
+            flash => flash(q.msg.as_deref()),
+        },
+    )?;
+    Ok(html.into_response())
+}
+
+/// Mark read and go to the ticket.
+pub async fn open(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let target = match service::mark_read(&state, &actor, id).await? {
+        Some(ticket) => format!("/tickets/{ticket}"),
+        None => "/notifications".to_string(),
+    };
+    Ok(Redirect::to(&target).into_response())
+}
+
+pub async fn read_all(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+) -> AppResult<Response> {
+    service::mark_all_read(&state, &actor).await?;
+    Ok(Redirect::to("/notifications").into_response())
+}
+
+/// The settings form lists the kinds to *receive*; the unticked ones are muted.
+pub async fn save_settings(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    body: Bytes,
+) -> AppResult<Response> {
+    let form = FormPairs::parse(&body)?;
+    let wanted = form.all("kind");
+    let muted = KINDS
+        .iter()
+        .filter(|k| !wanted.iter().any(|w| w == *k))
+        .map(|k| k.to_string())
+        .collect();
+    service::save_settings(&state, &actor, Settings { muted }).await?;
+    Ok(Redirect::to("/notifications?msg=saved").into_response())
+}

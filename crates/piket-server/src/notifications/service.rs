@@ -1,0 +1,180 @@
+//! Who hears of a ticket change, and how: an in-app entry and an email (through the outbox), in
+//! each recipient's language, unless they muted that kind. Also reading and settings.
+//!
+//! The rules: the requester, the assignee and the watchers hear of creation, assignment, public
+//! replies and status changes; internal notes reach only staff (never the requester, never a
+//! user whose role sees only their own tickets). Nobody hears of their own change, except that
+//! the requester gets the email receipt of a ticket they filed themselves.
+
+use std::collections::HashSet;
+
+use minijinja::context;
+use sqlx::AnyConnection;
+
+use super::store::{self, NewNotification};
+use super::{Event, Notification, Settings, KINDS};
+use crate::api::page::Page;
+use crate::auth::actor::Actor;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Locale;
+use crate::state::App;
+use crate::validate::Check;
+
+/// Longest reply text quoted in an email.
+const EXCERPT_CHARS: usize = 1_000;
+
+/// Record the notifications of one ticket event, in the caller's transaction.
+pub async fn ticket_event(
+    conn: &mut AnyConnection,
+    app: &App,
+    ticket_id: i64,
+    actor: &Actor,
+    event: &Event,
+    now: i64,
+) -> AppResult<()> {
+    let Some(ticket) = crate::tickets::store::get(conn, ticket_id).await? else {
+        return Ok(());
+    };
+    let kind = event.kind();
+    let people = store::ticket_people(conn, ticket_id).await?;
+    let muted: HashSet<(i64, String)> = store::ticket_mutes(conn, ticket_id)
+        .await?
+        .into_iter()
+        .collect();
+    for person in people {
+        let is_requester = person.id == ticket.requester_id;
+        if kind == "note" && (is_requester || person.scope == "own") {
+            continue;
+        }
+        if muted.contains(&(person.id, kind.to_string())) {
+            continue;
+        }
+        let own_change = person.id == actor.user_id;
+        if !own_change {
+            let entry = NewNotification {
+                user_id: person.id,
+                ticket_id,
+                kind,
+                actor_name: &actor.name,
+                ticket_title: &ticket.title,
+            };
+            store::insert(conn, &entry, now).await?;
+        }
+        if own_change && !(kind == "created" && is_requester) {
+            continue;
+        }
+        let locale = person
+            .locale
+            .as_deref()
+            .and_then(Locale::parse)
+            .unwrap_or(Locale::En);
+        let (subject, body) = email(app, locale, &ticket.title, ticket_id, actor, event)?;
+        crate::notify::outbox::enqueue_email(conn, &person.email, &subject, &body, now).await?;
+    }
+    Ok(())
+}
+
+/// Subject and text of the email about `event`, in `locale`.
+fn email(
+    app: &App,
+    locale: Locale,
+    title: &str,
+    ticket_id: i64,
+    actor: &Actor,
+    event: &Event,
+) -> AppResult<(String, String)> {
+    let kind = event.kind();
+    let subject = app
+        .catalog
+        .get(locale, &format!("mail_subject_{kind}"))
+        .replace("{number}", &ticket_id.to_string())
+        .replace("{title}", title);
+    let (text, from, to) = match event {
+        Event::Commented { body, .. } => (body.chars().take(EXCERPT_CHARS).collect(), "", ""),
+        Event::Status { from, to } => (String::new(), from.as_str(), to.as_str()),
+        _ => (String::new(), "", ""),
+    };
+    let status = |s: &str| app.catalog.get(locale, &format!("status_{s}")).to_string();
+    let body = crate::web::render::text(
+        app,
+        locale,
+        "email/ticket_event.txt",
+        context! {
+            kind => kind,
+            number => ticket_id,
+            title => title,
+            actor => &actor.name,
+            text => text,
+            from => status(from),
+            to => status(to),
+            link => format!("{}/tickets/{ticket_id}", app.config.base_url),
+        },
+    )?;
+    Ok((subject, body))
+}
+
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    cursor: Option<&str>,
+    limit: Option<i64>,
+) -> AppResult<(Page<Notification>, i64)> {
+    let page = crate::api::page::PageRequest::parse(cursor, limit)?;
+    let mut conn = app.db.pool.acquire().await?;
+    let rows = store::list(&mut conn, actor.user_id, page.cursor, page.limit + 1).await?;
+    let unread = store::unread_count(&mut conn, actor.user_id).await?;
+    Ok((page.finish(rows, |n| n.id), unread))
+}
+
+pub async fn unread(app: &App, actor: &Actor) -> AppResult<i64> {
+    let mut conn = app.db.pool.acquire().await?;
+    store::unread_count(&mut conn, actor.user_id).await
+}
+
+/// Mark one of the caller's notifications read; returns its ticket. Another user's is a 404.
+pub async fn mark_read(app: &App, actor: &Actor, id: i64) -> AppResult<Option<i64>> {
+    let mut conn = app.db.pool.acquire().await?;
+    store::mark_read(&mut conn, actor.user_id, id, app.now())
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn mark_all_read(app: &App, actor: &Actor) -> AppResult<u64> {
+    let mut conn = app.db.pool.acquire().await?;
+    store::mark_all_read(&mut conn, actor.user_id, app.now()).await
+}
+
+pub async fn settings(app: &App, actor: &Actor) -> AppResult<Settings> {
+    let mut conn = app.db.pool.acquire().await?;
+    Ok(Settings {
+        muted: store::mutes(&mut conn, actor.user_id).await?,
+    })
+}
+
+pub async fn save_settings(app: &App, actor: &Actor, input: Settings) -> AppResult<Settings> {
+    let mut c = Check::new();
+    let mut muted: Vec<String> = Vec::new();
+    for kind in input.muted {
+        if !KINDS.contains(&kind.as_str()) {
+            c.fail("muted", format!("must be one of {}", KINDS.join(", ")));
+        } else if !muted.contains(&kind) {
+            muted.push(kind);
+        }
+    }
+    c.finish()?;
+    muted.sort();
+    let now = app.now();
+    let mut tx = app.db.pool.begin().await?;
+    let before = store::mutes(&mut tx, actor.user_id).await?;
+    store::set_mutes(&mut tx, actor.user_id, &muted).await?;
+    let change = crate::audit::Change {
+        action: "notifications.settings",
+        object_kind: "user",
+        object_id: Some(actor.user_id),
+        before: Some(serde_json::json!({ "muted": before })),
+        after: Some(serde_json::json!({ "muted": muted })),
+    };
+    crate::audit::record(&mut tx, now, actor, change).await?;
+    tx.commit().await?;
+    Ok(Settings { muted })
+}
