@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{AppError, Problem};
 use crate::state::AppState;
-use crate::{apikeys, audit, auth, categories, departments, ops, roles, tickets, users};
+use crate::{apikeys, audit, auth, canned, categories, departments, ops, roles, tickets, users};
 
 struct Security;
 
@@ -47,6 +47,8 @@ impl Modify for Security {
         tickets::api::list, tickets::api::create, tickets::api::get, tickets::api::update, tickets::api::replace, tickets::api::delete,
         tickets::api::comments, tickets::api::add_comment, tickets::api::history, tickets::api::counts, tickets::api::bulk, tickets::api::export,
         categories::api::list, categories::api::create, categories::api::get, categories::api::update, categories::api::delete,
+        canned::api::list, canned::api::create, canned::api::get, canned::api::update, canned::api::delete, canned::api::expand,
+        tickets::views::api::list, tickets::views::api::create, tickets::views::api::delete,
     ),
     components(schemas(Problem, crate::error::FieldError))
 )]
@@ -163,6 +165,28 @@ pub fn router() -> Router<AppState> {
             get(tickets::api::comments).post(tickets::api::add_comment),
         )
         .route("/api/v1/tickets/{id}/history", get(tickets::api::history))
+        .route(
+            "/api/v1/tickets/{id}/canned-responses/{canned_id}",
+            get(canned::api::expand),
+        )
+        .route(
+            "/api/v1/canned-responses",
+            get(canned::api::list).post(canned::api::create),
+        )
+        .route(
+            "/api/v1/canned-responses/{id}",
+            get(canned::api::get)
+                .put(canned::api::update)
+                .delete(canned::api::delete),
+        )
+        .route(
+            "/api/v1/ticket-views",
+            get(tickets::views::api::list).post(tickets::views::api::create),
+        )
+        .route(
+            "/api/v1/ticket-views/{id}",
+            axum::routing::delete(tickets::views::api::delete),
+        )
         .route(
             "/api/v1/categories",
             get(categories::api::list).post(categories::api::create),
