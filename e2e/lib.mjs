@@ -71,3 +71,23 @@ export async function signIn(page, server, email, password) {
   await page.click("main button[type=submit]");
   await page.waitForURL(`${server.base}/`);
 }
+
+/** As a signed-in admin: create a department. */
+export async function createDepartment(page, base, name) {
+  await page.goto(`${base}/admin/departments/new`);
+  await page.fill("#f-name", name);
+  await page.click("main button[type=submit]");
+  await page.waitForURL(/\/admin\/departments\?msg=created/);
+}
+
+/** As a signed-in admin: create a user with a role, in one department. */
+export async function createUser(page, base, { email, name, role, department, password }) {
+  await page.goto(`${base}/admin/users/new`);
+  await page.fill("#f-email", email);
+  await page.fill("#f-name", name);
+  await page.selectOption("#f-role", { label: role });
+  await page.check(`label.check:has-text("${department}") input`);
+  await page.fill("#f-password", password);
+  await page.click("main button[type=submit]");
+  await page.waitForURL(/\/admin\/users\?msg=created/);
+}

@@ -5,20 +5,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { artifacts, freePort, startServer, launch, setupAdmin, signIn } from "./lib.mjs";
+import { artifacts, freePort, startServer, launch, setupAdmin, signIn, createDepartment, createUser } from "./lib.mjs";
 
 const PASSWORD = "kopi-susu-gula-aren";
-
-async function createUser(page, base, { email, name, role, department }) {
-  await page.goto(`${base}/admin/users/new`);
-  await page.fill("#f-email", email);
-  await page.fill("#f-name", name);
-  await page.selectOption("#f-role", { label: role });
-  await page.check(`label.check:has-text("${department}") input`);
-  await page.fill("#f-password", PASSWORD);
-  await page.click("main button[type=submit]");
-  await page.waitForURL(/\/admin\/users\?msg=created/);
-}
 
 test("requester files a ticket, technician notes and replies, requester confirms", async () => {
   mkdirSync(artifacts, { recursive: true });
@@ -30,12 +19,9 @@ test("requester files a ticket, technician notes and replies, requester confirms
     const admin = await browser.newPage({ locale: "en-US" });
     watch(admin);
     await setupAdmin(admin, server, "Siti Admin", "siti@example.com", PASSWORD);
-    await admin.goto(`${server.base}/admin/departments/new`);
-    await admin.fill("#f-name", "IT");
-    await admin.click("main button[type=submit]");
-    await admin.waitForURL(/\/admin\/departments\?msg=created/);
-    await createUser(admin, server.base, { email: "tono@example.com", name: "Tono Tech", role: "Technician", department: "IT" });
-    await createUser(admin, server.base, { email: "rina@example.com", name: "Rina Requester", role: "Requester", department: "IT" });
+    await createDepartment(admin, server.base, "IT");
+    await createUser(admin, server.base, { email: "tono@example.com", name: "Tono Tech", role: "Technician", department: "IT", password: PASSWORD });
+    await createUser(admin, server.base, { email: "rina@example.com", name: "Rina Requester", role: "Requester", department: "IT", password: PASSWORD });
 
     // The requester files a ticket; the form has already picked her department.
     const rina = await (await browser.newContext({ locale: "en-US" })).newPage();

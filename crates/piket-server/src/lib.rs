@@ -4,6 +4,7 @@ pub mod api;
 pub mod apikeys;
 pub mod audit;
 pub mod auth;
+pub mod canned;
 pub mod categories;
 pub mod clock;
 pub mod config;
@@ -135,8 +136,22 @@ fn pages() -> Router<AppState> {
             post(categories::pages::delete),
         )
         .route(
+            "/admin/canned",
+            get(canned::pages::list).post(canned::pages::create),
+        )
+        .route(
+            "/admin/canned/{id}",
+            get(canned::pages::edit).post(canned::pages::update),
+        )
+        .route("/admin/canned/{id}/delete", post(canned::pages::delete))
+        .route(
             "/tickets",
             get(tickets::pages::list).post(tickets::pages::create),
+        )
+        .route("/tickets/views", post(tickets::views::pages::create))
+        .route(
+            "/tickets/views/{id}/delete",
+            post(tickets::views::pages::delete),
         )
         .route("/tickets/new", get(tickets::pages::new))
         .route("/tickets/bulk", post(tickets::pages::bulk))
@@ -157,6 +172,7 @@ fn pages() -> Router<AppState> {
             post(notifications::pages::save_settings),
         )
         .route("/notifications/{id}/open", post(notifications::pages::open))
+        .route("/tickets/{id}/canned/{canned_id}", get(canned::pages::text))
         .route("/admin/metrics", get(ops::metrics_web))
         .fallback(|| async { error::AppError::NotFound })
 }

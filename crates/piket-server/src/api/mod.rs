@@ -14,7 +14,8 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{AppError, Problem};
 use crate::state::AppState;
 use crate::{
-    apikeys, audit, auth, categories, departments, notifications, ops, roles, tickets, users,
+    apikeys, audit, auth, canned, categories, departments, notifications, ops, roles, tickets,
+    users,
 };
 
 struct Security;
@@ -51,6 +52,8 @@ impl Modify for Security {
         categories::api::list, categories::api::create, categories::api::get, categories::api::update, categories::api::delete,
         notifications::api::list, notifications::api::mark_read, notifications::api::mark_all_read,
         notifications::api::settings, notifications::api::save_settings,
+        canned::api::list, canned::api::create, canned::api::get, canned::api::update, canned::api::delete, canned::api::expand,
+        tickets::views::api::list, tickets::views::api::create, tickets::views::api::delete,
     ),
     components(schemas(Problem, crate::error::FieldError))
 )]
@@ -167,6 +170,28 @@ pub fn router() -> Router<AppState> {
             get(tickets::api::comments).post(tickets::api::add_comment),
         )
         .route("/api/v1/tickets/{id}/history", get(tickets::api::history))
+        .route(
+            "/api/v1/tickets/{id}/canned-responses/{canned_id}",
+            get(canned::api::expand),
+        )
+        .route(
+            "/api/v1/canned-responses",
+            get(canned::api::list).post(canned::api::create),
+        )
+        .route(
+            "/api/v1/canned-responses/{id}",
+            get(canned::api::get)
+                .put(canned::api::update)
+                .delete(canned::api::delete),
+        )
+        .route(
+            "/api/v1/ticket-views",
+            get(tickets::views::api::list).post(tickets::views::api::create),
+        )
+        .route(
+            "/api/v1/ticket-views/{id}",
+            axum::routing::delete(tickets::views::api::delete),
+        )
         .route(
             "/api/v1/categories",
             get(categories::api::list).post(categories::api::create),

@@ -5,11 +5,30 @@ use std::borrow::Cow;
 
 use super::Locale;
 
-/// One English pattern with at most one `{}` hole, and its translation.
+/// One English pattern, split at its `{}` holes, and its translation (with as many holes).
 struct Entry {
-    prefix: String,
-    suffix: Option<String>,
+    parts: Vec<String>,
     translation: String,
+}
+
+impl Entry {
+    /// The values in the holes, if `message` fits the pattern.
+    fn holes<'m>(&self, message: &'m str) -> Option<Vec<&'m str>> {
+        let (first, rest) = self.parts.split_first()?;
+        let mut tail = message.strip_prefix(first.as_str())?;
+        let mut values = Vec::new();
+        for (i, part) in rest.iter().enumerate() {
+            if i + 1 == rest.len() {
+                values.push(tail.strip_suffix(part.as_str())?);
+                tail = "";
+            } else {
+                let at = tail.find(part.as_str()).filter(|_| !part.is_empty())?;
+                values.push(&tail[..at]);
+                tail = &tail[at + part.len()..];
+            }
+        }
+        tail.is_empty().then_some(values)
+    }
 }
 
 pub struct FieldMessages {
@@ -23,21 +42,13 @@ impl FieldMessages {
                 .map_err(|e| format!("fields.id.toml: {e}"))?;
         let mut id: Vec<Entry> = table
             .into_iter()
-            .map(|(english, translation)| match english.split_once("{}") {
-                Some((prefix, suffix)) => Entry {
-                    prefix: prefix.to_string(),
-                    suffix: Some(suffix.to_string()),
-                    translation,
-                },
-                None => Entry {
-                    prefix: english,
-                    suffix: None,
-                    translation,
-                },
+            .map(|(english, translation)| Entry {
+                parts: english.split("{}").map(str::to_string).collect(),
+                translation,
             })
             .collect();
-        // Longest prefix first, so "unknown status {}" wins over a shorter pattern.
-        id.sort_by_key(|e| std::cmp::Reverse(e.prefix.len()));
+        // Most literal text first, so "unknown status {}" wins over a looser pattern.
+        id.sort_by_key(|e| std::cmp::Reverse(e.parts.iter().map(String::len).sum::<usize>()));
         Ok(FieldMessages { id })
     }
 
@@ -47,17 +58,12 @@ impl FieldMessages {
             return Cow::Borrowed(message);
         }
         for e in &self.id {
-            match &e.suffix {
-                None if e.prefix == message => return Cow::Owned(e.translation.clone()),
-                Some(suffix) => {
-                    let hole = message
-                        .strip_prefix(e.prefix.as_str())
-                        .and_then(|rest| rest.strip_suffix(suffix.as_str()));
-                    if let Some(value) = hole {
-                        return Cow::Owned(e.translation.replacen("{}", value, 1));
-                    }
+            if let Some(values) = e.holes(message) {
+                let mut out = e.translation.clone();
+                for v in values {
+                    out = out.replacen("{}", v, 1);
                 }
-                None => {}
+                return Cow::Owned(out);
             }
         }
         Cow::Borrowed(message)
@@ -79,6 +85,10 @@ mod tests {
         assert_eq!(
             m.translate(Locale::Id, "unknown status `nope`"),
             "status tidak dikenal `nope`"
+        );
+        assert_eq!(
+            m.translate(Locale::Id, "unknown placeholder {{x}}; use {{a}}, {{b}}"),
+            "placeholder tidak dikenal {{x}}; gunakan {{a}}, {{b}}"
         );
         assert_eq!(m.translate(Locale::En, "is required"), "is required");
         assert_eq!(m.translate(Locale::Id, "something new"), "something new");
@@ -165,7 +175,9 @@ mod tests {
                     out.extend(
                         call_literals(&text[at + call.len()..])
                             .into_iter()
-                            .filter(|l| l.contains(' ') && l.trim() != ","),
+                            .filter(|l| {
+                                l.contains(' ') && fill_holes(l).chars().any(char::is_alphabetic)
+                            }),
                     );
                 }
             }

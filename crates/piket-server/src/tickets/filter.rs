@@ -150,6 +150,31 @@ pub fn instant(field: &str, value: &str) -> AppResult<i64> {
 }
 
 impl ListQuery {
+    /// The query string of this view: its filters and sort, without the page position (cursor
+    /// and limit) or empty values. Used for the next-page and export links and by saved views.
+    pub fn link(&self) -> String {
+        let blank = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+        let q = ListQuery {
+            status: blank(&self.status),
+            priority: blank(&self.priority),
+            department: blank(&self.department),
+            assigned_to: blank(&self.assigned_to),
+            requester: blank(&self.requester),
+            category: blank(&self.category),
+            tag: blank(&self.tag),
+            created_from: blank(&self.created_from),
+            created_to: blank(&self.created_to),
+            updated_from: blank(&self.updated_from),
+            updated_to: blank(&self.updated_to),
+            q: blank(&self.q),
+            view: blank(&self.view),
+            sort: blank(&self.sort),
+            cursor: None,
+            limit: None,
+        };
+        serde_urlencoded::to_string(&q).unwrap_or_default()
+    }
+
     /// Validate and resolve `me`; `now` places the overdue view.
     pub fn parse(&self, me: i64, now: i64) -> AppResult<Filter> {
         let mut f = Filter::default();

@@ -10,6 +10,7 @@ pub mod policy;
 pub mod search;
 pub mod service;
 pub mod store;
+pub mod views;
 
 use serde::{Deserialize, Serialize};
 

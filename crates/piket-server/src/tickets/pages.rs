@@ -46,36 +46,24 @@ async fn choices(state: &AppState, actor: &Actor) -> AppResult<Choices> {
     })
 }
 
-/// The query string of the current view (filters and sort, not the page), for the next-page
-/// and export links.
-fn view_link(q: &ListQuery) -> String {
-    let blank = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
-    let q = ListQuery {
-        status: blank(&q.status),
-        priority: blank(&q.priority),
-        department: blank(&q.department),
-        assigned_to: blank(&q.assigned_to),
-        requester: blank(&q.requester),
-        category: blank(&q.category),
-        tag: blank(&q.tag),
-        created_from: blank(&q.created_from),
-        created_to: blank(&q.created_to),
-        updated_from: blank(&q.updated_from),
-        updated_to: blank(&q.updated_to),
-        q: blank(&q.q),
-        view: blank(&q.view),
-        sort: blank(&q.sort),
-        cursor: None,
-        limit: None,
-    };
-    serde_urlencoded::to_string(&q).unwrap_or_default()
-}
-
 pub async fn list(
     State(state): State<AppState>,
     ctx: WebCtx,
     WebActor(actor): WebActor,
     Query(raw): Query<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    render_list(&state, &ctx, &actor, raw, "", None).await
+}
+
+/// The list page for these query pairs. `save_name` and `save_error` are a "Save this view" that
+/// failed: the page then shows the error by that form, with status 422.
+pub(crate) async fn render_list(
+    state: &AppState,
+    ctx: &WebCtx,
+    actor: &Actor,
+    raw: Vec<(String, String)>,
+    save_name: &str,
+    save_error: Option<&AppError>,
 ) -> AppResult<Response> {
     // `msg` is the page's own flash; everything else is the list query.
     let msg = raw.iter().find(|(k, _)| k == "msg").map(|(_, v)| v.clone());
@@ -83,7 +71,7 @@ pub async fn list(
     let encoded = serde_urlencoded::to_string(&rest).unwrap_or_default();
     let query: ListQuery = serde_urlencoded::from_str(&encoded)
         .map_err(|e| AppError::BadRequest(format!("bad filter: {e}")))?;
-    let (items, error) = match service::list(&state, &actor, &query).await {
+    let (items, error) = match service::list(state, actor, &query).await {
         Ok(p) => (p, None),
         Err(e @ AppError::Invalid(_)) => (
             crate::api::page::Page {
@@ -94,11 +82,17 @@ pub async fn list(
         ),
         Err(e) => return Err(e),
     };
-    let counts = service::counts(&state, &actor).await?;
-    let staff = policy::is_staff(&actor);
-    Ok(page(
-        &state,
-        &ctx,
+    let counts = service::counts(state, actor).await?;
+    let staff = policy::is_staff(actor);
+    let saved_views = super::views::list(state, actor).await?;
+    let status = if save_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let html = page(
+        state,
+        ctx,
         "tickets/list.html",
         context! {
             nav => "tickets", page => items, counts => counts, query => context! {
@@ -106,11 +100,13 @@ pub async fn list(
                 assigned_to => query.assigned_to, category => query.category, tag => query.tag,
                 q => query.q, view => query.view, sort => query.sort,
             },
-            link => view_link(&query), staff => staff, choices => choices(&state, &actor).await?,
+            link => query.link(), staff => staff, choices => choices(state, actor).await?,
+            saved_views => saved_views,
+            save => context! { name => save_name, errors => save_error.map(field_errors).unwrap_or_default() },
             errors => error.as_ref().map(field_errors).unwrap_or_default(), flash => flash(msg.as_deref()),
         },
-    )?
-    .into_response())
+    )?;
+    Ok((status, html).into_response())
 }
 
 pub async fn export(
@@ -243,6 +239,7 @@ async fn detail_page(
                 staff => staff, may_assign => actor.can("tickets.assign"), may_delete => actor.can("tickets.delete"),
                 may_confirm => may_confirm, may_reopen => may_reopen,
                 choices => choices(state, actor).await?, reply => reply,
+                canned => crate::canned::service::offered(state, actor).await?,
                 errors => err.map(field_errors).unwrap_or_default(), flash => flash(msg),
             },
         )?,
@@ -251,8 +248,10 @@ async fn detail_page(
 }
 
 #[derive(serde::Deserialize)]
-pub struct Msg {
+pub struct ShowQuery {
     msg: Option<String>,
+    /// A canned response to fill the reply box with: the "Insert" form without our script.
+    canned: Option<String>,
 }
 
 pub async fn show(
@@ -260,9 +259,29 @@ pub async fn show(
     ctx: WebCtx,
     WebActor(actor): WebActor,
     Path(id): Path<i64>,
-    Query(m): Query<Msg>,
+    Query(q): Query<ShowQuery>,
 ) -> AppResult<Response> {
-    detail_page(&state, &ctx, &actor, id, "", None, m.msg.as_deref()).await
+    let canned = q.canned.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let (reply, err) = match canned {
+        None => (String::new(), None),
+        Some(c) => {
+            let filled = match c.parse::<i64>() {
+                Ok(cid) => crate::canned::service::expand_for_ticket(&state, &actor, id, cid).await,
+                Err(_) => Err(AppError::NotFound),
+            };
+            match filled {
+                Ok(f) => (f.body, None),
+                // An unknown or withdrawn choice; the page itself still 404s if the ticket does.
+                Err(AppError::NotFound) => (
+                    String::new(),
+                    Some(AppError::invalid("canned", "no such canned response")),
+                ),
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    let msg = q.msg.as_deref();
+    detail_page(&state, &ctx, &actor, id, &reply, err.as_ref(), msg).await
 }
 
 /// The side panel (staff) or the confirm/reopen buttons (requesters): only fields the form sent

@@ -1,0 +1,176 @@
+//! The admin page for canned responses (list with an add/edit form beside it), and the filled-in
+//! text our script fetches to insert one into a ticket's reply box in place.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use minijinja::context;
+use serde::Deserialize;
+
+use super::{service, written, NewCannedResponse, PLACEHOLDERS};
+use crate::auth::actor::Actor;
+use crate::auth::extract::WebActor;
+use crate::auth::pages::Msg;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::context::WebCtx;
+use crate::web::render::{field_errors, flash, page};
+
+#[derive(Deserialize, Default)]
+pub struct Fields {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub department_id: String,
+}
+
+impl Fields {
+    fn input(&self) -> AppResult<NewCannedResponse> {
+        let department_id = match self.department_id.trim() {
+            "" => None,
+            v => Some(
+                v.parse()
+                    .map_err(|_| AppError::invalid("department_id", "no such department"))?,
+            ),
+        };
+        Ok(NewCannedResponse {
+            name: self.name.clone(),
+            body: self.body.clone(),
+            department_id,
+        })
+    }
+}
+
+async fn render(
+    state: &AppState,
+    ctx: &WebCtx,
+    actor: &Actor,
+    editing: Option<i64>,
+    values: &Fields,
+    err: Option<&AppError>,
+    msg: Option<&str>,
+) -> AppResult<Response> {
+    actor.require("settings.manage")?;
+    let items = service::list(state, actor).await?;
+    let departments = crate::departments::service::all(state).await?;
+    let status = if err.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let placeholders: Vec<String> = PLACEHOLDERS.iter().map(|p| written(p)).collect();
+    let values = context! { name => &values.name, body => &values.body, department_id => &values.department_id };
+    Ok((
+        status,
+        page(
+            state,
+            ctx,
+            "admin/canned.html",
+            context! {
+                nav => "canned", items => items, departments => departments, editing => editing,
+                placeholders => placeholders, values => values,
+                errors => err.map(field_errors).unwrap_or_default(), flash => flash(msg),
+            },
+        )?,
+    )
+        .into_response())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Query(q): Query<Msg>,
+) -> AppResult<Response> {
+    let values = Fields::default();
+    render(&state, &ctx, &actor, None, &values, None, q.msg.as_deref()).await
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    actor.require("settings.manage")?;
+    let c = service::get(&state, &actor, id).await?;
+    let values = Fields {
+        name: c.name,
+        body: c.body,
+        department_id: c.department_id.map(|d| d.to_string()).unwrap_or_default(),
+    };
+    render(&state, &ctx, &actor, Some(id), &values, None, None).await
+}
+
+async fn save(
+    state: AppState,
+    ctx: WebCtx,
+    actor: Actor,
+    id: Option<i64>,
+    f: Fields,
+) -> AppResult<Response> {
+    let result = match f.input() {
+        Ok(input) => service::save(&state, &actor, id, input).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/admin/canned?msg=saved").into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let e = match e {
+                AppError::Conflict(m) => AppError::invalid("name", m),
+                other => other,
+            };
+            render(&state, &ctx, &actor, id, &f, Some(&e), None).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Form(f): Form<Fields>,
+) -> AppResult<Response> {
+    save(state, ctx, actor, None, f).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Fields>,
+) -> AppResult<Response> {
+    save(state, ctx, actor, Some(id), f).await
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    service::delete(&state, &actor, id).await?;
+    Ok(Redirect::to("/admin/canned?msg=deleted").into_response())
+}
+
+/// `GET /tickets/{id}/canned/{canned_id}`: the filled-in text as plain text, for `app.js` to
+/// insert at the cursor (the JSON API takes API keys only, so the page cannot call it).
+pub async fn text(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path((id, canned_id)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    let filled = service::expand_for_ticket(&state, &actor, id, canned_id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        filled.body,
+    )
+        .into_response())
+}

@@ -1,0 +1,110 @@
+//! SQL for canned responses.
+
+use sqlx::AnyConnection;
+
+use super::CannedResponse;
+use crate::clock::format_ms;
+use crate::error::AppResult;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    name: String,
+    body: String,
+    department_id: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<Row> for CannedResponse {
+    fn from(r: Row) -> Self {
+        CannedResponse {
+            id: r.id,
+            name: r.name,
+            body: r.body,
+            department_id: r.department_id,
+            created_at: format_ms(r.created_at),
+            updated_at: format_ms(r.updated_at),
+        }
+    }
+}
+
+const SELECT: &str =
+    "SELECT id, name, body, department_id, created_at, updated_at FROM canned_responses";
+
+pub async fn all(conn: &mut AnyConnection) -> AppResult<Vec<CannedResponse>> {
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} ORDER BY lower(name), id"
+    )))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(CannedResponse::from).collect())
+}
+
+pub async fn get(conn: &mut AnyConnection, id: i64) -> AppResult<Option<CannedResponse>> {
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(CannedResponse::from))
+}
+
+pub async fn name_taken(conn: &mut AnyConnection, name: &str, except: i64) -> AppResult<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM canned_responses WHERE lower(name) = lower($1) AND id <> $2",
+    )
+    .bind(name)
+    .bind(except)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    name: &str,
+    body: &str,
+    department_id: Option<i64>,
+    now: i64,
+) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO canned_responses (name, body, department_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $4) RETURNING id",
+    )
+    .bind(name)
+    .bind(body)
+    .bind(department_id)
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}
+
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    name: &str,
+    body: &str,
+    department_id: Option<i64>,
+    now: i64,
+) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE canned_responses SET name = $2, body = $3, department_id = $4, updated_at = $5 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(body)
+    .bind(department_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut AnyConnection, id: i64) -> AppResult<()> {
+    sqlx::query("DELETE FROM canned_responses WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
