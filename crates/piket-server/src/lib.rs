@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod departments;
 pub mod error;
+pub mod events;
 pub mod i18n;
 pub mod notifications;
 pub mod notify;
@@ -66,6 +67,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         reset_limiter: RateLimiter::new(10, 60_000),
         actor_cache: Default::default(),
         departments: Default::default(),
+        events: events::Events::new(db.backend),
         config,
         db,
         clock,
@@ -154,6 +156,7 @@ fn pages() -> Router<AppState> {
             post(tickets::views::pages::delete),
         )
         .route("/tickets/new", get(tickets::pages::new))
+        .route("/events/tickets", get(tickets::live::stream))
         .route("/tickets/bulk", post(tickets::pages::bulk))
         .route("/tickets/export.csv", get(tickets::pages::export))
         .route(

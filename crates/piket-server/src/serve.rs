@@ -33,6 +33,7 @@ pub async fn run(config: Config) -> Result<(), String> {
         tokio::spawn(async {})
     };
     let sweeper = tokio::spawn(sweep_sessions(state.clone(), stop_rx.clone()));
+    let events = piket_server::events::spawn_listener(state.clone(), stop_rx.clone()).await;
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -58,7 +59,7 @@ pub async fn run(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let _ = stop_tx.send(true);
-    let _ = tokio::join!(worker, sweeper);
+    let _ = tokio::join!(worker, sweeper, events);
     state.db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -25,6 +25,8 @@ pub struct App {
     pub reset_limiter: RateLimiter,
     /// API-key callers, briefly (see `auth::cache`).
     pub actor_cache: ActorCache,
+    /// Live ticket events for this node's open pages (see `events`).
+    pub events: crate::events::Events,
     /// Departments, briefly (see `refcache`).
     pub departments: RefCache<Vec<crate::departments::Department>>,
 }

@@ -49,3 +49,52 @@ document.addEventListener("submit", function (event) {
       form.submit();
     });
 });
+// Live refresh: on the ticket list and on a ticket's page, listen for changes other people make
+// (server-sent events) and refresh the page's main part in place. If the user is typing a reply
+// or has ticked rows, show a notice with a reload link instead of throwing their input away.
+(function () {
+  var path = window.location.pathname;
+  var ticketPage = path.match(/^\/tickets\/(\d+)$/);
+  if (!(path === "/tickets" || ticketPage) || !window.EventSource || !window.fetch) {
+    return;
+  }
+  var me = document.body.getAttribute("data-me");
+  var main = document.getElementById("main");
+  var timer = null;
+  function busy() {
+    var boxes = main.querySelectorAll("textarea");
+    for (var i = 0; i < boxes.length; i++) {
+      if (boxes[i].value.trim() !== "") { return true; }
+    }
+    return main.querySelector("input[type=checkbox][name=ids]:checked") !== null ||
+      main.contains(document.activeElement) && /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
+  }
+  function notice() {
+    var n = document.getElementById("live-notice");
+    if (n) { n.hidden = false; }
+  }
+  function refresh() {
+    timer = null;
+    if (busy()) { notice(); return; }
+    fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.text(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("main");
+        if (fresh && !busy()) {
+          main.innerHTML = fresh.innerHTML;
+          main.setAttribute("data-refreshed", String(Date.now()));
+        } else {
+          notice();
+        }
+      })
+      .catch(notice);
+  }
+  var source = new EventSource("/events/tickets");
+  source.addEventListener("ticket", function (m) {
+    var e;
+    try { e = JSON.parse(m.data); } catch (err) { return; }
+    if (e.actor !== null && String(e.actor) === me) { return; }
+    if (ticketPage && e.ticket !== null && String(e.ticket) !== ticketPage[1]) { return; }
+    if (!timer) { timer = window.setTimeout(refresh, 300); }
+  });
+})();

@@ -4,6 +4,7 @@ pub mod api;
 pub mod comments;
 pub mod filter;
 pub mod history;
+pub mod live;
 pub mod markdown;
 pub mod pages;
 pub mod policy;

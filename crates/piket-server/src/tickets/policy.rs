@@ -16,18 +16,34 @@ pub fn is_staff(actor: &Actor) -> bool {
 
 /// Whether the actor may see this ticket at all.
 pub fn sees(actor: &Actor, t: &TicketRow, watchers: &[i64]) -> bool {
+    sees_parts(
+        actor,
+        t.department_id,
+        t.requester_id,
+        t.assignee_id,
+        watchers,
+    )
+}
+
+/// The same rule on the fields it needs (live events carry just these).
+pub fn sees_parts(
+    actor: &Actor,
+    department: Option<i64>,
+    requester: i64,
+    assignee: Option<i64>,
+    watchers: &[i64],
+) -> bool {
     if !actor.can("tickets.read") {
         return false;
     }
     match actor.scope {
         Scope::All => true,
         Scope::Department => {
-            t.requester_id == actor.user_id
-                || t.assignee_id == Some(actor.user_id)
-                || t.department_id
-                    .is_some_and(|d| actor.departments.contains(&d))
+            requester == actor.user_id
+                || assignee == Some(actor.user_id)
+                || department.is_some_and(|d| actor.departments.contains(&d))
         }
-        Scope::Own => t.requester_id == actor.user_id || watchers.contains(&actor.user_id),
+        Scope::Own => requester == actor.user_id || watchers.contains(&actor.user_id),
     }
 }
 

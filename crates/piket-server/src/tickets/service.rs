@@ -20,6 +20,7 @@ use crate::categories;
 use crate::clock::format_ms;
 use crate::db::Backend;
 use crate::error::{AppError, AppResult};
+use crate::events::{self, TicketChanged};
 use crate::notifications::{self, Event};
 use crate::state::AppState;
 use crate::users;
@@ -241,8 +242,11 @@ pub async fn create(
         store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?,
         Vec::new(),
     );
+    let event = TicketChanged::new(&row, &watchers, actor);
+    events::stage(&mut tx, state.db.backend, &event).await?;
     let ticket = full(&mut tx, row, watchers, now).await?;
     tx.commit().await?;
+    state.events.committed(vec![event]);
     Ok(ticket)
 }
 
@@ -515,8 +519,11 @@ pub async fn update(
     let row = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     notify_changes(&mut tx, state, actor, &before, &row, now).await?;
     let watchers = store::watchers(&mut tx, id).await?;
+    let event = TicketChanged::new(&row, &watchers, actor);
+    events::stage(&mut tx, state.db.backend, &event).await?;
     let ticket = full(&mut tx, row, watchers, now).await?;
     tx.commit().await?;
+    state.events.committed(vec![event]);
     Ok(ticket)
 }
 
@@ -561,6 +568,7 @@ pub async fn bulk(state: &AppState, actor: &Actor, change: BulkChange) -> AppRes
     let now = state.now();
     let mut tx = state.db.pool.begin().await?;
     let mut updated = Vec::new();
+    let mut changed = Vec::new();
     let ids: BTreeSet<i64> = change.ids.into_iter().collect();
     for id in ids {
         let (before, watchers) = load_visible(&mut tx, actor, id).await?;
@@ -577,10 +585,14 @@ pub async fn bulk(state: &AppState, actor: &Actor, change: BulkChange) -> AppRes
         {
             let after = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
             notify_changes(&mut tx, state, actor, &before, &after, now).await?;
+            let event = TicketChanged::new(&after, &watchers, actor);
+            events::stage(&mut tx, state.db.backend, &event).await?;
+            changed.push(event);
             updated.push(id);
         }
     }
     tx.commit().await?;
+    state.events.committed(changed);
     Ok(BulkResult { updated })
 }
 
@@ -589,6 +601,8 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     let mut tx = state.db.pool.begin().await?;
     let (row, watchers) = load_visible(&mut tx, actor, id).await?;
     actor.require("tickets.delete")?;
+    let event = TicketChanged::new(&row, &watchers, actor);
+    events::stage(&mut tx, state.db.backend, &event).await?;
     let before = full(&mut tx, row, watchers, now).await?;
     store::delete(&mut tx, id).await?;
     // The search entry goes with the ticket: by foreign key on PostgreSQL, by trigger on SQLite.
@@ -606,6 +620,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     )
     .await?;
     tx.commit().await?;
+    state.events.committed(vec![event]);
     Ok(())
 }
 
@@ -638,7 +653,7 @@ pub async fn add_comment(
     c.finish()?;
     let now = state.now();
     let mut tx = state.db.pool.begin().await?;
-    let (row, _) = load_visible(&mut tx, actor, id).await?;
+    let (row, watchers) = load_visible(&mut tx, actor, id).await?;
     if !staff && row.requester_id != actor.user_id && row.status == "closed" {
         return Err(AppError::Conflict("this ticket is closed".into()));
     }
@@ -678,7 +693,10 @@ pub async fn add_comment(
         history::record(&mut tx, id, actor, entry, now).await?;
     }
     search::reindex(&mut tx, state.db.backend, id).await?;
+    let event = TicketChanged::new(&row, &watchers, actor);
+    events::stage(&mut tx, state.db.backend, &event).await?;
     tx.commit().await?;
+    state.events.committed(vec![event]);
     Ok(comment)
 }
 

@@ -18,6 +18,8 @@ pub struct TestApp {
     pub state: AppState,
     pub router: Router,
     pub clock: ManualClock,
+    /// Keeps the live-event listener (PostgreSQL) running while the app lives.
+    _stop: tokio::sync::watch::Sender<bool>,
     _dir: tempfile::TempDir,
 }
 
@@ -92,10 +94,13 @@ impl TestApp {
             .await
             .unwrap();
         let router = piket_server::router(state.clone());
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        piket_server::events::spawn_listener(state.clone(), stop_rx).await;
         TestApp {
             state,
             router,
             clock,
+            _stop: stop,
             _dir: dir,
         }
     }
@@ -221,7 +226,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
