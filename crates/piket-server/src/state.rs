@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::i18n::Catalog;
 use crate::ops::metrics::Metrics;
+use crate::storage::BlobStore;
 use crate::web::render::Templates;
 
 pub struct App {
@@ -24,6 +25,8 @@ pub struct App {
     pub reset_limiter: RateLimiter,
     /// API-key callers, briefly (see `auth::cache`).
     pub actor_cache: ActorCache,
+    /// Attachment bytes (a local directory by default).
+    pub blobs: Arc<dyn BlobStore>,
 }
 
 pub type AppState = Arc<App>;

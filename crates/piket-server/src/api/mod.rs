@@ -13,7 +13,9 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{AppError, Problem};
 use crate::state::AppState;
-use crate::{apikeys, audit, auth, categories, departments, ops, roles, tickets, users};
+use crate::{
+    apikeys, attachments, audit, auth, categories, departments, ops, roles, tickets, users,
+};
 
 struct Security;
 
@@ -47,6 +49,7 @@ impl Modify for Security {
         tickets::api::list, tickets::api::create, tickets::api::get, tickets::api::update, tickets::api::replace, tickets::api::delete,
         tickets::api::comments, tickets::api::add_comment, tickets::api::history, tickets::api::counts, tickets::api::bulk, tickets::api::export,
         categories::api::list, categories::api::create, categories::api::get, categories::api::update, categories::api::delete,
+        attachments::api::list, attachments::api::upload, attachments::api::download, attachments::api::thumbnail, attachments::api::delete,
     ),
     components(schemas(Problem, crate::error::FieldError))
 )]
@@ -163,6 +166,20 @@ pub fn router() -> Router<AppState> {
             get(tickets::api::comments).post(tickets::api::add_comment),
         )
         .route("/api/v1/tickets/{id}/history", get(tickets::api::history))
+        .route(
+            "/api/v1/tickets/{id}/attachments",
+            get(attachments::api::list)
+                .post(attachments::api::upload)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/api/v1/tickets/{id}/attachments/{attachment_id}",
+            get(attachments::api::download).delete(attachments::api::delete),
+        )
+        .route(
+            "/api/v1/tickets/{id}/attachments/{attachment_id}/thumbnail",
+            get(attachments::api::thumbnail),
+        )
         .route(
             "/api/v1/categories",
             get(categories::api::list).post(categories::api::create),

@@ -34,6 +34,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "tickets/list.html",
     "tickets/new.html",
     "tickets/detail.html",
+    "tickets/files.html",
 ];
 
 pub struct Templates {
