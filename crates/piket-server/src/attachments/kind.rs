@@ -78,11 +78,13 @@ pub fn parse_allow_list(list: Option<&[String]>) -> Result<Vec<String>, String> 
     Ok(out)
 }
 
+type Matcher = fn(&[u8]) -> bool;
+
 /// What the first bytes are: one of [`KINDS`], or a name for something never accepted
 /// (`html`, `svg`, `binary`, ...), or `None` when too little was seen to say.
 pub fn sniff(head: &[u8], complete: bool) -> &'static str {
     use infer::{archive, doc, image, odf};
-    let checks: &[(fn(&[u8]) -> bool, &'static str)] = &[
+    let checks: &[(Matcher, &'static str)] = &[
         (image::is_png, "png"),
         (image::is_jpeg, "jpeg"),
         (image::is_gif, "gif"),
