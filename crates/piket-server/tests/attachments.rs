@@ -457,6 +457,12 @@ async fn types_are_judged_by_content_and_names_are_sanitised() {
     )
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Too many files at once.
+    let many: Vec<(&str, Option<&str>, &[u8])> = (0..21)
+        .map(|_| ("file", Some("a.txt"), b"a".as_slice()))
+        .collect();
+    let r = upload(&d.app, &d.tech, d.ticket, &many).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Not a multipart body, or files in the wrong field: a clear 400.
     let r = d
         .app
@@ -842,6 +848,24 @@ async fn the_portal_and_the_reply_box_take_files_with_the_csrf_token_first() {
         .post(&format!("/tickets/{id}/comments"), &[("body", "no files")])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    // Staff remove a file from the ticket page; the requester has no such button.
+    assert!(!alice
+        .get(&format!("/tickets/{id}"))
+        .await
+        .body
+        .contains("/delete\" class=\"remove-file\""));
+    let mut tech = signed_in(&d.app, "tech@example.com").await;
+    let page = tech.get(&format!("/tickets/{id}")).await;
+    let remove = format!("/tickets/{id}/attachments/{}/delete", att["id"]);
+    assert!(page.body.contains(&remove), "{}", page.body);
+    let r = tech.post(&remove, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(d.app.audit_count("attachment.delete").await, 1);
+    let r = alice
+        .get(&format!("/tickets/{id}/attachments/{}", att["id"]))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     // Another requester cannot fetch the file through the pages either.
     let mut bob = signed_in(&d.app, "bob@example.com").await;

@@ -2,7 +2,7 @@
 //! `multipart/form-data` with files in the field `files` (the web guard has already checked the
 //! CSRF token, which such a form sends as its first field).
 
-use axum::body::Bytes;
+use axum::body::to_bytes;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header;
 
@@ -10,6 +10,9 @@ use super::upload::{self, Staged};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::state::AppState;
 use crate::web::form::FormPairs;
+
+/// A form without files is small.
+const MAX_PLAIN_FORM: usize = 256 * 1024;
 
 /// The file input's name on every page form.
 pub const FILES_FIELD: &str = "files";
@@ -28,9 +31,11 @@ pub async fn read(state: &AppState, req: Request) -> AppResult<PageForm> {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     if !multipart {
-        let body = Bytes::from_request(req, state)
+        // Upload routes have no default body limit, so a plain form gets the guard's own cap
+        // here too (a script sending the token as a header skips the guard's buffering).
+        let body = to_bytes(req.into_body(), MAX_PLAIN_FORM)
             .await
-            .map_err(|_| AppError::BadRequest("malformed form".into()))?;
+            .map_err(|_| AppError::PayloadTooLarge)?;
         return Ok(PageForm {
             fields: FormPairs::parse(&body)?,
             files: Vec::new(),

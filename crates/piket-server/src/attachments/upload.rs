@@ -74,6 +74,7 @@ pub async fn read(state: &AppState, mut mp: Multipart, file_field: &str) -> AppR
     let mut total: u64 = 0;
     let mut text_bytes: u64 = 0;
     let mut out = Upload::default();
+    let mut file_parts = 0;
     while let Some(field) = mp.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_string();
         if field.file_name().is_none() {
@@ -85,6 +86,13 @@ pub async fn read(state: &AppState, mut mp: Multipart, file_field: &str) -> AppR
             return Err(AppError::BadRequest(format!(
                 "files go in the multipart field `{file_field}`"
             )));
+        }
+        file_parts += 1;
+        if file_parts > MAX_FILES {
+            return Err(AppError::invalid(
+                file_field,
+                format!("at most {MAX_FILES} files at once"),
+            ));
         }
         let raw_name = field.file_name().unwrap_or_default().to_string();
         let staged = stream_file(state, field, &mut total, max, &raw_name).await?;
@@ -103,11 +111,6 @@ pub async fn read(state: &AppState, mut mp: Multipart, file_field: &str) -> AppR
             out.errors.push(FieldError::new(
                 file_field,
                 format!("{}: this kind of file is not accepted", staged.file_name),
-            ));
-        } else if out.files.len() >= MAX_FILES {
-            out.errors.push(FieldError::new(
-                file_field,
-                format!("at most {MAX_FILES} files at once"),
             ));
         } else {
             out.files.push(staged);

@@ -20,6 +20,7 @@ impl LocalStore {
     pub fn open(root: &Path) -> io::Result<LocalStore> {
         let staging = root.join("tmp");
         std::fs::create_dir_all(&staging)?;
+        sweep_staging(&staging);
         Ok(LocalStore {
             root: root.to_path_buf(),
             staging,
@@ -31,6 +32,26 @@ impl LocalStore {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "bad blob key"));
         }
         Ok(self.root.join(&key[..2]).join(key))
+    }
+}
+
+/// Staging files left by a crash. Only day-old ones go: another node sharing the directory may be
+/// receiving an upload right now. File times come from the system clock, so this compares with
+/// it rather than with the application clock.
+fn sweep_staging(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > 24 * 3600);
+        if old && entry.file_name().to_string_lossy().ends_with(".part") {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
