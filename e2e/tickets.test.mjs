@@ -1,13 +1,20 @@
-// The ticket flow in a real browser: a requester files a ticket in the portal; a technician sees
-// it appear in the list, adds an internal note and a public reply and resolves it; the requester
-// sees the reply but not the note, and confirms the resolution.
+// The ticket flow in a real browser: a requester files a ticket in the portal with attachments; a
+// technician sees it appear in the list, sees and downloads the files, adds an internal note and a
+// public reply (with a file dropped onto the reply box) and resolves it; the requester sees the
+// reply and its file but not the note, and confirms the resolution.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { artifacts, freePort, startServer, launch, setupAdmin, signIn, createDepartment, createUser } from "./lib.mjs";
 
 const PASSWORD = "kopi-susu-gula-aren";
+// A 2x2 red PNG.
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==",
+  "base64",
+);
+const LOG = "2026-11-24 08:02 paper jam in tray 2\n2026-11-24 08:05 paper jam in tray 2\n";
 
 test("requester files a ticket, technician notes and replies, requester confirms", async () => {
   mkdirSync(artifacts, { recursive: true });
@@ -31,6 +38,10 @@ test("requester files a ticket, technician notes and replies, requester confirms
     assert.equal(await rina.inputValue("#f-department"), await rina.getAttribute("#f-department option:has-text('IT')", "value"));
     await rina.fill("#f-title", "Printer on floor 2 jams <b>always</b>");
     await rina.fill("#f-description", "It **jams** on every second page.");
+    await rina.setInputFiles("#f-files", [
+      { name: "printer.log", mimeType: "text/plain", buffer: Buffer.from(LOG) },
+      { name: "jam.png", mimeType: "image/png", buffer: PNG },
+    ]);
     await rina.click("#new-ticket button[type=submit]");
     await rina.waitForURL(/\/tickets\/\d+\?msg=created/);
     const ticketUrl = rina.url().split("?")[0];
@@ -45,11 +56,32 @@ test("requester files a ticket, technician notes and replies, requester confirms
     assert.equal(await tono.textContent('.count[data-status="new"]'), "1");
     await tono.click("table.tickets a:has-text('Printer on floor 2')");
     await tono.waitForURL(ticketUrl);
+    // The requester's files are on the ticket: the log downloads, the image has a thumbnail.
+    assert.equal(await tono.locator("ul.attachments li.attachment").count(), 2);
+    const [download] = await Promise.all([
+      tono.waitForEvent("download"),
+      tono.click("ul.attachments a:has-text('printer.log')"),
+    ]);
+    assert.equal(download.suggestedFilename(), "printer.log");
+    assert.equal(readFileSync(await download.path(), "utf8"), LOG);
+    const thumb = tono.locator("ul.attachments img");
+    await thumb.scrollIntoViewIfNeeded();
+    await thumb.evaluate((img) => img.complete || new Promise((r) => img.addEventListener("load", r)));
+    assert.equal(await thumb.evaluate((img) => img.naturalWidth), 2);
     await tono.fill("#f-body", "Toner supplier is late again");
     await tono.check("#f-internal");
     await tono.click("#reply button[type=submit]");
     await tono.waitForURL(/#c\d+$/);
     await tono.fill("#f-body", "Replaced the roller, please try again");
+    // A file dropped onto the reply box goes with the reply.
+    const dropped = await tono.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(["roller part no. 4471\n"], "roller.txt", { type: "text/plain" }));
+      return dt;
+    });
+    await tono.dispatchEvent("#reply", "dragover", { dataTransfer: dropped });
+    await tono.dispatchEvent("#reply", "drop", { dataTransfer: dropped });
+    assert.equal(await tono.evaluate(() => document.querySelector("#f-files").files.length), 1);
     await tono.click("#reply button[type=submit]");
     await tono.waitForURL(/#c\d+$/);
     await tono.selectOption("#ticket-fields #f-status", "resolved");
@@ -63,6 +95,7 @@ test("requester files a ticket, technician notes and replies, requester confirms
     await rina.goto(ticketUrl);
     const conversation = await rina.textContent("#comments");
     assert.match(conversation, /Replaced the roller/);
+    assert.equal(await rina.locator("#comments .attachment a:has-text('roller.txt')").count(), 1);
     assert.doesNotMatch(conversation, /Toner supplier/);
     assert.equal(await rina.locator("#f-internal").count(), 0);
     await rina.click("#confirm-resolution");

@@ -75,6 +75,17 @@ pub struct Settings {
     /// Sender address of outgoing email
     #[arg(long, env = "PIKET_SMTP_FROM", global = true)]
     pub smtp_from: Option<String>,
+    /// Largest upload in bytes (all files of one request together)
+    #[arg(long, env = "PIKET_ATTACHMENT_MAX_BYTES", global = true)]
+    pub attachment_max_bytes: Option<u64>,
+    /// Attachment kinds accepted, judged by content (comma-separated, see docs/admin-guide.md)
+    #[arg(
+        long,
+        env = "PIKET_ATTACHMENT_TYPES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub attachment_types: Option<Vec<String>>,
 }
 
 macro_rules! merge_fields {
@@ -104,7 +115,9 @@ impl Settings {
             smtp_username,
             smtp_password,
             smtp_tls,
-            smtp_from
+            smtp_from,
+            attachment_max_bytes,
+            attachment_types
         );
         self
     }
@@ -149,6 +162,10 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     /// Whether this node delivers the outbox.
     pub outbox_worker: bool,
+    /// Largest upload body (all files of one request), in bytes.
+    pub attachment_max_bytes: u64,
+    /// Accepted attachment kinds (`attachments::kind` names).
+    pub attachment_types: Vec<String>,
 }
 
 impl Config {
@@ -219,6 +236,12 @@ impl Config {
         if password_min_length < 8 {
             return Err("password_min_length must be at least 8".into());
         }
+        let attachment_max_bytes = s.attachment_max_bytes.unwrap_or(20 * 1024 * 1024);
+        if attachment_max_bytes == 0 {
+            return Err("attachment_max_bytes must be above 0".into());
+        }
+        let attachment_types =
+            crate::attachments::kind::parse_allow_list(s.attachment_types.as_deref())?;
         Ok(Config {
             listen,
             data_dir,
@@ -232,6 +255,8 @@ impl Config {
             login_rate_per_minute: s.login_rate_per_minute.unwrap_or(20).max(1),
             smtp,
             outbox_worker: s.outbox_worker.unwrap_or(true),
+            attachment_max_bytes,
+            attachment_types,
         })
     }
 

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod apikeys;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod canned;
@@ -20,6 +21,7 @@ pub mod refcache;
 pub mod roles;
 pub mod seed;
 pub mod state;
+pub mod storage;
 pub mod tickets;
 pub mod users;
 pub mod validate;
@@ -38,7 +40,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::state::{App, AppState};
 
-/// Largest request body accepted anywhere (uploads get their own limit later).
+/// Largest request body accepted anywhere but the upload routes (see `attachments::upload`).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Open the database, migrate, make sure the built-in roles exist, and load templates and catalog.
@@ -58,6 +60,13 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
     roles::service::ensure_builtin(&db, clock.now_ms())
         .await
         .map_err(|e| format!("seeding roles: {e}"))?;
+    let blobs =
+        storage::local::LocalStore::open(&config.data_dir.join("attachments")).map_err(|e| {
+            format!(
+                "cannot create the attachment directory under {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
     let login_rate = config.login_rate_per_minute;
     Ok(Arc::new(App {
         catalog: i18n::Catalog::load()?,
@@ -68,6 +77,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         actor_cache: Default::default(),
         departments: Default::default(),
         events: events::Events::new(db.backend),
+        blobs: Arc::new(blobs),
         config,
         db,
         clock,
@@ -148,7 +158,9 @@ fn pages() -> Router<AppState> {
         .route("/admin/canned/{id}/delete", post(canned::pages::delete))
         .route(
             "/tickets",
-            get(tickets::pages::list).post(tickets::pages::create),
+            get(tickets::pages::list)
+                .post(tickets::pages::create)
+                .layer(DefaultBodyLimit::disable()),
         )
         .route("/tickets/views", post(tickets::views::pages::create))
         .route(
@@ -163,7 +175,22 @@ fn pages() -> Router<AppState> {
             "/tickets/{id}",
             get(tickets::pages::show).post(tickets::pages::update),
         )
-        .route("/tickets/{id}/comments", post(tickets::pages::reply))
+        .route(
+            "/tickets/{id}/comments",
+            post(tickets::pages::reply).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/tickets/{id}/attachments/{attachment_id}",
+            get(attachments::pages::download),
+        )
+        .route(
+            "/tickets/{id}/attachments/{attachment_id}/thumbnail",
+            get(attachments::pages::thumbnail),
+        )
+        .route(
+            "/tickets/{id}/attachments/{attachment_id}/delete",
+            post(attachments::pages::delete),
+        )
         .route("/tickets/{id}/delete", post(tickets::pages::delete))
         .route("/notifications", get(notifications::pages::list))
         .route(

@@ -10,6 +10,7 @@ use crate::db::Db;
 use crate::i18n::Catalog;
 use crate::ops::metrics::Metrics;
 use crate::refcache::RefCache;
+use crate::storage::BlobStore;
 use crate::web::render::Templates;
 
 pub struct App {
@@ -29,6 +30,8 @@ pub struct App {
     pub events: crate::events::Events,
     /// Departments, briefly (see `refcache`).
     pub departments: RefCache<Vec<crate::departments::Department>>,
+    /// Attachment bytes (a local directory by default).
+    pub blobs: Arc<dyn BlobStore>,
 }
 
 pub type AppState = Arc<App>;

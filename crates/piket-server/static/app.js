@@ -83,6 +83,7 @@ document.addEventListener("submit", function (event) {
         if (fresh && !busy()) {
           main.innerHTML = fresh.innerHTML;
           main.setAttribute("data-refreshed", String(Date.now()));
+          document.dispatchEvent(new Event("piket:refreshed"));
         } else {
           notice();
         }
@@ -98,3 +99,33 @@ document.addEventListener("submit", function (event) {
     if (!timer) { timer = window.setTimeout(refresh, 300); }
   });
 })();
+// Drag-and-drop onto a form with a file picker (the reply box, the new-ticket form): dropped
+// files join those already chosen in the picker, which the form then submits as usual.
+function dropzones() {
+document.querySelectorAll("form input[type=file][name=files]").forEach(function (input) {
+  var form = input.form;
+  var zone = input.closest(".dropzone") || form;
+  var over = function (on) { zone.classList.toggle("dragover", on); };
+  form.addEventListener("dragover", function (event) {
+    if (event.dataTransfer && Array.prototype.indexOf.call(event.dataTransfer.types, "Files") >= 0) {
+      event.preventDefault();
+      over(true);
+    }
+  });
+  form.addEventListener("dragleave", function (event) {
+    if (!form.contains(event.relatedTarget)) { over(false); }
+  });
+  form.addEventListener("drop", function (event) {
+    if (!event.dataTransfer || !event.dataTransfer.files.length) { return; }
+    event.preventDefault();
+    over(false);
+    var all = new DataTransfer();
+    Array.prototype.forEach.call(input.files, function (f) { all.items.add(f); });
+    Array.prototype.forEach.call(event.dataTransfer.files, function (f) { all.items.add(f); });
+    input.files = all.files;
+  });
+});
+}
+dropzones();
+// The live refresh replaces the page's main part: give its new forms their drop zones again.
+document.addEventListener("piket:refreshed", dropzones);

@@ -14,8 +14,8 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{AppError, Problem};
 use crate::state::AppState;
 use crate::{
-    apikeys, audit, auth, canned, categories, departments, notifications, ops, roles, tickets,
-    users,
+    apikeys, attachments, audit, auth, canned, categories, departments, notifications, ops, roles,
+    tickets, users,
 };
 
 struct Security;
@@ -54,6 +54,7 @@ impl Modify for Security {
         notifications::api::settings, notifications::api::save_settings,
         canned::api::list, canned::api::create, canned::api::get, canned::api::update, canned::api::delete, canned::api::expand,
         tickets::views::api::list, tickets::views::api::create, tickets::views::api::delete,
+        attachments::api::list, attachments::api::upload, attachments::api::download, attachments::api::thumbnail, attachments::api::delete,
     ),
     components(schemas(Problem, crate::error::FieldError))
 )]
@@ -191,6 +192,20 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/ticket-views/{id}",
             axum::routing::delete(tickets::views::api::delete),
+        )
+        .route(
+            "/api/v1/tickets/{id}/attachments",
+            get(attachments::api::list)
+                .post(attachments::api::upload)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/api/v1/tickets/{id}/attachments/{attachment_id}",
+            get(attachments::api::download).delete(attachments::api::delete),
+        )
+        .route(
+            "/api/v1/tickets/{id}/attachments/{attachment_id}/thumbnail",
+            get(attachments::api::thumbnail),
         )
         .route(
             "/api/v1/categories",

@@ -2,7 +2,7 @@
 //! reply box; the new-ticket form (which is also the requester portal's form).
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
@@ -174,13 +174,15 @@ fn opt_id(f: &FormPairs, name: &str) -> AppResult<Option<i64>> {
     }
 }
 
+/// The portal form, with or without files (`multipart/form-data` when files are chosen).
 pub async fn create(
     State(state): State<AppState>,
     ctx: WebCtx,
     WebActor(actor): WebActor,
-    body: Bytes,
+    req: Request,
 ) -> AppResult<Response> {
-    let f = FormPairs::parse(&body)?;
+    let form = crate::attachments::form::read(&state, req).await?;
+    let f = form.fields;
     let values = context! {
         title => f.get("title"), description => f.get("description"), priority => f.get("priority"),
         department => f.get("department"), category => f.get("category"),
@@ -197,7 +199,17 @@ pub async fn create(
         })
     })();
     let result = match input {
-        Ok(input) => service::create(&state, &actor, input, "web").await,
+        Ok(input) => {
+            crate::attachments::service::create_ticket(
+                &state,
+                &actor,
+                input,
+                "web",
+                form.files,
+                form.errors,
+            )
+            .await
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -219,6 +231,7 @@ async fn detail_page(
     msg: Option<&str>,
 ) -> AppResult<Response> {
     let d = service::detail(state, actor, id).await?;
+    let attachments = crate::attachments::service::list(state, actor, id).await?;
     let staff = policy::is_staff(actor);
     let status = if err.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -236,6 +249,7 @@ async fn detail_page(
             "tickets/detail.html",
             context! {
                 nav => "tickets", ticket => d.ticket, comments => d.comments, history => d.history,
+                attachments => attachments,
                 staff => staff, may_assign => actor.can("tickets.assign"), may_delete => actor.can("tickets.delete"),
                 may_confirm => may_confirm, may_reopen => may_reopen,
                 choices => choices(state, actor).await?, reply => reply,
@@ -332,19 +346,24 @@ pub async fn update(
     }
 }
 
+/// A reply or note, with or without files.
 pub async fn reply(
     State(state): State<AppState>,
     ctx: WebCtx,
     WebActor(actor): WebActor,
     Path(id): Path<i64>,
-    body: Bytes,
+    req: Request,
 ) -> AppResult<Response> {
-    let f = FormPairs::parse(&body)?;
+    let form = crate::attachments::form::read(&state, req).await?;
+    let f = form.fields;
     let input = NewComment {
         body: f.get("body"),
         internal: f.get("internal") == "1",
     };
-    match service::add_comment(&state, &actor, id, input).await {
+    let result =
+        crate::attachments::service::reply(&state, &actor, id, input, form.files, form.errors)
+            .await;
+    match result {
         Ok(c) => Ok(Redirect::to(&format!("/tickets/{id}#c{}", c.id)).into_response()),
         Err(e @ AppError::Invalid(_)) => {
             detail_page(&state, &ctx, &actor, id, &f.get("body"), Some(&e), None).await

@@ -34,7 +34,7 @@ const MAX_BULK: usize = 500;
 pub const RANKED_CANDIDATES: i64 = 1000;
 
 /// A ticket within reach (with its watchers), or not found.
-async fn load_visible(
+pub async fn load_visible(
     conn: &mut AnyConnection,
     actor: &Actor,
     id: i64,
@@ -160,13 +160,28 @@ pub async fn create(
     input: NewTicket,
     default_source: &str,
 ) -> AppResult<Ticket> {
+    let mut tx = state.db.pool.begin().await?;
+    let (ticket, event) = create_in(&mut tx, state, actor, input, default_source).await?;
+    tx.commit().await?;
+    state.events.committed(vec![event]);
+    Ok(ticket)
+}
+
+/// [`create`] inside the caller's transaction (attachments add their files to the same one).
+/// The caller announces the returned event after commit (`state.events.committed`).
+pub async fn create_in(
+    tx: &mut AnyConnection,
+    state: &AppState,
+    actor: &Actor,
+    input: NewTicket,
+    default_source: &str,
+) -> AppResult<(Ticket, TicketChanged)> {
     actor.require("tickets.create")?;
     let staff = policy::is_staff(actor);
     if input.assignee.is_some() {
         actor.require("tickets.assign")?;
     }
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
     let mut c = Check::new();
     let title = c.text("title", &input.title, 1, MAX_TITLE);
     let description = c.text("description", &input.description, 0, MAX_TEXT);
@@ -181,15 +196,15 @@ pub async fn create(
     }
     let tags = clean_tags(&mut c, &input.tags);
     let due_at = due(&mut c, input.due_at.as_deref());
-    let category = check_category(&mut c, &mut tx, input.category).await?;
-    check_department(&mut c, &mut tx, input.department).await?;
-    check_assignee(&mut c, &mut tx, input.assignee).await?;
+    let category = check_category(&mut c, &mut *tx, input.category).await?;
+    check_department(&mut c, &mut *tx, input.department).await?;
+    check_assignee(&mut c, &mut *tx, input.assignee).await?;
     let requester_id = match input.requester {
         Some(r) if r != actor.user_id => {
             if !staff {
                 return Err(AppError::Forbidden);
             }
-            match users::store::get(&mut tx, r).await? {
+            match users::store::get(&mut *tx, r).await? {
                 Some(u) if !u.disabled => r,
                 _ => {
                     c.fail("requester", "no such active user");
@@ -207,7 +222,7 @@ pub async fn create(
         Some(d) => Some(d),
         None => match category.as_ref().and_then(|c| c.department_id) {
             Some(d) => Some(d),
-            None => store::first_department(&mut tx, requester_id).await?,
+            None => store::first_department(&mut *tx, requester_id).await?,
         },
     };
     let fields = TicketFields {
@@ -221,10 +236,10 @@ pub async fn create(
         assignee_id: input.assignee,
         due_at,
     };
-    let id = store::insert(&mut tx, &fields, &source, now).await?;
-    store::set_tags(&mut tx, id, &tags).await?;
+    let id = store::insert(&mut *tx, &fields, &source, now).await?;
+    store::set_tags(&mut *tx, id, &tags).await?;
     history::record(
-        &mut tx,
+        &mut *tx,
         id,
         actor,
         Entry {
@@ -236,18 +251,15 @@ pub async fn create(
         now,
     )
     .await?;
-    search::reindex(&mut tx, state.db.backend, id).await?;
-    notifications::service::ticket_event(&mut tx, state, id, actor, &Event::Created, now).await?;
+    search::reindex(&mut *tx, state.db.backend, id).await?;
+    notifications::service::ticket_event(&mut *tx, state, id, actor, &Event::Created, now).await?;
     let (row, watchers) = (
-        store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?,
+        store::get(&mut *tx, id).await?.ok_or(AppError::NotFound)?,
         Vec::new(),
     );
     let event = TicketChanged::new(&row, &watchers, actor);
-    events::stage(&mut tx, state.db.backend, &event).await?;
-    let ticket = full(&mut tx, row, watchers, now).await?;
-    tx.commit().await?;
-    state.events.committed(vec![event]);
-    Ok(ticket)
+    events::stage(&mut *tx, state.db.backend, &event).await?;
+    Ok((full(&mut *tx, row, watchers, now).await?, event))
 }
 
 pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Ticket> {
@@ -604,6 +616,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     let event = TicketChanged::new(&row, &watchers, actor);
     events::stage(&mut tx, state.db.backend, &event).await?;
     let before = full(&mut tx, row, watchers, now).await?;
+    let unused_blobs = crate::attachments::service::before_ticket_delete(&mut tx, id).await?;
     store::delete(&mut tx, id).await?;
     // The search entry goes with the ticket: by foreign key on PostgreSQL, by trigger on SQLite.
     audit::record(
@@ -621,6 +634,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     .await?;
     tx.commit().await?;
     state.events.committed(vec![event]);
+    crate::attachments::service::remove_unused(state, unused_blobs).await;
     Ok(())
 }
 
@@ -644,6 +658,22 @@ pub async fn add_comment(
     id: i64,
     input: NewComment,
 ) -> AppResult<Comment> {
+    let mut tx = state.db.pool.begin().await?;
+    let (comment, event) = add_comment_in(&mut tx, state, actor, id, input).await?;
+    tx.commit().await?;
+    state.events.committed(vec![event]);
+    Ok(comment)
+}
+
+/// [`add_comment`] inside the caller's transaction (a reply's files join the same one).
+/// The caller announces the returned event after commit (`state.events.committed`).
+pub async fn add_comment_in(
+    tx: &mut AnyConnection,
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    input: NewComment,
+) -> AppResult<(Comment, TicketChanged)> {
     let staff = policy::is_staff(actor);
     if input.internal && !staff {
         return Err(AppError::Forbidden);
@@ -652,23 +682,22 @@ pub async fn add_comment(
     let body = c.text("body", &input.body, 1, MAX_TEXT);
     c.finish()?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
-    let (row, watchers) = load_visible(&mut tx, actor, id).await?;
+    let (row, watchers) = load_visible(&mut *tx, actor, id).await?;
     if !staff && row.requester_id != actor.user_id && row.status == "closed" {
         return Err(AppError::Conflict("this ticket is closed".into()));
     }
     let mut comment =
-        comments::insert(&mut tx, id, actor.user_id, &body, input.internal, now).await?;
+        comments::insert(&mut *tx, id, actor.user_id, &body, input.internal, now).await?;
     comment.author_name = actor.name.clone();
     let event = Event::Commented {
         internal: input.internal,
         body: body.clone(),
     };
-    notifications::service::ticket_event(&mut tx, state, id, actor, &event, now).await?;
+    notifications::service::ticket_event(&mut *tx, state, id, actor, &event, now).await?;
     let from_staff = staff && actor.user_id != row.requester_id;
-    store::touch(&mut tx, id, now, from_staff && !input.internal).await?;
+    store::touch(&mut *tx, id, now, from_staff && !input.internal).await?;
     history::record(
-        &mut tx,
+        &mut *tx,
         id,
         actor,
         Entry {
@@ -683,21 +712,19 @@ pub async fn add_comment(
     let reopens = !from_staff && matches!(row.status.as_str(), "pending" | "resolved");
     let opens = from_staff && row.status == "new";
     if !input.internal && (reopens || opens) {
-        store::set_status(&mut tx, id, "open", &milestones(&row, "open", now), now).await?;
+        store::set_status(&mut *tx, id, "open", &milestones(&row, "open", now), now).await?;
         let entry = Entry {
             field: "status",
             old: Some(row.status.clone()),
             new: Some("open".into()),
             internal: false,
         };
-        history::record(&mut tx, id, actor, entry, now).await?;
+        history::record(&mut *tx, id, actor, entry, now).await?;
     }
-    search::reindex(&mut tx, state.db.backend, id).await?;
+    search::reindex(&mut *tx, state.db.backend, id).await?;
     let event = TicketChanged::new(&row, &watchers, actor);
-    events::stage(&mut tx, state.db.backend, &event).await?;
-    tx.commit().await?;
-    state.events.committed(vec![event]);
-    Ok(comment)
+    events::stage(&mut *tx, state.db.backend, &event).await?;
+    Ok((comment, event))
 }
 
 /// One page of the list (or of search results when `q` is set), within the caller's reach.

@@ -12,6 +12,11 @@ impl FormPairs {
             .map_err(|_| AppError::BadRequest("malformed form".into()))
     }
 
+    /// Pairs read some other way (the text fields of a multipart form).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> FormPairs {
+        FormPairs(pairs)
+    }
+
     /// The first value of `name`, if the form sent it.
     pub fn opt(&self, name: &str) -> Option<String> {
         self.0

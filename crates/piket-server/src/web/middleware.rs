@@ -45,8 +45,8 @@ fn origin_ok(req: &Request, base_url: &str) -> bool {
     }
 }
 
-async fn check_csrf(req: Request, expected: &str, base_url: &str) -> Result<Request, AppError> {
-    if !origin_ok(&req, base_url) {
+async fn check_csrf(req: Request, expected: &str, state: &AppState) -> Result<Request, AppError> {
+    if !origin_ok(&req, &state.config.base_url) {
         return Err(AppError::Forbidden);
     }
     if let Some(header_token) = req
@@ -59,6 +59,9 @@ async fn check_csrf(req: Request, expected: &str, base_url: &str) -> Result<Requ
         } else {
             Err(AppError::Forbidden)
         };
+    }
+    if super::multipart_csrf::is_multipart(&req) {
+        return super::multipart_csrf::check(state, req, expected).await;
     }
     let is_form = req
         .headers()
@@ -143,7 +146,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
 
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let mut req = if unsafe_method {
-        match check_csrf(req, &csrf, &state.config.base_url).await {
+        match check_csrf(req, &csrf, &state).await {
             Ok(r) => r,
             Err(e) => return error_page(&state, &ctx, e.problem()),
         }

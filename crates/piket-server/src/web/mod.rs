@@ -5,4 +5,5 @@ pub mod context;
 pub mod cookies;
 pub mod form;
 pub mod middleware;
+pub mod multipart_csrf;
 pub mod render;

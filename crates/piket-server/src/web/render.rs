@@ -37,6 +37,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "tickets/detail.html",
     "notifications.html",
     "email/ticket_event.txt",
+    "tickets/files.html",
 ];
 
 pub struct Templates {

@@ -1,0 +1,37 @@
+//! Attachment downloads for signed-in browsers (the same rules as the API, by session).
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::api::{file_response, thumbnail_response};
+use super::service;
+use crate::auth::extract::WebActor;
+use crate::error::AppResult;
+use crate::state::AppState;
+
+pub async fn download(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path((id, attachment_id)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    let (att, blob) = service::open(&state, &actor, id, attachment_id).await?;
+    Ok(file_response(&att, blob))
+}
+
+pub async fn thumbnail(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path((id, attachment_id)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    let png = service::thumbnail(&state, &actor, id, attachment_id).await?;
+    Ok(thumbnail_response(png))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path((id, attachment_id)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    service::delete(&state, &actor, id, attachment_id).await?;
+    Ok(Redirect::to(&format!("/tickets/{id}?msg=deleted")).into_response())
+}

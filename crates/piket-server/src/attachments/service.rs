@@ -1,0 +1,292 @@
+//! Rules for attachments: a file is seen, uploaded and fetched by exactly those who see its
+//! ticket (`tickets::policy`), files on internal notes only by staff, and everything out of
+//! reach is "not found". Blobs are removed once no attachment row uses them.
+
+use sqlx::AnyConnection;
+
+use super::upload::Staged;
+use super::{kind, store, thumb, Attachment};
+use crate::audit::{self, to_json, Change};
+use crate::auth::actor::Actor;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::storage::Blob;
+use crate::tickets::service::load_visible;
+use crate::tickets::{policy, Comment, NewComment, NewTicket, Ticket};
+
+fn io(e: std::io::Error) -> AppError {
+    AppError::Internal(format!("blob store: {e}"))
+}
+
+/// A file as refused by the rules, for the form that sent it.
+fn refused(errors: Vec<crate::error::FieldError>) -> AppResult<()> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}
+
+pub async fn list(state: &AppState, actor: &Actor, ticket_id: i64) -> AppResult<Vec<Attachment>> {
+    let mut conn = state.db.pool.acquire().await?;
+    load_visible(&mut conn, actor, ticket_id).await?;
+    store::list(&mut conn, ticket_id, policy::is_staff(actor)).await
+}
+
+/// Move staged files into the store and record them on the ticket (and comment) inside the
+/// caller's transaction. Identical content is stored once.
+pub async fn attach_in(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    actor: &Actor,
+    ticket_id: i64,
+    comment_id: Option<i64>,
+    files: Vec<Staged>,
+) -> AppResult<Vec<Attachment>> {
+    let now = state.now();
+    let mut out = Vec::new();
+    for file in files {
+        state
+            .blobs
+            .put_file(&file.sha256, &file.path)
+            .await
+            .map_err(io)?;
+        let row = store::NewRow {
+            ticket_id,
+            comment_id,
+            uploader_id: (actor.user_id > 0).then_some(actor.user_id),
+            file_name: &file.file_name,
+            content_type: kind::content_type(file.kind),
+            size: i64::try_from(file.size).unwrap_or(i64::MAX),
+            sha256: &file.sha256,
+        };
+        let id = store::insert(conn, &row, now).await?;
+        let att = store::get(conn, ticket_id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let change = Change {
+            action: "attachment.create",
+            object_kind: "attachment",
+            object_id: Some(id),
+            before: None,
+            after: to_json(&att),
+        };
+        audit::record(conn, now, actor, change).await?;
+        out.push(att);
+    }
+    Ok(out)
+}
+
+/// The API upload: files on the ticket, or on one of the caller's own comments of it.
+pub async fn upload(
+    state: &AppState,
+    actor: &Actor,
+    ticket_id: i64,
+    comment_id: Option<i64>,
+    files: Vec<Staged>,
+    errors: Vec<crate::error::FieldError>,
+) -> AppResult<Vec<Attachment>> {
+    let mut tx = state.db.pool.begin().await?;
+    let (row, _) = load_visible(&mut tx, actor, ticket_id).await?;
+    let staff = policy::is_staff(actor);
+    if !staff && row.requester_id != actor.user_id && row.status == "closed" {
+        return Err(AppError::Conflict("this ticket is closed".into()));
+    }
+    refused(errors)?;
+    if files.is_empty() {
+        return Err(AppError::invalid("file", "choose at least one file"));
+    }
+    if let Some(c) = comment_id {
+        match store::comment_of(&mut tx, ticket_id, c).await? {
+            Some((author, _)) if author == Some(actor.user_id) => {}
+            _ => {
+                return Err(AppError::invalid(
+                    "comment_id",
+                    "not one of your replies on this ticket",
+                ))
+            }
+        }
+    }
+    let out = attach_in(&mut tx, state, actor, ticket_id, comment_id, files).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Post a reply or note together with its files: all of it, or (a refused file) none of it.
+pub async fn reply(
+    state: &AppState,
+    actor: &Actor,
+    ticket_id: i64,
+    input: NewComment,
+    files: Vec<Staged>,
+    errors: Vec<crate::error::FieldError>,
+) -> AppResult<Comment> {
+    let mut tx = state.db.pool.begin().await?;
+    let (comment, event) =
+        crate::tickets::service::add_comment_in(&mut tx, state, actor, ticket_id, input).await?;
+    refused(errors)?;
+    attach_in(&mut tx, state, actor, ticket_id, Some(comment.id), files).await?;
+    tx.commit().await?;
+    state.events.committed(vec![event]);
+    Ok(comment)
+}
+
+/// File a ticket together with its files.
+pub async fn create_ticket(
+    state: &AppState,
+    actor: &Actor,
+    input: NewTicket,
+    source: &str,
+    files: Vec<Staged>,
+    errors: Vec<crate::error::FieldError>,
+) -> AppResult<Ticket> {
+    let mut tx = state.db.pool.begin().await?;
+    let (ticket, event) =
+        crate::tickets::service::create_in(&mut tx, state, actor, input, source).await?;
+    refused(errors)?;
+    attach_in(&mut tx, state, actor, ticket.summary.id, None, files).await?;
+    tx.commit().await?;
+    state.events.committed(vec![event]);
+    Ok(ticket)
+}
+
+/// One attachment the actor may fetch.
+async fn visible(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    ticket_id: i64,
+    id: i64,
+) -> AppResult<Attachment> {
+    load_visible(conn, actor, ticket_id).await?;
+    let att = store::get(conn, ticket_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if att.internal && !policy::is_staff(actor) {
+        return Err(AppError::NotFound);
+    }
+    Ok(att)
+}
+
+pub async fn open(
+    state: &AppState,
+    actor: &Actor,
+    ticket_id: i64,
+    id: i64,
+) -> AppResult<(Attachment, Blob)> {
+    let att = {
+        let mut conn = state.db.pool.acquire().await?;
+        visible(&mut conn, actor, ticket_id, id).await?
+    };
+    match state.blobs.open(&att.sha256).await.map_err(io)? {
+        Some(blob) => Ok((att, blob)),
+        None => Err(AppError::Internal(format!(
+            "attachment {id} has no blob {}",
+            att.sha256
+        ))),
+    }
+}
+
+/// A PNG thumbnail of an image attachment, made on first request and kept in the store.
+pub async fn thumbnail(
+    state: &AppState,
+    actor: &Actor,
+    ticket_id: i64,
+    id: i64,
+) -> AppResult<Vec<u8>> {
+    let att = {
+        let mut conn = state.db.pool.acquire().await?;
+        visible(&mut conn, actor, ticket_id, id).await?
+    };
+    if !att.image {
+        return Err(AppError::NotFound);
+    }
+    let key = thumb::key(&att.sha256);
+    if let Some(bytes) = state.blobs.read(&key).await.map_err(io)? {
+        return Ok(bytes);
+    }
+    let original = state
+        .blobs
+        .read(&att.sha256)
+        .await
+        .map_err(io)?
+        .ok_or(AppError::NotFound)?;
+    let made = tokio::task::spawn_blocking(move || thumb::make(&original))
+        .await
+        .map_err(|e| AppError::Internal(format!("thumbnail task: {e}")))?;
+    let bytes = match made {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::info!(attachment = id, error = %e, "no thumbnail for this image");
+            return Err(AppError::NotFound);
+        }
+    };
+    state
+        .blobs
+        .put_bytes(&key, bytes.clone())
+        .await
+        .map_err(io)?;
+    Ok(bytes)
+}
+
+/// Staff who may edit the ticket, or the uploader, remove a file.
+pub async fn delete(state: &AppState, actor: &Actor, ticket_id: i64, id: i64) -> AppResult<()> {
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let att = visible(&mut tx, actor, ticket_id, id).await?;
+    if !(policy::is_staff(actor) || att.uploader_id == Some(actor.user_id)) {
+        return Err(AppError::Forbidden);
+    }
+    store::delete(&mut tx, id).await?;
+    let unused = store::uses(&mut tx, &att.sha256).await? == 0;
+    let change = Change {
+        action: "attachment.delete",
+        object_kind: "attachment",
+        object_id: Some(id),
+        before: to_json(&att),
+        after: None,
+    };
+    audit::record(&mut tx, now, actor, change).await?;
+    tx.commit().await?;
+    if unused {
+        remove_unused(state, vec![att.sha256]).await;
+    }
+    Ok(())
+}
+
+/// Inside a ticket's deletion: drop its attachment rows and say which digests nothing else uses.
+/// Call [`remove_unused`] with the answer after the transaction commits.
+pub async fn before_ticket_delete(
+    conn: &mut AnyConnection,
+    ticket_id: i64,
+) -> AppResult<Vec<String>> {
+    let mut unused = Vec::new();
+    for sha in store::delete_for_ticket(conn, ticket_id).await? {
+        if store::uses(conn, &sha).await? == 0 {
+            unused.push(sha);
+        }
+    }
+    Ok(unused)
+}
+
+/// Delete blobs (and their thumbnails) that no row uses, re-checking just before each removal so
+/// that an upload of the same content committed meanwhile keeps its file. Failures are logged: a
+/// leftover blob wastes space but breaks nothing.
+pub async fn remove_unused(state: &AppState, shas: Vec<String>) {
+    for sha in shas {
+        let still_used = match state.db.pool.acquire().await {
+            Ok(mut conn) => store::uses(&mut conn, &sha).await.map(|n| n > 0),
+            Err(e) => Err(e.into()),
+        };
+        match still_used {
+            Ok(false) => {
+                for key in [thumb::key(&sha), sha.clone()] {
+                    if let Err(e) = state.blobs.delete(&key).await {
+                        tracing::warn!(key = %key, error = %e, "could not remove a blob");
+                    }
+                }
+            }
+            Ok(true) => {}
+            Err(e) => tracing::warn!(sha = %sha, error = %e, "could not check a blob's use"),
+        }
+    }
+}
