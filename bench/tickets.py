@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""Ticket benchmark: p99 latency of the hot ticket paths at 1 and 16 connections, against the
+raw SQL those requests boil down to, measured in the same run (bench/raw-sql), on SQLite and
+on PostgreSQL, over a seeded database (`piket seed`, a fixed random seed).
+
+  figure               Piket request                              raw SQL reference
+  list                 GET /api/v1/tickets?status=open&limit=50   the list SELECT with its joins
+  counts               GET /api/v1/tickets/counts                 SUM over ticket_counts
+  search rare/mid/..   GET /api/v1/tickets?q=TERM&limit=50        the FTS candidate query
+  detail (20 replies)  GET /tickets/1 (the HTML page)             ticket row + its comments
+
+Seeded databases are kept between runs (bench/data/, git-ignored): seeding a million tickets
+takes minutes. Builds nothing: `cargo build --release -p piket-server -p raw-sql` first.
+Exits 0 when everything was measured (targets may be missed), 1 when something failed.
+"""
+import argparse
+import http.client
+import json
+import re
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+from types import SimpleNamespace
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import foundation as fb  # noqa: E402  (shared process and wrk helpers)
+
+ROOT = fb.ROOT
+ADMIN, ADMIN_PASSWORD = "bench-admin@example.com", "bench-admin-password-1"
+TERMS = {"search rare": "kalibrasi", "search mid": "firmware", "search common": "printer"}
+LIST_SQL = (
+    "SELECT t.id, t.title, t.description, t.requester_id, r.name AS requester_name, "
+    "t.department_id, d.name AS department_name, t.category_id, c.name AS category_name, "
+    "t.priority, t.status, t.assignee_id, a.name AS assignee_name, t.source, t.due_at, "
+    "t.created_at, t.updated_at, t.first_response_at, t.resolved_at, t.closed_at "
+    "FROM tickets t JOIN users r ON r.id = t.requester_id "
+    "LEFT JOIN departments d ON d.id = t.department_id "
+    "LEFT JOIN ticket_categories c ON c.id = t.category_id "
+    "LEFT JOIN users a ON a.id = t.assignee_id")
+
+
+def raw_queries(backend):
+    """The reference statements per figure (what each request costs the database at least)."""
+    search = {
+        "sqlite": "SELECT ticket_search.rowid, -bm25(ticket_search, 10.0, 4.0, 2.0) "
+                  "FROM ticket_search WHERE ticket_search MATCH '\"{t}\"' "
+                  "ORDER BY ticket_search.rowid DESC LIMIT 1000",
+        "postgres": "SELECT s.ticket_id, CAST(ts_rank(s.all_doc, q) AS DOUBLE PRECISION) "
+                    "FROM ticket_search s, websearch_to_tsquery('simple', '{t}') q "
+                    "WHERE s.all_doc @@ q ORDER BY s.ticket_id DESC LIMIT 1000",
+    }[backend]
+    out = {
+        "list": [LIST_SQL + " WHERE t.status = 'open' ORDER BY t.updated_at DESC, t.id DESC LIMIT 51"],
+        "counts": ["SELECT status, CAST(SUM(n) AS BIGINT) AS n FROM ticket_counts GROUP BY status"],
+        "detail (20 replies)": [
+            LIST_SQL + " WHERE t.id = 1",
+            "SELECT id, ticket_id, author_id, body, internal, created_at FROM ticket_comments "
+            "WHERE ticket_id = 1 ORDER BY id",
+        ],
+    }
+    for name, term in TERMS.items():
+        out[name] = [search.format(t=term)]
+    return out
+
+
+PATHS = {
+    "list": ("/api/v1/tickets?status=open&limit=50", "key"),
+    "counts": ("/api/v1/tickets/counts", "key"),
+    "search rare": ("/api/v1/tickets?q=kalibrasi&limit=50", "key"),
+    "search mid": ("/api/v1/tickets?q=firmware&limit=50", "key"),
+    "search common": ("/api/v1/tickets?q=printer&limit=50", "key"),
+    "detail (20 replies)": ("/tickets/1", "cookie"),
+}
+# (absolute p99 target in ms at 16 connections, ratio target against raw) per figure.
+TARGETS = {
+    "list": (25, 3), "counts": (5, None), "search rare": (10, 2), "search mid": (10, 2),
+    "search common": (50, 2), "detail (20 replies)": (5, None),
+}
+
+
+def ms(text):
+    """wrk's latency text (e.g. 812.00us, 3.41ms, 1.02s) in ms."""
+    m = re.fullmatch(r"([\d.]+)(us|ms|s)", text or "")
+    if not m:
+        raise fb.BenchError(f"cannot read latency {text!r}")
+    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+
+
+def piket(args, *words, stdin=""):
+    return fb.run_cli([args.piket, *words], stdin=stdin)
+
+
+def prepare(args, backend, log):
+    """A seeded database for this backend (reused when present); returns CLI location words."""
+    name = f"{backend}-{args.tickets}-{args.seed}"
+    data = ROOT / "bench" / "data" / name
+    data.mkdir(parents=True, exist_ok=True)
+    where = ["--data", str(data)]
+    if backend == "postgres":
+        db = f"piket_bench_{args.tickets}_{args.seed}"
+        admin_url = args.pg_url
+        exists = subprocess.run(["psql", admin_url, "-tAc",
+                                 f"SELECT 1 FROM pg_database WHERE datname = '{db}'"],
+                                capture_output=True, text=True)
+        if exists.returncode != 0:
+            raise fb.BenchError(f"psql: {exists.stderr}")
+        if exists.stdout.strip() != "1":
+            subprocess.run(["psql", admin_url, "-c", f"CREATE DATABASE {db}"], check=True,
+                           capture_output=True)
+        where += ["--database-url", admin_url.rsplit("/", 1)[0] + "/" + db]
+    marker = data / "seeded"
+    if not marker.exists():
+        print(f"seeding {args.tickets} tickets on {backend} (once; kept in {data}) ...", flush=True)
+        t0 = time.perf_counter()
+        res = subprocess.run([args.piket, *where, "seed", "--tickets", str(args.tickets),
+                              "--seed", str(args.seed)], capture_output=True, text=True,
+                             timeout=4 * 3600, env=fb.ENV)
+        if res.returncode != 0:
+            raise fb.BenchError(f"seeding failed: {res.stderr}")
+        out = res.stdout
+        print(f"  {out.strip()} [{time.perf_counter() - t0:.0f} s wall]", flush=True)
+        marker.write_text(out)
+    try:
+        piket(args, *where, "user", "create", "--email", ADMIN, "--name", "Bench Admin",
+              "--role", "superadmin", "--password-stdin", stdin=ADMIN_PASSWORD + "\n")
+    except fb.BenchError as e:
+        if "exists" not in str(e) and "already" not in str(e):
+            raise
+    key = fb.KEY_RE.search(piket(args, *where, "apikey", "create", "--user", ADMIN,
+                                 "--name", f"bench-{int(time.time())}"))
+    if not key:
+        raise fb.BenchError("no API key printed")
+    return where, key.group(0)
+
+
+def login(port):
+    """A session cookie for the HTML pages (login form with its CSRF token)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/login")
+    resp = conn.getresponse()
+    resp.read()
+    csrf = re.search(r"piket_csrf=([0-9a-f]+)", resp.getheader("set-cookie") or "")
+    if not csrf:
+        raise fb.BenchError("no CSRF cookie on /login")
+    body = urllib.parse.urlencode({"_csrf": csrf.group(1), "email": ADMIN,
+                                   "password": ADMIN_PASSWORD})
+    conn.request("POST", "/login", body=body, headers={
+        "content-type": "application/x-www-form-urlencoded",
+        "cookie": f"piket_csrf={csrf.group(1)}", "origin": f"http://127.0.0.1:{port}"})
+    resp = conn.getresponse()
+    resp.read()
+    session = re.search(r"piket_session=([^;]+)", resp.getheader("set-cookie") or "")
+    if resp.status != 303 or not session:
+        raise fb.BenchError(f"login failed: {resp.status}")
+    return f"piket_session={session.group(1)}"
+
+
+def raw(args, url, statements, connections):
+    cmd = [args.raw_sql, "--url", url, "--concurrency", str(connections),
+           "--seconds", str(args.duration)]
+    for s in statements:
+        cmd += ["--sql", s]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + 120)
+    if res.returncode != 0:
+        raise fb.BenchError(f"raw-sql failed: {res.stderr}")
+    return json.loads(res.stdout)
+
+
+def measure(args, backend, log):
+    where, key = prepare(args, backend, log)
+    url = (where[where.index("--database-url") + 1] if "--database-url" in where
+           else f"sqlite://{where[1]}/piket.db?mode=ro")
+
+    def cmd_fn(a, port, data):
+        return fb.piket_cmd(a, port, data) + where[2:]
+
+    proc, port, _ = fb.start(cmd_fn, args, where[1], log)
+    try:
+        auth = {"key": {"X-API-Key": key}, "cookie": {"Cookie": login(port)}}
+        rows = []
+        for figure, statements in raw_queries(backend).items():
+            path, how = PATHS[figure]
+            status, body = fb.request(port, "GET", path, auth[how])
+            if status != 200:
+                raise fb.BenchError(f"{path}: {status} {body[:200]!r}")
+            for conns in (1, 16):
+                load = SimpleNamespace(connections=conns, duration=args.duration)
+                http_run = fb.wrk_load(port, path, auth[how], load)
+                raw_run = raw(args, url, statements, conns)
+                rows.append({"backend": backend, "figure": figure, "connections": conns,
+                             "piket_p99_ms": ms(http_run["p99"]), "piket_rps": http_run["rps"],
+                             "raw_p99_ms": raw_run["p99_ms"], "raw_qps": raw_run["qps"]})
+                print(f"  {backend:8} {figure:20} c={conns:<2} piket p99 "
+                      f"{rows[-1]['piket_p99_ms']:8.2f} ms   raw p99 {raw_run['p99_ms']:8.2f} ms",
+                      flush=True)
+        return rows
+    finally:
+        fb.stop(proc)
+
+
+def verdicts(row):
+    limit, ratio_max = TARGETS[row["figure"]]
+    ratio = row["piket_p99_ms"] / row["raw_p99_ms"] if row["raw_p99_ms"] else float("inf")
+    checks = []
+    if row["connections"] == 16:
+        checks.append((row["piket_p99_ms"] <= limit, f"<={limit} ms"))
+        if ratio_max:
+            checks.append((ratio <= ratio_max, f"<={ratio_max}x raw"))
+    target = ", ".join(c[1] for c in checks) or "-"
+    result = "-" if not checks else ("PASS" if all(c[0] for c in checks) else "MISS")
+    return ratio, target, result
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--piket", default="target/release/piket")
+    p.add_argument("--raw-sql", default="target/release/raw-sql")
+    p.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    p.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    p.add_argument("--tickets", type=int, default=1_000_000)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--duration", type=int, default=5)
+    p.add_argument("--out", default="bench/results/tickets.json")
+    args = p.parse_args()
+    for attr in ("piket", "raw_sql", "out"):
+        path = Path(getattr(args, attr))
+        setattr(args, attr, str(path if path.is_absolute() else ROOT / path))
+    for binary in (args.piket, args.raw_sql):
+        if not Path(binary).exists():
+            print(f"missing {binary}: cargo build --release -p piket-server -p raw-sql", file=sys.stderr)
+            return 2
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    log_path = ROOT / "bench" / "results" / "tickets-server.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    rows = []
+    with open(log_path, "w") as log:
+        try:
+            for backend in backends:
+                rows += measure(args, backend, log)
+        except fb.BenchError as e:
+            print(f"FAILED: {e}\n(server log: {log_path})", file=sys.stderr)
+            return 1
+        finally:
+            for proc in list(fb.PROCS):
+                fb.stop(proc)
+    print(f"\n{'backend':9}{'figure':21}{'conns':>5}{'piket p99':>11}{'raw p99':>10}"
+          f"{'ratio':>8}  {'target (at 16)':22}result")
+    print("-" * 96)
+    for row in rows:
+        ratio, target, result = verdicts(row)
+        row.update(ratio=round(ratio, 2), target=target, result=result)
+        print(f"{row['backend']:9}{row['figure']:21}{row['connections']:>5}"
+              f"{row['piket_p99_ms']:>9.2f}ms{row['raw_p99_ms']:>8.2f}ms{ratio:>7.2f}x  "
+              f"{target:22}{result}")
+    Path(args.out).write_text(json.dumps({"tickets": args.tickets, "seed": args.seed,
+                                          "duration_s": args.duration, "rows": rows}, indent=2))
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
