@@ -35,6 +35,18 @@ async fn status_and_openapi_need_no_auth_and_the_spec_matches_its_snapshot() {
             "{path} missing from the spec"
         );
     }
+    // Client generators need every operationId to be unique.
+    let mut ids = std::collections::BTreeMap::<String, usize>::new();
+    for (_, ops) in spec["paths"].as_object().unwrap() {
+        for (_, op) in ops.as_object().unwrap() {
+            if let Some(id) = op["operationId"].as_str() {
+                *ids.entry(id.to_string()).or_default() += 1;
+            }
+        }
+    }
+    assert!(ids.len() > 40, "{ids:?}");
+    let repeated: Vec<_> = ids.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(repeated.is_empty(), "repeated operationIds: {repeated:?}");
     let snapshot_path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/openapi.json");
     let current = piket_server::api::openapi_json();
     if std::env::var("PIKET_UPDATE_SNAPSHOTS").is_ok() {

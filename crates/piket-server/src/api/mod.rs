@@ -20,6 +20,58 @@ use crate::{
 
 struct Security;
 
+/// Handler names repeat across resources (`list`, `get`, …); client generators need unique
+/// operation ids, so a repeated one gets its resource: `list_tickets`, `delete_canned_responses`.
+struct UniqueOperationIds;
+
+impl Modify for UniqueOperationIds {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let mut seen = std::collections::HashMap::<String, usize>::new();
+        for item in api.paths.paths.values() {
+            for op in operations(item) {
+                *seen
+                    .entry(op.operation_id.clone().unwrap_or_default())
+                    .or_default() += 1;
+            }
+        }
+        for (path, item) in api.paths.paths.iter_mut() {
+            let resource = path
+                .rsplit('/')
+                .find(|s| !s.starts_with('{') && !s.is_empty())
+                .unwrap_or("root")
+                .replace('-', "_");
+            for op in operations_mut(item) {
+                let id = op.operation_id.clone().unwrap_or_default();
+                if seen.get(&id).copied().unwrap_or(0) > 1 {
+                    op.operation_id = Some(format!("{id}_{resource}"));
+                }
+            }
+        }
+    }
+}
+
+fn operations(item: &utoipa::openapi::PathItem) -> Vec<&utoipa::openapi::path::Operation> {
+    [&item.get, &item.put, &item.post, &item.delete, &item.patch]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+fn operations_mut(
+    item: &mut utoipa::openapi::PathItem,
+) -> Vec<&mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 impl Modify for Security {
     fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
         let components = api.components.get_or_insert_with(Default::default);
@@ -37,7 +89,7 @@ impl Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Piket API", description = "Piket service desk JSON API. Authenticate with `X-API-Key: pk_…` or `Authorization: Bearer pk_…`. Errors are application/problem+json."),
-    modifiers(&Security),
+    modifiers(&Security, &UniqueOperationIds),
     security(("api_key" = []), ("bearer" = [])),
     paths(
         ops::status,
