@@ -11,11 +11,13 @@ pub mod db;
 pub mod departments;
 pub mod error;
 pub mod i18n;
+pub mod jobs;
 pub mod notify;
 pub mod ops;
 pub mod refcache;
 pub mod roles;
 pub mod seed;
+pub mod sla;
 pub mod state;
 pub mod tickets;
 pub mod users;
@@ -147,6 +149,9 @@ fn pages() -> Router<AppState> {
         .route("/tickets/{id}/comments", post(tickets::pages::reply))
         .route("/tickets/{id}/delete", post(tickets::pages::delete))
         .route("/admin/metrics", get(ops::metrics_web))
+        .route("/admin/sla", get(sla::pages::show))
+        .route("/admin/sla/policies", post(sla::pages::save_policies))
+        .route("/admin/sla/calendar", post(sla::pages::save_calendar))
         .fallback(|| async { error::AppError::NotFound })
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use piket_server::clock::SystemClock;
 use piket_server::config::Config;
 use piket_server::notify::{mail::Mailer, outbox};
-use piket_server::{auth, build_state, metrics_router, router};
+use piket_server::{auth, build_state, jobs, metrics_router, router};
 
 pub async fn run(config: Config) -> Result<(), String> {
     let listen = config.listen;
@@ -28,6 +28,7 @@ pub async fn run(config: Config) -> Result<(), String> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(outbox::run(state.clone(), mailer, stop_rx.clone()));
     let sweeper = tokio::spawn(sweep_sessions(state.clone(), stop_rx.clone()));
+    let scheduler = tokio::spawn(jobs::run(state.clone(), stop_rx.clone()));
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -53,7 +54,7 @@ pub async fn run(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let _ = stop_tx.send(true);
-    let _ = tokio::join!(worker, sweeper);
+    let _ = tokio::join!(worker, sweeper, scheduler);
     state.db.close().await;
     tracing::info!("stopped");
     Ok(())

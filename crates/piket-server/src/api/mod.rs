@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{AppError, Problem};
 use crate::state::AppState;
-use crate::{apikeys, audit, auth, categories, departments, ops, roles, tickets, users};
+use crate::{apikeys, audit, auth, categories, departments, ops, roles, sla, tickets, users};
 
 struct Security;
 
@@ -47,6 +47,7 @@ impl Modify for Security {
         tickets::api::list, tickets::api::create, tickets::api::get, tickets::api::update, tickets::api::replace, tickets::api::delete,
         tickets::api::comments, tickets::api::add_comment, tickets::api::history, tickets::api::counts, tickets::api::bulk, tickets::api::export,
         categories::api::list, categories::api::create, categories::api::get, categories::api::update, categories::api::delete,
+        sla::api::policies, sla::api::set_policy, sla::api::calendar, sla::api::set_calendar,
     ),
     components(schemas(Problem, crate::error::FieldError))
 )]
@@ -172,6 +173,15 @@ pub fn router() -> Router<AppState> {
             get(categories::api::get)
                 .put(categories::api::update)
                 .delete(categories::api::delete),
+        )
+        .route("/api/v1/sla/policies", get(sla::api::policies))
+        .route(
+            "/api/v1/sla/policies/{priority}",
+            axum::routing::put(sla::api::set_policy),
+        )
+        .route(
+            "/api/v1/sla/calendar",
+            get(sla::api::calendar).put(sla::api::set_calendar),
         )
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .layer(middleware::from_fn(problems))

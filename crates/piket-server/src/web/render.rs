@@ -31,6 +31,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "admin/department_form.html",
     "admin/audit.html",
     "admin/categories.html",
+    "admin/sla.html",
     "tickets/list.html",
     "tickets/new.html",
     "tickets/detail.html",
