@@ -93,6 +93,19 @@ impl Desk {
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         r.json()
     }
+    async fn ids(&self, query: &str) -> Vec<i64> {
+        let r = self
+            .app
+            .get(&format!("/api/v1/tickets?{query}"), &self.tech)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect()
+    }
     async fn outbox_to(&self, email: &str) -> Vec<(String, String)> {
         let mut conn = self.app.state.db.pool.acquire().await.unwrap();
         sqlx::query_as("SELECT subject, body FROM outbox WHERE recipient = $1 ORDER BY id")
@@ -245,6 +258,7 @@ async fn pending_stops_the_clock_and_moves_the_due_time() {
     let t = d.get(id).await;
     assert_eq!(t["sla_state"], "ok");
     assert_eq!(t["first_response_due_at"], "2026-11-30T06:00:00Z");
+    assert_eq!(d.ids("sla=breached").await, Vec::<i64>::new());
     // The requester replies: the ticket leaves pending and the due times move by the
     // 9 business hours it was paused.
     let r = d
@@ -286,10 +300,17 @@ async fn at_risk_then_breached_as_time_passes() {
     d.app.clock.advance_ms(79 * MINUTE);
     assert_eq!(state(&d.get(id).await).as_deref(), Some("ok"));
     // Less than 20 % of the 100 minutes left.
+    assert_eq!(d.ids("sla=at_risk").await, Vec::<i64>::new());
     d.app.clock.advance_ms(2 * MINUTE);
     assert_eq!(state(&d.get(id).await).as_deref(), Some("at_risk"));
+    assert_eq!(d.ids("sla=at_risk").await, [id]);
+    assert_eq!(d.ids("sla=breached").await, Vec::<i64>::new());
     d.app.clock.advance_ms(20 * MINUTE);
     assert_eq!(state(&d.get(id).await).as_deref(), Some("breached"));
+    assert_eq!(d.ids("sla=at_risk").await, Vec::<i64>::new());
+    assert_eq!(d.ids("sla=breached&status=new").await, [id]);
+    let r = d.app.get("/api/v1/tickets?sla=late", &d.tech).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Lists carry the state too, and the list page shows the badge.
     let r = d.app.get("/api/v1/tickets", &d.tech).await;
     assert_eq!(r.json()["items"][0]["sla_state"], "breached");
@@ -302,8 +323,9 @@ async fn at_risk_then_breached_as_time_passes() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let page = b.get("/tickets").await;
+    let page = b.get("/tickets?sla=breached").await;
     assert!(page.body.contains("sla-breached"), "{}", page.body);
+    assert!(page.body.contains("name=\"sla\" value=\"breached\""));
     let page = b.get(&format!("/tickets/{id}")).await;
     assert!(page.body.contains("id=\"sla-badge\""));
     assert!(page.body.contains("id=\"first-response-due\""));

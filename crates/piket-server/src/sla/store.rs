@@ -2,6 +2,8 @@
 
 use sqlx::AnyConnection;
 
+use super::SlaState;
+use crate::db::sql::{Arg, Sql};
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -170,4 +172,40 @@ pub async fn managers(conn: &mut AnyConnection, department_id: i64) -> AppResult
     .bind(department_id)
     .fetch_all(conn)
     .await?)
+}
+
+/// Append "tickets in this SLA state at `now`" to a ticket list query (alias `t`), matching
+/// [`super::SlaTimes::state`]: a paused ticket is judged at the moment it paused.
+pub fn push_state_filter(sql: &mut Sql, state: SlaState, now: i64) {
+    // `kind` is `due` (breached) or `risk` (at risk or worse).
+    fn passed(sql: &mut Sql, kind: &'static str, now: i64) {
+        sql.push("((t.first_response_at IS NULL AND t.first_response_")
+            .push(kind)
+            .push("_at IS NOT NULL AND t.first_response_")
+            .push(kind)
+            .push("_at <= COALESCE(t.sla_paused_at, ")
+            .bind(Arg::Int(now))
+            .push(")) OR (t.resolution_")
+            .push(kind)
+            .push("_at IS NOT NULL AND t.resolution_")
+            .push(kind)
+            .push("_at <= COALESCE(t.sla_paused_at, ")
+            .bind(Arg::Int(now))
+            .push(")))");
+    }
+    sql.push(" AND t.status NOT IN ('resolved', 'closed') AND ");
+    match state {
+        SlaState::Breached => passed(sql, "due", now),
+        SlaState::AtRisk => {
+            passed(sql, "risk", now);
+            sql.push(" AND NOT ");
+            passed(sql, "due", now);
+        }
+        SlaState::Ok => {
+            sql.push(
+                "(t.first_response_due_at IS NOT NULL OR t.resolution_due_at IS NOT NULL) AND NOT ",
+            );
+            passed(sql, "risk", now);
+        }
+    }
 }

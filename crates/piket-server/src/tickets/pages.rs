@@ -64,6 +64,7 @@ fn view_link(q: &ListQuery) -> String {
         updated_to: blank(&q.updated_to),
         q: blank(&q.q),
         view: blank(&q.view),
+        sla: blank(&q.sla),
         sort: blank(&q.sort),
         cursor: None,
         limit: None,
@@ -104,7 +105,7 @@ pub async fn list(
             nav => "tickets", page => items, counts => counts, query => context! {
                 status => query.status, priority => query.priority, department => query.department,
                 assigned_to => query.assigned_to, category => query.category, tag => query.tag,
-                q => query.q, view => query.view, sort => query.sort,
+                q => query.q, view => query.view, sort => query.sort, sla => query.sla,
             },
             link => view_link(&query), staff => staff, choices => choices(&state, &actor).await?,
             errors => error.as_ref().map(field_errors).unwrap_or_default(), flash => flash(msg.as_deref()),
