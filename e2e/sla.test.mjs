@@ -47,6 +47,7 @@ test("admin sets an SLA policy, files a ticket and sees its due time and badge",
     await page.click("#save-policies");
     await page.waitForURL(/\/admin\/sla\?msg=saved/);
     assert.equal(await page.inputValue(input("first_response_minutes.normal")), "1");
+    await page.screenshot({ path: join(artifacts, "sla-admin.png"), fullPage: true });
 
     // File a ticket: its page shows both due times.
     await page.goto(`${server.base}/tickets/new`);

@@ -329,6 +329,18 @@ async fn at_risk_then_breached_as_time_passes() {
     let page = b.get(&format!("/tickets/{id}")).await;
     assert!(page.body.contains("id=\"sla-badge\""));
     assert!(page.body.contains("id=\"first-response-due\""));
+    // The requester's page shows neither the badge nor the internal due times.
+    let mut a = Browser::new(&d.app);
+    a.get("/login").await;
+    a.post(
+        "/login",
+        &[("email", "alice@example.com"), ("password", PASSWORD)],
+    )
+    .await;
+    let page = a.get(&format!("/tickets/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("sla-badge") && !page.body.contains("first-response-due"));
+    assert!(!a.get("/tickets").await.body.contains("sla-breached"));
     // A staff reply is the first response: the target is met, no state remains.
     let r = d
         .app
@@ -602,6 +614,12 @@ async fn the_admin_page_saves_policies_and_calendar_and_shows_field_errors() {
     let page = b.get("/admin/sla").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("name=\"first_response_minutes.urgent\""));
+    assert!(page.body.contains("The job has not run yet"));
+    piket_server::jobs::run_due(&d.app.state, &piket_server::jobs::registry())
+        .await
+        .unwrap();
+    let page = b.get("/admin/sla").await;
+    assert!(page.body.contains("Last run: <time"), "{}", page.body);
 
     let r = b
         .post(

@@ -89,7 +89,7 @@ async fn render(
         "admin/sla.html",
         context! {
             nav => "sla", priorities => PRIORITIES, days => DAYS, values => values,
-            errors => errors, flash => flash(msg),
+            errors => errors, flash => flash(msg), job => service::escalation_job(state, actor).await?,
         },
     )?;
     Ok((status, body).into_response())

@@ -209,6 +209,10 @@ pub async fn start(conn: &mut AnyConnection, ticket_id: i64) -> AppResult<()> {
     let Some(mut t) = store::ticket(conn, ticket_id).await? else {
         return Ok(());
     };
+    // Without a policy for this priority there is nothing to set (the columns start empty).
+    if store::policy(conn, t.priority).await?.is_none() {
+        return Ok(());
+    }
     let cal = work_calendar(conn).await?;
     recompute(conn, &mut t, &cal).await?;
     store::save_ticket(conn, &t).await
@@ -254,4 +258,27 @@ pub async fn sync(
         recompute(conn, &mut t, &cal).await?;
     }
     store::save_ticket(conn, &t).await
+}
+
+/// The escalation job's schedule row (for the admin page), if it has run on any node yet.
+pub async fn escalation_job(state: &AppState, actor: &Actor) -> AppResult<Option<JobStatus>> {
+    actor.require("settings.manage")?;
+    let mut conn = state.db.pool.acquire().await?;
+    let rows = crate::jobs::rows(&mut conn).await?;
+    Ok(rows
+        .into_iter()
+        .find(|r| r.name == "sla.escalate")
+        .map(|r| JobStatus {
+            last_run_at: r.last_run_at.map(format_ms),
+            next_run_at: format_ms(r.next_run_at),
+            last_error: r.last_error,
+        }))
+}
+
+/// When a periodic job last ran and runs next, for people.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct JobStatus {
+    pub last_run_at: Option<String>,
+    pub next_run_at: String,
+    pub last_error: Option<String>,
 }
