@@ -456,6 +456,25 @@ async fn escalation_emails_the_department_managers_exactly_once() {
         1
     );
     assert_eq!(d.outbox_to("manager@example.com").await.len(), 1);
+    let ran_at = d.app.state.now();
+
+    // Two nodes running the job at the same moment escalate a new breach once between them.
+    let late = d
+        .ticket(
+            &d.alice.1,
+            json!({"title": "Also late", "department": d.it}),
+        )
+        .await;
+    d.app.clock.advance_ms(61 * MINUTE);
+    let now = d.app.state.now();
+    let (a, b) = tokio::join!(
+        piket_server::sla::escalate::run(&d.app.state, now),
+        piket_server::sla::escalate::run(&d.app.state, now)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 1);
+    let mail = d.outbox_to("manager@example.com").await;
+    assert_eq!(mail.len(), 2);
+    assert!(mail[1].0.contains(&format!("#{}", late["id"])));
     let mut conn = d.app.state.db.pool.acquire().await.unwrap();
     let (attempts, last_run): (i64, Option<i64>) =
         sqlx::query_as("SELECT attempts, last_run_at FROM jobs WHERE name = 'sla.escalate'")
@@ -463,7 +482,7 @@ async fn escalation_emails_the_department_managers_exactly_once() {
             .await
             .unwrap();
     assert_eq!(attempts, 0);
-    assert_eq!(last_run, Some(d.app.state.now()));
+    assert_eq!(last_run, Some(ran_at));
 }
 
 #[tokio::test]
@@ -653,6 +672,18 @@ async fn the_admin_page_saves_policies_and_calendar_and_shows_field_errors() {
     assert_eq!(p["items"][3]["resolution_minutes"], 240);
     assert_eq!(d.app.audit_count("sla.policy.update").await, 1);
 
+    let r = b
+        .post(
+            "/admin/sla/calendar",
+            &[
+                ("utc_offset_minutes", " "),
+                ("start.mon", "08:00"),
+                ("end.mon", "16:00"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("is required"), "{}", r.body);
     let r = b
         .post(
             "/admin/sla/calendar",

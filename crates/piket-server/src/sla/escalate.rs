@@ -1,9 +1,10 @@
 //! The `sla.escalate` job: tickets whose target has passed are escalated once, by email to the
 //! managers of their department (through the outbox, in the transaction that marks them).
 
+use super::calendar::WorkCalendar;
+use super::model::format_local;
 use super::store::{self, Breach};
 use crate::auth::actor::Actor;
-use crate::clock::format_ms;
 use crate::error::AppResult;
 use crate::i18n::Locale;
 use crate::notify::outbox;
@@ -18,6 +19,10 @@ const MAX_BATCHES: usize = 100;
 /// Escalate every breached ticket not escalated yet; returns how many were escalated now.
 pub async fn run(state: &AppState, now: i64) -> AppResult<usize> {
     let mut escalated = 0;
+    let cal = {
+        let mut conn = state.db.pool.acquire().await?;
+        super::service::work_calendar(&mut conn).await?
+    };
     for _ in 0..MAX_BATCHES {
         let found = {
             let mut conn = state.db.pool.acquire().await?;
@@ -25,7 +30,7 @@ pub async fn run(state: &AppState, now: i64) -> AppResult<usize> {
         };
         let full = found.len() as i64 == BATCH;
         for breach in found {
-            if escalate(state, &breach, now).await? {
+            if escalate(state, &cal, &breach, now).await? {
                 escalated += 1;
             }
         }
@@ -44,7 +49,7 @@ fn missed(b: &Breach, now: i64) -> (&'static str, i64) {
     }
 }
 
-async fn escalate(state: &AppState, b: &Breach, now: i64) -> AppResult<bool> {
+async fn escalate(state: &AppState, cal: &WorkCalendar, b: &Breach, now: i64) -> AppResult<bool> {
     let mut tx = state.db.pool.begin().await?;
     // Re-checked in the UPDATE: a ticket another node escalated meanwhile is skipped.
     if !store::mark_escalated(&mut tx, b.id, now).await? {
@@ -73,7 +78,7 @@ async fn escalate(state: &AppState, b: &Breach, now: i64) -> AppResult<bool> {
                     "{target}",
                     state.catalog.get(locale, &format!("sla_target_{target}")),
                 )
-                .replace("{due}", &format_ms(due))
+                .replace("{due}", &format_local(due, cal.utc_offset_minutes))
                 .replace("{link}", &link)
         };
         let (subject, body) = (fill("sla_email_subject"), fill("sla_email_body"));

@@ -33,6 +33,21 @@ pub fn format_clock(ms: i64) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
+/// An instant as local wall-clock time with its offset, e.g. `2026-11-30 09:00 UTC+07:00`.
+pub fn format_local(ms: i64, utc_offset_minutes: i64) -> String {
+    let local = ms.saturating_add(utc_offset_minutes * MINUTE_MS);
+    let (day, time) = (local.div_euclid(DAY_MS), local.rem_euclid(DAY_MS));
+    let sign = if utc_offset_minutes < 0 { '-' } else { '+' };
+    let off = utc_offset_minutes.abs();
+    format!(
+        "{} {} UTC{sign}{:02}:{:02}",
+        format_date(day),
+        format_clock(time),
+        off / 60,
+        off % 60
+    )
+}
+
 /// `YYYY-MM-DD` as a day number (days since 1970-01-01).
 pub fn parse_date(text: &str) -> Option<i64> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
@@ -224,6 +239,10 @@ mod tests {
             Some("2026-12-25")
         );
         assert_eq!(parse_date("2026-02-30"), None);
+        // 2026-11-30 02:00 UTC is 09:00 WIB.
+        let ms = 1_796_004_000_000;
+        assert_eq!(format_local(ms, 420), "2026-11-30 09:00 UTC+07:00");
+        assert_eq!(format_local(ms, -90), "2026-11-30 00:30 UTC-01:30");
     }
 
     #[test]

@@ -214,6 +214,12 @@ pub async fn save_calendar(
             }
         })
         .collect();
+    if text("utc_offset_minutes").is_empty() {
+        errors.push(crate::error::FieldError::new(
+            "utc_offset_minutes",
+            "is required",
+        ));
+    }
     let input = Calendar {
         utc_offset_minutes: offset.unwrap_or(420),
         hours,
