@@ -301,6 +301,7 @@ async fn at_risk_then_breached_as_time_passes() {
     assert_eq!(state(&d.get(id).await).as_deref(), Some("ok"));
     // Less than 20 % of the 100 minutes left.
     assert_eq!(d.ids("sla=at_risk").await, Vec::<i64>::new());
+    assert_eq!(d.ids("sla=ok").await, [id]);
     d.app.clock.advance_ms(2 * MINUTE);
     assert_eq!(state(&d.get(id).await).as_deref(), Some("at_risk"));
     assert_eq!(d.ids("sla=at_risk").await, [id]);
@@ -309,6 +310,7 @@ async fn at_risk_then_breached_as_time_passes() {
     assert_eq!(state(&d.get(id).await).as_deref(), Some("breached"));
     assert_eq!(d.ids("sla=at_risk").await, Vec::<i64>::new());
     assert_eq!(d.ids("sla=breached&status=new").await, [id]);
+    assert_eq!(d.ids("sla=ok").await, Vec::<i64>::new());
     let r = d.app.get("/api/v1/tickets?sla=late", &d.tech).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Lists carry the state too, and the list page shows the badge.

@@ -48,7 +48,7 @@ pub struct ListQuery {
     /// A built-in view: `mine`, `unassigned`, `department`, `overdue`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub view: Option<String>,
-    /// SLA state: `at_risk` or `breached`.
+    /// SLA state: `ok`, `at_risk` or `breached`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sla: Option<String>,
     /// `updated` (default), `created`, `priority`, `id`; prefix `-` for descending…
@@ -225,9 +225,10 @@ impl ListQuery {
         }
         f.sla = match non_empty(&self.sla) {
             None => None,
+            Some("ok") => Some((crate::sla::SlaState::Ok, now)),
             Some("at_risk") => Some((crate::sla::SlaState::AtRisk, now)),
             Some("breached") => Some((crate::sla::SlaState::Breached, now)),
-            Some(_) => return Err(AppError::invalid("sla", "must be at_risk or breached")),
+            Some(_) => return Err(AppError::invalid("sla", "must be ok, at_risk or breached")),
         };
         f.sort = match non_empty(&self.sort) {
             None => None,
