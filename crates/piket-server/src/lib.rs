@@ -14,12 +14,14 @@ pub mod departments;
 pub mod error;
 pub mod events;
 pub mod i18n;
+pub mod jobs;
 pub mod notifications;
 pub mod notify;
 pub mod ops;
 pub mod refcache;
 pub mod roles;
 pub mod seed;
+pub mod sla;
 pub mod state;
 pub mod storage;
 pub mod tickets;
@@ -204,6 +206,9 @@ fn pages() -> Router<AppState> {
         .route("/notifications/{id}/open", post(notifications::pages::open))
         .route("/tickets/{id}/canned/{canned_id}", get(canned::pages::text))
         .route("/admin/metrics", get(ops::metrics_web))
+        .route("/admin/sla", get(sla::pages::show))
+        .route("/admin/sla/policies", post(sla::pages::save_policies))
+        .route("/admin/sla/calendar", post(sla::pages::save_calendar))
         .fallback(|| async { error::AppError::NotFound })
 }
 

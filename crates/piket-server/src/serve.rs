@@ -6,7 +6,7 @@ use std::sync::Arc;
 use piket_server::clock::SystemClock;
 use piket_server::config::Config;
 use piket_server::notify::{mail::Mailer, outbox};
-use piket_server::{auth, build_state, metrics_router, router};
+use piket_server::{auth, build_state, jobs, metrics_router, router};
 
 pub async fn run(config: Config) -> Result<(), String> {
     let listen = config.listen;
@@ -34,6 +34,7 @@ pub async fn run(config: Config) -> Result<(), String> {
     };
     let sweeper = tokio::spawn(sweep_sessions(state.clone(), stop_rx.clone()));
     let events = piket_server::events::spawn_listener(state.clone(), stop_rx.clone()).await;
+    let scheduler = tokio::spawn(jobs::run(state.clone(), stop_rx.clone()));
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -59,7 +60,7 @@ pub async fn run(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let _ = stop_tx.send(true);
-    let _ = tokio::join!(worker, sweeper, events);
+    let _ = tokio::join!(worker, sweeper, events, scheduler);
     state.db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -15,7 +15,7 @@ use crate::error::{AppError, Problem};
 use crate::state::AppState;
 use crate::{
     apikeys, attachments, audit, auth, canned, categories, departments, notifications, ops, roles,
-    tickets, users,
+    sla, tickets, users,
 };
 
 struct Security;
@@ -107,6 +107,7 @@ impl Modify for Security {
         canned::api::list, canned::api::create, canned::api::get, canned::api::update, canned::api::delete, canned::api::expand,
         tickets::views::api::list, tickets::views::api::create, tickets::views::api::delete,
         attachments::api::list, attachments::api::upload, attachments::api::download, attachments::api::thumbnail, attachments::api::delete,
+        sla::api::policies, sla::api::set_policy, sla::api::calendar, sla::api::set_calendar,
     ),
     components(schemas(Problem, crate::error::FieldError))
 )]
@@ -281,6 +282,15 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/me/notification-settings",
             get(notifications::api::settings).put(notifications::api::save_settings),
+        )
+        .route("/api/v1/sla/policies", get(sla::api::policies))
+        .route(
+            "/api/v1/sla/policies/{priority}",
+            axum::routing::put(sla::api::set_policy),
+        )
+        .route(
+            "/api/v1/sla/calendar",
+            get(sla::api::calendar).put(sla::api::set_calendar),
         )
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .layer(middleware::from_fn(problems))

@@ -48,6 +48,9 @@ pub struct ListQuery {
     /// A built-in view: `mine`, `unassigned`, `department`, `overdue`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub view: Option<String>,
+    /// SLA state: `ok`, `at_risk` or `breached`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sla: Option<String>,
     /// `updated` (default), `created`, `priority`, `id`; prefix `-` for descending…
     /// which is the default, so `updated` means newest first and `+updated` oldest first.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -103,6 +106,8 @@ pub struct Filter {
     pub overdue_at: Option<i64>,
     /// Restrict to the caller's departments (the "My department" view).
     pub my_departments: bool,
+    /// Tickets in this SLA state at this instant.
+    pub sla: Option<(crate::sla::SlaState, i64)>,
     pub q: Option<String>,
     pub sort: Option<(SortKey, bool)>,
     pub cursor: Option<String>,
@@ -168,6 +173,7 @@ impl ListQuery {
             updated_to: blank(&self.updated_to),
             q: blank(&self.q),
             view: blank(&self.view),
+            sla: blank(&self.sla),
             sort: blank(&self.sort),
             cursor: None,
             limit: None,
@@ -243,6 +249,13 @@ impl ListQuery {
             Some("overdue") => f.overdue_at = Some(now),
             Some(v) => return Err(AppError::invalid("view", format!("unknown view `{v}`"))),
         }
+        f.sla = match non_empty(&self.sla) {
+            None => None,
+            Some("ok") => Some((crate::sla::SlaState::Ok, now)),
+            Some("at_risk") => Some((crate::sla::SlaState::AtRisk, now)),
+            Some("breached") => Some((crate::sla::SlaState::Breached, now)),
+            Some(_) => return Err(AppError::invalid("sla", "must be ok, at_risk or breached")),
+        };
         f.sort = match non_empty(&self.sort) {
             None => None,
             Some(s) => {

@@ -64,6 +64,12 @@ pub struct TicketSummary {
     pub updated_at: String,
     /// Due and not done.
     pub overdue: bool,
+    /// SLA: when the first response is due (policy of the ticket's priority, business hours).
+    pub first_response_due_at: Option<String>,
+    /// SLA: when resolution is due.
+    pub resolution_due_at: Option<String>,
+    /// SLA: `ok`, `at_risk`, `breached`, or null when no target applies or all are met.
+    pub sla_state: Option<crate::sla::SlaState>,
     /// With `q`: the best matching passage, HTML-escaped, matches wrapped in `<mark>`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snippet_html: Option<String>,

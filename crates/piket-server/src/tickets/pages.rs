@@ -98,7 +98,7 @@ pub(crate) async fn render_list(
             nav => "tickets", page => items, counts => counts, query => context! {
                 status => query.status, priority => query.priority, department => query.department,
                 assigned_to => query.assigned_to, category => query.category, tag => query.tag,
-                q => query.q, view => query.view, sort => query.sort,
+                q => query.q, view => query.view, sort => query.sort, sla => query.sla,
             },
             link => query.link(), staff => staff, choices => choices(state, actor).await?,
             saved_views => saved_views,

@@ -238,6 +238,7 @@ pub async fn create_in(
     };
     let id = store::insert(&mut *tx, &fields, &source, now).await?;
     store::set_tags(&mut *tx, id, &tags).await?;
+    crate::sla::service::start(&mut *tx, id).await?;
     history::record(
         &mut *tx,
         id,
@@ -462,6 +463,7 @@ async fn apply(
         now,
     )
     .await?;
+    crate::sla::service::sync(conn, before.id, &before.status, before.priority, now).await?;
     let after = store::get(conn, before.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -713,6 +715,7 @@ pub async fn add_comment_in(
     let opens = from_staff && row.status == "new";
     if !input.internal && (reopens || opens) {
         store::set_status(&mut *tx, id, "open", &milestones(&row, "open", now), now).await?;
+        crate::sla::service::sync(&mut *tx, id, &row.status, row.priority, now).await?;
         let entry = Entry {
             field: "status",
             old: Some(row.status.clone()),

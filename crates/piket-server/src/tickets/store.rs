@@ -33,6 +33,8 @@ pub struct TicketRow {
     pub first_response_at: Option<i64>,
     pub resolved_at: Option<i64>,
     pub closed_at: Option<i64>,
+    #[sqlx(flatten)]
+    pub sla: crate::sla::SlaTimes,
 }
 
 impl TicketRow {
@@ -43,6 +45,11 @@ impl TicketRow {
     pub fn summary(self, now: i64) -> TicketSummary {
         TicketSummary {
             overdue: self.overdue(now),
+            sla_state: self
+                .sla
+                .state(now, is_done(&self.status), self.first_response_at.is_some()),
+            first_response_due_at: self.sla.first_response_due_at.map(format_ms),
+            resolution_due_at: self.sla.resolution_due_at.map(format_ms),
             id: self.id,
             title: self.title,
             requester_id: self.requester_id,
@@ -68,7 +75,9 @@ const SELECT: &str =
     "SELECT t.id, t.title, t.description, t.requester_id, r.name AS requester_name, \
      t.department_id, d.name AS department_name, t.category_id, c.name AS category_name, \
      t.priority, t.status, t.assignee_id, a.name AS assignee_name, t.source, t.due_at, \
-     t.created_at, t.updated_at, t.first_response_at, t.resolved_at, t.closed_at \
+     t.created_at, t.updated_at, t.first_response_at, t.resolved_at, t.closed_at, \
+     t.first_response_due_at, t.first_response_risk_at, t.resolution_due_at, \
+     t.resolution_risk_at, t.sla_paused_at \
      FROM tickets t JOIN users r ON r.id = t.requester_id \
      LEFT JOIN departments d ON d.id = t.department_id \
      LEFT JOIN ticket_categories c ON c.id = t.category_id \
@@ -326,6 +335,9 @@ pub fn push_filter(sql: &mut Sql, f: &Filter, actor: &Actor) {
         sql.push(" AND t.due_at < ")
             .bind(Arg::Int(now))
             .push(" AND t.status NOT IN ('resolved', 'closed')");
+    }
+    if let Some((state, now)) = f.sla {
+        crate::sla::store::push_state_filter(sql, state, now);
     }
     if f.my_departments {
         sql.push(" AND t.department_id IN ")

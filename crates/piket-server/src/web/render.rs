@@ -32,6 +32,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "admin/audit.html",
     "admin/categories.html",
     "admin/canned.html",
+    "admin/sla.html",
     "tickets/list.html",
     "tickets/new.html",
     "tickets/detail.html",

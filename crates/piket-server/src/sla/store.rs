@@ -1,0 +1,211 @@
+//! SQL for SLA policies, the calendar document, and the SLA columns of tickets.
+
+use sqlx::AnyConnection;
+
+use super::SlaState;
+use crate::db::sql::{Arg, Sql};
+use crate::error::AppResult;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PolicyRow {
+    pub priority: i64,
+    pub first_response_minutes: Option<i64>,
+    pub resolution_minutes: Option<i64>,
+    pub updated_at: i64,
+}
+
+pub async fn policies(conn: &mut AnyConnection) -> AppResult<Vec<PolicyRow>> {
+    Ok(sqlx::query_as(
+        "SELECT priority, first_response_minutes, resolution_minutes, updated_at FROM sla_policies ORDER BY priority",
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn policy(conn: &mut AnyConnection, priority: i64) -> AppResult<Option<PolicyRow>> {
+    Ok(sqlx::query_as(
+        "SELECT priority, first_response_minutes, resolution_minutes, updated_at FROM sla_policies WHERE priority = $1",
+    )
+    .bind(priority)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn set_policy(
+    conn: &mut AnyConnection,
+    priority: i64,
+    first_response: Option<i64>,
+    resolution: Option<i64>,
+    now: i64,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO sla_policies (priority, first_response_minutes, resolution_minutes, updated_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (priority) DO UPDATE SET \
+         first_response_minutes = $2, resolution_minutes = $3, updated_at = $4",
+    )
+    .bind(priority)
+    .bind(first_response)
+    .bind(resolution)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The stored calendar document (JSON) and when it was saved.
+pub async fn calendar(conn: &mut AnyConnection) -> AppResult<Option<(String, i64)>> {
+    Ok(
+        sqlx::query_as("SELECT body, updated_at FROM sla_calendar WHERE id = 1")
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+pub async fn set_calendar(conn: &mut AnyConnection, body: &str, now: i64) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO sla_calendar (id, body, updated_at) VALUES (1, $1, $2) \
+         ON CONFLICT (id) DO UPDATE SET body = $1, updated_at = $2",
+    )
+    .bind(body)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// What the SLA rules need of a ticket.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TicketSla {
+    pub id: i64,
+    pub status: String,
+    pub priority: i64,
+    pub created_at: i64,
+    pub first_response_due_at: Option<i64>,
+    pub first_response_risk_at: Option<i64>,
+    pub resolution_due_at: Option<i64>,
+    pub resolution_risk_at: Option<i64>,
+    pub sla_paused_at: Option<i64>,
+    pub sla_paused_ms: i64,
+}
+
+pub async fn ticket(conn: &mut AnyConnection, id: i64) -> AppResult<Option<TicketSla>> {
+    Ok(sqlx::query_as(
+        "SELECT id, status, priority, created_at, first_response_due_at, first_response_risk_at, \
+         resolution_due_at, resolution_risk_at, sla_paused_at, sla_paused_ms FROM tickets WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn save_ticket(conn: &mut AnyConnection, t: &TicketSla) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE tickets SET first_response_due_at = $2, first_response_risk_at = $3, \
+         resolution_due_at = $4, resolution_risk_at = $5, sla_paused_at = $6, sla_paused_ms = $7 \
+         WHERE id = $1",
+    )
+    .bind(t.id)
+    .bind(t.first_response_due_at)
+    .bind(t.first_response_risk_at)
+    .bind(t.resolution_due_at)
+    .bind(t.resolution_risk_at)
+    .bind(t.sla_paused_at)
+    .bind(t.sla_paused_ms)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A ticket whose target has passed, not done, not paused, not yet escalated.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Breach {
+    pub id: i64,
+    pub title: String,
+    pub department_id: Option<i64>,
+    pub first_response_due_at: Option<i64>,
+    pub first_response_at: Option<i64>,
+    pub resolution_due_at: Option<i64>,
+}
+
+pub async fn breaches(conn: &mut AnyConnection, now: i64, limit: i64) -> AppResult<Vec<Breach>> {
+    Ok(sqlx::query_as(
+        "SELECT id, title, department_id, first_response_due_at, first_response_at, resolution_due_at \
+         FROM tickets WHERE sla_escalated_at IS NULL AND sla_paused_at IS NULL \
+         AND status NOT IN ('resolved', 'closed') \
+         AND (resolution_due_at <= $1 OR (first_response_due_at <= $1 AND first_response_at IS NULL)) \
+         ORDER BY id LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Mark a ticket escalated unless another run already did; true when this call did.
+pub async fn mark_escalated(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult<bool> {
+    let done = sqlx::query(
+        "UPDATE tickets SET sla_escalated_at = $2 WHERE id = $1 AND sla_escalated_at IS NULL",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Manager {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub locale: Option<String>,
+}
+
+/// Enabled users of the department whose role is the built-in Manager role.
+pub async fn managers(conn: &mut AnyConnection, department_id: i64) -> AppResult<Vec<Manager>> {
+    Ok(sqlx::query_as(
+        "SELECT u.id, u.email, u.name, u.locale FROM users u \
+         JOIN roles r ON r.id = u.role_id \
+         JOIN user_departments ud ON ud.user_id = u.id \
+         WHERE ud.department_id = $1 AND lower(r.name) = 'manager' AND u.disabled = 0 ORDER BY u.id",
+    )
+    .bind(department_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Append "tickets in this SLA state at `now`" to a ticket list query (alias `t`), matching
+/// [`super::SlaTimes::state`]: a paused ticket is judged at the moment it paused.
+pub fn push_state_filter(sql: &mut Sql, state: SlaState, now: i64) {
+    // `kind` is `due` (breached) or `risk` (at risk or worse).
+    fn passed(sql: &mut Sql, kind: &'static str, now: i64) {
+        sql.push("((t.first_response_at IS NULL AND t.first_response_")
+            .push(kind)
+            .push("_at IS NOT NULL AND t.first_response_")
+            .push(kind)
+            .push("_at <= COALESCE(t.sla_paused_at, ")
+            .bind(Arg::Int(now))
+            .push(")) OR (t.resolution_")
+            .push(kind)
+            .push("_at IS NOT NULL AND t.resolution_")
+            .push(kind)
+            .push("_at <= COALESCE(t.sla_paused_at, ")
+            .bind(Arg::Int(now))
+            .push(")))");
+    }
+    sql.push(" AND t.status NOT IN ('resolved', 'closed') AND ");
+    match state {
+        SlaState::Breached => passed(sql, "due", now),
+        SlaState::AtRisk => {
+            passed(sql, "risk", now);
+            sql.push(" AND NOT ");
+            passed(sql, "due", now);
+        }
+        SlaState::Ok => {
+            sql.push(
+                "(t.first_response_due_at IS NOT NULL OR t.resolution_due_at IS NOT NULL) AND NOT ",
+            );
+            passed(sql, "risk", now);
+        }
+    }
+}
