@@ -413,6 +413,18 @@ async fn escalation_emails_the_department_managers_exactly_once() {
         .contains(&format!("http://piket.test/tickets/{id}")));
     assert!(d.outbox_to("hrmanager@example.com").await.is_empty());
     assert_eq!(d.outbox_to("alice@example.com").await.len(), alice_before);
+    {
+        // The manager also finds it on the notifications page (kind `sla`); nobody else does.
+        let mut conn = d.app.state.db.pool.acquire().await.unwrap();
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT u.email, n.ticket_id FROM notifications n JOIN users u ON u.id = n.user_id \
+             WHERE n.kind = 'sla'",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(rows, vec![("manager@example.com".to_string(), id)]);
+    }
     assert_eq!(d.outbox_to("tech@example.com").await.len(), tech_before);
 
     // Staff see the escalation in the history; the requester does not.

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 /// The kinds of notification, which are also what a user can mute.
 pub const KINDS: &[&str] = &["created", "assigned", "reply", "note", "status"];
+/// An SLA breach escalated to the department's managers (`sla::escalate`); not mutable.
+pub const ESCALATION: &str = "sla";
 
 /// What happened to a ticket.
 #[derive(Debug, Clone)]
@@ -45,7 +47,7 @@ impl Event {
 pub struct Notification {
     pub id: i64,
     pub ticket_id: Option<i64>,
-    /// `created`, `assigned`, `reply`, `note` or `status`.
+    /// `created`, `assigned`, `reply`, `note`, `status`, or `sla` (an escalation to managers).
     pub kind: String,
     /// Who made the change.
     pub actor_name: String,
