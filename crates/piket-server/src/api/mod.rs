@@ -17,6 +17,7 @@ use crate::{
     apikeys, attachments, audit, auth, canned, categories, departments, notifications, ops, roles,
     tickets, users,
 };
+use crate::inventory;
 
 struct Security;
 
@@ -55,6 +56,8 @@ impl Modify for Security {
         canned::api::list, canned::api::create, canned::api::get, canned::api::update, canned::api::delete, canned::api::expand,
         tickets::views::api::list, tickets::views::api::create, tickets::views::api::delete,
         attachments::api::list, attachments::api::upload, attachments::api::download, attachments::api::thumbnail, attachments::api::delete,
+        inventory::api::list, inventory::api::create, inventory::api::get, inventory::api::replace, inventory::api::update,
+        inventory::api::delete, inventory::api::reveal, inventory::api::history, inventory::collector::doc,
     ),
     components(schemas(Problem, crate::error::FieldError))
 )]
@@ -229,6 +232,25 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/me/notification-settings",
             get(notifications::api::settings).put(notifications::api::save_settings),
+        )
+        .route(
+            "/api/v1/inventory/hardware",
+            get(inventory::api::list).post(inventory::api::create),
+        )
+        .route(
+            "/api/v1/inventory/hardware/{id}",
+            get(inventory::api::get)
+                .put(inventory::api::replace)
+                .patch(inventory::api::update)
+                .delete(inventory::api::delete),
+        )
+        .route(
+            "/api/v1/inventory/hardware/{id}/reveal",
+            axum::routing::post(inventory::api::reveal),
+        )
+        .route(
+            "/api/v1/inventory/hardware/{id}/history",
+            get(inventory::api::history),
         )
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .layer(middleware::from_fn(problems))

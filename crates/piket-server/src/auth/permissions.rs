@@ -150,7 +150,13 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = &[
     BuiltinRole {
         name: "Requester",
         scope: Scope::Own,
-        permissions: Some(&["tickets.read", "tickets.create", "knowledge.read"]),
+        // inventory.read with the `own` scope: requesters see the devices they own.
+        permissions: Some(&[
+            "tickets.read",
+            "tickets.create",
+            "knowledge.read",
+            "inventory.read",
+        ]),
     },
 ];
 
