@@ -75,6 +75,21 @@ pub async fn write(
         Some(b) => store::credential(conn, b.id).await?,
         None => String::new(),
     };
+    if let (true, Some(owner)) = (record.is_main, record.owner_id) {
+        let others = store::clear_other_main(conn, owner, before.map_or(0, |b| b.id)).await?;
+        let change = [("main_device".to_string(), "true".to_string(), "false".to_string())];
+        for other in others {
+            history::record(conn, other, now, source, &change).await?;
+            let cleared = Change {
+                action: "hardware.main_cleared",
+                object_kind: "hardware",
+                object_id: Some(other),
+                before: Some(serde_json::json!({"is_main": true})),
+                after: Some(serde_json::json!({"is_main": false})),
+            };
+            audit::record(conn, now, actor, cleared).await?;
+        }
+    }
     let id = match before {
         Some(b) => {
             store::update(conn, b.id, record, now).await?;
@@ -82,9 +97,6 @@ pub async fn write(
         }
         None => store::insert(conn, record, now).await?,
     };
-    if let (true, Some(owner)) = (record.is_main, record.owner_id) {
-        store::clear_other_main(conn, owner, id).await?;
-    }
     let after = store::get(conn, id).await?.ok_or(AppError::NotFound)?;
     let changes = match before {
         Some(b) => history::diff(b, &after, old_credential != record.credential),

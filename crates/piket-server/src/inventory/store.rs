@@ -298,14 +298,21 @@ pub async fn update(conn: &mut AnyConnection, id: i64, r: &Record, now: i64) -> 
     Ok(())
 }
 
-/// Make `id` its owner's only main device.
-pub async fn clear_other_main(conn: &mut AnyConnection, owner: i64, id: i64) -> AppResult<()> {
+/// Take the main-device flag from the owner's other devices (before `id` takes it); their ids.
+pub async fn clear_other_main(conn: &mut AnyConnection, owner: i64, id: i64) -> AppResult<Vec<i64>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM hardware_assets WHERE owner_id = $1 AND id <> $2 AND is_main = 1",
+    )
+    .bind(owner)
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
     sqlx::query("UPDATE hardware_assets SET is_main = 0 WHERE owner_id = $1 AND id <> $2 AND is_main = 1")
         .bind(owner)
         .bind(id)
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(ids)
 }
 
 pub async fn delete(conn: &mut AnyConnection, id: i64) -> AppResult<()> {
