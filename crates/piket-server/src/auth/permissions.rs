@@ -150,13 +150,7 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = &[
     BuiltinRole {
         name: "Requester",
         scope: Scope::Own,
-        // inventory.read with the `own` scope: requesters see the devices they own.
-        permissions: Some(&[
-            "tickets.read",
-            "tickets.create",
-            "knowledge.read",
-            "inventory.read",
-        ]),
+        permissions: Some(&["tickets.read", "tickets.create", "knowledge.read"]),
     },
 ];
 

@@ -4,7 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 
-use super::{service, Hardware, HardwareFilter, HardwareInput, HistoryEntry, Revealed};
+use super::{service, Hardware, HardwareFilter, HardwareInput, HardwareHistoryEntry, Revealed};
 use crate::api::page::Page;
 use crate::auth::extract::ApiActor;
 use crate::error::{AppResult, Problem};
@@ -18,7 +18,7 @@ pub struct HardwarePage {
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct HistoryList {
-    pub items: Vec<HistoryEntry>,
+    pub items: Vec<HardwareHistoryEntry>,
 }
 
 #[utoipa::path(get, path = "/api/v1/inventory/hardware", tag = "inventory", params(HardwareFilter),

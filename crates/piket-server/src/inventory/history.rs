@@ -2,7 +2,7 @@
 
 use sqlx::AnyConnection;
 
-use super::{Hardware, HistoryEntry};
+use super::{Hardware, HardwareHistoryEntry};
 use crate::clock::format_ms;
 use crate::error::AppResult;
 
@@ -115,7 +115,7 @@ struct Row {
 }
 
 /// Newest first.
-pub async fn list(conn: &mut AnyConnection, asset_id: i64) -> AppResult<Vec<HistoryEntry>> {
+pub async fn list(conn: &mut AnyConnection, asset_id: i64) -> AppResult<Vec<HardwareHistoryEntry>> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, at, source, actor_id, actor_label, field, old_value, new_value \
          FROM hardware_history WHERE asset_id = $1 ORDER BY id DESC LIMIT 500",
@@ -125,7 +125,7 @@ pub async fn list(conn: &mut AnyConnection, asset_id: i64) -> AppResult<Vec<Hist
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| HistoryEntry {
+        .map(|r| HardwareHistoryEntry {
             id: r.id,
             at: format_ms(r.at),
             source: r.source,

@@ -178,7 +178,7 @@ pub struct HardwareFilter {
 
 /// One changed field of an asset.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct HistoryEntry {
+pub struct HardwareHistoryEntry {
     pub id: i64,
     pub at: String,
     /// `user` or `collector`.

@@ -1,12 +1,15 @@
 //! Rules for hardware assets: `inventory.read` to see those in reach (department scope, or one's
 //! own devices), `inventory.write` to change them, `inventory.credentials.reveal` to read a
-//! credential. Every change is audited and leaves field-level history.
+//! credential. Everyone sees the devices they own, read-only. Every change is audited and leaves
+//! field-level history.
+
+use std::borrow::Cow;
 
 use sqlx::AnyConnection;
 
 use super::history::{self, Source};
 use super::store::{self, Record};
-use super::{validate, Hardware, HardwareFilter, HardwareInput, HistoryEntry, STATUSES, TYPES};
+use super::{validate, Hardware, HardwareFilter, HardwareInput, HardwareHistoryEntry, STATUSES, TYPES};
 use crate::api::page::{Page, PageRequest};
 use crate::audit::{self, to_json, Change};
 use crate::auth::actor::Actor;
@@ -14,14 +17,24 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::validate::Check;
 
+/// The actor as a reader: without `inventory.read`, only their own devices are in reach.
+fn reader(actor: &Actor) -> Cow<'_, Actor> {
+    if actor.can("inventory.read") {
+        Cow::Borrowed(actor)
+    } else {
+        let mut own = actor.clone();
+        own.scope = crate::auth::permissions::Scope::Own;
+        Cow::Owned(own)
+    }
+}
+
 fn reaches(actor: &Actor, h: &Hardware) -> bool {
     let departments: Vec<i64> = h.department_id.into_iter().collect();
-    actor.reaches(&departments, h.owner_id)
+    reader(actor).reaches(&departments, h.owner_id)
 }
 
 /// The asset if the actor may read it; out of reach is "not found".
 async fn visible(conn: &mut AnyConnection, actor: &Actor, id: i64) -> AppResult<Hardware> {
-    actor.require("inventory.read")?;
     let h = store::get(conn, id).await?.ok_or(AppError::NotFound)?;
     if !reaches(actor, &h) {
         return Err(AppError::NotFound);
@@ -34,7 +47,6 @@ pub async fn list(
     actor: &Actor,
     filter: HardwareFilter,
 ) -> AppResult<Page<Hardware>> {
-    actor.require("inventory.read")?;
     let page = PageRequest::parse(filter.cursor.as_deref(), filter.limit)?;
     if let Some(k) = filter.kind.as_deref().filter(|k| !TYPES.contains(k)) {
         return Err(AppError::invalid("type", format!("unknown type {k}")));
@@ -46,7 +58,7 @@ pub async fn list(
         return Err(AppError::invalid("q", "must be at most 200 characters"));
     }
     let mut conn = state.db.pool.acquire().await?;
-    let items = store::list(&mut conn, actor, &filter, page.cursor, page.limit).await?;
+    let items = store::list(&mut conn, &reader(actor), &filter, page.cursor, page.limit).await?;
     Ok(page.finish(items, |h| h.id))
 }
 
@@ -55,7 +67,7 @@ pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Hardware
     visible(&mut conn, actor, id).await
 }
 
-pub async fn history(state: &AppState, actor: &Actor, id: i64) -> AppResult<Vec<HistoryEntry>> {
+pub async fn history(state: &AppState, actor: &Actor, id: i64) -> AppResult<Vec<HardwareHistoryEntry>> {
     let mut conn = state.db.pool.acquire().await?;
     visible(&mut conn, actor, id).await?;
     history::list(&mut conn, id).await
