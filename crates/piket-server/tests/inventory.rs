@@ -169,15 +169,42 @@ async fn admins_keep_hardware_through_the_api_and_every_change_is_audited() {
     for (body, field) in [
         (json!({"name": "", "type": "laptop"}), "name"),
         (json!({"name": "A", "type": "toaster"}), "type"),
-        (json!({"name": "A", "type": "laptop", "status": "lost"}), "status"),
-        (json!({"name": "A", "type": "laptop", "ram_mb": -1}), "ram_mb"),
-        (json!({"name": "A", "type": "laptop", "ip_addresses": "10.0.0.300"}), "ip_addresses"),
-        (json!({"name": "A", "type": "laptop", "mac_addresses": "zz"}), "mac_addresses"),
-        (json!({"name": "A", "type": "laptop", "warranty_end": "2025-02-30"}), "warranty_end"),
-        (json!({"name": "A", "type": "laptop", "owner_id": 9999}), "owner_id"),
-        (json!({"name": "A", "type": "laptop", "department_id": 9999}), "department_id"),
-        (json!({"name": "A", "type": "laptop", "is_main": true}), "is_main"),
-        (json!({"name": "A", "type": "laptop", "asset_tag": "it-0001"}), "asset_tag"),
+        (
+            json!({"name": "A", "type": "laptop", "status": "lost"}),
+            "status",
+        ),
+        (
+            json!({"name": "A", "type": "laptop", "ram_mb": -1}),
+            "ram_mb",
+        ),
+        (
+            json!({"name": "A", "type": "laptop", "ip_addresses": "10.0.0.300"}),
+            "ip_addresses",
+        ),
+        (
+            json!({"name": "A", "type": "laptop", "mac_addresses": "zz"}),
+            "mac_addresses",
+        ),
+        (
+            json!({"name": "A", "type": "laptop", "warranty_end": "2025-02-30"}),
+            "warranty_end",
+        ),
+        (
+            json!({"name": "A", "type": "laptop", "owner_id": 9999}),
+            "owner_id",
+        ),
+        (
+            json!({"name": "A", "type": "laptop", "department_id": 9999}),
+            "department_id",
+        ),
+        (
+            json!({"name": "A", "type": "laptop", "is_main": true}),
+            "is_main",
+        ),
+        (
+            json!({"name": "A", "type": "laptop", "asset_tag": "it-0001"}),
+            "asset_tag",
+        ),
         (json!({"name": "x".repeat(201), "type": "laptop"}), "name"),
     ] {
         let r = d.send(Method::POST, HW, &d.admin, body).await;
@@ -211,7 +238,10 @@ async fn admins_keep_hardware_through_the_api_and_every_change_is_audited() {
 
     let r = d.send(Method::DELETE, &path, &d.admin, json!({})).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    assert_eq!(d.app.get(&path, &d.admin).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        d.app.get(&path, &d.admin).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(d.app.audit_count("hardware.delete").await, 1);
 }
 
@@ -230,7 +260,10 @@ async fn the_list_filters_searches_and_pages() {
     assert_eq!(d.names(a, "").await, ["Alpha", "Beta", "Gamma"]);
     assert_eq!(d.names(a, "type=server").await, ["Beta"]);
     assert_eq!(d.names(a, "status=retired").await, ["Gamma"]);
-    assert_eq!(d.names(a, &format!("department={it}")).await, ["Alpha", "Beta"]);
+    assert_eq!(
+        d.names(a, &format!("department={it}")).await,
+        ["Alpha", "Beta"]
+    );
     assert_eq!(d.names(a, &format!("owner={budi}")).await, ["Alpha"]);
     assert_eq!(d.names(a, "q=sn-aaa").await, ["Alpha"]);
     assert_eq!(d.names(a, "q=SRV-BETA").await, ["Beta"]);
@@ -250,7 +283,12 @@ async fn the_list_filters_searches_and_pages() {
 
     for q in ["type=toaster", "status=lost", "limit=0", "cursor=abc"] {
         let r = d.app.get(&format!("{HW}?{q}"), a).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{q}: {}",
+            r.body
+        );
     }
     let r = d.app.get(&format!("{HW}?department=x"), a).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
@@ -265,7 +303,10 @@ async fn departments_scope_who_sees_and_changes_hardware() {
         .as_i64()
         .unwrap();
     let hr_pc = d
-        .create(&d.admin, json!({"name": "HR desktop", "type": "desktop", "department_id": d.hr}))
+        .create(
+            &d.admin,
+            json!({"name": "HR desktop", "type": "desktop", "department_id": d.hr}),
+        )
         .await["id"]
         .as_i64()
         .unwrap();
@@ -280,29 +321,65 @@ async fn departments_scope_who_sees_and_changes_hardware() {
     let r = d.app.get(&format!("{HW}/{hr_pc}"), &d.tech.1).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = d
-        .send(Method::PATCH, &format!("{HW}/{hr_pc}"), &d.tech.1, json!({"name": "x"}))
+        .send(
+            Method::PATCH,
+            &format!("{HW}/{hr_pc}"),
+            &d.tech.1,
+            json!({"name": "x"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = d
-        .send(Method::DELETE, &format!("{HW}/{hr_pc}"), &d.tech.1, json!({}))
+        .send(
+            Method::DELETE,
+            &format!("{HW}/{hr_pc}"),
+            &d.tech.1,
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(d.names(&d.hr_tech.1, "").await, ["Budi laptop", "HR desktop"]);
+    assert_eq!(
+        d.names(&d.hr_tech.1, "").await,
+        ["Budi laptop", "HR desktop"]
+    );
     // They may create in their own department only.
     let r = d
-        .send(Method::POST, HW, &d.tech.1, json!({"name": "X", "type": "phone", "department_id": d.hr}))
+        .send(
+            Method::POST,
+            HW,
+            &d.tech.1,
+            json!({"name": "X", "type": "phone", "department_id": d.hr}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let r = d
-        .send(Method::POST, HW, &d.tech.1, json!({"name": "X", "type": "phone"}))
+        .send(
+            Method::POST,
+            HW,
+            &d.tech.1,
+            json!({"name": "X", "type": "phone"}),
+        )
         .await;
     assert_eq!(fields_of(&r), ["department_id"]);
-    d.create(&d.tech.1, json!({"name": "IT phone", "type": "phone", "department_id": d.it}))
-        .await;
+    d.create(
+        &d.tech.1,
+        json!({"name": "IT phone", "type": "phone", "department_id": d.it}),
+    )
+    .await;
     let r = d
-        .send(Method::PATCH, &format!("{HW}/{it_pc}"), &d.tech.1, json!({"department_id": d.hr}))
+        .send(
+            Method::PATCH,
+            &format!("{HW}/{it_pc}"),
+            &d.tech.1,
+            json!({"department_id": d.hr}),
+        )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "moving out of reach: {}", r.body);
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "moving out of reach: {}",
+        r.body
+    );
 
     // Budi (a requester) sees only the device he owns, and cannot change it.
     assert_eq!(d.names(&d.budi.1, "").await, ["Budi laptop"]);
@@ -311,15 +388,30 @@ async fn departments_scope_who_sees_and_changes_hardware() {
     let r = d.app.get(&format!("{HW}/{it_pc}"), &d.budi.1).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = d
-        .send(Method::PATCH, &format!("{HW}/{budi_pc}"), &d.budi.1, json!({"name": "Mine"}))
+        .send(
+            Method::PATCH,
+            &format!("{HW}/{budi_pc}"),
+            &d.budi.1,
+            json!({"name": "Mine"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = d
-        .send(Method::POST, HW, &d.budi.1, json!({"name": "Mine", "type": "phone"}))
+        .send(
+            Method::POST,
+            HW,
+            &d.budi.1,
+            json!({"name": "Mine", "type": "phone"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = d
-        .send(Method::POST, &format!("{HW}/{budi_pc}/reveal"), &d.budi.1, json!({}))
+        .send(
+            Method::POST,
+            &format!("{HW}/{budi_pc}/reveal"),
+            &d.budi.1,
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
@@ -358,11 +450,19 @@ async fn credentials_stay_masked_until_revealed_by_someone_allowed_and_each_reve
     assert_eq!(r.json(), json!({"credential": secret}));
     assert_eq!(d.app.audit_count("hardware.credential_reveal").await, 1);
     let audit = d.app.get("/api/v1/audit", &d.admin).await;
-    assert!(!audit.body.contains(secret), "the reveal's audit entry holds no secret");
+    assert!(
+        !audit.body.contains(secret),
+        "the reveal's audit entry holds no secret"
+    );
 
     // An empty string clears it.
     let r = d
-        .send(Method::PATCH, &format!("{HW}/{id}"), &d.admin, json!({"credential": ""}))
+        .send(
+            Method::PATCH,
+            &format!("{HW}/{id}"),
+            &d.admin,
+            json!({"credential": ""}),
+        )
         .await;
     assert_eq!(r.json()["credential_set"], false);
     let r = d.send(Method::POST, &reveal, &d.admin, json!({})).await;
@@ -373,13 +473,21 @@ async fn credentials_stay_masked_until_revealed_by_someone_allowed_and_each_reve
 async fn every_change_leaves_field_history() {
     let d = desk().await;
     let id = d
-        .create(&d.admin, json!({"name": "PC-7", "type": "desktop", "ram_mb": 8192, "department_id": d.it}))
+        .create(
+            &d.admin,
+            json!({"name": "PC-7", "type": "desktop", "ram_mb": 8192, "department_id": d.it}),
+        )
         .await["id"]
         .as_i64()
         .unwrap();
     let path = format!("{HW}/{id}");
-    d.send(Method::PATCH, &path, &d.admin, json!({"ram_mb": 16384, "owner_id": d.budi.0}))
-        .await;
+    d.send(
+        Method::PATCH,
+        &path,
+        &d.admin,
+        json!({"ram_mb": 16384, "owner_id": d.budi.0}),
+    )
+    .await;
     d.send(Method::PATCH, &path, &d.admin, json!({"credential": "x"}))
         .await;
     d.send(Method::PATCH, &path, &d.admin, json!({"name": "PC-7"}))
@@ -415,7 +523,9 @@ async fn the_collector_contract_holds_byte_for_byte() {
     let main_id = r.json()["main_id"].as_i64().unwrap();
     assert_eq!(
         r.body,
-        format!(r#"{{"status":"success","message":"Main device data updated successfully","main_id":{main_id}}}"#)
+        format!(
+            r#"{{"status":"success","message":"Main device data updated successfully","main_id":{main_id}}}"#
+        )
     );
     let h = d.app.get(&format!("{HW}/{main_id}"), &d.admin).await.json();
     assert_eq!(h["name"], "DESKTOP-ABC123");
@@ -443,7 +553,10 @@ async fn the_collector_contract_holds_byte_for_byte() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["main_id"], main_id, "the same main device");
     let r = d
-        .collect(r#"{"email":"BUDI@example.com","data":{"os":"Windows-11"}}"#, None)
+        .collect(
+            r#"{"email":"BUDI@example.com","data":{"os":"Windows-11"}}"#,
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let h = d.app.get(&path, &d.admin).await.json();
@@ -455,13 +568,21 @@ async fn the_collector_contract_holds_byte_for_byte() {
     assert_eq!(h["office"], "Office 2019");
     assert_eq!(h["lisensi_office"], "OFF-KEY");
     assert_eq!(h["asset_tag"], "IT-77");
-    let r = d.send(Method::POST, &format!("{path}/reveal"), &d.admin, json!({})).await;
+    let r = d
+        .send(Method::POST, &format!("{path}/reveal"), &d.admin, json!({}))
+        .await;
     assert_eq!(r.json()["credential"], "budi:rahasia");
     let history = d.history(main_id).await;
-    assert!(history.contains(&("ram".into(), "16384".into(), "32768".into())), "{history:?}");
+    assert!(
+        history.contains(&("ram".into(), "16384".into(), "32768".into())),
+        "{history:?}"
+    );
     let r = d.app.get(&format!("{path}/history"), &d.admin).await;
     assert_eq!(r.json()["items"][0]["source"], "collector");
-    assert_eq!(r.json()["items"][0]["actor_label"], "collector (budi@example.com)");
+    assert_eq!(
+        r.json()["items"][0]["actor_label"],
+        "collector (budi@example.com)"
+    );
     assert_eq!(d.app.audit_count("hardware.update").await, 3);
 
     // Unknown email.
@@ -479,14 +600,35 @@ async fn the_collector_contract_holds_byte_for_byte() {
         ("[1,2]", "The body must be a JSON object"),
         (r#"{"data":{}}"#, "Email is required"),
         (r#"{"email":42,"data":{}}"#, "Email must be a string"),
-        (r#"{"email":"not-an-email","data":{}}"#, "Invalid email format"),
+        (
+            r#"{"email":"not-an-email","data":{}}"#,
+            "Invalid email format",
+        ),
         (r#"{"email":"budi@example.com"}"#, "Data is required"),
-        (r#"{"email":"budi@example.com","data":"x"}"#, "Data must be an object"),
-        (r#"{"email":"budi@example.com","data":{"cpu":5}}"#, "data.cpu must be a string or null"),
-        (r#"{"email":"budi@example.com","data":{"ram":["16 GB"]}}"#, "data.ram must be a string or null"),
-        (r#"{"email":"budi@example.com","data":{"ram":"lots"}}"#, r#"data.ram is not a memory size such as "16.0 GB""#),
-        (r#"{"email":"budi@example.com","data":{"ipaddress":"999.1.1.1"}}"#, "data.ipaddress is not an IP address"),
-        (r#"{"email":"budi@example.com","data":{"os":"a\u0000b"}}"#, "data.os contains control characters"),
+        (
+            r#"{"email":"budi@example.com","data":"x"}"#,
+            "Data must be an object",
+        ),
+        (
+            r#"{"email":"budi@example.com","data":{"cpu":5}}"#,
+            "data.cpu must be a string or null",
+        ),
+        (
+            r#"{"email":"budi@example.com","data":{"ram":["16 GB"]}}"#,
+            "data.ram must be a string or null",
+        ),
+        (
+            r#"{"email":"budi@example.com","data":{"ram":"lots"}}"#,
+            r#"data.ram is not a memory size such as "16.0 GB""#,
+        ),
+        (
+            r#"{"email":"budi@example.com","data":{"ipaddress":"999.1.1.1"}}"#,
+            "data.ipaddress is not an IP address",
+        ),
+        (
+            r#"{"email":"budi@example.com","data":{"os":"a\u0000b"}}"#,
+            "data.os contains control characters",
+        ),
     ] {
         let r = d.collect(body, None).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.body);
@@ -518,7 +660,10 @@ async fn hostile_collector_input_is_refused_and_changes_nothing() {
         r#"{{"email":"budi@example.com","data":{{"hostname":"{}"}}}}"#,
         "A".repeat(2_000_000)
     );
-    let long_email = format!(r#"{{"email":"{}@example.com","data":{{}}}}"#, "a".repeat(300));
+    let long_email = format!(
+        r#"{{"email":"{}@example.com","data":{{}}}}"#,
+        "a".repeat(300)
+    );
     for body in [
         deep.as_str(),
         huge.as_str(),
@@ -531,7 +676,12 @@ async fn hostile_collector_input_is_refused_and_changes_nothing() {
         "\u{feff}\u{0}\u{1}",
     ] {
         let r = d.collect(body, None).await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", &body[..body.len().min(80)]);
+        assert_eq!(
+            r.status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            &body[..body.len().min(80)]
+        );
         assert_eq!(r.json()["status"], "error");
     }
     assert_eq!(
@@ -552,7 +702,10 @@ async fn the_collector_allows_ten_reports_per_user_an_hour() {
     }
     let r = d.collect(REPORT, None).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(r.body, r#"{"status":"error","message":"Rate limit exceeded"}"#);
+    assert_eq!(
+        r.body,
+        r#"{"status":"error","message":"Rate limit exceeded"}"#
+    );
     // Another user is not affected.
     let tech = REPORT.replace("budi@", "tech@");
     assert_eq!(d.collect(&tech, None).await.status, StatusCode::OK);
@@ -581,7 +734,10 @@ async fn admins_switch_the_collector_off_or_demand_a_token() {
     let mut admin = signed_in(&d.app, "root@example.com").await;
     let page = admin.get("/admin/inventory/collector").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("anyone who can reach the server"), "the risk is stated");
+    assert!(
+        page.body.contains("anyone who can reach the server"),
+        "the risk is stated"
+    );
 
     // Off: 403 with the same JSON shape, and nothing written.
     let r = admin
@@ -590,45 +746,71 @@ async fn admins_switch_the_collector_off_or_demand_a_token() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = d.collect(REPORT, None).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(r.body, r#"{"status":"error","message":"Collector endpoint is disabled"}"#);
+    assert_eq!(
+        r.body,
+        r#"{"status":"error","message":"Collector endpoint is disabled"}"#
+    );
     assert_eq!(d.count("SELECT COUNT(*) FROM hardware_assets").await, 0);
 
     // On with a token: shown once, stored only hashed.
     let r = admin
-        .post("/admin/inventory/collector", &[("enabled", "on"), ("token", "generate")])
+        .post(
+            "/admin/inventory/collector",
+            &[("enabled", "on"), ("token", "generate")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let marker = "<div class=\"notice\" id=\"fresh-token\">";
     let after = r.body.split(marker).nth(1).expect("the token is shown");
-    let token = after.split("<code>").nth(1).unwrap().split("</code>").next().unwrap();
+    let token = after
+        .split("<code>")
+        .nth(1)
+        .unwrap()
+        .split("</code>")
+        .next()
+        .unwrap();
     assert_eq!(token.len(), 48);
     let mut conn = d.app.state.db.pool.acquire().await.unwrap();
-    let stored: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'collector.token_hash'")
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
+    let stored: String =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'collector.token_hash'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
     drop(conn);
     assert_ne!(stored, token);
-    assert!(!admin.get("/admin/inventory/collector").await.body.contains(token));
+    assert!(!admin
+        .get("/admin/inventory/collector")
+        .await
+        .body
+        .contains(token));
 
     for wrong in [None, Some("nope"), Some(&token[1..])] {
         let r = d.collect(REPORT, wrong).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-        assert_eq!(r.body, r#"{"status":"error","message":"Invalid enrollment token"}"#);
+        assert_eq!(
+            r.body,
+            r#"{"status":"error","message":"Invalid enrollment token"}"#
+        );
     }
     let r = d.collect(REPORT, Some(token)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
     // Dropping the token lets old scripts in again; every settings change is audited.
     admin
-        .post("/admin/inventory/collector", &[("enabled", "on"), ("token", "remove")])
+        .post(
+            "/admin/inventory/collector",
+            &[("enabled", "on"), ("token", "remove")],
+        )
         .await;
     assert_eq!(d.collect(REPORT, None).await.status, StatusCode::OK);
     assert_eq!(d.app.audit_count("inventory.collector_settings").await, 3);
 
     // Only settings.manage reaches the page.
     let mut tech = signed_in(&d.app, "tech@example.com").await;
-    assert_eq!(tech.get("/admin/inventory/collector").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        tech.get("/admin/inventory/collector").await.status,
+        StatusCode::FORBIDDEN
+    );
     let r = tech
         .post("/admin/inventory/collector", &[("token", "remove")])
         .await;
@@ -640,28 +822,59 @@ async fn the_pages_list_create_edit_reveal_and_delete() {
     let d = desk().await;
     let mut admin = signed_in(&d.app, "root@example.com").await;
     let home = admin.get("/").await;
-    assert!(home.body.contains("href=\"/inventory\""), "linked in the navigation");
+    assert!(
+        home.body.contains("href=\"/inventory\""),
+        "linked in the navigation"
+    );
     let form = admin.get("/inventory/new").await;
     assert_eq!(form.status, StatusCode::OK);
-    assert!(form.body.contains("budi@example.com"), "owners to choose from");
+    assert!(
+        form.body.contains("budi@example.com"),
+        "owners to choose from"
+    );
 
     let it = d.it.to_string();
     let budi = d.budi.0.to_string();
     let r = admin
-        .post("/inventory", &[("name", ""), ("type", "laptop"), ("ram_mb", "lots"), ("status", "in_use")])
+        .post(
+            "/inventory",
+            &[
+                ("name", ""),
+                ("type", "laptop"),
+                ("ram_mb", "lots"),
+                ("status", "in_use"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = admin
-        .post("/inventory", &[("name", ""), ("type", "laptop"), ("status", "in_use"), ("ip_addresses", "nope")])
+        .post(
+            "/inventory",
+            &[
+                ("name", ""),
+                ("type", "laptop"),
+                ("status", "in_use"),
+                ("ip_addresses", "nope"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("must be IP addresses separated by commas"));
     let r = admin
         .post(
             "/inventory",
-            &[("name", "Laptop Budi"), ("type", "laptop"), ("status", "in_use"), ("serial", "SN-PAGE-1"),
-              ("owner_id", &budi), ("department_id", &it), ("ram_mb", "8192"), ("credential", "page-secret-1"),
-              ("is_main", "on"), ("purchase_date", "2025-03-01")],
+            &[
+                ("name", "Laptop Budi"),
+                ("type", "laptop"),
+                ("status", "in_use"),
+                ("serial", "SN-PAGE-1"),
+                ("owner_id", &budi),
+                ("department_id", &it),
+                ("ram_mb", "8192"),
+                ("credential", "page-secret-1"),
+                ("is_main", "on"),
+                ("purchase_date", "2025-03-01"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -673,7 +886,9 @@ async fn the_pages_list_create_edit_reveal_and_delete() {
         .unwrap()
         .parse()
         .unwrap();
-    let list = admin.get("/inventory?q=SN-PAGE&type=&status=&department=").await;
+    let list = admin
+        .get("/inventory?q=SN-PAGE&type=&status=&department=")
+        .await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.body.contains("Laptop Budi"));
     let show = admin.get(&format!("/inventory/{id}")).await;
@@ -681,22 +896,34 @@ async fn the_pages_list_create_edit_reveal_and_delete() {
     assert!(show.body.contains("id=\"reveal-form\""));
     let r = admin.post(&format!("/inventory/{id}/reveal"), &[]).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("<code id=\"credential-value\">page-secret-1</code>"));
+    assert!(r
+        .body
+        .contains("<code id=\"credential-value\">page-secret-1</code>"));
     assert_eq!(r.header("cache-control"), "no-store");
 
     // Saving the form without a credential keeps it; the history shows the change.
     let r = admin
         .post(
             &format!("/inventory/{id}"),
-            &[("name", "Laptop Budi"), ("type", "laptop"), ("status", "in_repair"), ("serial", "SN-PAGE-1"),
-              ("owner_id", &budi), ("department_id", &it), ("ram_mb", "16384"), ("is_main", "on"),
-              ("purchase_date", "2025-03-01")],
+            &[
+                ("name", "Laptop Budi"),
+                ("type", "laptop"),
+                ("status", "in_repair"),
+                ("serial", "SN-PAGE-1"),
+                ("owner_id", &budi),
+                ("department_id", &it),
+                ("ram_mb", "16384"),
+                ("is_main", "on"),
+                ("purchase_date", "2025-03-01"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let show = admin.get(&format!("/inventory/{id}?msg=saved")).await;
     assert!(show.body.contains("id=\"credential-masked\""));
-    assert!(show.body.contains("<span class=\"old\">8192</span> → <span class=\"new\">16384</span>"));
+    assert!(show
+        .body
+        .contains("<span class=\"old\">8192</span> → <span class=\"new\">16384</span>"));
 
     // Budi sees his device read-only, without a reveal button or a form.
     let mut budi_web = signed_in(&d.app, "budi@example.com").await;
@@ -704,13 +931,22 @@ async fn the_pages_list_create_edit_reveal_and_delete() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(!r.body.contains("id=\"asset-form\"") && !r.body.contains("reveal-form"));
     assert!(r.body.contains("SN-PAGE-1"));
-    assert_eq!(budi_web.get("/inventory/new").await.status, StatusCode::FORBIDDEN);
     assert_eq!(
-        budi_web.post(&format!("/inventory/{id}/reveal"), &[]).await.status,
+        budi_web.get("/inventory/new").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        budi_web
+            .post(&format!("/inventory/{id}/reveal"), &[])
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
 
     let r = admin.post(&format!("/inventory/{id}/delete"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(admin.get(&format!("/inventory/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        admin.get(&format!("/inventory/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

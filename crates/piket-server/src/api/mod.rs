@@ -12,12 +12,12 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{AppError, Problem};
+use crate::inventory;
 use crate::state::AppState;
 use crate::{
     apikeys, attachments, audit, auth, canned, categories, departments, notifications, ops, roles,
     tickets, users,
 };
-use crate::inventory;
 
 struct Security;
 

@@ -4,7 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 
-use super::{service, Hardware, HardwareFilter, HardwareInput, HardwareHistoryEntry, Revealed};
+use super::{service, Hardware, HardwareFilter, HardwareHistoryEntry, HardwareInput, Revealed};
 use crate::api::page::Page;
 use crate::auth::extract::ApiActor;
 use crate::error::{AppResult, Problem};
@@ -17,7 +17,7 @@ pub struct HardwarePage {
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct HistoryList {
+pub struct HardwareHistoryList {
     pub items: Vec<HardwareHistoryEntry>,
 }
 
@@ -102,13 +102,13 @@ pub async fn reveal(
 }
 
 #[utoipa::path(get, path = "/api/v1/inventory/hardware/{id}/history", tag = "inventory", params(("id" = i64, Path)),
-    responses((status = 200, body = HistoryList), (status = 404, body = Problem)))]
+    responses((status = 200, body = HardwareHistoryList), (status = 404, body = Problem)))]
 pub async fn history(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-) -> AppResult<Json<HistoryList>> {
-    Ok(Json(HistoryList {
+) -> AppResult<Json<HardwareHistoryList>> {
+    Ok(Json(HardwareHistoryList {
         items: service::history(&state, &actor, id).await?,
     }))
 }

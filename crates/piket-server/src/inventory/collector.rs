@@ -79,7 +79,9 @@ fn text(data: &Map<String, Value>, key: &str) -> Result<Option<String>, String> 
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => {
             if s.chars().count() > MAX_FIELD {
-                return Err(format!("data.{key} is too long (at most {MAX_FIELD} characters)"));
+                return Err(format!(
+                    "data.{key} is too long (at most {MAX_FIELD} characters)"
+                ));
             }
             if s.chars().any(char::is_control) {
                 return Err(format!("data.{key} contains control characters"));
@@ -288,13 +290,21 @@ pub async fn update_main_device(
     }
 }
 
-async fn handle(state: &AppState, ip: &str, headers: &HeaderMap, body: Body) -> AppResult<Response> {
+async fn handle(
+    state: &AppState,
+    ip: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> AppResult<Response> {
     let config = {
         let mut conn = state.db.pool.acquire().await?;
         settings::load(&mut conn).await?
     };
     if !config.enabled {
-        return Ok(error(StatusCode::FORBIDDEN, "Collector endpoint is disabled"));
+        return Ok(error(
+            StatusCode::FORBIDDEN,
+            "Collector endpoint is disabled",
+        ));
     }
     if let Some(expected) = &config.token_hash {
         let given = headers
@@ -363,7 +373,7 @@ pub struct CollectorReply {
 
 /// Legacy inventory collector: update (or create) the user's main device. No API key; plain JSON
 /// errors (not problem+json). Admins may switch it off (403) or demand `X-Enrollment-Token` (401).
-#[utoipa::path(post, path = "/api/update-main-device", tag = "inventory", security(()),
+#[utoipa::path(post, path = "/api/update-main-device", tag = "inventory", operation_id = "update_main_device", security(()),
     request_body = CollectorRequest,
     params(("X-Enrollment-Token" = Option<String>, Header, description = "Only when an admin demands a token")),
     responses((status = 200, body = CollectorReply), (status = 400, body = CollectorReply),

@@ -58,7 +58,11 @@ fn fields(h: &Hardware) -> Vec<(&'static str, String)> {
 
 /// The fields that differ between `before` and `after`; a changed credential shows as changed
 /// without its values.
-pub fn diff(before: &Hardware, after: &Hardware, credential_changed: bool) -> Vec<(String, String, String)> {
+pub fn diff(
+    before: &Hardware,
+    after: &Hardware,
+    credential_changed: bool,
+) -> Vec<(String, String, String)> {
     let mut out: Vec<(String, String, String)> = fields(before)
         .into_iter()
         .zip(fields(after))

@@ -9,7 +9,9 @@ use sqlx::AnyConnection;
 
 use super::history::{self, Source};
 use super::store::{self, Record};
-use super::{validate, Hardware, HardwareFilter, HardwareInput, HardwareHistoryEntry, STATUSES, TYPES};
+use super::{
+    validate, Hardware, HardwareFilter, HardwareHistoryEntry, HardwareInput, STATUSES, TYPES,
+};
 use crate::api::page::{Page, PageRequest};
 use crate::audit::{self, to_json, Change};
 use crate::auth::actor::Actor;
@@ -67,7 +69,11 @@ pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Hardware
     visible(&mut conn, actor, id).await
 }
 
-pub async fn history(state: &AppState, actor: &Actor, id: i64) -> AppResult<Vec<HardwareHistoryEntry>> {
+pub async fn history(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<Vec<HardwareHistoryEntry>> {
     let mut conn = state.db.pool.acquire().await?;
     visible(&mut conn, actor, id).await?;
     history::list(&mut conn, id).await
@@ -89,7 +95,11 @@ pub async fn write(
     };
     if let (true, Some(owner)) = (record.is_main, record.owner_id) {
         let others = store::clear_other_main(conn, owner, before.map_or(0, |b| b.id)).await?;
-        let change = [("main_device".to_string(), "true".to_string(), "false".to_string())];
+        let change = [(
+            "main_device".to_string(),
+            "true".to_string(),
+            "false".to_string(),
+        )];
         for other in others {
             history::record(conn, other, now, source, &change).await?;
             let cleared = Change {
@@ -194,7 +204,9 @@ pub async fn patch(
 ) -> AppResult<Hardware> {
     let current = get(state, actor, id).await?;
     let serde_json::Value::Object(fields) = patch else {
-        return Err(AppError::BadRequest("the body must be a JSON object".into()));
+        return Err(AppError::BadRequest(
+            "the body must be a JSON object".into(),
+        ));
     };
     let mut merged = serde_json::to_value(HardwareInput::from(&current))
         .map_err(|e| AppError::Internal(e.to_string()))?;

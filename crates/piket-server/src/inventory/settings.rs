@@ -24,10 +24,12 @@ pub struct CollectorSettings {
 }
 
 async fn value(conn: &mut AnyConnection, key: &str) -> AppResult<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-        .bind(key)
-        .fetch_optional(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 async fn put(conn: &mut AnyConnection, key: &str, v: &str, now: i64) -> AppResult<()> {

@@ -84,7 +84,8 @@ impl From<Row> for Hardware {
     }
 }
 
-const SELECT: &str = "SELECT h.id, h.asset_tag, h.name, h.kind, h.manufacturer, h.model, h.serial, h.cpu, \
+const SELECT: &str =
+    "SELECT h.id, h.asset_tag, h.name, h.kind, h.manufacturer, h.model, h.serial, h.cpu, \
      h.ram_mb, h.storage, h.os, h.hostname, h.ip_addresses, h.mac_addresses, h.owner_id, \
      u.name AS owner_name, u.email AS owner_email, h.department_id, d.name AS department_name, \
      h.location, h.status, h.purchase_date, h.warranty_end, h.notes, h.jenis, h.lisensi_windows, \
@@ -94,11 +95,10 @@ const SELECT: &str = "SELECT h.id, h.asset_tag, h.name, h.kind, h.manufacturer, 
      LEFT JOIN departments d ON d.id = h.department_id";
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> AppResult<Option<Hardware>> {
-    let row: Option<Row> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE h.id = $1")))
-            .bind(id)
-            .fetch_optional(conn)
-            .await?;
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE h.id = $1")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
     Ok(row.map(Hardware::from))
 }
 
@@ -203,7 +203,8 @@ pub async fn credential(conn: &mut AnyConnection, id: i64) -> AppResult<String> 
 }
 
 /// The columns written on insert and update, in bind order after the id.
-const COLUMNS: &str = "asset_tag, name, kind, manufacturer, model, serial, cpu, ram_mb, storage, os, \
+const COLUMNS: &str =
+    "asset_tag, name, kind, manufacturer, model, serial, cpu, ram_mb, storage, os, \
      hostname, ip_addresses, mac_addresses, owner_id, department_id, location, status, \
      purchase_date, warranty_end, notes, jenis, lisensi_windows, credential, office, \
      lisensi_office, is_main";
@@ -299,7 +300,11 @@ pub async fn update(conn: &mut AnyConnection, id: i64, r: &Record, now: i64) -> 
 }
 
 /// Take the main-device flag from the owner's other devices (before `id` takes it); their ids.
-pub async fn clear_other_main(conn: &mut AnyConnection, owner: i64, id: i64) -> AppResult<Vec<i64>> {
+pub async fn clear_other_main(
+    conn: &mut AnyConnection,
+    owner: i64,
+    id: i64,
+) -> AppResult<Vec<i64>> {
     let ids: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM hardware_assets WHERE owner_id = $1 AND id <> $2 AND is_main = 1",
     )
@@ -307,11 +312,13 @@ pub async fn clear_other_main(conn: &mut AnyConnection, owner: i64, id: i64) -> 
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    sqlx::query("UPDATE hardware_assets SET is_main = 0 WHERE owner_id = $1 AND id <> $2 AND is_main = 1")
-        .bind(owner)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE hardware_assets SET is_main = 0 WHERE owner_id = $1 AND id <> $2 AND is_main = 1",
+    )
+    .bind(owner)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(ids)
 }
 
