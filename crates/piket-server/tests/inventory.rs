@@ -509,6 +509,22 @@ async fn every_change_leaves_field_history() {
     // Out of reach is out of reach for its history too.
     let r = d.app.get(&format!("{path}/history"), &d.hr_tech.1).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // The owner of a main device is deleted: the device stays, and can still be edited.
+    let r = d
+        .send(Method::PATCH, &path, &d.admin, json!({"is_main": true}))
+        .await;
+    assert_eq!(r.json()["is_main"], true);
+    let r = d
+        .send(Method::DELETE, &format!("/api/v1/users/{}", d.budi.0), &d.admin, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = d
+        .send(Method::PATCH, &path, &d.admin, json!({"location": "Gudang"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["owner_id"], Value::Null);
+    assert_eq!(r.json()["is_main"], false);
 }
 
 const REPORT: &str = r#"{"email":"budi@example.com","data":{"manufaktur":"Windows","cpu":"Intel Core i5","ram":"16.0 GB","os":"Windows-10-10.0.19041-SP0","ipaddress":"192.168.1.100","hostname":"DESKTOP-ABC123","storage":"500.0 GB","jenis":null,"lisensi_windows":null,"credential":null,"office":null,"lisensi_office":null}}"#;

@@ -153,7 +153,8 @@ impl From<&Hardware> for HardwareInput {
             credential: None,
             office: h.office.clone(),
             lisensi_office: h.lisensi_office.clone(),
-            is_main: h.is_main,
+            // An owner deleted since keeps the flag in the row; it means nothing without one.
+            is_main: h.is_main && h.owner_id.is_some(),
         }
     }
 }

@@ -215,7 +215,7 @@ impl Fields {
             credential_clear: None,
             office: h.office.clone(),
             lisensi_office: h.lisensi_office.clone(),
-            is_main: h.is_main.then(|| "on".to_string()),
+            is_main: (h.is_main && h.owner_id.is_some()).then(|| "on".to_string()),
         }
     }
 }
