@@ -516,11 +516,21 @@ async fn every_change_leaves_field_history() {
         .await;
     assert_eq!(r.json()["is_main"], true);
     let r = d
-        .send(Method::DELETE, &format!("/api/v1/users/{}", d.budi.0), &d.admin, json!({}))
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/users/{}", d.budi.0),
+            &d.admin,
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     let r = d
-        .send(Method::PATCH, &path, &d.admin, json!({"location": "Gudang"}))
+        .send(
+            Method::PATCH,
+            &path,
+            &d.admin,
+            json!({"location": "Gudang"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["owner_id"], Value::Null);
@@ -965,4 +975,23 @@ async fn the_pages_list_create_edit_reveal_and_delete() {
         admin.get(&format!("/inventory/{id}")).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn racing_first_reports_end_with_one_main_device() {
+    let d = desk().await;
+    let (a, b, c) = tokio::join!(
+        d.collect(REPORT, None),
+        d.collect(REPORT, None),
+        d.collect(REPORT, None)
+    );
+    let ids: Vec<Value> = [a, b, c]
+        .iter()
+        .map(|r| {
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            r.json()["main_id"].clone()
+        })
+        .collect();
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    assert_eq!(d.count("SELECT COUNT(*) FROM hardware_assets").await, 1);
 }

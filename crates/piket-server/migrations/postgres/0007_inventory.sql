@@ -63,3 +63,4 @@ CREATE TABLE collector_hits (
     at BIGINT NOT NULL
 );
 CREATE INDEX collector_hits_user ON collector_hits (user_id, at);
+CREATE INDEX collector_hits_at ON collector_hits (at);

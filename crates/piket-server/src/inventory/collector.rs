@@ -58,7 +58,7 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 }
 
 /// The collector's fields, each `None` when absent or null (the stored value is kept).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Report {
     pub manufaktur: Option<String>,
     pub cpu: Option<String>,
@@ -213,14 +213,15 @@ enum Outcome {
 async fn update(state: &AppState, ip: &str, email: &str, report: Report) -> AppResult<Outcome> {
     let now = state.now();
     let mut tx = state.db.pool.begin().await?;
-    let Some((user_id, user_name, department)) = store::user_by_email(&mut tx, email).await? else {
-        return Ok(Outcome::UnknownUser);
-    };
-    sqlx::query("DELETE FROM collector_hits WHERE user_id = $1 AND at <= $2")
-        .bind(user_id)
+    // Writing first takes SQLite's write lock before this transaction reads anything, so a
+    // concurrent report waits (busy timeout) instead of failing on a stale snapshot.
+    sqlx::query("DELETE FROM collector_hits WHERE at <= $1")
         .bind(now - WINDOW_MS)
         .execute(&mut *tx)
         .await?;
+    let Some((user_id, user_name, department)) = store::user_by_email(&mut tx, email).await? else {
+        return Ok(Outcome::UnknownUser);
+    };
     let hits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM collector_hits WHERE user_id = $1")
         .bind(user_id)
         .fetch_one(&mut *tx)
@@ -322,7 +323,13 @@ async fn handle(
         Ok(v) => v,
         Err(message) => return Ok(error(StatusCode::BAD_REQUEST, message)),
     };
-    Ok(match update(state, ip, &email, report).await? {
+    // Two first reports racing for one user both try to create the main device; the loser of
+    // the unique index tries once more and updates the winner's.
+    let outcome = match update(state, ip, &email, report.clone()).await {
+        Err(AppError::Conflict(_)) => update(state, ip, &email, report).await?,
+        other => other?,
+    };
+    Ok(match outcome {
         Outcome::Updated(main_id) => reply(
             StatusCode::OK,
             &Success {
