@@ -14,6 +14,7 @@ pub mod departments;
 pub mod error;
 pub mod events;
 pub mod i18n;
+pub mod inventory;
 pub mod jobs;
 pub mod notifications;
 pub mod notify;
@@ -209,7 +210,22 @@ fn pages() -> Router<AppState> {
         .route("/admin/sla", get(sla::pages::show))
         .route("/admin/sla/policies", post(sla::pages::save_policies))
         .route("/admin/sla/calendar", post(sla::pages::save_calendar))
+        .merge(inventory_pages())
         .fallback(|| async { error::AppError::NotFound })
+}
+
+fn inventory_pages() -> Router<AppState> {
+    use crate::inventory::{admin, pages as p};
+    Router::new()
+        .route("/inventory", get(p::list).post(p::create))
+        .route("/inventory/new", get(p::new))
+        .route("/inventory/{id}", get(p::show).post(p::update))
+        .route("/inventory/{id}/reveal", post(p::reveal))
+        .route("/inventory/{id}/delete", post(p::delete))
+        .route(
+            "/admin/inventory/collector",
+            get(admin::show).post(admin::save),
+        )
 }
 
 /// The whole HTTP application.
@@ -220,6 +236,10 @@ pub fn router(state: AppState) -> Router {
     ));
     Router::new()
         .merge(api::router())
+        .route(
+            "/api/update-main-device",
+            post(inventory::collector::update_main_device),
+        )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics_api))

@@ -14,14 +14,14 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{AppError, Problem};
 use crate::state::AppState;
 use crate::{
-    apikeys, attachments, audit, auth, canned, categories, departments, notifications, ops, roles,
-    sla, tickets, users,
+    apikeys, attachments, audit, auth, canned, categories, departments, inventory, notifications,
+    ops, roles, sla, tickets, users,
 };
 
 struct Security;
 
 /// Handler names repeat across resources (`list`, `get`, …); client generators need unique
-/// operation ids, so a repeated one gets its resource: `list_tickets`, `delete_canned_responses`.
+/// operation ids, so a repeated one gets its path: `list_tickets`, `history_inventory_hardware`.
 struct UniqueOperationIds;
 
 impl Modify for UniqueOperationIds {
@@ -35,15 +35,20 @@ impl Modify for UniqueOperationIds {
             }
         }
         for (path, item) in api.paths.paths.iter_mut() {
-            let resource = path
-                .rsplit('/')
-                .find(|s| !s.starts_with('{') && !s.is_empty())
-                .unwrap_or("root")
-                .replace('-', "_");
+            let segments: Vec<String> = path
+                .trim_start_matches("/api/v1")
+                .split('/')
+                .filter(|s| !s.is_empty() && !s.starts_with('{'))
+                .map(|s| s.replace('-', "_"))
+                .collect();
             for op in operations_mut(item) {
                 let id = op.operation_id.clone().unwrap_or_default();
                 if seen.get(&id).copied().unwrap_or(0) > 1 {
-                    op.operation_id = Some(format!("{id}_{resource}"));
+                    let mut parts: Vec<&str> = segments.iter().map(String::as_str).collect();
+                    if parts.last() == Some(&id.as_str()) {
+                        parts.pop();
+                    }
+                    op.operation_id = Some(format!("{id}_{}", parts.join("_")));
                 }
             }
         }
@@ -108,6 +113,8 @@ impl Modify for Security {
         tickets::views::api::list, tickets::views::api::create, tickets::views::api::delete,
         attachments::api::list, attachments::api::upload, attachments::api::download, attachments::api::thumbnail, attachments::api::delete,
         sla::api::policies, sla::api::set_policy, sla::api::calendar, sla::api::set_calendar,
+        inventory::api::list, inventory::api::create, inventory::api::get, inventory::api::replace, inventory::api::update,
+        inventory::api::delete, inventory::api::reveal, inventory::api::history, inventory::collector::doc,
     ),
     components(schemas(Problem, crate::error::FieldError))
 )]
@@ -291,6 +298,25 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/sla/calendar",
             get(sla::api::calendar).put(sla::api::set_calendar),
+        )
+        .route(
+            "/api/v1/inventory/hardware",
+            get(inventory::api::list).post(inventory::api::create),
+        )
+        .route(
+            "/api/v1/inventory/hardware/{id}",
+            get(inventory::api::get)
+                .put(inventory::api::replace)
+                .patch(inventory::api::update)
+                .delete(inventory::api::delete),
+        )
+        .route(
+            "/api/v1/inventory/hardware/{id}/reveal",
+            axum::routing::post(inventory::api::reveal),
+        )
+        .route(
+            "/api/v1/inventory/hardware/{id}/history",
+            get(inventory::api::history),
         )
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .layer(middleware::from_fn(problems))

@@ -39,6 +39,9 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "notifications.html",
     "email/ticket_event.txt",
     "tickets/files.html",
+    "inventory/list.html",
+    "inventory/form.html",
+    "admin/collector.html",
 ];
 
 pub struct Templates {

@@ -1,0 +1,72 @@
+//! The admin page for the collector endpoint: switch it off, or demand an enrollment token.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use minijinja::context;
+use serde::Deserialize;
+
+use super::settings::{self, CollectorSettings, TokenChange};
+use crate::auth::extract::WebActor;
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::web::context::WebCtx;
+use crate::web::render::page;
+
+fn render(
+    state: &AppState,
+    ctx: &WebCtx,
+    s: &CollectorSettings,
+    fresh: Option<String>,
+    saved: bool,
+) -> AppResult<Response> {
+    let mut response = page(
+        state,
+        ctx,
+        "admin/collector.html",
+        context! {
+            nav => "collector", settings => s, fresh_token => fresh,
+            flash => saved.then_some("flash_saved"),
+            endpoint => format!("{}/api/update-main-device", state.config.base_url.trim_end_matches('/')),
+        },
+    )?
+    .into_response();
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+) -> AppResult<Response> {
+    let s = settings::get(&state, &actor).await?;
+    render(&state, &ctx, &s, None, false)
+}
+
+#[derive(Deserialize)]
+pub struct Fields {
+    #[serde(default)]
+    pub enabled: Option<String>,
+    /// `keep`, `generate` or `remove`.
+    #[serde(default)]
+    pub token: String,
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Form(f): Form<Fields>,
+) -> AppResult<Response> {
+    let change = match f.token.as_str() {
+        "generate" => TokenChange::Generate,
+        "remove" => TokenChange::Remove,
+        _ => TokenChange::Keep,
+    };
+    let (s, fresh) = settings::save(&state, &actor, f.enabled.is_some(), change).await?;
+    render(&state, &ctx, &s, fresh, true)
+}

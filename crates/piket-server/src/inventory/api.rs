@@ -1,0 +1,114 @@
+//! JSON handlers for hardware assets under `/api/v1/inventory/hardware`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+
+use super::{service, Hardware, HardwareFilter, HardwareHistoryEntry, HardwareInput, Revealed};
+use crate::api::page::Page;
+use crate::auth::extract::ApiActor;
+use crate::error::{AppResult, Problem};
+use crate::state::AppState;
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct HardwarePage {
+    pub items: Vec<Hardware>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct HardwareHistoryList {
+    pub items: Vec<HardwareHistoryEntry>,
+}
+
+#[utoipa::path(get, path = "/api/v1/inventory/hardware", tag = "inventory", params(HardwareFilter),
+    responses((status = 200, body = HardwarePage), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(filter): Query<HardwareFilter>,
+) -> AppResult<Json<Page<Hardware>>> {
+    Ok(Json(service::list(&state, &actor, filter).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/inventory/hardware", tag = "inventory", request_body = HardwareInput,
+    responses((status = 201, body = Hardware), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Json(input): Json<HardwareInput>,
+) -> AppResult<(StatusCode, Json<Hardware>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(service::save(&state, &actor, None, input).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/inventory/hardware/{id}", tag = "inventory", params(("id" = i64, Path)),
+    responses((status = 200, body = Hardware), (status = 404, body = Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Hardware>> {
+    Ok(Json(service::get(&state, &actor, id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/inventory/hardware/{id}", tag = "inventory", params(("id" = i64, Path)), request_body = HardwareInput,
+    responses((status = 200, body = Hardware), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn replace(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(input): Json<HardwareInput>,
+) -> AppResult<Json<Hardware>> {
+    Ok(Json(service::save(&state, &actor, Some(id), input).await?))
+}
+
+/// Change some fields: send any subset of the fields of `HardwareInput`.
+#[utoipa::path(patch, path = "/api/v1/inventory/hardware/{id}", tag = "inventory", params(("id" = i64, Path)), request_body = HardwareInput,
+    responses((status = 200, body = Hardware), (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn update(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(patch): Json<serde_json::Value>,
+) -> AppResult<Json<Hardware>> {
+    Ok(Json(service::patch(&state, &actor, id, patch).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/inventory/hardware/{id}", tag = "inventory", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
+    service::delete(&state, &actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The stored credential in the clear; needs `inventory.credentials.reveal`, and is audited.
+#[utoipa::path(post, path = "/api/v1/inventory/hardware/{id}/reveal", tag = "inventory", params(("id" = i64, Path)),
+    responses((status = 200, body = Revealed), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn reveal(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Revealed>> {
+    Ok(Json(Revealed {
+        credential: service::reveal(&state, &actor, id).await?,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/inventory/hardware/{id}/history", tag = "inventory", params(("id" = i64, Path)),
+    responses((status = 200, body = HardwareHistoryList), (status = 404, body = Problem)))]
+pub async fn history(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<HardwareHistoryList>> {
+    Ok(Json(HardwareHistoryList {
+        items: service::history(&state, &actor, id).await?,
+    }))
+}

@@ -1,0 +1,143 @@
+//! Field-level history of an asset: which fields a change touched, old and new value, by whom.
+
+use sqlx::AnyConnection;
+
+use super::{Hardware, HardwareHistoryEntry};
+use crate::clock::format_ms;
+use crate::error::AppResult;
+
+/// Who made a change, as the history shows it.
+pub struct Source<'a> {
+    /// `user` or `collector`.
+    pub kind: &'a str,
+    pub actor_id: Option<i64>,
+    pub label: String,
+}
+
+fn opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+fn person(name: &Option<String>, email: &Option<String>) -> String {
+    match (name, email) {
+        (Some(n), Some(e)) => format!("{n} <{e}>"),
+        _ => String::new(),
+    }
+}
+
+/// Every field shown in the history, as text.
+fn fields(h: &Hardware) -> Vec<(&'static str, String)> {
+    vec![
+        ("asset_tag", h.asset_tag.clone()),
+        ("name", h.name.clone()),
+        ("type", h.kind.clone()),
+        ("manufacturer", h.manufacturer.clone()),
+        ("model", h.model.clone()),
+        ("serial", h.serial.clone()),
+        ("cpu", h.cpu.clone()),
+        ("ram", opt(&h.ram_mb)),
+        ("storage", h.storage.clone()),
+        ("os", h.os.clone()),
+        ("hostname", h.hostname.clone()),
+        ("ip_addresses", h.ip_addresses.clone()),
+        ("mac_addresses", h.mac_addresses.clone()),
+        ("owner", person(&h.owner_name, &h.owner_email)),
+        ("department", opt(&h.department_name)),
+        ("location", h.location.clone()),
+        ("status", h.status.clone()),
+        ("purchase_date", opt(&h.purchase_date)),
+        ("warranty_end", opt(&h.warranty_end)),
+        ("notes", h.notes.clone()),
+        ("jenis", h.jenis.clone()),
+        ("lisensi_windows", h.lisensi_windows.clone()),
+        ("office", h.office.clone()),
+        ("lisensi_office", h.lisensi_office.clone()),
+        ("main_device", h.is_main.to_string()),
+    ]
+}
+
+/// The fields that differ between `before` and `after`; a changed credential shows as changed
+/// without its values.
+pub fn diff(
+    before: &Hardware,
+    after: &Hardware,
+    credential_changed: bool,
+) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = fields(before)
+        .into_iter()
+        .zip(fields(after))
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((f, a), (_, b))| (f.to_string(), a, b))
+        .collect();
+    if credential_changed {
+        let mask = |set: bool| if set { "••••••" } else { "" }.to_string();
+        out.push((
+            "credential".into(),
+            mask(before.credential_set),
+            mask(after.credential_set),
+        ));
+    }
+    out
+}
+
+pub async fn record(
+    conn: &mut AnyConnection,
+    asset_id: i64,
+    now: i64,
+    source: &Source<'_>,
+    changes: &[(String, String, String)],
+) -> AppResult<()> {
+    for (field, old, new) in changes {
+        sqlx::query(
+            "INSERT INTO hardware_history (asset_id, at, source, actor_id, actor_label, field, old_value, new_value) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(asset_id)
+        .bind(now)
+        .bind(source.kind)
+        .bind(source.actor_id)
+        .bind(source.label.clone())
+        .bind(field.clone())
+        .bind(old.clone())
+        .bind(new.clone())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    at: i64,
+    source: String,
+    actor_id: Option<i64>,
+    actor_label: String,
+    field: String,
+    old_value: String,
+    new_value: String,
+}
+
+/// Newest first.
+pub async fn list(conn: &mut AnyConnection, asset_id: i64) -> AppResult<Vec<HardwareHistoryEntry>> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, at, source, actor_id, actor_label, field, old_value, new_value \
+         FROM hardware_history WHERE asset_id = $1 ORDER BY id DESC LIMIT 500",
+    )
+    .bind(asset_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| HardwareHistoryEntry {
+            id: r.id,
+            at: format_ms(r.at),
+            source: r.source,
+            actor_id: r.actor_id,
+            actor_label: r.actor_label,
+            field: r.field,
+            old_value: r.old_value,
+            new_value: r.new_value,
+        })
+        .collect())
+}

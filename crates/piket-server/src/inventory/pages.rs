@@ -1,0 +1,382 @@
+//! HTML pages for hardware assets: the list with filters, the new/edit form with history and the
+//! masked credential (revealed by a button that posts), and delete.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use super::{service, Hardware, HardwareFilter, HardwareInput, STATUSES, TYPES};
+use crate::auth::actor::Actor;
+use crate::auth::extract::WebActor;
+use crate::auth::pages::Msg;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::context::WebCtx;
+use crate::web::render::{field_errors, flash, page};
+
+/// The list page's query: every value as typed, so an empty select is not an error.
+#[derive(Deserialize, Default, Serialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub department: String,
+    #[serde(default)]
+    pub cursor: String,
+    pub msg: Option<String>,
+}
+
+fn some(v: &str) -> Option<String> {
+    Some(v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let filter = HardwareFilter {
+        kind: some(&q.kind).filter(|k| TYPES.contains(&k.as_str())),
+        status: some(&q.status).filter(|s| STATUSES.contains(&s.as_str())),
+        department: q.department.trim().parse().ok(),
+        owner: None,
+        q: some(&q.q).map(|s| s.chars().take(200).collect()),
+        cursor: some(&q.cursor).filter(|c| c.parse::<i64>().is_ok()),
+        limit: Some(50),
+    };
+    let result = service::list(&state, &actor, filter).await?;
+    let next = result.next_cursor.as_ref().map(|c| {
+        serde_urlencoded::to_string([
+            ("q", q.q.as_str()),
+            ("type", q.kind.as_str()),
+            ("status", q.status.as_str()),
+            ("department", q.department.as_str()),
+            ("cursor", c.as_str()),
+        ])
+        .unwrap_or_default()
+    });
+    let departments = crate::departments::service::all(&state).await?;
+    Ok(page(
+        &state,
+        &ctx,
+        "inventory/list.html",
+        context! {
+            nav => "inventory", items => result.items, next => next, filter => &q,
+            types => TYPES, statuses => STATUSES, departments => departments,
+            can_write => actor.can("inventory.write"), flash => flash(q.msg.as_deref()),
+        },
+    )?
+    .into_response())
+}
+
+/// The form, every value as typed.
+#[derive(Deserialize, Serialize, Default, Clone)]
+pub struct Fields {
+    #[serde(default)]
+    pub asset_tag: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub manufacturer: String,
+    #[serde(default)]
+    pub model: String,
+    #[serde(default)]
+    pub serial: String,
+    #[serde(default)]
+    pub cpu: String,
+    #[serde(default)]
+    pub ram_mb: String,
+    #[serde(default)]
+    pub storage: String,
+    #[serde(default)]
+    pub os: String,
+    #[serde(default)]
+    pub hostname: String,
+    #[serde(default)]
+    pub ip_addresses: String,
+    #[serde(default)]
+    pub mac_addresses: String,
+    #[serde(default)]
+    pub owner_id: String,
+    #[serde(default)]
+    pub department_id: String,
+    #[serde(default)]
+    pub location: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub purchase_date: String,
+    #[serde(default)]
+    pub warranty_end: String,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub jenis: String,
+    #[serde(default)]
+    pub lisensi_windows: String,
+    /// Empty keeps the stored credential (the form never shows it).
+    #[serde(default, skip_serializing)]
+    pub credential: String,
+    #[serde(default)]
+    pub credential_clear: Option<String>,
+    #[serde(default)]
+    pub office: String,
+    #[serde(default)]
+    pub lisensi_office: String,
+    #[serde(default)]
+    pub is_main: Option<String>,
+}
+
+fn id_field(field: &str, v: &str, message: &str) -> AppResult<Option<i64>> {
+    match v.trim() {
+        "" => Ok(None),
+        v => v
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::invalid(field, message.to_string())),
+    }
+}
+
+impl Fields {
+    fn input(&self) -> AppResult<HardwareInput> {
+        let ram_mb = id_field("ram_mb", &self.ram_mb, "is not a number")?;
+        let credential = if self.credential_clear.is_some() {
+            Some(String::new())
+        } else {
+            some(&self.credential)
+        };
+        Ok(HardwareInput {
+            asset_tag: self.asset_tag.clone(),
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            manufacturer: self.manufacturer.clone(),
+            model: self.model.clone(),
+            serial: self.serial.clone(),
+            cpu: self.cpu.clone(),
+            ram_mb,
+            storage: self.storage.clone(),
+            os: self.os.clone(),
+            hostname: self.hostname.clone(),
+            ip_addresses: self.ip_addresses.clone(),
+            mac_addresses: self.mac_addresses.clone(),
+            owner_id: id_field("owner_id", &self.owner_id, "no such user")?,
+            department_id: id_field("department_id", &self.department_id, "no such department")?,
+            location: self.location.clone(),
+            status: self.status.clone(),
+            purchase_date: some(&self.purchase_date),
+            warranty_end: some(&self.warranty_end),
+            notes: self.notes.clone(),
+            jenis: self.jenis.clone(),
+            lisensi_windows: self.lisensi_windows.clone(),
+            credential,
+            office: self.office.clone(),
+            lisensi_office: self.lisensi_office.clone(),
+            is_main: self.is_main.is_some(),
+        })
+    }
+
+    fn of(h: &Hardware) -> Fields {
+        let s = |v: &Option<String>| v.clone().unwrap_or_default();
+        let n = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+        Fields {
+            asset_tag: h.asset_tag.clone(),
+            name: h.name.clone(),
+            kind: h.kind.clone(),
+            manufacturer: h.manufacturer.clone(),
+            model: h.model.clone(),
+            serial: h.serial.clone(),
+            cpu: h.cpu.clone(),
+            ram_mb: n(h.ram_mb),
+            storage: h.storage.clone(),
+            os: h.os.clone(),
+            hostname: h.hostname.clone(),
+            ip_addresses: h.ip_addresses.clone(),
+            mac_addresses: h.mac_addresses.clone(),
+            owner_id: n(h.owner_id),
+            department_id: n(h.department_id),
+            location: h.location.clone(),
+            status: h.status.clone(),
+            purchase_date: s(&h.purchase_date),
+            warranty_end: s(&h.warranty_end),
+            notes: h.notes.clone(),
+            jenis: h.jenis.clone(),
+            lisensi_windows: h.lisensi_windows.clone(),
+            credential: String::new(),
+            credential_clear: None,
+            office: h.office.clone(),
+            lisensi_office: h.lisensi_office.clone(),
+            is_main: (h.is_main && h.owner_id.is_some()).then(|| "on".to_string()),
+        }
+    }
+}
+
+/// What the form page shows besides the values.
+#[derive(Default)]
+struct View<'a> {
+    asset: Option<&'a Hardware>,
+    err: Option<&'a AppError>,
+    revealed: Option<String>,
+    msg: Option<&'a str>,
+}
+
+async fn render(
+    state: &AppState,
+    ctx: &WebCtx,
+    actor: &Actor,
+    values: &Fields,
+    view: View<'_>,
+) -> AppResult<Response> {
+    let can_write = actor.can("inventory.write");
+    let owners = if can_write {
+        service::owner_choices(state, actor).await?
+    } else {
+        Vec::new()
+    };
+    let history = match view.asset {
+        Some(a) => service::history(state, actor, a.id).await?,
+        None => Vec::new(),
+    };
+    let departments = crate::departments::service::all(state).await?;
+    let status = if view.err.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        page(
+            state,
+            ctx,
+            "inventory/form.html",
+            context! {
+                nav => "inventory", asset => view.asset, values => values, history => history,
+                owners => owners, departments => departments, types => TYPES, statuses => STATUSES,
+                can_write => can_write, can_reveal => actor.can("inventory.credentials.reveal"),
+                revealed => view.revealed, flash => flash(view.msg),
+                errors => view.err.map(field_errors).unwrap_or_default(),
+            },
+        )?,
+    )
+        .into_response())
+}
+
+pub async fn new(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+) -> AppResult<Response> {
+    actor.require("inventory.write")?;
+    let values = Fields {
+        kind: "desktop".into(),
+        status: "in_use".into(),
+        ..Fields::default()
+    };
+    render(&state, &ctx, &actor, &values, View::default()).await
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    Query(q): Query<Msg>,
+) -> AppResult<Response> {
+    let asset = service::get(&state, &actor, id).await?;
+    let view = View {
+        asset: Some(&asset),
+        msg: q.msg.as_deref(),
+        ..View::default()
+    };
+    render(&state, &ctx, &actor, &Fields::of(&asset), view).await
+}
+
+async fn save(
+    state: AppState,
+    ctx: WebCtx,
+    actor: Actor,
+    id: Option<i64>,
+    f: Fields,
+) -> AppResult<Response> {
+    let result = match f.input() {
+        Ok(input) => service::save(&state, &actor, id, input).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(h) => {
+            let msg = if id.is_some() { "saved" } else { "created" };
+            Ok(Redirect::to(&format!("/inventory/{}?msg={msg}", h.id)).into_response())
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let asset = match id {
+                Some(id) => Some(service::get(&state, &actor, id).await?),
+                None => None,
+            };
+            let view = View {
+                asset: asset.as_ref(),
+                err: Some(&e),
+                ..View::default()
+            };
+            render(&state, &ctx, &actor, &f, view).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Form(f): Form<Fields>,
+) -> AppResult<Response> {
+    save(state, ctx, actor, None, f).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    Form(f): Form<Fields>,
+) -> AppResult<Response> {
+    save(state, ctx, actor, Some(id), f).await
+}
+
+pub async fn reveal(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let secret = service::reveal(&state, &actor, id).await?;
+    let asset = service::get(&state, &actor, id).await?;
+    let view = View {
+        asset: Some(&asset),
+        revealed: Some(secret),
+        ..View::default()
+    };
+    let mut response = render(&state, &ctx, &actor, &Fields::of(&asset), view).await?;
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    service::delete(&state, &actor, id).await?;
+    Ok(Redirect::to("/inventory?msg=deleted").into_response())
+}

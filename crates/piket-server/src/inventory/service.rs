@@ -1,0 +1,266 @@
+//! Rules for hardware assets: `inventory.read` to see those in reach (department scope, or one's
+//! own devices), `inventory.write` to change them, `inventory.credentials.reveal` to read a
+//! credential. Everyone sees the devices they own, read-only. Every change is audited and leaves
+//! field-level history.
+
+use std::borrow::Cow;
+
+use sqlx::AnyConnection;
+
+use super::history::{self, Source};
+use super::store::{self, Record};
+use super::{
+    validate, Hardware, HardwareFilter, HardwareHistoryEntry, HardwareInput, STATUSES, TYPES,
+};
+use crate::api::page::{Page, PageRequest};
+use crate::audit::{self, to_json, Change};
+use crate::auth::actor::Actor;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::validate::Check;
+
+/// The actor as a reader: without `inventory.read`, only their own devices are in reach.
+fn reader(actor: &Actor) -> Cow<'_, Actor> {
+    if actor.can("inventory.read") {
+        Cow::Borrowed(actor)
+    } else {
+        let mut own = actor.clone();
+        own.scope = crate::auth::permissions::Scope::Own;
+        Cow::Owned(own)
+    }
+}
+
+fn reaches(actor: &Actor, h: &Hardware) -> bool {
+    let departments: Vec<i64> = h.department_id.into_iter().collect();
+    reader(actor).reaches(&departments, h.owner_id)
+}
+
+/// The asset if the actor may read it; out of reach is "not found".
+async fn visible(conn: &mut AnyConnection, actor: &Actor, id: i64) -> AppResult<Hardware> {
+    let h = store::get(conn, id).await?.ok_or(AppError::NotFound)?;
+    if !reaches(actor, &h) {
+        return Err(AppError::NotFound);
+    }
+    Ok(h)
+}
+
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    filter: HardwareFilter,
+) -> AppResult<Page<Hardware>> {
+    let page = PageRequest::parse(filter.cursor.as_deref(), filter.limit)?;
+    if let Some(k) = filter.kind.as_deref().filter(|k| !TYPES.contains(k)) {
+        return Err(AppError::invalid("type", format!("unknown type {k}")));
+    }
+    if let Some(s) = filter.status.as_deref().filter(|s| !STATUSES.contains(s)) {
+        return Err(AppError::invalid("status", format!("unknown status {s}")));
+    }
+    if filter.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
+        return Err(AppError::invalid("q", "must be at most 200 characters"));
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    let items = store::list(&mut conn, &reader(actor), &filter, page.cursor, page.limit).await?;
+    Ok(page.finish(items, |h| h.id))
+}
+
+pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Hardware> {
+    let mut conn = state.db.pool.acquire().await?;
+    visible(&mut conn, actor, id).await
+}
+
+pub async fn history(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<Vec<HardwareHistoryEntry>> {
+    let mut conn = state.db.pool.acquire().await?;
+    visible(&mut conn, actor, id).await?;
+    history::list(&mut conn, id).await
+}
+
+/// Store `record` as asset `id` (or a new one), keep one main device per owner, and write the
+/// history and the audit entry. Shared by people and the collector.
+pub async fn write(
+    conn: &mut AnyConnection,
+    now: i64,
+    actor: &Actor,
+    source: &Source<'_>,
+    before: Option<&Hardware>,
+    record: &Record,
+) -> AppResult<Hardware> {
+    let old_credential = match before {
+        Some(b) => store::credential(conn, b.id).await?,
+        None => String::new(),
+    };
+    if let (true, Some(owner)) = (record.is_main, record.owner_id) {
+        let others = store::clear_other_main(conn, owner, before.map_or(0, |b| b.id)).await?;
+        let change = [(
+            "main_device".to_string(),
+            "true".to_string(),
+            "false".to_string(),
+        )];
+        for other in others {
+            history::record(conn, other, now, source, &change).await?;
+            let cleared = Change {
+                action: "hardware.main_cleared",
+                object_kind: "hardware",
+                object_id: Some(other),
+                before: Some(serde_json::json!({"is_main": true})),
+                after: Some(serde_json::json!({"is_main": false})),
+            };
+            audit::record(conn, now, actor, cleared).await?;
+        }
+    }
+    let id = match before {
+        Some(b) => {
+            store::update(conn, b.id, record, now).await?;
+            b.id
+        }
+        None => store::insert(conn, record, now).await?,
+    };
+    let after = store::get(conn, id).await?.ok_or(AppError::NotFound)?;
+    let changes = match before {
+        Some(b) => history::diff(b, &after, old_credential != record.credential),
+        None => vec![("created".to_string(), String::new(), after.name.clone())],
+    };
+    history::record(conn, id, now, source, &changes).await?;
+    let change = Change {
+        action: if before.is_some() {
+            "hardware.update"
+        } else {
+            "hardware.create"
+        },
+        object_kind: "hardware",
+        object_id: Some(id),
+        before: before.and_then(to_json),
+        after: to_json(&after),
+    };
+    audit::record(conn, now, actor, change).await?;
+    Ok(after)
+}
+
+/// Create (`id` = None) or replace an asset.
+pub async fn save(
+    state: &AppState,
+    actor: &Actor,
+    id: Option<i64>,
+    input: HardwareInput,
+) -> AppResult<Hardware> {
+    actor.require("inventory.write")?;
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let before = match id {
+        Some(id) => Some(visible(&mut tx, actor, id).await?),
+        None => None,
+    };
+    let credential = match &before {
+        Some(b) => store::credential(&mut tx, b.id).await?,
+        None => String::new(),
+    };
+    let mut c = Check::new();
+    let record = validate::record(&mut c, &input, &credential);
+    if let Some(d) = record.department_id {
+        if crate::departments::store::get(&mut tx, d).await?.is_none() {
+            c.fail("department_id", "no such department");
+        } else if actor
+            .assignable_departments()
+            .is_some_and(|mine| !mine.contains(&d))
+        {
+            c.fail("department_id", "must be among your own departments");
+        }
+    } else if actor.assignable_departments().is_some() && record.owner_id != Some(actor.user_id) {
+        c.fail("department_id", "is required");
+    }
+    if let Some(o) = record.owner_id {
+        if !store::user_exists(&mut tx, o).await? {
+            c.fail("owner_id", "no such user");
+        }
+    } else if record.is_main {
+        c.fail("is_main", "a main device needs an owner");
+    }
+    if !record.asset_tag.is_empty()
+        && store::tag_taken(&mut tx, &record.asset_tag, id.unwrap_or(0)).await?
+    {
+        c.fail("asset_tag", "is already used by another asset");
+    }
+    c.finish()?;
+    let source = Source {
+        kind: "user",
+        actor_id: (actor.user_id != 0).then_some(actor.user_id),
+        label: actor.email.clone(),
+    };
+    let after = write(&mut tx, now, actor, &source, before.as_ref(), &record).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Change only the fields present in `patch` (a JSON object of `HardwareInput` fields).
+pub async fn patch(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    patch: serde_json::Value,
+) -> AppResult<Hardware> {
+    let current = get(state, actor, id).await?;
+    let serde_json::Value::Object(fields) = patch else {
+        return Err(AppError::BadRequest(
+            "the body must be a JSON object".into(),
+        ));
+    };
+    let mut merged = serde_json::to_value(HardwareInput::from(&current))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    if let serde_json::Value::Object(m) = &mut merged {
+        m.extend(fields);
+    }
+    let input: HardwareInput = serde_json::from_value(merged)
+        .map_err(|e| AppError::BadRequest(format!("invalid body: {e}")))?;
+    save(state, actor, Some(id), input).await
+}
+
+pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
+    actor.require("inventory.write")?;
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let before = visible(&mut tx, actor, id).await?;
+    store::delete(&mut tx, id).await?;
+    let change = Change {
+        action: "hardware.delete",
+        object_kind: "hardware",
+        object_id: Some(id),
+        before: to_json(&before),
+        after: None,
+    };
+    audit::record(&mut tx, now, actor, change).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The stored credential, for those allowed; every reveal is audited (without the secret).
+pub async fn reveal(state: &AppState, actor: &Actor, id: i64) -> AppResult<String> {
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    visible(&mut tx, actor, id).await?;
+    actor.require("inventory.credentials.reveal")?;
+    let secret = store::credential(&mut tx, id).await?;
+    let change = Change {
+        action: "hardware.credential_reveal",
+        object_kind: "hardware",
+        object_id: Some(id),
+        before: None,
+        after: None,
+    };
+    audit::record(&mut tx, now, actor, change).await?;
+    tx.commit().await?;
+    Ok(secret)
+}
+
+/// Active users to pick an owner from, for those who may write.
+pub async fn owner_choices(
+    state: &AppState,
+    actor: &Actor,
+) -> AppResult<Vec<(i64, String, String)>> {
+    actor.require("inventory.write")?;
+    let mut conn = state.db.pool.acquire().await?;
+    store::owner_choices(&mut conn).await
+}

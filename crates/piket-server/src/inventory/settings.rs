@@ -1,0 +1,107 @@
+//! The collector endpoint's run-time settings (on/off, enrollment token hash), kept in the
+//! `settings` table so admins change them without a restart and every node sees the change.
+
+use serde::Serialize;
+use sqlx::AnyConnection;
+
+use crate::audit::{self, Change};
+use crate::auth::actor::Actor;
+use crate::auth::token;
+use crate::error::AppResult;
+use crate::state::AppState;
+
+const ENABLED: &str = "collector.enabled";
+const TOKEN_HASH: &str = "collector.token_hash";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CollectorSettings {
+    /// On by default, so existing collector scripts keep working after an upgrade.
+    pub enabled: bool,
+    /// SHA-256 (hex) of the enrollment token the endpoint demands, if any.
+    #[serde(skip)]
+    pub token_hash: Option<String>,
+    pub token_required: bool,
+}
+
+async fn value(conn: &mut AnyConnection, key: &str) -> AppResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+async fn put(conn: &mut AnyConnection, key: &str, v: &str, now: i64) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+    )
+    .bind(key)
+    .bind(v)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn load(conn: &mut AnyConnection) -> AppResult<CollectorSettings> {
+    let enabled = value(conn, ENABLED).await?.is_none_or(|v| v == "1");
+    let token_hash = value(conn, TOKEN_HASH).await?.filter(|h| !h.is_empty());
+    Ok(CollectorSettings {
+        enabled,
+        token_required: token_hash.is_some(),
+        token_hash,
+    })
+}
+
+pub async fn get(state: &AppState, actor: &Actor) -> AppResult<CollectorSettings> {
+    actor.require("settings.manage")?;
+    let mut conn = state.db.pool.acquire().await?;
+    load(&mut conn).await
+}
+
+/// What an admin asks for on the settings page.
+pub enum TokenChange {
+    Keep,
+    /// Make a new token; it is returned once and only its hash is stored.
+    Generate,
+    Remove,
+}
+
+/// Save the switch and the token choice; returns the new settings and a freshly made token.
+pub async fn save(
+    state: &AppState,
+    actor: &Actor,
+    enabled: bool,
+    token_change: TokenChange,
+) -> AppResult<(CollectorSettings, Option<String>)> {
+    actor.require("settings.manage")?;
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let before = load(&mut tx).await?;
+    put(&mut tx, ENABLED, if enabled { "1" } else { "0" }, now).await?;
+    let fresh = match token_change {
+        TokenChange::Keep => None,
+        TokenChange::Remove => {
+            put(&mut tx, TOKEN_HASH, "", now).await?;
+            None
+        }
+        TokenChange::Generate => {
+            let t = token::random_token(24);
+            put(&mut tx, TOKEN_HASH, &token::hash_token(&t), now).await?;
+            Some(t)
+        }
+    };
+    let after = load(&mut tx).await?;
+    let change = Change {
+        action: "inventory.collector_settings",
+        object_kind: "settings",
+        object_id: None,
+        before: audit::to_json(&before),
+        after: audit::to_json(&after),
+    };
+    audit::record(&mut tx, now, actor, change).await?;
+    tx.commit().await?;
+    Ok((after, fresh))
+}

@@ -1,0 +1,92 @@
+// Hardware inventory in a real browser: an admin records a laptop on /inventory/new, finds it in
+// the list and by its serial number, opens it, reveals the credential (masked until then), edits
+// the RAM and sees the change in the history; the collector settings page states its risk.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { artifacts, freePort, startServer, launch, setupAdmin, createDepartment, createUser } from "./lib.mjs";
+
+const PASSWORD = "nasi-goreng-kambing-pedas";
+const SECRET = "admin:Lapt0p-Rahasia!";
+
+test("admin records a device, searches it by serial, reveals its credential and sees its history", async () => {
+  mkdirSync(artifacts, { recursive: true });
+  const server = startServer(await freePort());
+  const browser = await launch();
+  const csp = [];
+  try {
+    const admin = await browser.newPage({ locale: "en-US" });
+    admin.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) csp.push(m.text()); });
+    await setupAdmin(admin, server, "Siti Admin", "siti@example.com", PASSWORD);
+    await createDepartment(admin, server.base, "IT");
+    await createUser(admin, server.base, { email: "rina@example.com", name: "Rina Requester", role: "Requester", department: "IT", password: PASSWORD });
+
+    // From the navigation to the new-device form.
+    await admin.click("nav.mainnav a[href='/inventory']");
+    await admin.waitForURL(`${server.base}/inventory`);
+    await admin.click("#new-asset");
+    await admin.waitForURL(`${server.base}/inventory/new`);
+    await admin.fill("#f-name", "Rina's ThinkPad");
+    await admin.selectOption("#f-type", "laptop");
+    await admin.fill("#f-asset_tag", "IT-0042");
+    await admin.fill("#f-serial", "PF-3XK9Z");
+    await admin.fill("#f-ram_mb", "8192");
+    await admin.fill("#f-ip_addresses", "10.1.2.3");
+    await admin.selectOption("#f-owner_id", { label: "Rina Requester (rina@example.com)" });
+    await admin.selectOption("#f-department_id", { label: "IT" });
+    await admin.check("#f-is_main");
+    await admin.fill("#f-credential", SECRET);
+    await admin.click("#asset-form button[type=submit]");
+    await admin.waitForURL(/\/inventory\/\d+\?msg=created$/);
+    const deviceUrl = admin.url().split("?")[0];
+    assert.equal(await admin.locator("#credential-masked").count(), 1);
+    assert.ok(!(await admin.content()).includes(SECRET), "masked until revealed");
+
+    // In the list, and found by its serial number.
+    await admin.goto(`${server.base}/inventory`);
+    assert.match(await admin.textContent("#inventory-list"), /Rina's ThinkPad/);
+    await admin.fill("#f-q", "3xk9");
+    await admin.click("#inventory-filter button[type=submit]");
+    await admin.waitForURL(/[?&]q=3xk9/);
+    const rows = admin.locator("#inventory-list tbody tr[data-id]");
+    assert.equal(await rows.count(), 1);
+    assert.match(await rows.first().textContent(), /PF-3XK9Z/);
+    await admin.fill("#f-q", "no-such-serial");
+    await admin.click("#inventory-filter button[type=submit]");
+    await admin.waitForURL(/q=no-such-serial/);
+    assert.equal(await admin.locator("#inventory-list tbody tr[data-id]").count(), 0);
+
+    // Open it from the list and reveal the credential.
+    await admin.fill("#f-q", "PF-3XK9Z");
+    await admin.click("#inventory-filter button[type=submit]");
+    await admin.waitForURL(/q=PF-3XK9Z/);
+    await admin.click("#inventory-list a:has-text(\"Rina's ThinkPad\")");
+    await admin.waitForURL(deviceUrl);
+    await admin.click("#reveal-form button[type=submit]");
+    await admin.waitForURL(`${deviceUrl}/reveal`);
+    assert.equal(await admin.textContent("#credential-value"), SECRET);
+
+    // Edit the RAM; the history shows old and new value, and who changed it.
+    await admin.goto(deviceUrl);
+    await admin.fill("#f-ram_mb", "16384");
+    await admin.selectOption("#f-status", "in_repair");
+    await admin.click("#asset-form button[type=submit]");
+    await admin.waitForURL(`${deviceUrl}?msg=saved`);
+    const ram = admin.locator("#asset-history li[data-field='ram']");
+    assert.equal(await ram.count(), 1);
+    assert.match(await ram.textContent(), /8192\s*→\s*16384/);
+    assert.match(await ram.textContent(), /siti@example\.com/);
+    assert.match(await admin.locator("#asset-history li[data-field='status']").textContent(), /Status: in_use\s*→\s*in_repair/);
+    assert.equal(await admin.locator("#credential-masked").count(), 1, "masked again, and kept");
+    await admin.screenshot({ path: join(artifacts, "inventory-device.png"), fullPage: true });
+
+    // The collector settings page warns about leaving the endpoint open.
+    await admin.click("nav.mainnav a[href='/admin/inventory/collector']");
+    assert.match(await admin.textContent("#collector-risk"), /overwrite that user's main device/);
+    assert.deepEqual(csp, []);
+  } finally {
+    await browser.close();
+    server.child.kill("SIGTERM");
+  }
+});
