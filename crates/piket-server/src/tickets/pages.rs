@@ -231,7 +231,6 @@ async fn detail_page(
     msg: Option<&str>,
 ) -> AppResult<Response> {
     let d = service::detail(state, actor, id).await?;
-    let attachments = crate::attachments::service::list(state, actor, id).await?;
     let staff = policy::is_staff(actor);
     let status = if err.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -249,7 +248,7 @@ async fn detail_page(
             "tickets/detail.html",
             context! {
                 nav => "tickets", ticket => d.ticket, comments => d.comments, history => d.history,
-                attachments => attachments,
+                attachments => d.attachments,
                 staff => staff, may_assign => actor.can("tickets.assign"), may_delete => actor.can("tickets.delete"),
                 may_confirm => may_confirm, may_reopen => may_reopen,
                 choices => choices(state, actor).await?, reply => reply,

@@ -274,6 +274,7 @@ pub struct Detail {
     pub ticket: Ticket,
     pub comments: Vec<Comment>,
     pub history: Vec<HistoryEntry>,
+    pub attachments: Vec<crate::attachments::Attachment>,
 }
 
 pub async fn detail(state: &AppState, actor: &Actor, id: i64) -> AppResult<Detail> {
@@ -284,6 +285,8 @@ pub async fn detail(state: &AppState, actor: &Actor, id: i64) -> AppResult<Detai
     Ok(Detail {
         comments: comments::list(&mut conn, id, staff).await?,
         history: history::list(&mut conn, id, staff).await?,
+        // Visibility was checked above: read the files' rows directly, not through a second check.
+        attachments: crate::attachments::store::list(&mut conn, id, staff).await?,
         ticket,
     })
 }
