@@ -630,6 +630,32 @@ async fn search_ranks_matches_highlights_them_and_keeps_notes_from_requesters() 
         vec![a],
         "replies are searched"
     );
+    // A match only in a reply: its passage comes from the index, not from the description.
+    let r = d
+        .app
+        .get("/api/v1/tickets?q=flamingo", &d.alice.1)
+        .await
+        .json();
+    assert!(
+        r["items"][0]["snippet_html"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>flamingo</mark>"),
+        "{r}"
+    );
+    // A note's words never show in a requester's passages; staff see where a note matched.
+    let r = d
+        .app
+        .get("/api/v1/tickets?q=zanzibar", &d.tech.1)
+        .await
+        .json();
+    assert!(
+        r["items"][0]["snippet_html"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>zanzibar</mark>"),
+        "{r}"
+    );
     assert_eq!(
         d.ids(&d.tech.1, "q=zanzibar").await,
         vec![b],

@@ -10,6 +10,7 @@ pub mod pages;
 pub mod policy;
 pub mod search;
 pub mod service;
+pub mod snippet;
 pub mod store;
 pub mod views;
 

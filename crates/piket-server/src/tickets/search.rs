@@ -176,10 +176,16 @@ pub async fn snippets(
                 .bind_list(ids);
         }
         Backend::Postgres => {
-            sql = Sql::new(
-                "SELECT t.id, ts_headline('simple', t.title || ' — ' || t.description, \
-                 websearch_to_tsquery('simple', ",
-            );
+            // Title, description and replies (notes too for staff), as the index holds them.
+            let comments = if staff {
+                "(SELECT string_agg(c.body, ' ') FROM ticket_comments c WHERE c.ticket_id = t.id)"
+            } else {
+                "(SELECT string_agg(c.body, ' ') FROM ticket_comments c \
+                 WHERE c.ticket_id = t.id AND c.internal = 0)"
+            };
+            sql = Sql::new("SELECT t.id, ts_headline('simple', t.title || ' — ' || t.description || ' ' || COALESCE(");
+            sql.push(comments)
+                .push(", ''), websearch_to_tsquery('simple', ");
             sql.bind(Arg::Text(q.to_string()))
                 .push(
                     "), 'StartSel=' || chr(2) || ', StopSel=' || chr(3) || \

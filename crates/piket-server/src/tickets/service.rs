@@ -835,8 +835,24 @@ async fn search_page(
         }
     };
     let rows = store::by_ids(conn, &ids).await?;
-    let mut snippets: HashMap<i64, String> =
-        search::snippets(conn, backend, q, staff, &ids).await?;
+    // Passages from the text in hand; the index is asked only for matches found elsewhere.
+    let terms = super::snippet::Terms::parse(q);
+    let mut snippets: HashMap<i64, String> = rows
+        .iter()
+        .filter_map(|r| {
+            super::snippet::passage(&r.description, &terms)
+                .or_else(|| super::snippet::passage(&r.title, &terms))
+                .map(|p| (r.id, search::highlight(&p)))
+        })
+        .collect();
+    let rest: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !snippets.contains_key(id))
+        .collect();
+    if !rest.is_empty() {
+        snippets.extend(search::snippets(conn, backend, q, staff, &rest).await?);
+    }
     let items = rows
         .into_iter()
         .map(|r| {

@@ -1,0 +1,158 @@
+//! Search snippets built from the title and description a result page has already fetched, so
+//! most results need no second trip to the full-text index (FTS5's `snippet()` re-tokenises
+//! every document, about 70 µs a row). Words are compared the way both indexes compare them:
+//! runs of letters and digits, case-folded; a query word ending in `*` matches as a prefix.
+//! A result whose match is only in a reply (or with different accents) gets no passage here,
+//! and the caller asks the index for those few.
+
+use super::search::{MARK_END, MARK_START};
+
+/// Passage length in words, as the index's own snippets.
+const WINDOW: usize = 16;
+/// Words shown before the first match.
+const LEAD: usize = 4;
+
+pub struct Terms {
+    words: Vec<(String, bool)>,
+}
+
+impl Terms {
+    pub fn parse(q: &str) -> Terms {
+        let words = q
+            .split_whitespace()
+            .take(16)
+            .flat_map(|w| {
+                let prefix = w.ends_with('*');
+                let parts: Vec<(String, bool)> = tokens(w)
+                    .map(|(s, e)| (w[s..e].to_lowercase(), false))
+                    .collect();
+                let n = parts.len();
+                // Only the last piece of a `word*` keeps the prefix match.
+                parts
+                    .into_iter()
+                    .enumerate()
+                    .map(move |(i, (t, _))| (t, prefix && i + 1 == n))
+            })
+            .collect();
+        Terms { words }
+    }
+
+    fn matches(&self, token: &str) -> bool {
+        let token = token.to_lowercase();
+        self.words.iter().any(|(w, prefix)| {
+            if *prefix {
+                token.starts_with(w.as_str())
+            } else {
+                token == *w
+            }
+        })
+    }
+}
+
+/// Byte ranges of the words (runs of alphanumeric characters) in `text`.
+fn tokens(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut start: Option<usize> = None;
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || loop {
+        match chars.next() {
+            Some((i, c)) if c.is_alphanumeric() => {
+                start.get_or_insert(i);
+                let ends = chars.peek().is_none_or(|(_, n)| !n.is_alphanumeric());
+                if ends {
+                    let s = start.take().unwrap_or(i);
+                    return Some((s, i + c.len_utf8()));
+                }
+            }
+            Some(_) => {}
+            None => return None,
+        }
+    })
+}
+
+/// About 16 words of `text` around its first match, matches wrapped in the mark characters
+/// (see `search::highlight`), `…` where it was cut; `None` when no word of `text` matches.
+pub fn passage(text: &str, terms: &Terms) -> Option<String> {
+    let words: Vec<(usize, usize)> = tokens(text).collect();
+    let first = words
+        .iter()
+        .position(|(s, e)| terms.matches(&text[*s..*e]))?;
+    let from = first.saturating_sub(LEAD);
+    let to = (from + WINDOW).min(words.len());
+    let mut out = String::new();
+    if from > 0 {
+        out.push('…');
+    }
+    for (k, (s, e)) in words[from..to].iter().enumerate() {
+        if k > 0 {
+            // Line breaks and runs of spaces read as one space in a one-line passage.
+            let mut space = false;
+            for c in text[words[from + k - 1].1..*s].chars() {
+                if c.is_whitespace() {
+                    if !space {
+                        out.push(' ');
+                    }
+                    space = true;
+                } else {
+                    out.push(c);
+                    space = false;
+                }
+            }
+        }
+        let word = &text[*s..*e];
+        if terms.matches(word) {
+            out.push(MARK_START);
+            out.push_str(word);
+            out.push(MARK_END);
+        } else {
+            out.push_str(word);
+        }
+    }
+    if to < words.len() {
+        out.push('…');
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn show(s: &str) -> String {
+        s.replace(MARK_START, "[").replace(MARK_END, "]")
+    }
+
+    #[test]
+    fn marks_whole_words_case_folded_and_cuts_around_the_first_match() {
+        let t = Terms::parse("Printer");
+        assert_eq!(
+            show(&passage("The printer on floor 2, PRINTER jams.", &t).unwrap()),
+            "The [printer] on floor 2, [PRINTER] jams"
+        );
+        assert!(
+            passage("printers are fine", &t).is_none(),
+            "whole words only"
+        );
+        let long = (0..40)
+            .map(|i| format!("w{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+            + " printer end";
+        let p = show(&passage(&long, &t).unwrap());
+        assert!(p.starts_with('…') && p.contains("w39 [printer] end"), "{p}");
+    }
+
+    #[test]
+    fn prefixes_and_punctuation_behave_like_the_index() {
+        let t = Terms::parse("print* \"NEAR(\"");
+        assert_eq!(
+            show(&passage("printing near the door", &t).unwrap()),
+            "[printing] [near] the door"
+        );
+        assert!(Terms::parse("\" * ").words.is_empty());
+        // Markup stays text: escaping happens later, in `search::highlight`.
+        assert_eq!(
+            show(&passage("<b>printer</b>", &Terms::parse("printer")).unwrap()),
+            "b>[printer]</b"
+        );
+    }
+}
