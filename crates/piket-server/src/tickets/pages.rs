@@ -31,12 +31,15 @@ struct Choices {
 }
 
 async fn choices(state: &AppState, actor: &Actor) -> AppResult<Choices> {
+    // Before taking a connection: on a cache miss this takes one of its own, and holding two
+    // per request starves the pool under load (every request waits for a second one).
+    let departments = crate::departments::service::all(state).await?;
     let mut conn = state.db.pool.acquire().await?;
     let staff = policy::is_staff(actor);
     Ok(Choices {
         statuses: STATUSES,
         priorities: PRIORITIES,
-        departments: crate::departments::service::all(state).await?,
+        departments,
         categories: crate::categories::store::all(&mut conn).await?,
         assignees: if staff {
             store::assignees(&mut conn).await?
