@@ -282,3 +282,53 @@ async fn admins_manage_categories_and_staff_cannot() {
         .body
         .contains(">Network</option>"));
 }
+
+/// Many ticket pages at once, right after the department cache expired: no request may hold
+/// a pool connection while it waits for another, or the pool starves and pages answer 503.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_ticket_pages_at_once_do_not_starve_the_pool() {
+    let app = TestApp::new().await;
+    let (_, admin_key) = app.admin().await;
+    let it = app.department(&admin_key, "IT").await;
+    app.user("tech@example.com", "technician", vec![it]).await;
+    let r = app
+        .json(
+            axum::http::Method::POST,
+            "/api/v1/tickets",
+            &admin_key,
+            serde_json::json!({"title": "Busy page", "description": "", "department": it}),
+        )
+        .await;
+    let id = r.json()["id"].as_i64().unwrap();
+    let b = signed_in(&app, "tech@example.com").await;
+    let cookie = b.cookie_header();
+    for round in 0..3 {
+        // Past the 2 s reference-cache lifetime, so every page has to load it again.
+        app.clock.advance_ms(3_000);
+        let pages = (0..32).map(|_| {
+            let cookie = cookie.clone();
+            let app = &app;
+            async move {
+                app.send(
+                    axum::http::Method::GET,
+                    &format!("/tickets/{id}"),
+                    &[("cookie", cookie.as_str())],
+                    axum::body::Body::empty(),
+                )
+                .await
+                .status
+            }
+        });
+        let started = std::time::Instant::now();
+        let statuses = futures_util::future::join_all(pages).await;
+        assert!(
+            statuses.iter().all(|s| *s == StatusCode::OK),
+            "round {round}: {statuses:?}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "round {round} took {:?}: requests waited for connections",
+            started.elapsed()
+        );
+    }
+}
