@@ -423,3 +423,54 @@ async fn compliance_counts_installs_against_seats_and_watches_the_calendar() {
     assert_eq!(got[2], ("Photoshop".into(), "".into(), 2, 2, false, true, false));
     assert_eq!(d.app.get(&path, &d.budi.1).await.status, StatusCode::FORBIDDEN);
 }
+
+async fn login<'a>(app: &'a TestApp, email: &str) -> common::Browser<'a> {
+    let mut b = common::Browser::new(app);
+    b.get("/login").await;
+    let r = b
+        .post("/login", &[("email", email), ("password", "a-long-test-password")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    b
+}
+
+#[tokio::test]
+async fn the_pages_show_software_licences_and_compliance() {
+    let d = desk().await;
+    let a = d.device("alpha").await;
+    let b = d.device("beta").await;
+    d.put_software(a, json!([{"name": "Photoshop", "vendor": "Adobe", "version": "25"}]))
+        .await;
+    let mut web = login(&d.app, "tech@example.com").await;
+    // The device page replaces its software from the textarea.
+    let r = web
+        .post(&format!("/inventory/{b}/software"), &[("items", "Photoshop | Adobe | 25\nGIMP | | 2.10")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(d.installed(b).await, vec!["GIMP 2.10", "Photoshop 25"]);
+    let r = web.get(&format!("/inventory/{b}")).await;
+    assert!(r.body.contains("id=\"device-software\"") && r.body.contains("GIMP"), "{}", r.body);
+    let r = web.get("/inventory/software?q=photo").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Photoshop") && !r.body.contains("GIMP"));
+    let r = web.get("/inventory").await;
+    assert!(r.body.contains("/inventory/licenses"));
+
+    let r = web
+        .post("/inventory/licenses", &[("product", "photoshop"), ("seats", "1"), ("key", "SECRET-KEY"), ("expires_on", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = web.get("/inventory/licenses").await;
+    assert!(r.body.contains("data-flag=\"over\""), "{}", r.body);
+    let r = web.post("/inventory/licenses", &[("product", ""), ("seats", "x")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let id = d.app.get(LIC, &d.admin).await.json()["items"][0]["id"].as_i64().unwrap();
+    let r = web.get(&format!("/inventory/licenses/{id}")).await;
+    assert!(r.body.contains("key-masked") && !r.body.contains("SECRET-KEY"));
+    // Technicians may not reveal; the admin may.
+    let r = web.post(&format!("/inventory/licenses/{id}/reveal"), &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut admin = login(&d.app, "root@example.com").await;
+    let r = admin.post(&format!("/inventory/licenses/{id}/reveal"), &[]).await;
+    assert!(r.body.contains("SECRET-KEY"), "{}", r.body);
+}
