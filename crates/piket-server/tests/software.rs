@@ -61,21 +61,38 @@ impl Desk {
         r.json()["id"].as_i64().unwrap()
     }
     async fn put_software(&self, device: i64, items: Value) -> Reply {
-        self.send(Method::PUT, &format!("{HW}/{device}/software"), &self.admin, items)
-            .await
+        self.send(
+            Method::PUT,
+            &format!("{HW}/{device}/software"),
+            &self.admin,
+            items,
+        )
+        .await
     }
     async fn installed(&self, device: i64) -> Vec<String> {
-        let r = self.app.get(&format!("{HW}/{device}/software"), &self.admin).await;
+        let r = self
+            .app
+            .get(&format!("{HW}/{device}/software"), &self.admin)
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         r.json()["items"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|i| format!("{} {}", i["name"].as_str().unwrap(), i["version"].as_str().unwrap()))
+            .map(|i| {
+                format!(
+                    "{} {}",
+                    i["name"].as_str().unwrap(),
+                    i["version"].as_str().unwrap()
+                )
+            })
             .collect()
     }
     async fn history(&self, device: i64) -> Vec<(String, String, String)> {
-        let r = self.app.get(&format!("{HW}/{device}/history"), &self.admin).await;
+        let r = self
+            .app
+            .get(&format!("{HW}/{device}/history"), &self.admin)
+            .await;
         r.json()["items"]
             .as_array()
             .unwrap()
@@ -96,7 +113,12 @@ impl Desk {
 async fn the_catalog_is_created_changed_and_deleted_with_audit_and_validation() {
     let d = desk().await;
     let r = d
-        .send(Method::POST, SW, &d.admin, json!({"name": " Firefox ", "vendor": "Mozilla", "version": "128.0"}))
+        .send(
+            Method::POST,
+            SW,
+            &d.admin,
+            json!({"name": " Firefox ", "vendor": "Mozilla", "version": "128.0"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let id = r.json()["id"].as_i64().unwrap();
@@ -105,12 +127,22 @@ async fn the_catalog_is_created_changed_and_deleted_with_audit_and_validation() 
 
     // Same identity, other case: a conflict.
     let r = d
-        .send(Method::POST, SW, &d.admin, json!({"name": "FIREFOX", "vendor": "mozilla", "version": "128.0"}))
+        .send(
+            Method::POST,
+            SW,
+            &d.admin,
+            json!({"name": "FIREFOX", "vendor": "mozilla", "version": "128.0"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     // Another version is another entry.
     let r = d
-        .send(Method::POST, SW, &d.admin, json!({"name": "Firefox", "vendor": "Mozilla", "version": "129.0"}))
+        .send(
+            Method::POST,
+            SW,
+            &d.admin,
+            json!({"name": "Firefox", "vendor": "Mozilla", "version": "129.0"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
 
@@ -122,12 +154,18 @@ async fn the_catalog_is_created_changed_and_deleted_with_audit_and_validation() 
         let r = d.send(Method::POST, SW, &d.admin, bad).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     }
-    for bad in [json!({"name": 5}), json!({"name": "a", "colour": "red"}), json!([1])] {
+    for bad in [
+        json!({"name": 5}),
+        json!({"name": "a", "colour": "red"}),
+        json!([1]),
+    ] {
         let r = d.send(Method::POST, SW, &d.admin, bad).await;
         assert!(r.status.is_client_error(), "{}", r.body);
     }
     // A requester neither writes nor reads the catalog.
-    let r = d.send(Method::POST, SW, &d.budi.1, json!({"name": "Vim"})).await;
+    let r = d
+        .send(Method::POST, SW, &d.budi.1, json!({"name": "Vim"}))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(d.app.get(SW, &d.budi.1).await.status, StatusCode::FORBIDDEN);
     let r = d.app.get(&format!("{SW}?q=fire"), &d.tech).await;
@@ -136,19 +174,34 @@ async fn the_catalog_is_created_changed_and_deleted_with_audit_and_validation() 
     assert_eq!(r.json()["items"].as_array().unwrap().len(), 0);
 
     let r = d
-        .send(Method::PATCH, &format!("{SW}/{id}"), &d.admin, json!({"version": "128.1"}))
+        .send(
+            Method::PATCH,
+            &format!("{SW}/{id}"),
+            &d.admin,
+            json!({"version": "128.1"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["version"], "128.1");
     assert_eq!(r.json()["vendor"], "Mozilla");
     let r = d
-        .send(Method::PUT, &format!("{SW}/{id}"), &d.admin, json!({"name": "Firefox ESR", "vendor": "Mozilla", "version": "128.1"}))
+        .send(
+            Method::PUT,
+            &format!("{SW}/{id}"),
+            &d.admin,
+            json!({"name": "Firefox ESR", "vendor": "Mozilla", "version": "128.1"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(d.app.audit_count("software.update").await, 2);
-    let r = d.send(Method::DELETE, &format!("{SW}/{id}"), &d.admin, json!(null)).await;
+    let r = d
+        .send(Method::DELETE, &format!("{SW}/{id}"), &d.admin, json!(null))
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    assert_eq!(d.app.get(&format!("{SW}/{id}"), &d.admin).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        d.app.get(&format!("{SW}/{id}"), &d.admin).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(d.app.audit_count("software.delete").await, 1);
 }
 
@@ -157,21 +210,27 @@ async fn replacing_installations_diffs_records_history_and_is_idempotent() {
     let d = desk().await;
     let pc = d.device("pc-1").await;
     let r = d
-        .put_software(pc, json!([
-            {"name": "Firefox", "vendor": "Mozilla", "version": "128.0"},
-            {"name": "7-Zip", "version": "24.08"},
-            {"name": "firefox", "vendor": "MOZILLA", "version": "128.0"}
-        ]))
+        .put_software(
+            pc,
+            json!([
+                {"name": "Firefox", "vendor": "Mozilla", "version": "128.0"},
+                {"name": "7-Zip", "version": "24.08"},
+                {"name": "firefox", "vendor": "MOZILLA", "version": "128.0"}
+            ]),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["added"].as_array().unwrap().len(), 2);
     assert_eq!(d.installed(pc).await, vec!["7-Zip 24.08", "Firefox 128.0"]);
 
     let r = d
-        .put_software(pc, json!([
-            {"name": "Firefox", "vendor": "Mozilla", "version": "128.0"},
-            {"name": "LibreOffice", "vendor": "TDF", "version": "24.2"}
-        ]))
+        .put_software(
+            pc,
+            json!([
+                {"name": "Firefox", "vendor": "Mozilla", "version": "128.0"},
+                {"name": "LibreOffice", "vendor": "TDF", "version": "24.2"}
+            ]),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let diff = r.json();
@@ -181,18 +240,33 @@ async fn replacing_installations_diffs_records_history_and_is_idempotent() {
     assert_eq!(diff["removed"].as_array().unwrap().len(), 1);
 
     let history = d.history(pc).await;
-    assert!(history.contains(&("software added".into(), String::new(), "LibreOffice 24.2".into())));
-    assert!(history.contains(&("software removed".into(), "7-Zip 24.08".into(), String::new())));
-    assert!(history.contains(&("software added".into(), String::new(), "Firefox 128.0".into())));
+    assert!(history.contains(&(
+        "software added".into(),
+        String::new(),
+        "LibreOffice 24.2".into()
+    )));
+    assert!(history.contains(&(
+        "software removed".into(),
+        "7-Zip 24.08".into(),
+        String::new()
+    )));
+    assert!(history.contains(&(
+        "software added".into(),
+        String::new(),
+        "Firefox 128.0".into()
+    )));
     let audits = d.app.audit_count("hardware.software_replace").await;
 
     // The same list again changes nothing and writes nothing.
     let before = d.history(pc).await.len();
     let r = d
-        .put_software(pc, json!([
-            {"name": "LibreOffice", "vendor": "TDF", "version": "24.2"},
-            {"name": "Firefox", "vendor": "Mozilla", "version": "128.0"}
-        ]))
+        .put_software(
+            pc,
+            json!([
+                {"name": "LibreOffice", "vendor": "TDF", "version": "24.2"},
+                {"name": "Firefox", "vendor": "Mozilla", "version": "128.0"}
+            ]),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json(), json!({"added": [], "removed": []}));
@@ -235,7 +309,9 @@ async fn eight_hundred_items_in_one_call_and_hostile_lists_change_nothing() {
     assert_eq!(r.json()["removed"].as_array().unwrap().len(), 400);
     let history = d.history(pc).await.len();
 
-    let huge: Vec<Value> = (0..5001).map(|i| json!({"name": format!("x{i}")})).collect();
+    let huge: Vec<Value> = (0..5001)
+        .map(|i| json!({"name": format!("x{i}")}))
+        .collect();
     let r = d.put_software(pc, Value::Array(huge)).await;
     assert!(
         r.status == StatusCode::UNPROCESSABLE_ENTITY || r.status == StatusCode::PAYLOAD_TOO_LARGE,
@@ -263,10 +339,14 @@ async fn eight_hundred_items_in_one_call_and_hostile_lists_change_nothing() {
 async fn a_device_software_is_scoped_like_the_device() {
     let d = desk().await;
     let pc = d.device("it-pc").await;
-    d.put_software(pc, json!([{"name": "Vim", "version": "9"}])).await;
+    d.put_software(pc, json!([{"name": "Vim", "version": "9"}]))
+        .await;
     let path = format!("{HW}/{pc}/software");
     assert_eq!(d.app.get(&path, &d.tech).await.status, StatusCode::OK);
-    assert_eq!(d.app.get(&path, &d.hr_tech).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        d.app.get(&path, &d.hr_tech).await.status,
+        StatusCode::NOT_FOUND
+    );
     let r = d.send(Method::PUT, &path, &d.hr_tech, json!([])).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // A requester may not replace anything.
@@ -281,7 +361,10 @@ async fn a_device_software_is_scoped_like_the_device() {
     let r = d.app.get(&format!("{SW}/{id}"), &d.tech).await;
     assert_eq!(r.json()["devices"].as_array().unwrap().len(), 1);
     assert_eq!(
-        d.app.get(&format!("{SW}?device={pc}"), &d.hr_tech).await.status,
+        d.app
+            .get(&format!("{SW}?device={pc}"), &d.hr_tech)
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 }
@@ -291,10 +374,15 @@ async fn licences_keep_their_key_masked_and_reveals_are_audited() {
     let d = desk().await;
     let pc = d.device("pc").await;
     let r = d
-        .send(Method::POST, LIC, &d.admin, json!({
-            "product": "Microsoft Office", "vendor": "Microsoft", "key": "ABCD-1234",
-            "seats": 5, "expires_on": "2027-01-01", "device_ids": [pc], "user_ids": [d.budi.0]
-        }))
+        .send(
+            Method::POST,
+            LIC,
+            &d.admin,
+            json!({
+                "product": "Microsoft Office", "vendor": "Microsoft", "key": "ABCD-1234",
+                "seats": 5, "expires_on": "2027-01-01", "device_ids": [pc], "user_ids": [d.budi.0]
+            }),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let lic = r.json();
@@ -319,13 +407,23 @@ async fn licences_keep_their_key_masked_and_reveals_are_audited() {
 
     // PATCH keeps the key unless one is sent.
     let r = d
-        .send(Method::PATCH, &format!("{LIC}/{id}"), &d.admin, json!({"seats": 7}))
+        .send(
+            Method::PATCH,
+            &format!("{LIC}/{id}"),
+            &d.admin,
+            json!({"seats": 7}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["seats"], 7);
     assert_eq!(r.json()["key_set"], true);
     let r = d
-        .send(Method::PATCH, &format!("{LIC}/{id}"), &d.admin, json!({"key": ""}))
+        .send(
+            Method::PATCH,
+            &format!("{LIC}/{id}"),
+            &d.admin,
+            json!({"key": ""}),
+        )
         .await;
     assert_eq!(r.json()["key_set"], false);
 
@@ -341,14 +439,37 @@ async fn licences_keep_their_key_masked_and_reveals_are_audited() {
         let r = d.send(Method::POST, LIC, &d.admin, bad).await;
         assert!(r.status.is_client_error(), "{}", r.body);
     }
-    let r = d.send(Method::POST, LIC, &d.budi.1, json!({"product": "X", "seats": 1})).await;
+    let r = d
+        .send(
+            Method::POST,
+            LIC,
+            &d.budi.1,
+            json!({"product": "X", "seats": 1}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(d.app.get(LIC, &d.admin).await.json()["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        d.app.get(LIC, &d.admin).await.json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
-    let r = d.send(Method::DELETE, &format!("{LIC}/{id}"), &d.admin, json!(null)).await;
+    let r = d
+        .send(
+            Method::DELETE,
+            &format!("{LIC}/{id}"),
+            &d.admin,
+            json!(null),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert_eq!(d.app.audit_count("license.delete").await, 1);
-    assert_eq!(d.app.get(&format!("{LIC}/{id}"), &d.admin).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        d.app.get(&format!("{LIC}/{id}"), &d.admin).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -358,17 +479,21 @@ async fn compliance_counts_installs_against_seats_and_watches_the_calendar() {
     let a = d.device("a").await;
     let b = d.device("b").await;
     for pc in [a, b] {
-        d.put_software(pc, json!([{"name": "Photoshop", "vendor": "Adobe", "version": "25"}]))
-            .await;
+        d.put_software(
+            pc,
+            json!([{"name": "Photoshop", "vendor": "Adobe", "version": "25"}]),
+        )
+        .await;
     }
-    d.put_software(b, json!([
-        {"name": "Photoshop", "vendor": "Adobe", "version": "25"},
-        {"name": "photoshop", "vendor": "Adobe", "version": "26"}
-    ]))
+    d.put_software(
+        b,
+        json!([
+            {"name": "Photoshop", "vendor": "Adobe", "version": "25"},
+            {"name": "photoshop", "vendor": "Adobe", "version": "26"}
+        ]),
+    )
     .await;
-    let mk = |product: &str, seats: i64, expires: Option<&str>| {
-        json!({"product": product, "vendor": "", "seats": seats, "expires_on": expires, "device_ids": [a]})
-    };
+    let mk = |product: &str, seats: i64, expires: Option<&str>| json!({"product": product, "vendor": "", "seats": seats, "expires_on": expires, "device_ids": [a]});
     for body in [
         mk("PHOTOSHOP", 1, Some("2026-10-21")),
         mk("Photoshop", 2, Some("2026-10-23")),
@@ -378,7 +503,12 @@ async fn compliance_counts_installs_against_seats_and_watches_the_calendar() {
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
     let r = d
-        .send(Method::POST, LIC, &d.admin, json!({"product": "Photoshop", "vendor": "Corel", "seats": 1}))
+        .send(
+            Method::POST,
+            LIC,
+            &d.admin,
+            json!({"product": "Photoshop", "vendor": "Corel", "seats": 1}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
 
@@ -412,23 +542,43 @@ async fn compliance_counts_installs_against_seats_and_watches_the_calendar() {
             ("Illustrator".into(), "".into(), 0, 1, false, false, true),
             ("PHOTOSHOP".into(), "".into(), 2, 1, true, true, false),
             ("Photoshop".into(), "".into(), 2, 2, false, false, false),
-            ("Photoshop".into(), "Corel".into(), 0, 1, false, false, false),
+            (
+                "Photoshop".into(),
+                "Corel".into(),
+                0,
+                1,
+                false,
+                false,
+                false
+            ),
         ]
     );
     // A month later (2026-10-22) the second one expires within 30 days, and the first is past.
     d.app.clock.advance_ms(31 * 86_400_000);
     let mut got = lines(d.app.get(&path, &d.admin).await.json());
     got.sort();
-    assert_eq!(got[1], ("PHOTOSHOP".into(), "".into(), 2, 1, true, false, true));
-    assert_eq!(got[2], ("Photoshop".into(), "".into(), 2, 2, false, true, false));
-    assert_eq!(d.app.get(&path, &d.budi.1).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        got[1],
+        ("PHOTOSHOP".into(), "".into(), 2, 1, true, false, true)
+    );
+    assert_eq!(
+        got[2],
+        ("Photoshop".into(), "".into(), 2, 2, false, true, false)
+    );
+    assert_eq!(
+        d.app.get(&path, &d.budi.1).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 async fn login<'a>(app: &'a TestApp, email: &str) -> common::Browser<'a> {
     let mut b = common::Browser::new(app);
     b.get("/login").await;
     let r = b
-        .post("/login", &[("email", email), ("password", "a-long-test-password")])
+        .post(
+            "/login",
+            &[("email", email), ("password", "a-long-test-password")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     b
@@ -439,17 +589,27 @@ async fn the_pages_show_software_licences_and_compliance() {
     let d = desk().await;
     let a = d.device("alpha").await;
     let b = d.device("beta").await;
-    d.put_software(a, json!([{"name": "Photoshop", "vendor": "Adobe", "version": "25"}]))
-        .await;
+    d.put_software(
+        a,
+        json!([{"name": "Photoshop", "vendor": "Adobe", "version": "25"}]),
+    )
+    .await;
     let mut web = login(&d.app, "tech@example.com").await;
     // The device page replaces its software from the textarea.
     let r = web
-        .post(&format!("/inventory/{b}/software"), &[("items", "Photoshop | Adobe | 25\nGIMP | | 2.10")])
+        .post(
+            &format!("/inventory/{b}/software"),
+            &[("items", "Photoshop | Adobe | 25\nGIMP | | 2.10")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(d.installed(b).await, vec!["GIMP 2.10", "Photoshop 25"]);
     let r = web.get(&format!("/inventory/{b}")).await;
-    assert!(r.body.contains("id=\"device-software\"") && r.body.contains("GIMP"), "{}", r.body);
+    assert!(
+        r.body.contains("id=\"device-software\"") && r.body.contains("GIMP"),
+        "{}",
+        r.body
+    );
     let r = web.get("/inventory/software?q=photo").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("Photoshop") && !r.body.contains("GIMP"));
@@ -457,20 +617,36 @@ async fn the_pages_show_software_licences_and_compliance() {
     assert!(r.body.contains("/inventory/licenses"));
 
     let r = web
-        .post("/inventory/licenses", &[("product", "photoshop"), ("seats", "1"), ("key", "SECRET-KEY"), ("expires_on", "")])
+        .post(
+            "/inventory/licenses",
+            &[
+                ("product", "photoshop"),
+                ("seats", "1"),
+                ("key", "SECRET-KEY"),
+                ("expires_on", ""),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = web.get("/inventory/licenses").await;
     assert!(r.body.contains("data-flag=\"over\""), "{}", r.body);
-    let r = web.post("/inventory/licenses", &[("product", ""), ("seats", "x")]).await;
+    let r = web
+        .post("/inventory/licenses", &[("product", ""), ("seats", "x")])
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let id = d.app.get(LIC, &d.admin).await.json()["items"][0]["id"].as_i64().unwrap();
+    let id = d.app.get(LIC, &d.admin).await.json()["items"][0]["id"]
+        .as_i64()
+        .unwrap();
     let r = web.get(&format!("/inventory/licenses/{id}")).await;
     assert!(r.body.contains("key-masked") && !r.body.contains("SECRET-KEY"));
     // Technicians may not reveal; the admin may.
-    let r = web.post(&format!("/inventory/licenses/{id}/reveal"), &[]).await;
+    let r = web
+        .post(&format!("/inventory/licenses/{id}/reveal"), &[])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let mut admin = login(&d.app, "root@example.com").await;
-    let r = admin.post(&format!("/inventory/licenses/{id}/reveal"), &[]).await;
+    let r = admin
+        .post(&format!("/inventory/licenses/{id}/reveal"), &[])
+        .await;
     assert!(r.body.contains("SECRET-KEY"), "{}", r.body);
 }

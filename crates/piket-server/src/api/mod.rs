@@ -327,7 +327,8 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/v1/inventory/hardware/{id}/software",
-            get(inventory::software::api::installed).put(inventory::software::api::replace_installed),
+            get(inventory::software::api::installed)
+                .put(inventory::software::api::replace_installed),
         )
         .route(
             "/api/v1/inventory/software",

@@ -36,7 +36,11 @@ pub(crate) fn reaches(actor: &Actor, h: &Hardware) -> bool {
 }
 
 /// The asset if the actor may read it; out of reach is "not found".
-pub(crate) async fn visible(conn: &mut AnyConnection, actor: &Actor, id: i64) -> AppResult<Hardware> {
+pub(crate) async fn visible(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<Hardware> {
     let h = store::get(conn, id).await?.ok_or(AppError::NotFound)?;
     if !reaches(actor, &h) {
         return Err(AppError::NotFound);

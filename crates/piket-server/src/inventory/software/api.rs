@@ -5,7 +5,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 
-use super::{service, InstallDiff, Installation, Software, SoftwareDetail, SoftwareFilter, SoftwareItem};
+use super::{
+    service, InstallDiff, Installation, Software, SoftwareDetail, SoftwareFilter, SoftwareItem,
+};
 use crate::api::page::Page;
 use crate::auth::extract::ApiActor;
 use crate::error::{AppResult, Problem};

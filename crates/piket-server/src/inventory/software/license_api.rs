@@ -21,7 +21,10 @@ pub struct ComplianceList {
 
 #[utoipa::path(get, path = "/api/v1/inventory/licenses", tag = "inventory",
     responses((status = 200, body = LicenseList), (status = 403, body = Problem)))]
-pub async fn list(State(state): State<AppState>, ApiActor(actor): ApiActor) -> AppResult<Json<LicenseList>> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> AppResult<Json<LicenseList>> {
     Ok(Json(LicenseList {
         items: service::list(&state, &actor).await?,
     }))

@@ -150,17 +150,37 @@ pub async fn save(
             .execute(&mut *conn)
             .await?;
     }
-    assign(conn, "INSERT INTO license_devices (license_id, device_id) VALUES ", id, &r.device_ids).await?;
-    assign(conn, "INSERT INTO license_users (license_id, user_id) VALUES ", id, &r.user_ids).await?;
+    assign(
+        conn,
+        "INSERT INTO license_devices (license_id, device_id) VALUES ",
+        id,
+        &r.device_ids,
+    )
+    .await?;
+    assign(
+        conn,
+        "INSERT INTO license_users (license_id, user_id) VALUES ",
+        id,
+        &r.user_ids,
+    )
+    .await?;
     Ok(id)
 }
 
-async fn assign(conn: &mut AnyConnection, head: &'static str, id: i64, values: &[i64]) -> AppResult<()> {
+async fn assign(
+    conn: &mut AnyConnection,
+    head: &'static str,
+    id: i64,
+    values: &[i64],
+) -> AppResult<()> {
     for chunk in values.chunks(500) {
         let mut sql = Sql::new(head);
         for (i, v) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
-            sql.bind(Arg::Int(id)).push(", ").bind(Arg::Int(*v)).push(")");
+            sql.bind(Arg::Int(id))
+                .push(", ")
+                .bind(Arg::Int(*v))
+                .push(")");
         }
         sql.push(" ON CONFLICT DO NOTHING");
         sql.query().execute(&mut *conn).await?;
@@ -177,7 +197,11 @@ pub async fn delete(conn: &mut AnyConnection, id: i64) -> AppResult<()> {
 }
 
 /// Those of `ids` that exist in `table` (`hardware_assets` or `users`): id, department, owner.
-pub async fn existing(conn: &mut AnyConnection, table: &'static str, ids: &[i64]) -> AppResult<Vec<(i64, Option<i64>, Option<i64>)>> {
+pub async fn existing(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    ids: &[i64],
+) -> AppResult<Vec<(i64, Option<i64>, Option<i64>)>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(500) {
         let mut sql = Sql::new(if table == "users" {
@@ -186,7 +210,8 @@ pub async fn existing(conn: &mut AnyConnection, table: &'static str, ids: &[i64]
             "SELECT id, department_id, owner_id FROM hardware_assets WHERE id IN "
         });
         sql.bind_list(chunk);
-        let rows: Vec<(i64, Option<i64>, Option<i64>)> = sql.query_as().fetch_all(&mut *conn).await?;
+        let rows: Vec<(i64, Option<i64>, Option<i64>)> =
+            sql.query_as().fetch_all(&mut *conn).await?;
         out.extend(rows);
     }
     Ok(out)

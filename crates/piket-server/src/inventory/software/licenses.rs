@@ -110,8 +110,7 @@ pub fn compliance(l: &License, now: i64) -> Compliance {
         .unwrap_or(time::Date::MIN);
     let ends = l.expires_on.as_deref().and_then(date_of);
     let expired = ends.is_some_and(|e| e < today);
-    let expiring_soon =
-        !expired && ends.is_some_and(|e| (e - today).whole_days() <= SOON_DAYS);
+    let expiring_soon = !expired && ends.is_some_and(|e| (e - today).whole_days() <= SOON_DAYS);
     Compliance {
         license_id: l.id,
         product: l.product.clone(),
@@ -139,7 +138,11 @@ pub async fn list(state: &AppState, actor: &Actor) -> AppResult<Vec<License>> {
 
 pub async fn compliance_all(state: &AppState, actor: &Actor) -> AppResult<Vec<Compliance>> {
     let now = state.now();
-    Ok(list(state, actor).await?.iter().map(|l| compliance(l, now)).collect())
+    Ok(list(state, actor)
+        .await?
+        .iter()
+        .map(|l| compliance(l, now))
+        .collect())
 }
 
 pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<License> {
@@ -241,7 +244,9 @@ pub async fn patch(
     actor.require("inventory.write")?;
     let current = get(state, actor, id).await?;
     let serde_json::Value::Object(fields) = patch else {
-        return Err(AppError::BadRequest("the body must be a JSON object".into()));
+        return Err(AppError::BadRequest(
+            "the body must be a JSON object".into(),
+        ));
     };
     let base = LicenseInput {
         product: current.product,
@@ -253,8 +258,7 @@ pub async fn patch(
         device_ids: current.device_ids,
         user_ids: current.user_ids,
     };
-    let mut merged =
-        serde_json::to_value(base).map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut merged = serde_json::to_value(base).map_err(|e| AppError::Internal(e.to_string()))?;
     if let serde_json::Value::Object(m) = &mut merged {
         m.extend(fields);
     }

@@ -112,7 +112,10 @@ pub struct LicenseFields {
 fn ids(field: &str, v: &str) -> AppResult<Vec<i64>> {
     v.split(|c: char| c == ',' || c.is_whitespace())
         .filter(|p| !p.is_empty())
-        .map(|p| p.parse().map_err(|_| AppError::invalid(field, "must be ids separated by commas")))
+        .map(|p| {
+            p.parse()
+                .map_err(|_| AppError::invalid(field, "must be ids separated by commas"))
+        })
         .collect()
 }
 

@@ -74,7 +74,10 @@ pub async fn save(
         Some(id) => Some(store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?),
         None => None,
     };
-    if store::find(&mut tx, &record, id.unwrap_or(0)).await?.is_some() {
+    if store::find(&mut tx, &record, id.unwrap_or(0))
+        .await?
+        .is_some()
+    {
         return Err(AppError::Conflict(
             "this name, vendor and version are already in the catalog".into(),
         ));
@@ -116,7 +119,9 @@ pub async fn patch(
         store::get(&mut conn, id).await?.ok_or(AppError::NotFound)?
     };
     let serde_json::Value::Object(fields) = patch else {
-        return Err(AppError::BadRequest("the body must be a JSON object".into()));
+        return Err(AppError::BadRequest(
+            "the body must be a JSON object".into(),
+        ));
     };
     let mut merged = serde_json::json!({
         "name": current.name, "vendor": current.vendor, "version": current.version,
@@ -148,7 +153,11 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
 }
 
 /// The software installed on a device the actor reaches.
-pub async fn installed(state: &AppState, actor: &Actor, device: i64) -> AppResult<Vec<Installation>> {
+pub async fn installed(
+    state: &AppState,
+    actor: &Actor,
+    device: i64,
+) -> AppResult<Vec<Installation>> {
     let mut conn = state.db.pool.acquire().await?;
     visible(&mut conn, actor, device).await?;
     store::installations(&mut conn, device).await

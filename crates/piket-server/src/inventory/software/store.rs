@@ -89,7 +89,8 @@ pub async fn list(
     if let Some(c) = cursor {
         sql.push(" AND s.id < ").bind(Arg::Int(c));
     }
-    sql.push(" ORDER BY s.id DESC LIMIT ").bind(Arg::Int(limit + 1));
+    sql.push(" ORDER BY s.id DESC LIMIT ")
+        .bind(Arg::Int(limit + 1));
     let rows: Vec<Row> = sql.query_as().fetch_all(conn).await?;
     Ok(rows.into_iter().map(Software::from).collect())
 }
@@ -159,12 +160,15 @@ pub async fn delete(conn: &mut AnyConnection, id: i64) -> AppResult<()> {
     Ok(())
 }
 
+/// id, name, hostname, department, owner.
+type DeviceRow = (i64, String, String, Option<i64>, Option<i64>);
+
 /// The devices an entry is installed on, with their department and owner for scoping.
 pub async fn devices_of(
     conn: &mut AnyConnection,
     software_id: i64,
 ) -> AppResult<Vec<(DeviceRef, Option<i64>, Option<i64>)>> {
-    let rows: Vec<(i64, String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<DeviceRow> = sqlx::query_as(
         "SELECT h.id, h.name, h.hostname, h.department_id, h.owner_id FROM software_installations i \
          JOIN hardware_assets h ON h.id = i.device_id WHERE i.software_id = $1 ORDER BY h.id LIMIT 5000",
     )
@@ -187,7 +191,10 @@ struct InstRow {
 }
 
 /// A device's installations, by name.
-pub async fn installations(conn: &mut AnyConnection, device_id: i64) -> AppResult<Vec<Installation>> {
+pub async fn installations(
+    conn: &mut AnyConnection,
+    device_id: i64,
+) -> AppResult<Vec<Installation>> {
     let rows: Vec<InstRow> = sqlx::query_as(
         "SELECT s.id AS software_id, s.name, s.vendor, s.version, i.installed_on \
          FROM software_installations i JOIN software s ON s.id = i.software_id \
@@ -335,9 +342,8 @@ async fn ensure_catalog(
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let mut sql = Sql::new(
-            "SELECT id, name_key, vendor_key, version FROM software WHERE name_key IN (",
-        );
+        let mut sql =
+            Sql::new("SELECT id, name_key, vendor_key, version FROM software WHERE name_key IN (");
         for (i, n) in names.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
