@@ -303,3 +303,40 @@ pub async fn reveal(state: &AppState, actor: &Actor, id: i64) -> AppResult<Strin
     tx.commit().await?;
     Ok(key)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn licence(expires_on: Option<&str>, seats: i64, installed: i64) -> License {
+        License {
+            id: 1,
+            product: "P".into(),
+            vendor: String::new(),
+            key_set: false,
+            seats,
+            expires_on: expires_on.map(str::to_string),
+            notes: String::new(),
+            installed,
+            device_ids: vec![1, 2],
+            user_ids: vec![3],
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn expiry_is_judged_by_the_utc_day_of_now() {
+        // 2026-09-21T14:13:20Z.
+        let now = 1_790_000_000_000;
+        let c = |d: &str| compliance(&licence(Some(d), 1, 1), now);
+        assert!(c("2026-09-20").expired && !c("2026-09-20").expiring_soon);
+        assert!(!c("2026-09-21").expired && c("2026-09-21").expiring_soon);
+        assert!(c("2026-10-21").expiring_soon);
+        assert!(!c("2026-10-22").expiring_soon && !c("2026-10-22").expired);
+        let none = compliance(&licence(None, 1, 2), now);
+        assert!(none.over && !none.expired && !none.expiring_soon);
+        assert_eq!(none.assigned, 3);
+        assert!(!compliance(&licence(None, 2, 2), now).over);
+    }
+}

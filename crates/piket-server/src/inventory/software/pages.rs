@@ -320,3 +320,19 @@ pub async fn license_delete(
     licenses::delete(&state, &actor, id).await?;
     Ok(Redirect::to("/inventory/licenses?msg=deleted").into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_become_items_with_optional_vendor_and_version() {
+        let items = parse_lines("GIMP\n\n Photoshop | Adobe | 25.0 \nInkscape | | 1.3 | extra");
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0].name, "GIMP");
+        assert_eq!(items[0].vendor, "");
+        assert_eq!(items[1].vendor, "Adobe");
+        assert_eq!(items[1].version, "25.0");
+        assert_eq!(items[2].version, "1.3 | extra");
+    }
+}
