@@ -215,10 +215,23 @@ fn pages() -> Router<AppState> {
 }
 
 fn inventory_pages() -> Router<AppState> {
+    use crate::inventory::software::pages as sw;
     use crate::inventory::{admin, pages as p};
     Router::new()
         .route("/inventory", get(p::list).post(p::create))
         .route("/inventory/new", get(p::new))
+        .route("/inventory/software", get(sw::catalog))
+        .route(
+            "/inventory/licenses",
+            get(sw::licenses_page).post(sw::license_create),
+        )
+        .route(
+            "/inventory/licenses/{id}",
+            get(sw::license_page).post(sw::license_update),
+        )
+        .route("/inventory/licenses/{id}/reveal", post(sw::license_reveal))
+        .route("/inventory/licenses/{id}/delete", post(sw::license_delete))
+        .route("/inventory/{id}/software", post(sw::replace_device))
         .route("/inventory/{id}", get(p::show).post(p::update))
         .route("/inventory/{id}/reveal", post(p::reveal))
         .route("/inventory/{id}/delete", post(p::delete))

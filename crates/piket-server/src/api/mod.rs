@@ -115,6 +115,13 @@ impl Modify for Security {
         sla::api::policies, sla::api::set_policy, sla::api::calendar, sla::api::set_calendar,
         inventory::api::list, inventory::api::create, inventory::api::get, inventory::api::replace, inventory::api::update,
         inventory::api::delete, inventory::api::reveal, inventory::api::history, inventory::collector::doc,
+        inventory::software::api::list, inventory::software::api::create, inventory::software::api::get,
+        inventory::software::api::replace, inventory::software::api::update, inventory::software::api::delete,
+        inventory::software::api::installed, inventory::software::api::replace_installed,
+        inventory::software::license_api::list, inventory::software::license_api::compliance,
+        inventory::software::license_api::create, inventory::software::license_api::get,
+        inventory::software::license_api::replace, inventory::software::license_api::update,
+        inventory::software::license_api::delete, inventory::software::license_api::reveal,
     ),
     components(schemas(Problem, crate::error::FieldError))
 )]
@@ -317,6 +324,42 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/inventory/hardware/{id}/history",
             get(inventory::api::history),
+        )
+        .route(
+            "/api/v1/inventory/hardware/{id}/software",
+            get(inventory::software::api::installed)
+                .put(inventory::software::api::replace_installed),
+        )
+        .route(
+            "/api/v1/inventory/software",
+            get(inventory::software::api::list).post(inventory::software::api::create),
+        )
+        .route(
+            "/api/v1/inventory/software/{id}",
+            get(inventory::software::api::get)
+                .put(inventory::software::api::replace)
+                .patch(inventory::software::api::update)
+                .delete(inventory::software::api::delete),
+        )
+        .route(
+            "/api/v1/inventory/licenses",
+            get(inventory::software::license_api::list)
+                .post(inventory::software::license_api::create),
+        )
+        .route(
+            "/api/v1/inventory/licenses/compliance",
+            get(inventory::software::license_api::compliance),
+        )
+        .route(
+            "/api/v1/inventory/licenses/{id}",
+            get(inventory::software::license_api::get)
+                .put(inventory::software::license_api::replace)
+                .patch(inventory::software::license_api::update)
+                .delete(inventory::software::license_api::delete),
+        )
+        .route(
+            "/api/v1/inventory/licenses/{id}/reveal",
+            axum::routing::post(inventory::software::license_api::reveal),
         )
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .layer(middleware::from_fn(problems))

@@ -4,6 +4,7 @@ use sqlx::AnyConnection;
 
 use super::{Hardware, HardwareHistoryEntry};
 use crate::clock::format_ms;
+use crate::db::sql::{Arg, Sql};
 use crate::error::AppResult;
 
 /// Who made a change, as the history shows it.
@@ -80,6 +81,7 @@ pub fn diff(
     out
 }
 
+/// Write `changes` as history rows, many per statement (a software report can bring hundreds).
 pub async fn record(
     conn: &mut AnyConnection,
     asset_id: i64,
@@ -87,21 +89,33 @@ pub async fn record(
     source: &Source<'_>,
     changes: &[(String, String, String)],
 ) -> AppResult<()> {
-    for (field, old, new) in changes {
-        sqlx::query(
-            "INSERT INTO hardware_history (asset_id, at, source, actor_id, actor_label, field, old_value, new_value) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(asset_id)
-        .bind(now)
-        .bind(source.kind)
-        .bind(source.actor_id)
-        .bind(source.label.clone())
-        .bind(field.clone())
-        .bind(old.clone())
-        .bind(new.clone())
-        .execute(&mut *conn)
-        .await?;
+    for chunk in changes.chunks(500) {
+        let mut sql = Sql::new(
+            "INSERT INTO hardware_history (asset_id, at, source, actor_id, actor_label, field, old_value, new_value) VALUES ",
+        );
+        for (i, (field, old, new)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(Arg::Int(asset_id))
+                .push(", ")
+                .bind(Arg::Int(now))
+                .push(", ")
+                .bind(Arg::Text(source.kind.to_string()))
+                .push(", ");
+            match source.actor_id {
+                Some(a) => sql.bind(Arg::Int(a)),
+                None => sql.push("NULL"),
+            };
+            sql.push(", ")
+                .bind(Arg::Text(source.label.clone()))
+                .push(", ")
+                .bind(Arg::Text(field.clone()))
+                .push(", ")
+                .bind(Arg::Text(old.clone()))
+                .push(", ")
+                .bind(Arg::Text(new.clone()))
+                .push(")");
+        }
+        sql.query().execute(&mut *conn).await?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod history;
 pub mod pages;
 pub mod service;
 pub mod settings;
+pub mod software;
 pub mod store;
 pub mod validate;
 

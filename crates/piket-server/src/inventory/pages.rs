@@ -246,6 +246,10 @@ async fn render(
         Some(a) => service::history(state, actor, a.id).await?,
         None => Vec::new(),
     };
+    let software = match view.asset {
+        Some(a) => super::software::service::installed(state, actor, a.id).await?,
+        None => Vec::new(),
+    };
     let departments = crate::departments::service::all(state).await?;
     let status = if view.err.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -259,7 +263,7 @@ async fn render(
             ctx,
             "inventory/form.html",
             context! {
-                nav => "inventory", asset => view.asset, values => values, history => history,
+                nav => "inventory", asset => view.asset, values => values, history => history, software => software,
                 owners => owners, departments => departments, types => TYPES, statuses => STATUSES,
                 can_write => can_write, can_reveal => actor.can("inventory.credentials.reveal"),
                 revealed => view.revealed, flash => flash(view.msg),

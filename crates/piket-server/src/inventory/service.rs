@@ -30,13 +30,17 @@ fn reader(actor: &Actor) -> Cow<'_, Actor> {
     }
 }
 
-fn reaches(actor: &Actor, h: &Hardware) -> bool {
+pub(crate) fn reaches(actor: &Actor, h: &Hardware) -> bool {
     let departments: Vec<i64> = h.department_id.into_iter().collect();
     reader(actor).reaches(&departments, h.owner_id)
 }
 
 /// The asset if the actor may read it; out of reach is "not found".
-async fn visible(conn: &mut AnyConnection, actor: &Actor, id: i64) -> AppResult<Hardware> {
+pub(crate) async fn visible(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<Hardware> {
     let h = store::get(conn, id).await?.ok_or(AppError::NotFound)?;
     if !reaches(actor, &h) {
         return Err(AppError::NotFound);

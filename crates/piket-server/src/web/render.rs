@@ -41,6 +41,10 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "tickets/files.html",
     "inventory/list.html",
     "inventory/form.html",
+    "inventory/software.html",
+    "inventory/licenses.html",
+    "inventory/license_form.html",
+    "inventory/license.html",
     "admin/collector.html",
 ];
 

@@ -1,0 +1,218 @@
+//! SQL for licences, their assignments and the compliance figures.
+
+use sqlx::AnyConnection;
+
+use super::licenses::{License, Record};
+use crate::clock::format_ms;
+use crate::db::sql::{Arg, Sql};
+use crate::error::AppResult;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    product: String,
+    vendor: String,
+    key_set: i64,
+    seats: i64,
+    expires_on: Option<String>,
+    notes: String,
+    installed: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+/// Devices with an installation whose name (and vendor, when the licence names one) matches.
+const SELECT: &str = "SELECT l.id, l.product, l.vendor, \
+     CASE WHEN l.license_key <> '' THEN 1 ELSE 0 END AS key_set, l.seats, l.expires_on, l.notes, \
+     (SELECT COUNT(DISTINCT i.device_id) FROM software_installations i \
+      JOIN software s ON s.id = i.software_id \
+      WHERE s.name_key = l.product_key AND (l.vendor_key = '' OR s.vendor_key = l.vendor_key)) AS installed, \
+     l.created_at, l.updated_at FROM licenses l";
+
+async fn assignments(conn: &mut AnyConnection, id: i64) -> AppResult<(Vec<i64>, Vec<i64>)> {
+    let devices: Vec<i64> = sqlx::query_scalar(
+        "SELECT device_id FROM license_devices WHERE license_id = $1 ORDER BY device_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let users: Vec<i64> = sqlx::query_scalar(
+        "SELECT user_id FROM license_users WHERE license_id = $1 ORDER BY user_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok((devices, users))
+}
+
+async fn finish(conn: &mut AnyConnection, r: Row) -> AppResult<License> {
+    let (device_ids, user_ids) = assignments(conn, r.id).await?;
+    Ok(License {
+        id: r.id,
+        product: r.product,
+        vendor: r.vendor,
+        key_set: r.key_set != 0,
+        seats: r.seats,
+        expires_on: r.expires_on,
+        notes: r.notes,
+        installed: r.installed,
+        device_ids,
+        user_ids,
+        created_at: format_ms(r.created_at),
+        updated_at: format_ms(r.updated_at),
+    })
+}
+
+pub async fn get(conn: &mut AnyConnection, id: i64) -> AppResult<Option<License>> {
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE l.id = $1")))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        Some(r) => Ok(Some(finish(conn, r).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Every licence, by product (an organisation holds tens to hundreds, not millions).
+pub async fn all(conn: &mut AnyConnection) -> AppResult<Vec<License>> {
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} ORDER BY l.product_key, l.id LIMIT 2000"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(finish(conn, r).await?);
+    }
+    Ok(out)
+}
+
+pub async fn key(conn: &mut AnyConnection, id: i64) -> AppResult<String> {
+    Ok(
+        sqlx::query_scalar("SELECT license_key FROM licenses WHERE id = $1")
+            .bind(id)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+/// Insert (`id` = None) or update, and replace the assignments; the id.
+pub async fn save(
+    conn: &mut AnyConnection,
+    id: Option<i64>,
+    r: &Record,
+    now: i64,
+) -> AppResult<i64> {
+    let id = match id {
+        Some(id) => {
+            sqlx::query(
+                "UPDATE licenses SET product = $2, vendor = $3, product_key = $4, vendor_key = $5, \
+                 license_key = $6, seats = $7, expires_on = $8, notes = $9, updated_at = $10 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(r.product.clone())
+            .bind(r.vendor.clone())
+            .bind(r.product.to_lowercase())
+            .bind(r.vendor.to_lowercase())
+            .bind(r.key.clone())
+            .bind(r.seats)
+            .bind(r.expires_on.clone())
+            .bind(r.notes.clone())
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+            id
+        }
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO licenses (product, vendor, product_key, vendor_key, license_key, seats, \
+                 expires_on, notes, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+                 RETURNING id",
+            )
+            .bind(r.product.clone())
+            .bind(r.vendor.clone())
+            .bind(r.product.to_lowercase())
+            .bind(r.vendor.to_lowercase())
+            .bind(r.key.clone())
+            .bind(r.seats)
+            .bind(r.expires_on.clone())
+            .bind(r.notes.clone())
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?
+        }
+    };
+    for table in ["license_devices", "license_users"] {
+        let text = format!("DELETE FROM {table} WHERE license_id = $1");
+        sqlx::query(sqlx::AssertSqlSafe(text))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    assign(
+        conn,
+        "INSERT INTO license_devices (license_id, device_id) VALUES ",
+        id,
+        &r.device_ids,
+    )
+    .await?;
+    assign(
+        conn,
+        "INSERT INTO license_users (license_id, user_id) VALUES ",
+        id,
+        &r.user_ids,
+    )
+    .await?;
+    Ok(id)
+}
+
+async fn assign(
+    conn: &mut AnyConnection,
+    head: &'static str,
+    id: i64,
+    values: &[i64],
+) -> AppResult<()> {
+    for chunk in values.chunks(500) {
+        let mut sql = Sql::new(head);
+        for (i, v) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(Arg::Int(id))
+                .push(", ")
+                .bind(Arg::Int(*v))
+                .push(")");
+        }
+        sql.push(" ON CONFLICT DO NOTHING");
+        sql.query().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+pub async fn delete(conn: &mut AnyConnection, id: i64) -> AppResult<()> {
+    sqlx::query("DELETE FROM licenses WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Those of `ids` that exist in `table` (`hardware_assets` or `users`): id, department, owner.
+pub async fn existing(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    ids: &[i64],
+) -> AppResult<Vec<(i64, Option<i64>, Option<i64>)>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let mut sql = Sql::new(if table == "users" {
+            "SELECT id, CAST(NULL AS BIGINT) AS department_id, id AS owner_id FROM users WHERE id IN "
+        } else {
+            "SELECT id, department_id, owner_id FROM hardware_assets WHERE id IN "
+        });
+        sql.bind_list(chunk);
+        let rows: Vec<(i64, Option<i64>, Option<i64>)> =
+            sql.query_as().fetch_all(&mut *conn).await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}

@@ -1,0 +1,338 @@
+//! HTML pages for software: the catalog with search and installation counts, a device's software
+//! (replaced from a textarea on the device page), and licences with the compliance table, the
+//! create/edit form, the masked key and its reveal button.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use super::licenses::{self, License, LicenseInput};
+use super::{service, SoftwareFilter, SoftwareItem};
+use crate::auth::actor::Actor;
+use crate::auth::extract::WebActor;
+use crate::auth::pages::Msg;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::context::WebCtx;
+use crate::web::render::{field_errors, flash, page};
+
+#[derive(Deserialize, Default)]
+pub struct CatalogQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub cursor: String,
+}
+
+pub async fn catalog(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Query(q): Query<CatalogQuery>,
+) -> AppResult<Response> {
+    let query = q.q.trim().chars().take(200).collect::<String>();
+    let filter = SoftwareFilter {
+        q: Some(query.clone()).filter(|v| !v.is_empty()),
+        device: None,
+        cursor: Some(q.cursor.trim().to_string()).filter(|c| c.parse::<i64>().is_ok()),
+        limit: Some(100),
+    };
+    let result = service::list(&state, &actor, filter).await?;
+    let next = result.next_cursor.as_ref().map(|c| {
+        serde_urlencoded::to_string([("q", query.as_str()), ("cursor", c.as_str())])
+            .unwrap_or_default()
+    });
+    Ok(page(
+        &state,
+        &ctx,
+        "inventory/software.html",
+        context! { nav => "inventory", items => result.items, next => next, q => query },
+    )?
+    .into_response())
+}
+
+/// The device page's software form: one item a line, `name | vendor | version`.
+#[derive(Deserialize)]
+pub struct SoftwareForm {
+    #[serde(default)]
+    pub items: String,
+}
+
+/// `name | vendor | version` lines as items (vendor and version optional).
+pub fn parse_lines(text: &str) -> Vec<SoftwareItem> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut parts = l.splitn(3, '|').map(|p| p.trim().to_string());
+            SoftwareItem {
+                name: parts.next().unwrap_or_default(),
+                vendor: parts.next().unwrap_or_default(),
+                version: parts.next().unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+pub async fn replace_device(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    Form(f): Form<SoftwareForm>,
+) -> AppResult<Response> {
+    service::replace(&state, &actor, id, parse_lines(&f.items)).await?;
+    Ok(Redirect::to(&format!("/inventory/{id}?msg=saved#software")).into_response())
+}
+
+/// The licence form, every value as typed.
+#[derive(Deserialize, Serialize, Default, Clone)]
+pub struct LicenseFields {
+    #[serde(default)]
+    pub product: String,
+    #[serde(default)]
+    pub vendor: String,
+    #[serde(default)]
+    pub key: String,
+    pub key_clear: Option<String>,
+    #[serde(default)]
+    pub seats: String,
+    #[serde(default)]
+    pub expires_on: String,
+    #[serde(default)]
+    pub notes: String,
+    /// Ids separated by commas or spaces.
+    #[serde(default)]
+    pub device_ids: String,
+    #[serde(default)]
+    pub user_ids: String,
+}
+
+fn ids(field: &str, v: &str) -> AppResult<Vec<i64>> {
+    v.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse()
+                .map_err(|_| AppError::invalid(field, "must be ids separated by commas"))
+        })
+        .collect()
+}
+
+impl LicenseFields {
+    fn input(&self) -> AppResult<LicenseInput> {
+        let seats = self
+            .seats
+            .trim()
+            .parse()
+            .map_err(|_| AppError::invalid("seats", "must be a whole number"))?;
+        let key = if self.key_clear.is_some() {
+            Some(String::new())
+        } else {
+            Some(self.key.clone()).filter(|k| !k.trim().is_empty())
+        };
+        Ok(LicenseInput {
+            product: self.product.clone(),
+            vendor: self.vendor.clone(),
+            key,
+            seats,
+            expires_on: Some(self.expires_on.clone()),
+            notes: self.notes.clone(),
+            device_ids: ids("device_ids", &self.device_ids)?,
+            user_ids: ids("user_ids", &self.user_ids)?,
+        })
+    }
+
+    fn of(l: &License) -> LicenseFields {
+        let join = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        LicenseFields {
+            product: l.product.clone(),
+            vendor: l.vendor.clone(),
+            key: String::new(),
+            key_clear: None,
+            seats: l.seats.to_string(),
+            expires_on: l.expires_on.clone().unwrap_or_default(),
+            notes: l.notes.clone(),
+            device_ids: join(&l.device_ids),
+            user_ids: join(&l.user_ids),
+        }
+    }
+}
+
+#[derive(Default)]
+struct View<'a> {
+    license: Option<&'a License>,
+    err: Option<&'a AppError>,
+    revealed: Option<String>,
+    msg: Option<&'a str>,
+}
+
+/// The compliance table with the new-licence form, or one licence's form.
+async fn render(
+    state: &AppState,
+    ctx: &WebCtx,
+    actor: &Actor,
+    values: &LicenseFields,
+    view: View<'_>,
+) -> AppResult<Response> {
+    let lines = match view.license {
+        None => licenses::compliance_all(state, actor).await?,
+        Some(_) => Vec::new(),
+    };
+    let status = if view.err.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let template = if view.license.is_some() {
+        "inventory/license.html"
+    } else {
+        "inventory/licenses.html"
+    };
+    Ok((
+        status,
+        page(
+            state,
+            ctx,
+            template,
+            context! {
+                nav => "inventory", license => view.license, lines => lines, values => values,
+                can_write => actor.can("inventory.write"),
+                can_reveal => actor.can("inventory.credentials.reveal"),
+                revealed => view.revealed, flash => flash(view.msg),
+                errors => view.err.map(field_errors).unwrap_or_default(),
+            },
+        )?,
+    )
+        .into_response())
+}
+
+pub async fn licenses_page(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Query(q): Query<Msg>,
+) -> AppResult<Response> {
+    let values = LicenseFields {
+        seats: "1".into(),
+        ..LicenseFields::default()
+    };
+    let view = View {
+        msg: q.msg.as_deref(),
+        ..View::default()
+    };
+    render(&state, &ctx, &actor, &values, view).await
+}
+
+pub async fn license_page(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    Query(q): Query<Msg>,
+) -> AppResult<Response> {
+    let license = licenses::get(&state, &actor, id).await?;
+    let view = View {
+        license: Some(&license),
+        msg: q.msg.as_deref(),
+        ..View::default()
+    };
+    render(&state, &ctx, &actor, &LicenseFields::of(&license), view).await
+}
+
+async fn save(
+    state: AppState,
+    ctx: WebCtx,
+    actor: Actor,
+    id: Option<i64>,
+    f: LicenseFields,
+) -> AppResult<Response> {
+    let result = match f.input() {
+        Ok(input) => licenses::save(&state, &actor, id, input).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(l) => {
+            let msg = if id.is_some() { "saved" } else { "created" };
+            Ok(Redirect::to(&format!("/inventory/licenses/{}?msg={msg}", l.id)).into_response())
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let license = match id {
+                Some(id) => Some(licenses::get(&state, &actor, id).await?),
+                None => None,
+            };
+            let view = View {
+                license: license.as_ref(),
+                err: Some(&e),
+                ..View::default()
+            };
+            render(&state, &ctx, &actor, &f, view).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn license_create(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Form(f): Form<LicenseFields>,
+) -> AppResult<Response> {
+    save(state, ctx, actor, None, f).await
+}
+
+pub async fn license_update(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    Form(f): Form<LicenseFields>,
+) -> AppResult<Response> {
+    save(state, ctx, actor, Some(id), f).await
+}
+
+pub async fn license_reveal(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let key = licenses::reveal(&state, &actor, id).await?;
+    let license = licenses::get(&state, &actor, id).await?;
+    let view = View {
+        license: Some(&license),
+        revealed: Some(key),
+        ..View::default()
+    };
+    let mut response = render(&state, &ctx, &actor, &LicenseFields::of(&license), view).await?;
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+pub async fn license_delete(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    licenses::delete(&state, &actor, id).await?;
+    Ok(Redirect::to("/inventory/licenses?msg=deleted").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_become_items_with_optional_vendor_and_version() {
+        let items = parse_lines("GIMP\n\n Photoshop | Adobe | 25.0 \nInkscape | | 1.3 | extra");
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0].name, "GIMP");
+        assert_eq!(items[0].vendor, "");
+        assert_eq!(items[1].vendor, "Adobe");
+        assert_eq!(items[1].version, "25.0");
+        assert_eq!(items[2].version, "1.3 | extra");
+    }
+}
