@@ -20,7 +20,7 @@ fn render(
     fresh: Option<String>,
     saved: bool,
 ) -> AppResult<Response> {
-    let mut response = page(
+    let response = page(
         state,
         ctx,
         "admin/collector.html",
@@ -31,11 +31,7 @@ fn render(
         },
     )?
     .into_response();
-    response.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    Ok(response)
+    Ok(crate::web::render::no_store(response))
 }
 
 pub async fn show(

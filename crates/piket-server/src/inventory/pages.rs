@@ -368,12 +368,8 @@ pub async fn reveal(
         revealed: Some(secret),
         ..View::default()
     };
-    let mut response = render(&state, &ctx, &actor, &Fields::of(&asset), view).await?;
-    response.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    Ok(response)
+    let response = render(&state, &ctx, &actor, &Fields::of(&asset), view).await?;
+    Ok(crate::web::render::no_store(response))
 }
 
 pub async fn delete(

@@ -207,18 +207,7 @@ pub async fn patch(
     patch: serde_json::Value,
 ) -> AppResult<Hardware> {
     let current = get(state, actor, id).await?;
-    let serde_json::Value::Object(fields) = patch else {
-        return Err(AppError::BadRequest(
-            "the body must be a JSON object".into(),
-        ));
-    };
-    let mut merged = serde_json::to_value(HardwareInput::from(&current))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    if let serde_json::Value::Object(m) = &mut merged {
-        m.extend(fields);
-    }
-    let input: HardwareInput = serde_json::from_value(merged)
-        .map_err(|e| AppError::BadRequest(format!("invalid body: {e}")))?;
+    let input = crate::api::merge::merge(&HardwareInput::from(&current), patch)?;
     save(state, actor, Some(id), input).await
 }
 

@@ -126,6 +126,15 @@ pub fn page(app: &App, ctx: &WebCtx, name: &str, extra: Value) -> AppResult<Html
         .map_err(|e| AppError::Internal(format!("rendering {name}: {e:#}")))
 }
 
+/// A page that shows a secret (a revealed credential, a fresh token) must not be cached.
+pub fn no_store(mut response: axum::response::Response) -> axum::response::Response {
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
 /// Render a plain-text template (an email) in `locale`, with the catalog as `t`.
 pub fn text(app: &App, locale: crate::i18n::Locale, name: &str, extra: Value) -> AppResult<String> {
     let template = app

@@ -243,11 +243,6 @@ pub async fn patch(
 ) -> AppResult<License> {
     actor.require("inventory.write")?;
     let current = get(state, actor, id).await?;
-    let serde_json::Value::Object(fields) = patch else {
-        return Err(AppError::BadRequest(
-            "the body must be a JSON object".into(),
-        ));
-    };
     let base = LicenseInput {
         product: current.product,
         vendor: current.vendor,
@@ -258,12 +253,7 @@ pub async fn patch(
         device_ids: current.device_ids,
         user_ids: current.user_ids,
     };
-    let mut merged = serde_json::to_value(base).map_err(|e| AppError::Internal(e.to_string()))?;
-    if let serde_json::Value::Object(m) = &mut merged {
-        m.extend(fields);
-    }
-    let input: LicenseInput = serde_json::from_value(merged)
-        .map_err(|e| AppError::BadRequest(format!("invalid body: {e}")))?;
+    let input = crate::api::merge::merge(&base, patch)?;
     save(state, actor, Some(id), input).await
 }
 

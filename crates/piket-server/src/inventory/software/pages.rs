@@ -304,12 +304,8 @@ pub async fn license_reveal(
         revealed: Some(key),
         ..View::default()
     };
-    let mut response = render(&state, &ctx, &actor, &LicenseFields::of(&license), view).await?;
-    response.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    Ok(response)
+    let response = render(&state, &ctx, &actor, &LicenseFields::of(&license), view).await?;
+    Ok(crate::web::render::no_store(response))
 }
 
 pub async fn license_delete(
