@@ -973,3 +973,35 @@ async fn the_seeder_fills_an_empty_database_consistently_and_refuses_a_second_ti
         Err(piket_server::error::AppError::Conflict(_))
     ));
 }
+
+/// Changes that read before they write, at the same time: on SQLite every one must wait its
+/// turn for the write lock, never fail on a stale snapshot (a 500 from SQLITE_BUSY).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_changes_all_succeed() {
+    let d = desk().await;
+    let creates = (0..24).map(|i| {
+        let d = &d;
+        async move {
+            let (key, body) = if i % 2 == 0 {
+                (
+                    &d.alice.1,
+                    json!({"title": format!("Parallel {i}"), "description": ""}),
+                )
+            } else {
+                (
+                    &d.bob.1,
+                    json!({"title": format!("Parallel {i}"), "description": ""}),
+                )
+            };
+            d.app
+                .json(Method::POST, "/api/v1/tickets", key, body)
+                .await
+                .status
+        }
+    });
+    let statuses = futures_util::future::join_all(creates).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::CREATED),
+        "{statuses:?}"
+    );
+}

@@ -92,7 +92,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewApiKey) -> AppRes
         actor.require("apikeys.manage")?;
     }
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     if user_store::get(&mut tx, owner).await?.is_none() {
         return Err(AppError::invalid("user_id", "no such user"));
     }
@@ -127,7 +127,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewApiKey) -> AppRes
 
 pub async fn revoke(state: &AppState, actor: &Actor, id: i64) -> AppResult<ApiKey> {
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let before = store::get(&mut tx, id)
         .await?
         .filter(|k| may_see(actor, k))

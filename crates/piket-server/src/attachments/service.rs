@@ -86,7 +86,7 @@ pub async fn upload(
     files: Vec<Staged>,
     errors: Vec<crate::error::FieldError>,
 ) -> AppResult<Vec<Attachment>> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let (row, _) = load_visible(&mut tx, actor, ticket_id).await?;
     let staff = policy::is_staff(actor);
     if !staff && row.requester_id != actor.user_id && row.status == "closed" {
@@ -121,7 +121,7 @@ pub async fn reply(
     files: Vec<Staged>,
     errors: Vec<crate::error::FieldError>,
 ) -> AppResult<Comment> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let (comment, event) =
         crate::tickets::service::add_comment_in(&mut tx, state, actor, ticket_id, input).await?;
     refused(errors)?;
@@ -140,7 +140,7 @@ pub async fn create_ticket(
     files: Vec<Staged>,
     errors: Vec<crate::error::FieldError>,
 ) -> AppResult<Ticket> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let (ticket, event) =
         crate::tickets::service::create_in(&mut tx, state, actor, input, source).await?;
     refused(errors)?;
@@ -231,7 +231,7 @@ pub async fn thumbnail(
 /// Staff who may edit the ticket, or the uploader, remove a file.
 pub async fn delete(state: &AppState, actor: &Actor, ticket_id: i64, id: i64) -> AppResult<()> {
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let att = visible(&mut tx, actor, ticket_id, id).await?;
     if !(policy::is_staff(actor) || att.uploader_id == Some(actor.user_id)) {
         return Err(AppError::Forbidden);

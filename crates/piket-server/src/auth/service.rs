@@ -101,7 +101,7 @@ pub async fn login(
         return Err(AppError::Unauthorized);
     };
     drop(conn);
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     store::clear_throttle(&mut tx, &key).await?;
     if let Some(old) = old_session {
         store::delete_session(&mut tx, &token::hash_token(old)).await?;
@@ -154,7 +154,7 @@ pub async fn session_actor(
 
 /// On a server with no users, issue a one-time setup token (replacing older unused ones).
 pub async fn ensure_setup_token(state: &AppState) -> AppResult<Option<String>> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     if user_store::count(&mut tx).await? > 0 {
         return Ok(None);
     }
@@ -208,7 +208,7 @@ pub async fn complete_setup(
     c.finish()?;
     let hash = password::hash(form.password)?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     if user_store::count(&mut tx).await? > 0
         || store::consume_token(&mut tx, &token::hash_token(form.token), "setup", now)
             .await?
@@ -287,7 +287,7 @@ pub async fn change_password(
     c.finish()?;
     let hash = password::hash(new)?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     user_store::set_password_hash(&mut tx, actor.user_id, &hash, now).await?;
     store::delete_sessions_of(&mut tx, actor.user_id, None).await?;
     let session = issue_session(&mut tx, state, actor.user_id, &actor.ip).await?;
@@ -318,7 +318,7 @@ pub async fn request_reset(state: &AppState, email: &str, ip: &str) -> AppResult
             retry_after_secs: s,
         })?;
     let email = email.trim().to_lowercase();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let Some(creds) = user_store::credentials(&mut tx, &email)
         .await?
         .filter(|c| c.disabled == 0)
@@ -384,7 +384,7 @@ pub async fn complete_reset(
     ip: &str,
 ) -> AppResult<()> {
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let Some(user_id) =
         store::consume_token(&mut tx, &token::hash_token(reset), "reset", now).await?
     else {
@@ -424,7 +424,7 @@ pub async fn set_password_by_email(state: &AppState, email: &str, new: &str) -> 
     password::check_policy(new, state.config.password_min_length, &email)?;
     let hash = password::hash(new)?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let id = user_store::id_by_email(&mut tx, &email)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -32,7 +32,7 @@ pub async fn save(
 ) -> AppResult<Category> {
     actor.require("settings.manage")?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let before = match id {
         Some(id) => Some(store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?),
         None => None,
@@ -78,7 +78,7 @@ pub async fn save(
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     actor.require("settings.manage")?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let before = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     store::delete(&mut tx, id).await?;
     let change = Change {

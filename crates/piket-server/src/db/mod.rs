@@ -83,6 +83,18 @@ impl Db {
             .map_err(|e| OpenError(format!("migration failed: {e}")))
     }
 
+    /// A transaction for a change. On SQLite it is `BEGIN IMMEDIATE`: it takes the write lock
+    /// first, so a transaction that reads and then writes waits its turn (busy timeout) instead
+    /// of failing with SQLITE_BUSY when another write committed after its first read (a
+    /// deferred transaction cannot upgrade a stale WAL snapshot). PostgreSQL's plain `BEGIN`
+    /// has no such problem. Every service that changes data begins with this.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// `SELECT 1` for readiness checks.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1")

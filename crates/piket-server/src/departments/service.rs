@@ -71,7 +71,7 @@ pub async fn create(
     actor.require("departments.manage")?;
     let (name, description) = check(&input.name, &input.description)?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let id = store::insert(&mut tx, &name, &description, now).await?;
     let created = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let change = Change {
@@ -95,7 +95,7 @@ pub async fn update(
 ) -> AppResult<Department> {
     actor.require("departments.manage")?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let before = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let (name, description) = check(
         patch.name.as_deref().unwrap_or(&before.name),
@@ -119,7 +119,7 @@ pub async fn update(
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     actor.require("departments.manage")?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let before = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     store::delete(&mut tx, id).await?;
     let change = Change {

@@ -212,9 +212,7 @@ enum Outcome {
 /// Update (or create) the user's main device from a report, within the rate limit.
 async fn update(state: &AppState, ip: &str, email: &str, report: Report) -> AppResult<Outcome> {
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
-    // Writing first takes SQLite's write lock before this transaction reads anything, so a
-    // concurrent report waits (busy timeout) instead of failing on a stale snapshot.
+    let mut tx = state.db.begin().await?;
     sqlx::query("DELETE FROM collector_hits WHERE at <= $1")
         .bind(now - WINDOW_MS)
         .execute(&mut *tx)

@@ -153,7 +153,7 @@ pub async fn save(
 ) -> AppResult<Hardware> {
     actor.require("inventory.write")?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let before = match id {
         Some(id) => Some(visible(&mut tx, actor, id).await?),
         None => None,
@@ -214,7 +214,7 @@ pub async fn patch(
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     actor.require("inventory.write")?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let before = visible(&mut tx, actor, id).await?;
     store::delete(&mut tx, id).await?;
     let change = Change {
@@ -232,7 +232,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
 /// The stored credential, for those allowed; every reveal is audited (without the secret).
 pub async fn reveal(state: &AppState, actor: &Actor, id: i64) -> AppResult<String> {
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     visible(&mut tx, actor, id).await?;
     actor.require("inventory.credentials.reveal")?;
     let secret = store::credential(&mut tx, id).await?;

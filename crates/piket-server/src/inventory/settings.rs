@@ -78,7 +78,7 @@ pub async fn save(
 ) -> AppResult<(CollectorSettings, Option<String>)> {
     actor.require("settings.manage")?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let before = load(&mut tx).await?;
     put(&mut tx, ENABLED, if enabled { "1" } else { "0" }, now).await?;
     let fresh = match token_change {

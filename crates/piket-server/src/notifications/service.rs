@@ -164,7 +164,7 @@ pub async fn save_settings(app: &App, actor: &Actor, input: Settings) -> AppResu
     c.finish()?;
     muted.sort();
     let now = app.now();
-    let mut tx = app.db.pool.begin().await?;
+    let mut tx = app.db.begin().await?;
     let before = store::mutes(&mut tx, actor.user_id).await?;
     store::set_mutes(&mut tx, actor.user_id, &muted).await?;
     let change = crate::audit::Change {

@@ -14,7 +14,7 @@ use crate::validate::Check;
 
 /// Create missing built-in roles and bring their permissions up to date (run at every start).
 pub async fn ensure_builtin(db: &crate::db::Db, now: i64) -> AppResult<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     for builtin in BUILTIN_ROLES {
         let perms = builtin.permission_list();
         let fields = RoleFields {
@@ -107,7 +107,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewRole) -> AppResul
     let (name, description, perms) =
         check(actor, &input.name, &input.description, &input.permissions)?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let fields = RoleFields {
         name: &name,
         description: &description,
@@ -136,7 +136,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewRole) -> AppResul
 pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: RolePatch) -> AppResult<Role> {
     actor.require("roles.manage")?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let before = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     if before.builtin {
         return Err(AppError::Conflict(
@@ -184,7 +184,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: RolePatch) 
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     actor.require("roles.manage")?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let before = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     if before.builtin {
         return Err(AppError::Conflict(

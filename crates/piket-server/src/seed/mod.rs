@@ -287,7 +287,7 @@ pub async fn run(state: &AppState, plan: &Plan) -> AppResult<Report> {
     }
     let now = state.now();
     let mut rng = StdRng::seed_from_u64(plan.seed);
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let people = store::people(&mut tx, &mut rng, now).await?;
     tx.commit().await?;
     let mut report = Report {
@@ -306,7 +306,7 @@ pub async fn run(state: &AppState, plan: &Plan) -> AppResult<Report> {
         let batch: Vec<GenTicket> = (next..=last)
             .map(|id| ticket(&mut rng, id as i64, &people, start, step))
             .collect();
-        let mut tx = state.db.pool.begin().await?;
+        let mut tx = state.db.begin().await?;
         store::insert_tickets(&mut tx, &batch).await?;
         report.comments += store::insert_comments(&mut tx, &batch).await?;
         store::index(&mut tx, backend, &batch).await?;

@@ -50,7 +50,7 @@ fn missed(b: &Breach, now: i64) -> (&'static str, i64) {
 }
 
 async fn escalate(state: &AppState, cal: &WorkCalendar, b: &Breach, now: i64) -> AppResult<bool> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     // Re-checked in the UPDATE: a ticket another node escalated meanwhile is skipped.
     if !store::mark_escalated(&mut tx, b.id, now).await? {
         return Ok(false);

@@ -100,7 +100,7 @@ async fn save_policies(
     }
     c.finish()?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let mut out = Vec::new();
     for (rank, first, resolution) in checked {
         let before = store::policy(&mut tx, rank).await?;
@@ -172,7 +172,7 @@ pub async fn set_calendar(state: &AppState, actor: &Actor, input: Calendar) -> A
     c.finish()?;
     let body = serde_json::to_string(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let (before, _) = stored_calendar(&mut tx).await?;
     store::set_calendar(&mut tx, &body, now).await?;
     let change = Change {

@@ -160,7 +160,7 @@ pub async fn create(
     input: NewTicket,
     default_source: &str,
 ) -> AppResult<Ticket> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let (ticket, event) = create_in(&mut tx, state, actor, input, default_source).await?;
     tx.commit().await?;
     state.events.committed(vec![event]);
@@ -519,7 +519,7 @@ pub async fn update(
     patch: TicketPatch,
 ) -> AppResult<Ticket> {
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let (before, watchers) = load_visible(&mut tx, actor, id).await?;
     apply(
         &mut tx,
@@ -583,7 +583,7 @@ pub async fn bulk(state: &AppState, actor: &Actor, change: BulkChange) -> AppRes
         ..Default::default()
     };
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let mut updated = Vec::new();
     let mut changed = Vec::new();
     let ids: BTreeSet<i64> = change.ids.into_iter().collect();
@@ -615,7 +615,7 @@ pub async fn bulk(state: &AppState, actor: &Actor, change: BulkChange) -> AppRes
 
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let (row, watchers) = load_visible(&mut tx, actor, id).await?;
     actor.require("tickets.delete")?;
     let event = TicketChanged::new(&row, &watchers, actor);
@@ -663,7 +663,7 @@ pub async fn add_comment(
     id: i64,
     input: NewComment,
 ) -> AppResult<Comment> {
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let (comment, event) = add_comment_in(&mut tx, state, actor, id, input).await?;
     tx.commit().await?;
     state.events.committed(vec![event]);

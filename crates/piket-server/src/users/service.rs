@@ -150,7 +150,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewUser) -> AppResul
     drop(conn);
     let role = role.ok_or_else(|| AppError::invalid("role", "is required"))?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     if store::id_by_email(&mut tx, &email).await?.is_some() {
         return Err(AppError::invalid(
             "email",
@@ -231,7 +231,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: UserPatch) 
     c.finish()?;
     drop(conn);
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     if email != before.email && store::id_by_email(&mut tx, &email).await?.is_some() {
         return Err(AppError::invalid(
             "email",
@@ -281,7 +281,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: UserPatch) 
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     actor.require("users.manage")?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let before = visible(&mut tx, actor, id).await?;
     if id == actor.user_id {
         return Err(AppError::Conflict(
@@ -339,7 +339,7 @@ pub async fn update_profile(
     };
     c.finish()?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let fields = UserFields {
         email: &before.email,
         name: &name,

@@ -159,7 +159,7 @@ pub async fn save(
 ) -> AppResult<License> {
     actor.require("inventory.write")?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let before = match id {
         Some(id) => Some(found(&mut tx, actor, id).await?),
         None => None,
@@ -260,7 +260,7 @@ pub async fn patch(
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     actor.require("inventory.write")?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let before = found(&mut tx, actor, id).await?;
     store::delete(&mut tx, id).await?;
     let change = Change {
@@ -278,7 +278,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
 /// The key in the clear, for those allowed; every reveal is audited (without the secret).
 pub async fn reveal(state: &AppState, actor: &Actor, id: i64) -> AppResult<String> {
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     found(&mut tx, actor, id).await?;
     actor.require("inventory.credentials.reveal")?;
     let key = store::key(&mut tx, id).await?;

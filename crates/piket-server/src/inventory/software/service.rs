@@ -69,7 +69,7 @@ pub async fn save(
     let mut c = Check::new();
     let record = item(&mut c, "", &input);
     c.finish()?;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let before = match id {
         Some(id) => Some(store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?),
         None => None,
@@ -137,7 +137,7 @@ pub async fn patch(
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     actor.require("inventory.write")?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let before = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     store::delete(&mut tx, id).await?;
     let change = Change {
@@ -185,7 +185,7 @@ pub async fn replace(
         .collect();
     c.finish()?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     visible(&mut tx, actor, device).await?;
     let source = Source {
         kind: "user",

@@ -89,7 +89,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewSavedView) -> App
         Err(other) => return Err(other),
     };
     c.finish()?;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let mine = store::for_user(&mut tx, actor.user_id).await?;
     if mine
         .iter()
@@ -121,7 +121,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewSavedView) -> App
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     actor.require("tickets.read")?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let before = store::get(&mut tx, actor.user_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
