@@ -171,38 +171,6 @@ fn apply(r: &mut Record, report: Report) {
     set(&mut r.lisensi_office, report.lisensi_office);
 }
 
-fn record_of(h: &super::Hardware, credential: String) -> Record {
-    let i = super::HardwareInput::from(h);
-    Record {
-        asset_tag: i.asset_tag,
-        name: i.name,
-        kind: i.kind,
-        manufacturer: i.manufacturer,
-        model: i.model,
-        serial: i.serial,
-        cpu: i.cpu,
-        ram_mb: i.ram_mb,
-        storage: i.storage,
-        os: i.os,
-        hostname: i.hostname,
-        ip_addresses: i.ip_addresses,
-        mac_addresses: i.mac_addresses,
-        owner_id: i.owner_id,
-        department_id: i.department_id,
-        location: i.location,
-        status: i.status,
-        purchase_date: i.purchase_date,
-        warranty_end: i.warranty_end,
-        notes: i.notes,
-        jenis: i.jenis,
-        lisensi_windows: i.lisensi_windows,
-        credential,
-        office: i.office,
-        lisensi_office: i.lisensi_office,
-        is_main: true,
-    }
-}
-
 enum Outcome {
     Updated(i64),
     UnknownUser,
@@ -233,11 +201,24 @@ async fn update(state: &AppState, ip: &str, email: &str, report: Report) -> AppR
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    let before = store::main_of(&mut tx, user_id).await?;
+    let mut before = store::main_of(&mut tx, user_id).await?;
+    // No main device yet: adopt the asset an agent already reported under this hostname, if it
+    // has no owner or is this user's, rather than creating a second asset for one machine.
+    if let (None, Some(host)) = (&before, report.hostname.as_deref()) {
+        if let Some(id) = super::ingest::store::by_hostname(&mut tx, host, "").await? {
+            before = store::get(&mut tx, id)
+                .await?
+                .filter(|h| h.owner_id.is_none() || h.owner_id == Some(user_id));
+        }
+    }
     let mut record = match &before {
         Some(b) => {
             let credential = store::credential(&mut tx, b.id).await?;
-            record_of(b, credential)
+            Record {
+                is_main: true,
+                owner_id: Some(user_id),
+                ..Record::of(b, credential)
+            }
         }
         None => Record {
             name: report

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod api;
 pub mod collector;
 pub mod history;
+pub mod ingest;
 pub mod pages;
 pub mod service;
 pub mod settings;

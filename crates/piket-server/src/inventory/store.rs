@@ -210,7 +210,7 @@ const COLUMNS: &str =
      lisensi_office, is_main";
 
 /// A validated asset as stored (the credential in the clear: it must be revealed on request).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Record {
     pub asset_tag: String,
     pub name: String,
@@ -238,6 +238,41 @@ pub struct Record {
     pub office: String,
     pub lisensi_office: String,
     pub is_main: bool,
+}
+
+impl Record {
+    /// The stored record of an asset (the credential is not part of `Hardware`: pass it in).
+    pub fn of(h: &super::Hardware, credential: String) -> Record {
+        let i = super::HardwareInput::from(h);
+        Record {
+            asset_tag: i.asset_tag,
+            name: i.name,
+            kind: i.kind,
+            manufacturer: i.manufacturer,
+            model: i.model,
+            serial: i.serial,
+            cpu: i.cpu,
+            ram_mb: i.ram_mb,
+            storage: i.storage,
+            os: i.os,
+            hostname: i.hostname,
+            ip_addresses: i.ip_addresses,
+            mac_addresses: i.mac_addresses,
+            owner_id: i.owner_id,
+            department_id: i.department_id,
+            location: i.location,
+            status: i.status,
+            purchase_date: i.purchase_date,
+            warranty_end: i.warranty_end,
+            notes: i.notes,
+            jenis: i.jenis,
+            lisensi_windows: i.lisensi_windows,
+            credential,
+            office: i.office,
+            lisensi_office: i.lisensi_office,
+            is_main: h.is_main,
+        }
+    }
 }
 
 fn bind_record<'q>(

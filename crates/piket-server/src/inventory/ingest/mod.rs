@@ -1,0 +1,167 @@
+//! Reports from agents (piket-agent, FusionInventory/OCS, GLPI agents) applied to the hardware
+//! registry. One device, one asset: a report finds its asset by the identity it came under, then
+//! by serial with manufacturer, then by hostname, and only then creates one. A report whose
+//! fingerprint matches the last one applied changes nothing but the time it was seen.
+
+pub mod map;
+pub mod store;
+
+use piket_protocol::Inventory;
+use sqlx::AnyConnection;
+
+use super::history::Source;
+use super::software::store as software_store;
+use super::store::{self as asset_store, Record};
+use crate::auth::actor::{Actor, Via};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// Where a report came from.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// `piket`, `fusioninventory` or `glpi`: also the kind of its identity.
+    pub kind: &'static str,
+    /// The identity the report came under (device key, DEVICEID, GLPI agent id), if any.
+    pub identity: Option<String>,
+    /// The asset this sender is bound to already (an enrolled piket-agent), if any.
+    pub asset: Option<i64>,
+    /// Department of an asset this report creates.
+    pub department_id: Option<i64>,
+    /// Who the history and audit log name, e.g. `piket-agent dev_ab12`.
+    pub label: String,
+    pub ip: String,
+}
+
+/// What a report did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ingested {
+    pub asset_id: i64,
+    /// A new asset was created.
+    pub created: bool,
+    /// Anything was written besides the time the report was seen.
+    pub changed: bool,
+    pub fingerprint: String,
+}
+
+/// Apply one report in its own transaction.
+pub async fn ingest(state: &AppState, origin: &Origin, inv: &Inventory) -> AppResult<Ingested> {
+    let now = state.now();
+    let fingerprint = inv.fingerprint();
+    let mut tx = state.db.begin().await?;
+    let out = apply(&mut tx, now, origin, inv, fingerprint).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// The asset a report belongs to, if it has one yet.
+pub async fn find_asset(
+    conn: &mut AnyConnection,
+    origin: &Origin,
+    inv: &Inventory,
+) -> AppResult<Option<i64>> {
+    if let Some(id) = origin.asset {
+        return Ok(Some(id));
+    }
+    if let Some(identity) = &origin.identity {
+        if let Some(id) = store::by_identity(conn, origin.kind, identity).await? {
+            return Ok(Some(id));
+        }
+    }
+    let serial = map::clean(&inv.hardware.serial);
+    if !serial.is_empty() {
+        let manufacturer = map::clean(&inv.hardware.manufacturer);
+        if let Some(id) = store::by_serial(conn, &serial, &manufacturer).await? {
+            return Ok(Some(id));
+        }
+    }
+    let hostname = map::clean(&inv.hostname);
+    if !hostname.is_empty() {
+        return store::by_hostname(conn, &hostname, &serial).await;
+    }
+    Ok(None)
+}
+
+/// Apply one report inside the caller's transaction.
+pub async fn apply(
+    conn: &mut AnyConnection,
+    now: i64,
+    origin: &Origin,
+    inv: &Inventory,
+    fingerprint: String,
+) -> AppResult<Ingested> {
+    let found = find_asset(conn, origin, inv).await?;
+    if let Some(id) = found {
+        if let Some((source, last)) = store::last_fingerprint(conn, id).await? {
+            if source == origin.kind && last == fingerprint {
+                store::touch_report(conn, id, now).await?;
+                remember(conn, origin, id, now).await?;
+                return Ok(Ingested {
+                    asset_id: id,
+                    created: false,
+                    changed: false,
+                    fingerprint,
+                });
+            }
+        }
+    }
+    let before = match found {
+        Some(id) => Some(
+            asset_store::get(conn, id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
+    let (record, unchanged_fields) = match &before {
+        Some(b) => {
+            let stored = Record::of(b, asset_store::credential(conn, b.id).await?);
+            let mut record = stored.clone();
+            map::apply(&mut record, inv);
+            let same = record == stored;
+            (record, same)
+        }
+        None => (map::new_record(inv, origin.department_id), false),
+    };
+    let actor = Actor {
+        name: origin.label.clone(),
+        ip: origin.ip.clone(),
+        via: Via::System,
+        ..Actor::system()
+    };
+    let source = Source {
+        kind: "agent",
+        actor_id: None,
+        label: origin.label.clone(),
+    };
+    let asset_id = match (&before, unchanged_fields) {
+        (Some(b), true) => b.id,
+        _ => {
+            super::service::write(conn, now, &actor, &source, before.as_ref(), &record)
+                .await?
+                .id
+        }
+    };
+    let items = map::software(&inv.software);
+    let diff = software_store::replace_installations(conn, asset_id, &items, now, &source).await?;
+    let json = serde_json::to_string(inv).unwrap_or_default();
+    store::save_report(conn, asset_id, origin.kind, &fingerprint, &json, now).await?;
+    remember(conn, origin, asset_id, now).await?;
+    Ok(Ingested {
+        asset_id,
+        created: before.is_none(),
+        changed: !unchanged_fields || !diff.added.is_empty() || !diff.removed.is_empty(),
+        fingerprint,
+    })
+}
+
+async fn remember(
+    conn: &mut AnyConnection,
+    origin: &Origin,
+    asset: i64,
+    now: i64,
+) -> AppResult<()> {
+    match &origin.identity {
+        Some(identity) => store::remember_identity(conn, origin.kind, identity, asset, now).await,
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,136 @@
+//! SQL of report ingestion: finding the asset a report belongs to, and keeping the last report
+//! and the identities it came under.
+
+use sqlx::AnyConnection;
+
+use crate::error::AppResult;
+
+/// The asset an identity (`kind`, `value`) reported into before.
+pub async fn by_identity(
+    conn: &mut AnyConnection,
+    kind: &str,
+    value: &str,
+) -> AppResult<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT asset_id FROM asset_identities WHERE kind = $1 AND value = $2")
+            .bind(kind)
+            .bind(value)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// The newest asset with this serial (lowercased) whose manufacturer agrees when both are known.
+pub async fn by_serial(
+    conn: &mut AnyConnection,
+    serial: &str,
+    manufacturer: &str,
+) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM hardware_assets WHERE lower(serial) = $1 AND serial <> '' \
+         AND ($2 = '' OR manufacturer = '' OR lower(manufacturer) = $2) \
+         ORDER BY updated_at DESC, id DESC LIMIT 1",
+    )
+    .bind(serial.to_lowercase())
+    .bind(manufacturer.to_lowercase())
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The newest asset with this hostname (lowercased) that does not carry a different serial.
+pub async fn by_hostname(
+    conn: &mut AnyConnection,
+    hostname: &str,
+    serial: &str,
+) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM hardware_assets WHERE lower(hostname) = $1 AND hostname <> '' \
+         AND ($2 = '' OR serial = '' OR lower(serial) = $2) \
+         ORDER BY updated_at DESC, id DESC LIMIT 1",
+    )
+    .bind(hostname.to_lowercase())
+    .bind(serial.to_lowercase())
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The fingerprint and source of the last report applied to an asset.
+pub async fn last_fingerprint(
+    conn: &mut AnyConnection,
+    asset: i64,
+) -> AppResult<Option<(String, String)>> {
+    Ok(
+        sqlx::query_as("SELECT source, fingerprint FROM asset_reports WHERE asset_id = $1")
+            .bind(asset)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// Note that an unchanged report arrived.
+pub async fn touch_report(conn: &mut AnyConnection, asset: i64, now: i64) -> AppResult<()> {
+    sqlx::query("UPDATE asset_reports SET received_at = $2 WHERE asset_id = $1")
+        .bind(asset)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Keep `inventory` (JSON) as the asset's last report.
+pub async fn save_report(
+    conn: &mut AnyConnection,
+    asset: i64,
+    source: &str,
+    fingerprint: &str,
+    inventory: &str,
+    now: i64,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO asset_reports (asset_id, source, fingerprint, received_at, inventory) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (asset_id) DO UPDATE SET source = $2, \
+         fingerprint = $3, received_at = $4, inventory = $5",
+    )
+    .bind(asset)
+    .bind(source)
+    .bind(fingerprint)
+    .bind(now)
+    .bind(inventory)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The last report of an asset: source, when, and the inventory JSON.
+pub async fn report_of(
+    conn: &mut AnyConnection,
+    asset: i64,
+) -> AppResult<Option<(String, i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT source, received_at, inventory FROM asset_reports WHERE asset_id = $1",
+    )
+    .bind(asset)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Map an identity to an asset (moving it if it pointed elsewhere).
+pub async fn remember_identity(
+    conn: &mut AnyConnection,
+    kind: &str,
+    value: &str,
+    asset: i64,
+    now: i64,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO asset_identities (kind, value, asset_id, last_seen_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (kind, value) DO UPDATE SET asset_id = $3, last_seen_at = $4",
+    )
+    .bind(kind)
+    .bind(value)
+    .bind(asset)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
