@@ -75,6 +75,20 @@ fn main_ip(inventory: &Inventory) -> Option<String> {
 pub fn legacy_data(inventory: &Inventory) -> LegacyData {
     let os = format!("{} {}", inventory.os.name, inventory.os.version);
     let disk_total: u64 = inventory.disks.iter().filter_map(|d| d.size_bytes).sum();
+    // Without physical disks (macOS), the system volume's size is the next best answer.
+    let system_volume = || {
+        inventory
+            .filesystems
+            .iter()
+            .find(|fs| fs.mount == "/" || fs.mount.eq_ignore_ascii_case("C:\\"))
+            .and_then(|fs| fs.total_bytes)
+            .unwrap_or(0)
+    };
+    let storage = if disk_total > 0 {
+        disk_total
+    } else {
+        system_volume()
+    };
     LegacyData {
         manufaktur: field(inventory.hardware.manufacturer.as_str()),
         cpu: field(inventory.cpu.model.as_str()),
@@ -82,7 +96,7 @@ pub fn legacy_data(inventory: &Inventory) -> LegacyData {
         os: field(os),
         ipaddress: main_ip(inventory),
         hostname: field(inventory.hostname.as_str()),
-        storage: (disk_total > 0).then(|| gigabytes(disk_total)),
+        storage: (storage > 0).then(|| gigabytes(storage)),
         jenis: device_kind(&inventory.hardware.chassis),
         lisensi_windows: None,
         credential: None,
@@ -139,6 +153,30 @@ mod tests {
         assert_eq!(data.ipaddress.as_deref(), Some("10.0.0.7"));
         assert_eq!(data.jenis.as_deref(), Some("Laptop"));
         assert_eq!(data.hostname.as_deref(), Some("pc-07"));
+    }
+
+    #[test]
+    fn storage_falls_back_to_the_system_volume() {
+        let mut inventory = laptop();
+        inventory.disks.clear();
+        inventory.filesystems = vec![
+            piket_protocol::FileSystem {
+                mount: "/Volumes/USB".into(),
+                total_bytes: Some(64 << 30),
+                ..Default::default()
+            },
+            piket_protocol::FileSystem {
+                mount: "/".into(),
+                total_bytes: Some(1 << 40),
+                ..Default::default()
+            },
+        ];
+        assert_eq!(
+            legacy_data(&inventory).storage.as_deref(),
+            Some("1024.0 GB")
+        );
+        inventory.filesystems.clear();
+        assert_eq!(legacy_data(&inventory).storage, None);
     }
 
     #[test]

@@ -115,6 +115,18 @@ pub fn is_physical_block_device(name: &str) -> bool {
     !VIRTUAL.iter().any(|prefix| name.starts_with(prefix))
 }
 
+/// `ID_SERIAL_SHORT` and `ID_MODEL` from a udev database entry (`/run/udev/data/b8:0`): sysfs
+/// has no serial for SATA disks, udev read it from the drive when it appeared.
+pub fn parse_udev_disk(text: &str) -> (String, String) {
+    let get = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("E:")?.strip_prefix(key)?.strip_prefix('='))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    (get("ID_SERIAL_SHORT"), get("ID_MODEL").replace('_', " "))
+}
+
 /// A battery from `/sys/class/power_supply/*/{capacity,status}` contents.
 pub fn parse_battery(capacity: Option<&str>, status: Option<&str>) -> Battery {
     Battery {
@@ -231,8 +243,16 @@ mod machine {
                 if sectors == 0 {
                     return None;
                 }
-                let model = read_trimmed(dir.join("device/model")).unwrap_or_default();
-                let serial = read_trimmed(dir.join("device/serial")).unwrap_or_default();
+                let (udev_serial, udev_model) = read_trimmed(dir.join("dev"))
+                    .and_then(|dev| fs::read_to_string(format!("/run/udev/data/b{dev}")).ok())
+                    .map(|t| parse_udev_disk(&t))
+                    .unwrap_or_default();
+                let model = read_trimmed(dir.join("device/model"))
+                    .filter(|m| !m.is_empty())
+                    .unwrap_or(udev_model);
+                let serial = read_trimmed(dir.join("device/serial"))
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or(udev_serial);
                 Some(Disk {
                     name,
                     model: clean_firmware_string(&model),
@@ -375,6 +395,25 @@ mod tests {
         assert!(!is_physical_block_device("dm-0"));
         assert!(!is_physical_block_device("zram0"));
         assert!(!is_physical_block_device("sr0"));
+    }
+
+    #[test]
+    fn udev_database_gives_sata_serial_and_model() {
+        let text = "S:disk/by-id/ata-Samsung_SSD_860_EVO_500GB_S3Z2NB0K123456A\n\
+                    E:ID_ATA=1\nE:ID_TYPE=disk\nE:ID_MODEL=Samsung_SSD_860_EVO_500GB\n\
+                    E:ID_SERIAL=Samsung_SSD_860_EVO_500GB_S3Z2NB0K123456A\n\
+                    E:ID_SERIAL_SHORT=S3Z2NB0K123456A\n";
+        assert_eq!(
+            parse_udev_disk(text),
+            (
+                "S3Z2NB0K123456A".to_string(),
+                "Samsung SSD 860 EVO 500GB".to_string()
+            )
+        );
+        assert_eq!(
+            parse_udev_disk("E:ID_TYPE=disk\n"),
+            (String::new(), String::new())
+        );
     }
 
     #[test]
