@@ -1,0 +1,7 @@
+//! One module per subcommand.
+
+pub mod collect;
+pub mod enroll;
+pub mod inventory;
+pub mod report;
+pub mod run;

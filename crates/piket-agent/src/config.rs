@@ -1,0 +1,251 @@
+//! The agent's config file: where the server is, the device identity and secret it was given at
+//! enrollment, and what it last reported. Written with owner-only permissions.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::failure::Failure;
+
+/// Contents of `config.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentConfig {
+    /// Base URL of the Piket server, e.g. `https://piket.example.com`.
+    pub server: String,
+    /// `dev_…`, from enrollment.
+    pub device_id: String,
+    /// The device secret, from enrollment.
+    pub secret: String,
+    /// Hours between reports in `run` mode, set by the admin of this machine; wins over the
+    /// server's suggestion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_hours: Option<u32>,
+    /// Hours between reports the server last asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_interval_hours: Option<u32>,
+    /// Fingerprint of the last inventory the server acknowledged.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub last_fingerprint: String,
+    /// When that report was acknowledged (Unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_report_unix: Option<u64>,
+}
+
+/// Where the config lives when neither `--config` nor `PIKET_AGENT_CONFIG` says otherwise:
+/// `/etc/piket-agent/config.toml` for root, else under `$XDG_CONFIG_HOME` or `~/.config`.
+pub fn default_path(
+    is_root: bool,
+    xdg_config_home: Option<&str>,
+    home: Option<&str>,
+) -> Option<PathBuf> {
+    if cfg!(windows) {
+        return None;
+    }
+    if is_root {
+        return Some(PathBuf::from("/etc/piket-agent/config.toml"));
+    }
+    let base = match (xdg_config_home.filter(|s| !s.is_empty()), home) {
+        (Some(xdg), _) => PathBuf::from(xdg),
+        (None, Some(home)) if !home.is_empty() => Path::new(home).join(".config"),
+        _ => return None,
+    };
+    Some(base.join("piket-agent").join("config.toml"))
+}
+
+/// Whether this process runs as root, read from the `Uid:` line of `/proc/self/status`
+/// (real uid), falling back to `USER=root` where there is no `/proc`.
+pub fn running_as_root() -> bool {
+    if let Ok(status) = fs::read_to_string("/proc/self/status") {
+        return uid_from_proc_status(&status) == Some(0);
+    }
+    std::env::var("USER").is_ok_and(|u| u == "root")
+}
+
+/// The real uid from `/proc/self/status` text.
+pub fn uid_from_proc_status(status: &str) -> Option<u32> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The config path to use: `--config`, else `$PIKET_AGENT_CONFIG`, else [`default_path`].
+pub fn resolve_path(flag: Option<&Path>) -> Result<PathBuf, Failure> {
+    if let Some(path) = flag {
+        return Ok(path.to_path_buf());
+    }
+    if let Ok(env) = std::env::var("PIKET_AGENT_CONFIG") {
+        if !env.is_empty() {
+            return Ok(PathBuf::from(env));
+        }
+    }
+    if cfg!(windows) {
+        let base = std::env::var("ProgramData").unwrap_or_else(|_| r"C:\ProgramData".into());
+        return Ok(Path::new(&base).join("piket-agent").join("config.toml"));
+    }
+    let xdg = std::env::var("XDG_CONFIG_HOME").ok();
+    let home = std::env::var("HOME").ok();
+    default_path(running_as_root(), xdg.as_deref(), home.as_deref()).ok_or_else(|| {
+        Failure::general("cannot tell where the config file goes (no HOME): pass --config PATH")
+    })
+}
+
+/// Read the config; a missing file means the machine was never enrolled.
+pub fn load(path: &Path) -> Result<AgentConfig, Failure> {
+    let text = fs::read_to_string(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Failure::general(format!(
+                "no config file at {}: enroll this machine first with \
+                 `piket-agent enroll --server URL --token TOKEN`",
+                path.display()
+            ))
+        } else {
+            Failure::general(format!("cannot read {}: {e}", path.display()))
+        }
+    })?;
+    toml::from_str(&text).map_err(|e| {
+        Failure::general(format!(
+            "{} is not a valid config file: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// Write the config atomically (temporary file, then rename), the file created with mode 0600
+/// and its directory with 0700, so the secret is never readable by others, not even briefly.
+pub fn save(path: &Path, config: &AgentConfig) -> Result<(), Failure> {
+    let io_failure = |what: &str, p: &Path, e: std::io::Error| {
+        Failure::general(format!("cannot {what} {}: {e}", p.display()))
+    };
+    let text = toml::to_string(config)
+        .map_err(|e| Failure::general(format!("cannot encode the config: {e}")))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.exists() {
+            create_private_dir(dir).map_err(|e| io_failure("create directory", dir, e))?;
+        }
+    }
+    let mut tmp_name = path.as_os_str().to_owned();
+    tmp_name.push(".tmp");
+    let tmp = PathBuf::from(tmp_name);
+    let _ = fs::remove_file(&tmp);
+    let mut file = create_private_file(&tmp).map_err(|e| io_failure("create", &tmp, e))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| io_failure("write", &tmp, e))?;
+    drop(file);
+    fs::rename(&tmp, path).map_err(|e| io_failure("replace", path, e))
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(dir)
+}
+
+#[cfg(unix)]
+fn create_private_file(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn create_private_file(path: &Path) -> std::io::Result<fs::File> {
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> AgentConfig {
+        AgentConfig {
+            server: "https://piket.example.com".into(),
+            device_id: "dev_abc".into(),
+            secret: "s3cret".into(),
+            interval_hours: None,
+            server_interval_hours: Some(6),
+            last_fingerprint: "00ff".into(),
+            last_report_unix: Some(1_700_000_000),
+        }
+    }
+
+    #[test]
+    fn config_round_trips_with_owner_only_permissions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested").join("config.toml");
+        save(&path, &sample()).unwrap();
+        assert_eq!(load(&path).unwrap(), sample());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let file_mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            let dir_mode = fs::metadata(path.parent().unwrap())
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
+            assert_eq!(file_mode, 0o600);
+            assert_eq!(dir_mode, 0o700);
+        }
+        // Saving again replaces the file and keeps the mode.
+        let mut changed = sample();
+        changed.last_fingerprint = "abcd".into();
+        save(&path, &changed).unwrap();
+        assert_eq!(load(&path).unwrap().last_fingerprint, "abcd");
+    }
+
+    #[test]
+    fn missing_config_says_to_enroll() {
+        let err = load(Path::new("/nonexistent/piket/config.toml")).unwrap_err();
+        assert!(
+            err.message.contains("piket-agent enroll"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn default_path_depends_on_root_and_xdg() {
+        assert_eq!(
+            default_path(true, Some("/x"), Some("/root")),
+            Some(PathBuf::from("/etc/piket-agent/config.toml"))
+        );
+        assert_eq!(
+            default_path(false, Some("/xdg"), Some("/home/a")),
+            Some(PathBuf::from("/xdg/piket-agent/config.toml"))
+        );
+        assert_eq!(
+            default_path(false, None, Some("/home/a")),
+            Some(PathBuf::from("/home/a/.config/piket-agent/config.toml"))
+        );
+        assert_eq!(default_path(false, None, None), None);
+    }
+
+    #[test]
+    fn uid_is_read_from_proc_status() {
+        let status = "Name:\tcat\nUid:\t1000\t1000\t1000\t1000\nGid:\t100\n";
+        assert_eq!(uid_from_proc_status(status), Some(1000));
+        assert_eq!(uid_from_proc_status("Uid:\t0\t0\t0\t0\n"), Some(0));
+        assert_eq!(uid_from_proc_status("Name:\tx\n"), None);
+    }
+}
