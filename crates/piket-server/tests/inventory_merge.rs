@@ -49,7 +49,12 @@ impl Desk {
     }
     async fn software(&self, device: i64, items: Value) {
         let r = self
-            .send(Method::PUT, &format!("{HW}/{device}/software"), &self.admin, items)
+            .send(
+                Method::PUT,
+                &format!("{HW}/{device}/software"),
+                &self.admin,
+                items,
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     }
@@ -63,7 +68,13 @@ impl Desk {
             .as_array()
             .unwrap()
             .iter()
-            .map(|i| format!("{} {}", i["name"].as_str().unwrap(), i["version"].as_str().unwrap()))
+            .map(|i| {
+                format!(
+                    "{} {}",
+                    i["name"].as_str().unwrap(),
+                    i["version"].as_str().unwrap()
+                )
+            })
             .collect()
     }
     async fn merge(&self, into: i64, from: i64, key: &str) -> Reply {
@@ -108,8 +119,10 @@ async fn signed_in<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
 async fn merging_moves_everything_and_fills_only_empty_fields() {
     let d = desk().await;
     let keep = d
-        .asset(json!({"name": "PC-7 (agent)", "type": "desktop", "hostname": "pc-7", "serial": "",
-            "os": "Windows 11", "department_id": d.it, "credential": ""}))
+        .asset(
+            json!({"name": "PC-7 (agent)", "type": "desktop", "hostname": "pc-7", "serial": "",
+            "os": "Windows 11", "department_id": d.it, "credential": ""}),
+        )
         .await;
     let dup = d
         .asset(json!({"name": "PC-7 (collector)", "type": "laptop", "hostname": "PC-7-OLD", "serial": "SN-77",
@@ -130,13 +143,23 @@ async fn merging_moves_everything_and_fills_only_empty_fields() {
     .await;
     // A ticket about the duplicate, and one about both.
     let t1 = d
-        .send(Method::POST, "/api/v1/tickets", &d.admin, json!({"title": "Slow", "asset_ids": [dup]}))
+        .send(
+            Method::POST,
+            "/api/v1/tickets",
+            &d.admin,
+            json!({"title": "Slow", "asset_ids": [dup]}),
+        )
         .await
         .json()["id"]
         .as_i64()
         .unwrap();
     let t2 = d
-        .send(Method::POST, "/api/v1/tickets", &d.admin, json!({"title": "Both", "asset_ids": [keep, dup]}))
+        .send(
+            Method::POST,
+            "/api/v1/tickets",
+            &d.admin,
+            json!({"title": "Both", "asset_ids": [keep, dup]}),
+        )
         .await
         .json()["id"]
         .as_i64()
@@ -167,11 +190,17 @@ async fn merging_moves_everything_and_fills_only_empty_fields() {
     )
     .await;
     let dup_history = d
-        .scalar("SELECT COUNT(*) FROM hardware_history WHERE asset_id = $1", dup)
+        .scalar(
+            "SELECT COUNT(*) FROM hardware_history WHERE asset_id = $1",
+            dup,
+        )
         .await;
     assert!(dup_history > 0);
     let keep_history = d
-        .scalar("SELECT COUNT(*) FROM hardware_history WHERE asset_id = $1", keep)
+        .scalar(
+            "SELECT COUNT(*) FROM hardware_history WHERE asset_id = $1",
+            keep,
+        )
         .await;
 
     let r = d.merge(keep, dup, &d.admin).await;
@@ -203,7 +232,11 @@ async fn merging_moves_everything_and_fills_only_empty_fields() {
         vec!["7-Zip 24.08", "Firefox 128.0", "LibreOffice 24.2"]
     );
     for t in [t1, t2] {
-        let got = d.app.get(&format!("/api/v1/tickets/{t}"), &d.admin).await.json();
+        let got = d
+            .app
+            .get(&format!("/api/v1/tickets/{t}"), &d.admin)
+            .await
+            .json();
         let linked: Vec<i64> = got["assets"]
             .as_array()
             .unwrap()
@@ -218,18 +251,27 @@ async fn merging_moves_everything_and_fills_only_empty_fields() {
         keep
     );
     assert_eq!(
-        d.scalar("SELECT asset_id FROM agent_devices WHERE device_key = 'dev_abc' AND $1 = $1", 0)
-            .await,
+        d.scalar(
+            "SELECT asset_id FROM agent_devices WHERE device_key = 'dev_abc' AND $1 = $1",
+            0
+        )
+        .await,
         keep
     );
     assert_eq!(
-        d.scalar("SELECT received_at FROM asset_reports WHERE asset_id = $1", keep)
-            .await,
+        d.scalar(
+            "SELECT received_at FROM asset_reports WHERE asset_id = $1",
+            keep
+        )
+        .await,
         200
     );
     assert_eq!(
-        d.scalar("SELECT COUNT(*) FROM asset_reports WHERE asset_id = $1", keep)
-            .await,
+        d.scalar(
+            "SELECT COUNT(*) FROM asset_reports WHERE asset_id = $1",
+            keep
+        )
+        .await,
         1
     );
     let history = d
@@ -242,10 +284,16 @@ async fn merging_moves_everything_and_fills_only_empty_fields() {
     assert!(
         items
             .iter()
-            .any(|e| e["field"] == "merged" && e["new_value"] == format!("#{dup} (PC-7 (collector))")),
+            .any(|e| e["field"] == "merged"
+                && e["new_value"] == format!("#{dup} (PC-7 (collector))")),
         "{history}"
     );
-    assert!(items.iter().any(|e| e["field"] == "serial" && e["new_value"] == "SN-77"), "{history}");
+    assert!(
+        items
+            .iter()
+            .any(|e| e["field"] == "serial" && e["new_value"] == "SN-77"),
+        "{history}"
+    );
     assert_eq!(d.app.audit_count("hardware.merge").await, 1);
     let mut conn = d.app.state.db.pool.acquire().await.unwrap();
     let (object, before): (i64, String) = sqlx::query_as(
@@ -263,9 +311,15 @@ async fn merging_moves_everything_and_fills_only_empty_fields() {
 #[tokio::test]
 async fn a_merge_keeps_the_survivors_main_flag_and_other_owners_alone() {
     let d = desk().await;
-    let sari = d.app.user("sari@example.com", "requester", vec![d.it]).await.id;
+    let sari = d
+        .app
+        .user("sari@example.com", "requester", vec![d.it])
+        .await
+        .id;
     let keep = d
-        .asset(json!({"name": "Sari PC", "type": "desktop", "owner_id": sari, "department_id": d.it}))
+        .asset(
+            json!({"name": "Sari PC", "type": "desktop", "owner_id": sari, "department_id": d.it}),
+        )
         .await;
     let dup = d
         .asset(json!({"name": "Budi PC", "type": "desktop", "owner_id": d.budi, "is_main": true, "department_id": d.it}))
@@ -294,19 +348,40 @@ async fn merges_are_refused_when_they_make_no_sense_or_are_out_of_reach() {
     let r = d.merge(999_999, it_pc, &d.admin).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
 
-    let tech = d.app.key_for(d.scalar("SELECT id FROM users WHERE email = 'tech@example.com' AND $1 = $1", 0).await).await;
+    let tech = d
+        .app
+        .key_for(
+            d.scalar(
+                "SELECT id FROM users WHERE email = 'tech@example.com' AND $1 = $1",
+                0,
+            )
+            .await,
+        )
+        .await;
     // The IT technician does not reach HR's asset, either way round.
     let r = d.merge(hr_pc, it_pc, &tech).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     let r = d.merge(it_pc, hr_pc, &tech).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     // A manager reads inventory but may not change it.
-    let manager = d.app.key_for(d.scalar("SELECT id FROM users WHERE email = 'manager@example.com' AND $1 = $1", 0).await).await;
+    let manager = d
+        .app
+        .key_for(
+            d.scalar(
+                "SELECT id FROM users WHERE email = 'manager@example.com' AND $1 = $1",
+                0,
+            )
+            .await,
+        )
+        .await;
     let r = d.merge(it_pc, it_pc2, &manager).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     // Nothing was merged.
     for id in [it_pc, it_pc2, hr_pc] {
-        assert_eq!(d.app.get(&format!("{HW}/{id}"), &d.admin).await.status, StatusCode::OK);
+        assert_eq!(
+            d.app.get(&format!("{HW}/{id}"), &d.admin).await.status,
+            StatusCode::OK
+        );
     }
     assert_eq!(d.app.audit_count("hardware.merge").await, 0);
     // Within reach, the technician may.
@@ -335,11 +410,17 @@ async fn the_asset_page_merges_by_number_or_tag() {
         .post(&format!("/inventory/{keep}/merge"), &[("from", "it-900")])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(r.header("location"), format!("/inventory/{keep}?msg=merged"));
+    assert_eq!(
+        r.header("location"),
+        format!("/inventory/{keep}?msg=merged")
+    );
     let r = admin.get(&format!("/inventory/{keep}?msg=merged")).await;
     assert!(r.body.contains("The assets are merged."), "{}", r.body);
     assert!(r.body.contains("IT-900"), "{}", r.body);
-    assert_eq!(admin.get(&format!("/inventory/{dup}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        admin.get(&format!("/inventory/{dup}")).await.status,
+        StatusCode::NOT_FOUND
+    );
     // A manager reads the page but gets no merge form, and may not post one.
     let mut manager = signed_in(&d.app, "manager@example.com").await;
     let r = manager.get(&format!("/inventory/{keep}")).await;

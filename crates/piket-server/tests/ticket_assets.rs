@@ -97,7 +97,10 @@ async fn a_requester_links_their_own_device_at_creation() {
             "owner_id": d.budi.0, "department_id": d.it}))
         .await;
     let r = d
-        .ticket(&d.budi.1, json!({"title": "Screen flickers", "asset_ids": [pc, pc]}))
+        .ticket(
+            &d.budi.1,
+            json!({"title": "Screen flickers", "asset_ids": [pc, pc]}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let t = r.json();
@@ -132,13 +135,19 @@ async fn a_requester_cannot_link_someone_elses_device() {
         .await;
     let before = d.ticket_count().await;
     let r = d
-        .ticket(&d.budi.1, json!({"title": "Not mine", "asset_ids": [sari_pc]}))
+        .ticket(
+            &d.budi.1,
+            json!({"title": "Not mine", "asset_ids": [sari_pc]}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("asset_ids"), "{}", r.body);
     // An id that does not exist is refused the same way.
     let r = d
-        .ticket(&d.budi.1, json!({"title": "Nothing", "asset_ids": [999_999]}))
+        .ticket(
+            &d.budi.1,
+            json!({"title": "Nothing", "asset_ids": [999_999]}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     // More than twenty is refused too.
@@ -179,18 +188,33 @@ async fn staff_replace_links_by_patch_within_their_reach() {
     assert_eq!(ids(&r.json(), "assets"), vec![b]);
     // The IT technician does not reach HR's asset: nothing changes.
     let r = d
-        .send(Method::PATCH, &path, &d.tech, json!({"asset_ids": [b, hr_pc]}))
+        .send(
+            Method::PATCH,
+            &path,
+            &d.tech,
+            json!({"asset_ids": [b, hr_pc]}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let got = d.app.get(&path, &d.admin).await.json();
     assert_eq!(ids(&got, "assets"), vec![b]);
     // An admin links it; the technician may then keep it while changing the rest.
     let r = d
-        .send(Method::PATCH, &path, &d.admin, json!({"asset_ids": [b, hr_pc]}))
+        .send(
+            Method::PATCH,
+            &path,
+            &d.admin,
+            json!({"asset_ids": [b, hr_pc]}),
+        )
         .await;
     assert_eq!(ids(&r.json(), "assets"), vec![b, hr_pc]);
     let r = d
-        .send(Method::PATCH, &path, &d.tech, json!({"asset_ids": [a, hr_pc]}))
+        .send(
+            Method::PATCH,
+            &path,
+            &d.tech,
+            json!({"asset_ids": [a, hr_pc]}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(ids(&r.json(), "assets"), vec![a, hr_pc]);
@@ -221,7 +245,10 @@ async fn an_assets_tickets_are_listed_within_the_viewers_scope() {
         .asset(json!({"name": "Shared printer", "type": "printer", "department_id": d.it}))
         .await;
     let budi = d
-        .ticket(&d.admin, json!({"title": "Budi's", "requester": d.budi.0, "asset_ids": [shared]}))
+        .ticket(
+            &d.admin,
+            json!({"title": "Budi's", "requester": d.budi.0, "asset_ids": [shared]}),
+        )
         .await
         .json()["id"]
         .as_i64()
@@ -233,7 +260,10 @@ async fn an_assets_tickets_are_listed_within_the_viewers_scope() {
         .as_i64()
         .unwrap();
     let hr = d
-        .ticket(&d.admin, json!({"title": "HR's", "department": d.hr, "asset_ids": [shared]}))
+        .ticket(
+            &d.admin,
+            json!({"title": "HR's", "department": d.hr, "asset_ids": [shared]}),
+        )
         .await
         .json()["id"]
         .as_i64()
@@ -259,8 +289,13 @@ async fn an_assets_tickets_are_listed_within_the_viewers_scope() {
         .json()["id"]
         .as_i64()
         .unwrap();
-    d.send(Method::PATCH, &format!("{TK}/{hr}"), &d.admin, json!({"asset_ids": [shared, own]}))
-        .await;
+    d.send(
+        Method::PATCH,
+        &format!("{TK}/{hr}"),
+        &d.admin,
+        json!({"asset_ids": [shared, own]}),
+    )
+    .await;
     let r = d.asset_ticket_ids(own, &d.budi.1).await.json();
     assert_eq!(ids(&r, "items"), vec![mine]);
     let r = d.asset_ticket_ids(own, &d.admin).await.json();
@@ -274,7 +309,10 @@ async fn deleting_an_asset_removes_its_links_but_not_the_tickets() {
         .asset(json!({"name": "Old PC", "type": "desktop", "department_id": d.it}))
         .await;
     let t = d
-        .ticket(&d.admin, json!({"title": "Old PC is slow", "asset_ids": [pc]}))
+        .ticket(
+            &d.admin,
+            json!({"title": "Old PC is slow", "asset_ids": [pc]}),
+        )
         .await
         .json()["id"]
         .as_i64()
@@ -311,15 +349,23 @@ async fn the_pages_preselect_the_main_device_and_show_the_links() {
     let r = budi.get("/tickets/new").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(
-        r.body.contains(&format!("<option value=\"{main}\" selected>")),
+        r.body
+            .contains(&format!("<option value=\"{main}\" selected>")),
         "{}",
         r.body
     );
-    assert!(r.body.contains(&format!("<option value=\"{spare}\" >")), "{}", r.body);
+    assert!(
+        r.body.contains(&format!("<option value=\"{spare}\" >")),
+        "{}",
+        r.body
+    );
     assert!(!r.body.contains("Sari PC"), "{}", r.body);
     let main_s = main.to_string();
     let r = budi
-        .post("/tickets", &[("title", "Keyboard dead"), ("asset", &main_s)])
+        .post(
+            "/tickets",
+            &[("title", "Keyboard dead"), ("asset", &main_s)],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let location = r.header("location");
@@ -341,23 +387,34 @@ async fn the_pages_preselect_the_main_device_and_show_the_links() {
     // The requester sees the device by name, without an inventory link.
     let r = budi.get(&format!("/tickets/{id}")).await;
     assert!(r.body.contains("Budi main"), "{}", r.body);
-    assert!(!r.body.contains(&format!("href=\"/inventory/{main}\"")), "{}", r.body);
+    assert!(
+        !r.body.contains(&format!("href=\"/inventory/{main}\"")),
+        "{}",
+        r.body
+    );
 
     let mut tech = signed_in(&d.app, "tech@example.com").await;
     let r = tech.get(&format!("/tickets/{id}")).await;
     assert!(
-        r.body.contains(&format!("<a href=\"/inventory/{main}\">Budi main</a>")),
+        r.body
+            .contains(&format!("<a href=\"/inventory/{main}\">Budi main</a>")),
         "{}",
         r.body
     );
     // Link by asset tag, then remove the main device, without JavaScript.
     let spare_s = spare.to_string();
     let r = tech
-        .post(&format!("/tickets/{id}/assets"), &[("asset", ""), ("asset_ref", &spare_s)])
+        .post(
+            &format!("/tickets/{id}/assets"),
+            &[("asset", ""), ("asset_ref", &spare_s)],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = tech
-        .post(&format!("/tickets/{id}/assets"), &[("asset", ""), ("asset_ref", "no-such-tag")])
+        .post(
+            &format!("/tickets/{id}/assets"),
+            &[("asset", ""), ("asset_ref", "no-such-tag")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let r = tech
@@ -367,7 +424,10 @@ async fn the_pages_preselect_the_main_device_and_show_the_links() {
     let got = d.app.get(&format!("{TK}/{id}"), &d.admin).await.json();
     assert_eq!(ids(&got, "assets"), vec![spare]);
     let r = tech
-        .post(&format!("/tickets/{id}/assets"), &[("asset", &main_s), ("asset_ref", "")])
+        .post(
+            &format!("/tickets/{id}/assets"),
+            &[("asset", &main_s), ("asset_ref", "")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = tech
@@ -380,9 +440,17 @@ async fn the_pages_preselect_the_main_device_and_show_the_links() {
     // The asset page lists the ticket; the HR technician cannot open it at all.
     let r = tech.get(&format!("/inventory/{main}")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(r.body.contains(&format!("<a href=\"/tickets/{id}\">Keyboard dead</a>")), "{}", r.body);
+    assert!(
+        r.body
+            .contains(&format!("<a href=\"/tickets/{id}\">Keyboard dead</a>")),
+        "{}",
+        r.body
+    );
     let mut hr = signed_in(&d.app, "hrtech@example.com").await;
-    assert_eq!(hr.get(&format!("/inventory/{main}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        hr.get(&format!("/inventory/{main}")).await.status,
+        StatusCode::NOT_FOUND
+    );
     // Budi's own device page lists his ticket too.
     let r = budi.get(&format!("/inventory/{main}")).await;
     assert!(r.body.contains("Keyboard dead"), "{}", r.body);

@@ -120,7 +120,7 @@ pub struct AssetTickets {
 }
 
 /// The tickets that reference this asset.
-#[utoipa::path(get, path = "/api/v1/inventory/hardware/{id}/tickets", tag = "inventory", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/inventory/hardware/{id}/tickets", tag = "inventory", operation_id = "tickets_inventory_hardware", params(("id" = i64, Path)),
     responses((status = 200, body = AssetTickets), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn tickets(
     State(state): State<AppState>,
@@ -141,7 +141,7 @@ pub struct MergeRequest {
 }
 
 /// Merge a duplicate asset into this one (needs `inventory.write`; both assets in reach).
-#[utoipa::path(post, path = "/api/v1/inventory/hardware/{id}/merge", tag = "inventory", params(("id" = i64, Path)), request_body = MergeRequest,
+#[utoipa::path(post, path = "/api/v1/inventory/hardware/{id}/merge", tag = "inventory", operation_id = "merge_inventory_hardware", params(("id" = i64, Path)), request_body = MergeRequest,
     responses((status = 200, body = Hardware), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn merge(
     State(state): State<AppState>,
@@ -149,5 +149,7 @@ pub async fn merge(
     Path(id): Path<i64>,
     Json(req): Json<MergeRequest>,
 ) -> AppResult<Json<Hardware>> {
-    Ok(Json(super::merge::merge(&state, &actor, id, req.from).await?))
+    Ok(Json(
+        super::merge::merge(&state, &actor, id, req.from).await?,
+    ))
 }

@@ -41,7 +41,10 @@ pub fn fill(survivor: &Record, other: &Record) -> Record {
         department_id: survivor.department_id.or(other.department_id),
         location: text(&survivor.location, &other.location),
         status: text(&survivor.status, &other.status),
-        purchase_date: survivor.purchase_date.clone().or(other.purchase_date.clone()),
+        purchase_date: survivor
+            .purchase_date
+            .clone()
+            .or(other.purchase_date.clone()),
         warranty_end: survivor.warranty_end.clone().or(other.warranty_end.clone()),
         notes: text(&survivor.notes, &other.notes),
         jenis: text(&survivor.jenis, &other.jenis),

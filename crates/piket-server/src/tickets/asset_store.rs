@@ -35,12 +35,14 @@ pub async fn replace(
             .await?;
     }
     for new in ids.iter().filter(|i| !old.contains(i)) {
-        sqlx::query("INSERT INTO ticket_assets (ticket_id, asset_id, created_at) VALUES ($1, $2, $3)")
-            .bind(ticket_id)
-            .bind(new)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO ticket_assets (ticket_id, asset_id, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(ticket_id)
+        .bind(new)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -58,7 +60,6 @@ pub async fn tickets_of(
         .bind(Arg::Int(asset_id))
         .push(")");
     super::policy::push_scope(&mut sql, actor)?;
-    sql.push(" ORDER BY t.id DESC LIMIT ")
-        .bind(Arg::Int(limit));
+    sql.push(" ORDER BY t.id DESC LIMIT ").bind(Arg::Int(limit));
     Ok(sql.query_as().fetch_all(conn).await?)
 }

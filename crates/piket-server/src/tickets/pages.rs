@@ -123,7 +123,10 @@ pub async fn export(
 }
 
 /// The caller's own devices, for the "Affected device" choice (at most 100, newest first).
-async fn own_devices(state: &AppState, actor: &Actor) -> AppResult<Vec<crate::inventory::Hardware>> {
+async fn own_devices(
+    state: &AppState,
+    actor: &Actor,
+) -> AppResult<Vec<crate::inventory::Hardware>> {
     let filter = crate::inventory::HardwareFilter {
         owner: Some(actor.user_id),
         limit: Some(100),
@@ -135,7 +138,10 @@ async fn own_devices(state: &AppState, actor: &Actor) -> AppResult<Vec<crate::in
 }
 
 /// Assets a staff member may link from the ticket page (their inventory reach, newest 200).
-async fn asset_choices(state: &AppState, actor: &Actor) -> AppResult<Vec<crate::inventory::Hardware>> {
+async fn asset_choices(
+    state: &AppState,
+    actor: &Actor,
+) -> AppResult<Vec<crate::inventory::Hardware>> {
     if !policy::is_staff(actor) {
         return Ok(Vec::new());
     }
