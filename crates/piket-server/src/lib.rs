@@ -195,6 +195,11 @@ fn pages() -> Router<AppState> {
             post(attachments::pages::delete),
         )
         .route("/tickets/{id}/delete", post(tickets::pages::delete))
+        .route("/tickets/{id}/assets", post(tickets::pages::link_asset))
+        .route(
+            "/tickets/{id}/assets/{asset_id}/delete",
+            post(tickets::pages::unlink_asset),
+        )
         .route("/notifications", get(notifications::pages::list))
         .route(
             "/notifications/read-all",
@@ -235,6 +240,7 @@ fn inventory_pages() -> Router<AppState> {
         .route("/inventory/{id}", get(p::show).post(p::update))
         .route("/inventory/{id}/reveal", post(p::reveal))
         .route("/inventory/{id}/delete", post(p::delete))
+        .route("/inventory/{id}/merge", post(p::merge))
         .route(
             "/admin/inventory/collector",
             get(admin::show).post(admin::save),

@@ -115,7 +115,7 @@ impl Modify for Security {
         attachments::api::list, attachments::api::upload, attachments::api::download, attachments::api::thumbnail, attachments::api::delete,
         sla::api::policies, sla::api::set_policy, sla::api::calendar, sla::api::set_calendar,
         inventory::api::list, inventory::api::create, inventory::api::get, inventory::api::replace, inventory::api::update,
-        inventory::api::delete, inventory::api::reveal, inventory::api::history, inventory::collector::doc,
+        inventory::api::delete, inventory::api::reveal, inventory::api::history, inventory::api::tickets, inventory::api::merge, inventory::collector::doc,
         inventory::software::api::list, inventory::software::api::create, inventory::software::api::get,
         inventory::software::api::replace, inventory::software::api::update, inventory::software::api::delete,
         inventory::software::api::installed, inventory::software::api::replace_installed,
@@ -325,6 +325,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/inventory/hardware/{id}/history",
             get(inventory::api::history),
+        )
+        .route(
+            "/api/v1/inventory/hardware/{id}/tickets",
+            get(inventory::api::tickets),
+        )
+        .route(
+            "/api/v1/inventory/hardware/{id}/merge",
+            axum::routing::post(inventory::api::merge),
         )
         .route(
             "/api/v1/inventory/hardware/{id}/software",

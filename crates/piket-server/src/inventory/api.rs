@@ -112,3 +112,44 @@ pub async fn history(
         items: service::history(&state, &actor, id).await?,
     }))
 }
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct AssetTickets {
+    /// Newest first, at most 50, only tickets the caller may see.
+    pub items: Vec<crate::tickets::TicketSummary>,
+}
+
+/// The tickets that reference this asset.
+#[utoipa::path(get, path = "/api/v1/inventory/hardware/{id}/tickets", tag = "inventory", operation_id = "tickets_inventory_hardware", params(("id" = i64, Path)),
+    responses((status = 200, body = AssetTickets), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn tickets(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<AssetTickets>> {
+    Ok(Json(AssetTickets {
+        items: crate::tickets::assets::tickets_of(&state, &actor, id).await?,
+    }))
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    /// The duplicate: its software, licences, ticket links, identities, agents, history and last
+    /// report move to this asset, its values fill this asset's empty fields, then it is deleted.
+    pub from: i64,
+}
+
+/// Merge a duplicate asset into this one (needs `inventory.write`; both assets in reach).
+#[utoipa::path(post, path = "/api/v1/inventory/hardware/{id}/merge", tag = "inventory", operation_id = "merge_inventory_hardware", params(("id" = i64, Path)), request_body = MergeRequest,
+    responses((status = 200, body = Hardware), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn merge(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<MergeRequest>,
+) -> AppResult<Json<Hardware>> {
+    Ok(Json(
+        super::merge::merge(&state, &actor, id, req.from).await?,
+    ))
+}

@@ -6,6 +6,8 @@ pub mod api;
 pub mod collector;
 pub mod history;
 pub mod ingest;
+pub mod merge;
+pub mod merge_store;
 pub mod pages;
 pub mod service;
 pub mod settings;

@@ -227,6 +227,8 @@ struct View<'a> {
     err: Option<&'a AppError>,
     revealed: Option<String>,
     msg: Option<&'a str>,
+    /// The merge form's value after an error.
+    merge_from: &'a str,
 }
 
 async fn render(
@@ -250,6 +252,12 @@ async fn render(
         Some(a) => super::software::service::installed(state, actor, a.id).await?,
         None => Vec::new(),
     };
+    let tickets = match view.asset {
+        Some(a) if actor.can("tickets.read") => {
+            crate::tickets::assets::tickets_of(state, actor, a.id).await?
+        }
+        _ => Vec::new(),
+    };
     let departments = crate::departments::service::all(state).await?;
     let status = if view.err.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -264,6 +272,7 @@ async fn render(
             "inventory/form.html",
             context! {
                 nav => "inventory", asset => view.asset, values => values, history => history, software => software,
+                tickets => tickets, can_read_tickets => actor.can("tickets.read"), merge_from => view.merge_from,
                 owners => owners, departments => departments, types => TYPES, statuses => STATUSES,
                 can_write => can_write, can_reveal => actor.can("inventory.credentials.reveal"),
                 revealed => view.revealed, flash => flash(view.msg),
@@ -379,4 +388,34 @@ pub async fn delete(
 ) -> AppResult<Response> {
     service::delete(&state, &actor, id).await?;
     Ok(Redirect::to("/inventory?msg=deleted").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct MergeForm {
+    #[serde(default)]
+    from: String,
+}
+
+/// Merge the asset named in the form (number or tag) into this one.
+pub async fn merge(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    Form(f): Form<MergeForm>,
+) -> AppResult<Response> {
+    match super::merge::merge_by_ref(&state, &actor, id, &f.from).await {
+        Ok(h) => Ok(Redirect::to(&format!("/inventory/{}?msg=merged", h.id)).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            let asset = service::get(&state, &actor, id).await?;
+            let view = View {
+                asset: Some(&asset),
+                err: Some(&e),
+                merge_from: &f.from,
+                ..View::default()
+            };
+            render(&state, &ctx, &actor, &Fields::of(&asset), view).await
+        }
+        Err(e) => Err(e),
+    }
 }

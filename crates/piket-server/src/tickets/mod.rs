@@ -1,6 +1,8 @@
 //! Tickets: the queue an IT team works from, with its conversation, history, counts and search.
 
 pub mod api;
+pub mod asset_store;
+pub mod assets;
 pub mod comments;
 pub mod filter;
 pub mod history;
@@ -90,6 +92,17 @@ pub struct Ticket {
     pub first_response_at: Option<String>,
     pub resolved_at: Option<String>,
     pub closed_at: Option<String>,
+    /// The hardware assets this ticket is about.
+    pub assets: Vec<LinkedAsset>,
+}
+
+/// A hardware asset a ticket references.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct LinkedAsset {
+    pub id: i64,
+    pub name: String,
+    pub asset_tag: String,
+    pub hostname: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -114,6 +127,10 @@ pub struct NewTicket {
     pub source: Option<String>,
     /// RFC 3339 or `YYYY-MM-DD`.
     pub due_at: Option<String>,
+    /// Hardware assets the ticket is about (at most 20): requesters may name only devices they
+    /// own, staff only assets in their inventory reach.
+    #[serde(default)]
+    pub asset_ids: Vec<i64>,
 }
 
 /// A partial change; absent fields stay as they are. `null` clears nullable fields.
@@ -138,6 +155,8 @@ pub struct TicketPatch {
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub due_at: Option<Option<String>>,
+    /// Replaces the linked hardware assets (staff only; `[]` removes them all).
+    pub asset_ids: Option<Vec<i64>>,
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).

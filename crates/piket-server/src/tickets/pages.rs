@@ -122,6 +122,38 @@ pub async fn export(
     ))
 }
 
+/// The caller's own devices, for the "Affected device" choice (at most 100, newest first).
+async fn own_devices(
+    state: &AppState,
+    actor: &Actor,
+) -> AppResult<Vec<crate::inventory::Hardware>> {
+    let filter = crate::inventory::HardwareFilter {
+        owner: Some(actor.user_id),
+        limit: Some(100),
+        ..Default::default()
+    };
+    Ok(crate::inventory::service::list(state, actor, filter)
+        .await?
+        .items)
+}
+
+/// Assets a staff member may link from the ticket page (their inventory reach, newest 200).
+async fn asset_choices(
+    state: &AppState,
+    actor: &Actor,
+) -> AppResult<Vec<crate::inventory::Hardware>> {
+    if !policy::is_staff(actor) {
+        return Ok(Vec::new());
+    }
+    let filter = crate::inventory::HardwareFilter {
+        limit: Some(crate::api::page::MAX_LIMIT),
+        ..Default::default()
+    };
+    Ok(crate::inventory::service::list(state, actor, filter)
+        .await?
+        .items)
+}
+
 async fn new_form(
     state: &AppState,
     ctx: &WebCtx,
@@ -129,6 +161,7 @@ async fn new_form(
     values: minijinja::Value,
     err: Option<&AppError>,
 ) -> AppResult<Response> {
+    let devices = own_devices(state, actor).await?;
     let status = if err.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -142,6 +175,7 @@ async fn new_form(
             "tickets/new.html",
             context! {
                 nav => "new_ticket", values => values, choices => choices(state, actor).await?,
+                devices => devices,
                 errors => err.map(field_errors).unwrap_or_default(),
             },
         )?,
@@ -155,12 +189,16 @@ pub async fn new(
     WebActor(actor): WebActor,
 ) -> AppResult<Response> {
     actor.require("tickets.create")?;
-    let suggestion = {
+    let (suggestion, main) = {
         let mut conn = state.db.pool.acquire().await?;
-        store::suggestion(&mut conn, actor.user_id).await?
+        (
+            store::suggestion(&mut conn, actor.user_id).await?,
+            crate::inventory::store::main_of(&mut conn, actor.user_id).await?,
+        )
     };
     let values = context! {
         title => "", description => "", priority => "normal",
+        asset => main.map(|h| h.id.to_string()).unwrap_or_default(),
         department => suggestion.0.map(|d| d.to_string()).unwrap_or_default(),
         category => suggestion.1.map(|c| c.to_string()).unwrap_or_default(),
     };
@@ -188,7 +226,7 @@ pub async fn create(
     let f = form.fields;
     let values = context! {
         title => f.get("title"), description => f.get("description"), priority => f.get("priority"),
-        department => f.get("department"), category => f.get("category"),
+        department => f.get("department"), category => f.get("category"), asset => f.get("asset"),
     };
     let input = (|| -> AppResult<NewTicket> {
         Ok(NewTicket {
@@ -197,6 +235,7 @@ pub async fn create(
             priority: f.opt("priority").filter(|p| !p.is_empty()),
             category: opt_id(&f, "category")?,
             department: opt_id(&f, "department")?,
+            asset_ids: opt_id(&f, "asset")?.into_iter().collect(),
             source: Some("web".into()),
             ..Default::default()
         })
@@ -255,6 +294,8 @@ async fn detail_page(
                 staff => staff, may_assign => actor.can("tickets.assign"), may_delete => actor.can("tickets.delete"),
                 may_confirm => may_confirm, may_reopen => may_reopen,
                 choices => choices(state, actor).await?, reply => reply,
+                can_read_inventory => actor.can("inventory.read"),
+                asset_choices => asset_choices(state, actor).await?,
                 canned => crate::canned::service::offered(state, actor).await?,
                 errors => err.map(field_errors).unwrap_or_default(), flash => flash(msg),
             },
@@ -411,4 +452,77 @@ pub async fn bulk(
     };
     let sep = if back.contains('?') { '&' } else { '?' };
     Ok(Redirect::to(&format!("{back}{sep}msg=saved")).into_response())
+}
+
+/// Link one more asset (chosen from the list, or named by number or tag) to the ticket.
+pub async fn link_asset(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> AppResult<Response> {
+    let f = FormPairs::parse(&body)?;
+    let reference = match f.get("asset_ref").trim() {
+        "" => f.get("asset"),
+        r => r.to_string(),
+    };
+    let found = if reference.trim().is_empty() {
+        Err(AppError::invalid("asset_ids", "is required"))
+    } else {
+        crate::inventory::merge::resolve(&state, &reference)
+            .await?
+            .ok_or_else(|| AppError::invalid("asset_ids", "no such asset"))
+    };
+    let result = match found {
+        Ok(asset) => {
+            let mut ids: Vec<i64> = service::get(&state, &actor, id)
+                .await?
+                .assets
+                .iter()
+                .map(|a| a.id)
+                .collect();
+            ids.push(asset);
+            change_assets(&state, &actor, id, ids).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/tickets/{id}?msg=saved")).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            detail_page(&state, &ctx, &actor, id, "", Some(&e), None).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Remove one asset link from the ticket.
+pub async fn unlink_asset(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path((id, asset)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    let ids: Vec<i64> = service::get(&state, &actor, id)
+        .await?
+        .assets
+        .iter()
+        .map(|a| a.id)
+        .filter(|a| *a != asset)
+        .collect();
+    match change_assets(&state, &actor, id, ids).await {
+        Ok(()) => Ok(Redirect::to(&format!("/tickets/{id}?msg=saved")).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            detail_page(&state, &ctx, &actor, id, "", Some(&e), None).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn change_assets(state: &AppState, actor: &Actor, id: i64, ids: Vec<i64>) -> AppResult<()> {
+    let patch = TicketPatch {
+        asset_ids: Some(ids),
+        ..Default::default()
+    };
+    service::update(state, actor, id, patch).await.map(|_| ())
 }

@@ -55,7 +55,9 @@ async fn full(
     now: i64,
 ) -> AppResult<Ticket> {
     let tags = store::tags(conn, row.id).await?;
+    let assets = super::asset_store::of_ticket(conn, row.id).await?;
     Ok(Ticket {
+        assets,
         description_html: markdown::to_html(&row.description),
         description: row.description.clone(),
         tags,
@@ -217,6 +219,7 @@ pub async fn create_in(
     if requester_id <= 0 {
         c.fail("requester", "a ticket needs a requester");
     }
+    let asset_ids = super::assets::check(&mut c, &mut *tx, actor, &input.asset_ids, &[]).await?;
     c.finish()?;
     let department_id = match input.department {
         Some(d) => Some(d),
@@ -252,6 +255,9 @@ pub async fn create_in(
         now,
     )
     .await?;
+    if !asset_ids.is_empty() {
+        super::assets::set_and_record(&mut *tx, actor, id, &asset_ids, now).await?;
+    }
     search::reindex(&mut *tx, state.db.backend, id).await?;
     notifications::service::ticket_event(&mut *tx, state, id, actor, &Event::Created, now).await?;
     let (row, watchers) = (
@@ -382,7 +388,8 @@ async fn apply(
         && patch.assignee.is_none()
         && patch.tags.is_none()
         && patch.watchers.is_none()
-        && patch.due_at.is_none();
+        && patch.due_at.is_none()
+        && patch.asset_ids.is_none();
     if !staff {
         // Requesters may confirm a resolution or reopen, nothing else.
         let allowed = only_status
@@ -446,6 +453,17 @@ async fn apply(
             Some(set.into_iter().collect::<Vec<_>>())
         }
     };
+    let asset_ids = match &patch.asset_ids {
+        None => None,
+        Some(ids) => {
+            let linked: Vec<i64> = super::asset_store::of_ticket(conn, before.id)
+                .await?
+                .iter()
+                .map(|a| a.id)
+                .collect();
+            Some(super::assets::check(&mut c, conn, actor, ids, &linked).await?)
+        }
+    };
     c.finish()?;
     let fields = TicketFields {
         title: &title,
@@ -492,6 +510,11 @@ async fn apply(
                 new: Some(format!("{}", w.len())),
                 internal: false,
             });
+        }
+    }
+    if let Some(ids) = asset_ids {
+        if let Some(entry) = super::assets::set(conn, actor, before.id, &ids, now).await? {
+            entries.push(entry);
         }
     }
     let changed = !entries.is_empty();

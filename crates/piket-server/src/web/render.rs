@@ -168,6 +168,7 @@ pub fn flash(key: Option<&str>) -> Option<String> {
         "password_changed",
         "reset_sent",
         "reset_done",
+        "merged",
     ];
     key.filter(|k| KNOWN.contains(k))
         .map(|k| format!("flash_{k}"))
