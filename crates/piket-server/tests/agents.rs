@@ -644,6 +644,36 @@ async fn requesters_make_a_personal_command_that_makes_them_the_owner() {
         d.enroll(&secret, "other", "").await.status,
         StatusCode::UNAUTHORIZED
     );
+    // A personal command never takes over somebody else's asset: same serial, a new asset.
+    let r = b.post("/agent/command", &[]).await;
+    let body = text(&r);
+    let second = body.split("--token ").nth(1).unwrap()[..44].to_string();
+    let rina = d
+        .app
+        .user("rina@example.com", "requester", vec![d.it])
+        .await;
+    let mut conn = d.app.state.db.pool.acquire().await.unwrap();
+    sqlx::query("UPDATE hardware_assets SET owner_id = $1 WHERE id = $2")
+        .bind(rina.id)
+        .bind(asset)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let (_, _, other) = d.enrolled(&second, "budi-laptop", "SNB").await;
+    assert_ne!(other, asset);
+    let hw = d
+        .app
+        .get(&format!("/api/v1/inventory/hardware/{asset}"), &d.admin)
+        .await
+        .json();
+    assert_eq!(hw["owner_id"], rina.id);
+    let hw = d
+        .app
+        .get(&format!("/api/v1/inventory/hardware/{other}"), &d.admin)
+        .await
+        .json();
+    assert_eq!(hw["owner_id"], budi.id);
     // Personal tokens are not in the admin list.
     assert_eq!(
         d.app

@@ -17,7 +17,8 @@ use crate::auth::extract::ClientIp;
 use crate::auth::token;
 use crate::error::{AppError, AppResult};
 use crate::inventory::history::Source;
-use crate::inventory::ingest::{self, Origin};
+use crate::inventory::ingest::{self, map, Origin};
+use crate::inventory::service;
 use crate::inventory::store::{self as asset_store, Record};
 use crate::state::AppState;
 
@@ -92,27 +93,49 @@ pub async fn enroll(
         label: format!("piket-agent {key}"),
         ip: ip.to_string(),
     };
-    let asset_id = match ingest::find_asset(&mut tx, &origin, &inv).await? {
-        // An asset already known keeps its data and software until the first report.
-        Some(id) => {
-            ingest::store::remember_identity(&mut tx, "piket", &key, id, now).await?;
-            id
-        }
-        None => {
-            let fingerprint = inv.fingerprint();
-            ingest::apply(&mut tx, now, &origin, &inv, fingerprint)
-                .await?
-                .asset_id
-        }
-    };
     let actor = Actor {
         name: origin.label.clone(),
         ip: ip.to_string(),
         via: Via::System,
         ..Actor::system()
     };
+    let source = Source {
+        kind: "agent",
+        actor_id: None,
+        label: origin.label.clone(),
+    };
+    let found = match ingest::find_asset(&mut tx, &origin, &inv).await? {
+        // A personal token never takes over somebody else's asset: a new one is made instead.
+        Some(id) if tok.owner_id.is_some() => {
+            let owner = asset_store::get(&mut tx, id)
+                .await?
+                .and_then(|h| h.owner_id);
+            owner.is_none_or(|o| Some(o) == tok.owner_id).then_some(id)
+        }
+        other => other,
+    };
+    let asset_id = match (found, tok.owner_id) {
+        // An asset already known keeps its data and software until the first report.
+        (Some(id), _) => id,
+        (None, Some(owner)) => {
+            let record = Record {
+                owner_id: Some(owner),
+                ..map::new_record(&inv, tok.department_id)
+            };
+            service::write(&mut tx, now, &actor, &source, None, &record)
+                .await?
+                .id
+        }
+        (None, None) => {
+            let fingerprint = inv.fingerprint();
+            ingest::apply(&mut tx, now, &origin, &inv, fingerprint)
+                .await?
+                .asset_id
+        }
+    };
+    ingest::store::remember_identity(&mut tx, "piket", &key, asset_id, now).await?;
     if let Some(owner) = tok.owner_id {
-        give_to(&mut tx, now, &actor, &origin.label, asset_id, owner).await?;
+        give_to(&mut tx, now, &actor, &source, asset_id, owner).await?;
     }
     let version: String = req.agent_version.chars().take(64).collect();
     let new = NewDevice {
@@ -158,7 +181,7 @@ async fn give_to(
     conn: &mut AnyConnection,
     now: i64,
     actor: &Actor,
-    label: &str,
+    source: &Source<'_>,
     asset_id: i64,
     owner: i64,
 ) -> AppResult<()> {
@@ -173,11 +196,6 @@ async fn give_to(
         owner_id: Some(owner),
         ..Record::of(&before, credential)
     };
-    let source = Source {
-        kind: "agent",
-        actor_id: None,
-        label: label.to_string(),
-    };
-    crate::inventory::service::write(conn, now, actor, &source, Some(&before), &record).await?;
+    service::write(conn, now, actor, source, Some(&before), &record).await?;
     Ok(())
 }

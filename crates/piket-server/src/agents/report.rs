@@ -73,11 +73,17 @@ async fn handle(state: &AppState, ip: &str, headers: &HeaderMap, raw: Body) -> A
         Ok(b) => b,
         Err(e) => return Ok(refuse(e)),
     };
-    let report =
-        match body::decode(headers, sent, body::MAX_DECOMPRESSED).and_then(|b| body::report(&b)) {
-            Ok(r) => r,
-            Err(e) => return Ok(refuse(e)),
-        };
+    // Inflating and parsing up to 16 MiB is CPU work: off the async threads.
+    let encoding = body::encoding(headers);
+    let parsed = tokio::task::spawn_blocking(move || {
+        body::decode(&encoding, sent, body::MAX_DECOMPRESSED).and_then(|b| body::report(&b))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("report parsing stopped: {e}")))?;
+    let report = match parsed {
+        Ok(r) => r,
+        Err(e) => return Ok(refuse(e)),
+    };
     if report.protocol != PROTOCOL_VERSION {
         return Ok(reply::error(
             StatusCode::BAD_REQUEST,
