@@ -578,6 +578,20 @@ async fn admin_page_shows_a_token_once_and_revokes_it() {
     assert!(!text(&page).contains(&secret), "shown once only");
     let (dev, _, _) = d.enrolled(&secret, "pc-9", "").await;
     assert!(text(&admin.get("/admin/inventory/agents").await).contains(&dev));
+    // Revoke the device from the page: its reports get 401.
+    let device_row = d.app.get("/api/v1/agent/devices", &d.admin).await.json()[0]["id"]
+        .as_i64()
+        .unwrap();
+    let r = admin
+        .post(
+            &format!("/admin/inventory/agents/devices/{device_row}/revoke"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let devices = d.app.get("/api/v1/agent/devices", &d.admin).await.json();
+    assert!(devices[0]["revoked_at"].is_string());
+    assert_eq!(d.app.audit_count("agent.device_revoke").await, 1);
     let id = d.app.get(TOKENS, &d.admin).await.json()[0]["id"]
         .as_i64()
         .unwrap();
