@@ -1,5 +1,6 @@
 //! Piket server: build the application from a configuration. `main.rs` and the tests both use this.
 
+pub mod agents;
 pub mod api;
 pub mod apikeys;
 pub mod attachments;
@@ -77,6 +78,10 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         metrics: Default::default(),
         login_limiter: RateLimiter::new(login_rate, 60_000),
         reset_limiter: RateLimiter::new(10, 60_000),
+        enroll_limiter: RateLimiter::new(
+            agents::enroll::FAILURES_PER_WINDOW,
+            agents::enroll::WINDOW_MS,
+        ),
         actor_cache: Default::default(),
         departments: Default::default(),
         events: events::Events::new(db.backend),
@@ -245,6 +250,21 @@ fn inventory_pages() -> Router<AppState> {
             "/admin/inventory/collector",
             get(admin::show).post(admin::save),
         )
+        .route(
+            "/admin/inventory/agents",
+            get(agents::pages::show).post(agents::pages::create),
+        )
+        .route(
+            "/admin/inventory/agents/tokens/{id}/revoke",
+            post(agents::pages::revoke_token),
+        )
+        .route(
+            "/admin/inventory/agents/devices/{id}/revoke",
+            post(agents::pages::revoke_device),
+        )
+        .route("/agent", get(agents::portal::show))
+        .route("/agent/command", post(agents::portal::create_command))
+        .route("/agent/download/{name}", get(agents::portal::download))
 }
 
 /// The whole HTTP application.
@@ -258,6 +278,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/update-main-device",
             post(inventory::collector::update_main_device),
+        )
+        .route(piket_protocol::ENROLL_PATH, post(agents::enroll::handler))
+        .route(
+            piket_protocol::INVENTORY_PATH,
+            post(agents::report::handler),
         )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

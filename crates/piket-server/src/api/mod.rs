@@ -15,8 +15,8 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{AppError, Problem};
 use crate::state::AppState;
 use crate::{
-    apikeys, attachments, audit, auth, canned, categories, departments, inventory, notifications,
-    ops, roles, sla, tickets, users,
+    agents, apikeys, attachments, audit, auth, canned, categories, departments, inventory,
+    notifications, ops, roles, sla, tickets, users,
 };
 
 struct Security;
@@ -123,6 +123,8 @@ impl Modify for Security {
         inventory::software::license_api::create, inventory::software::license_api::get,
         inventory::software::license_api::replace, inventory::software::license_api::update,
         inventory::software::license_api::delete, inventory::software::license_api::reveal,
+        agents::api::list, agents::api::create, agents::api::get, agents::api::revoke,
+        agents::api::list_devices, agents::api::revoke_device, agents::api::enroll_doc, agents::api::inventory_doc,
     ),
     components(schemas(Problem, crate::error::FieldError))
 )]
@@ -306,6 +308,23 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/sla/calendar",
             get(sla::api::calendar).put(sla::api::set_calendar),
+        )
+        .route(
+            "/api/v1/agent/enrollment-tokens",
+            get(agents::api::list).post(agents::api::create),
+        )
+        .route(
+            "/api/v1/agent/enrollment-tokens/{id}",
+            get(agents::api::get).delete(agents::api::revoke),
+        )
+        .route(
+            "/api/v1/agent/enrollment-tokens/{id}/revoke",
+            axum::routing::post(agents::api::revoke),
+        )
+        .route("/api/v1/agent/devices", get(agents::api::list_devices))
+        .route(
+            "/api/v1/agent/devices/{id}",
+            axum::routing::delete(agents::api::revoke_device),
         )
         .route(
             "/api/v1/inventory/hardware",

@@ -20,6 +20,19 @@ impl RateLimiter {
         }
     }
 
+    /// Whether `key` is over the limit now, without counting a hit (for limits on failures only).
+    pub fn check(&self, key: &str, now: i64) -> Result<(), u64> {
+        let Ok(entries) = self.entries.lock() else {
+            return Ok(());
+        };
+        match entries.get(key) {
+            Some((start, n)) if now - start < self.window_ms && *n >= self.limit => {
+                Err(((self.window_ms - (now - start) + 999) / 1000).max(1) as u64)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Count one hit; `Err(seconds)` says how long until the key may try again.
     pub fn hit(&self, key: &str, now: i64) -> Result<(), u64> {
         let Ok(mut entries) = self.entries.lock() else {
@@ -54,5 +67,15 @@ mod tests {
         assert_eq!(rl.hit("a", 30_000), Err(30));
         assert!(rl.hit("b", 30_000).is_ok());
         assert!(rl.hit("a", 60_000).is_ok());
+    }
+
+    #[test]
+    fn check_does_not_count() {
+        let rl = RateLimiter::new(1, 60_000);
+        assert!(rl.check("a", 0).is_ok());
+        assert!(rl.check("a", 0).is_ok());
+        assert!(rl.hit("a", 0).is_ok());
+        assert_eq!(rl.check("a", 1_000), Err(59));
+        assert!(rl.check("a", 60_000).is_ok());
     }
 }

@@ -276,9 +276,24 @@ async fn handle(
     headers: &HeaderMap,
     body: Body,
 ) -> AppResult<Response> {
-    let config = {
+    let given = headers
+        .get(TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let (config, token_ok) = {
         let mut conn = state.db.pool.acquire().await?;
-        settings::load(&mut conn).await?
+        let config = settings::load(&mut conn).await?;
+        // The admin-set collector token, or any active agent enrollment token.
+        let ok = match &config.token_hash {
+            None => true,
+            Some(expected) => {
+                token::constant_time_eq(&token::hash_token(given.trim()), expected)
+                    || crate::agents::tokens::active(&mut conn, given, state.now())
+                        .await?
+                        .is_some()
+            }
+        };
+        (config, ok)
     };
     if !config.enabled {
         return Ok(error(
@@ -286,14 +301,8 @@ async fn handle(
             "Collector endpoint is disabled",
         ));
     }
-    if let Some(expected) = &config.token_hash {
-        let given = headers
-            .get(TOKEN_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        if !token::constant_time_eq(&token::hash_token(given.trim()), expected) {
-            return Ok(error(StatusCode::UNAUTHORIZED, "Invalid enrollment token"));
-        }
+    if !token_ok {
+        return Ok(error(StatusCode::UNAUTHORIZED, "Invalid enrollment token"));
     }
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
         return Ok(error(StatusCode::BAD_REQUEST, "Request body too large"));

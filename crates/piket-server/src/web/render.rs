@@ -46,6 +46,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "inventory/license_form.html",
     "inventory/license.html",
     "admin/collector.html",
+    "admin/agents.html",
+    "agent.html",
 ];
 
 pub struct Templates {

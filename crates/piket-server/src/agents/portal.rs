@@ -1,0 +1,147 @@
+//! `/agent`: the "Download agent" page for everyone signed in: per-platform instructions, the
+//! binaries an admin placed in `<data_dir>/downloads/`, and a button that makes a personal
+//! single-use enrollment command (the enrolled PC becomes the user's).
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use minijinja::context;
+use serde::Serialize;
+
+use super::pages::base_url;
+use super::tokens;
+use crate::auth::actor::Actor;
+use crate::auth::extract::WebActor;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::context::WebCtx;
+use crate::web::render::{no_store, page};
+
+/// Largest file served from the downloads folder.
+const MAX_DOWNLOAD: u64 = 256 * 1024 * 1024;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Download {
+    pub name: String,
+    pub size: u64,
+}
+
+/// A name we serve: plain file name characters only, no path, no leading dot.
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 100
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+fn folder(state: &AppState) -> std::path::PathBuf {
+    state.config.data_dir.join("downloads")
+}
+
+async fn downloads(state: &AppState) -> Vec<Download> {
+    let mut out = Vec::new();
+    let Ok(mut dir) = tokio::fs::read_dir(folder(state)).await else {
+        return out;
+    };
+    while let Ok(Some(entry)) = dir.next_entry().await {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Ok(meta) = entry.metadata().await else {
+            continue;
+        };
+        if meta.is_file() && valid_name(&name) && meta.len() <= MAX_DOWNLOAD {
+            out.push(Download {
+                name,
+                size: meta.len(),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+async fn render(
+    state: &AppState,
+    ctx: &WebCtx,
+    actor: &Actor,
+    headers: &HeaderMap,
+    command: Option<String>,
+) -> AppResult<Response> {
+    let html = page(
+        state,
+        ctx,
+        "agent.html",
+        context! {
+            nav => "agent", base => base_url(state, headers), email => actor.email.clone(),
+            downloads => downloads(state).await, command => command,
+        },
+    )?;
+    Ok(no_store(html.into_response()))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    headers: HeaderMap,
+    WebActor(actor): WebActor,
+) -> AppResult<Response> {
+    render(&state, &ctx, &actor, &headers, None).await
+}
+
+/// Make a personal single-use token and show its command, once.
+pub async fn create_command(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    headers: HeaderMap,
+    WebActor(actor): WebActor,
+) -> AppResult<Response> {
+    let created = tokens::personal(&state, &actor).await?;
+    let command = tokens::command(&base_url(&state, &headers), &created.secret);
+    render(&state, &ctx, &actor, &headers, Some(command)).await
+}
+
+pub async fn download(
+    State(state): State<AppState>,
+    WebActor(_actor): WebActor,
+    Path(name): Path<String>,
+) -> AppResult<Response> {
+    if !valid_name(&name) {
+        return Err(AppError::NotFound);
+    }
+    let path = folder(&state).join(&name);
+    let meta = tokio::fs::metadata(&path)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    if !meta.is_file() || meta.len() > MAX_DOWNLOAD {
+        return Err(AppError::NotFound);
+    }
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    let mut response = bytes.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_name;
+
+    #[test]
+    fn only_plain_file_names() {
+        assert!(valid_name("piket-agent-linux-x86_64"));
+        assert!(valid_name("piket-agent-windows-x86_64.exe"));
+        assert!(!valid_name("../piket.db"));
+        assert!(!valid_name(".hidden"));
+        assert!(!valid_name("a/b"));
+        assert!(!valid_name(""));
+    }
+}

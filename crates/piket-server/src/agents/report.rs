@@ -1,0 +1,122 @@
+//! `POST /api/v1/agent/inventory`: an enrolled device's report. The device is named by its
+//! credential only (`Bearer dev_….secret`); the asset comes from the device row, never the body.
+//! An unchanged report (same fingerprint) only touches the time it was seen.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+use piket_protocol::{parse_agent_credential, InventoryResponse, PROTOCOL_VERSION};
+
+use super::body::{self, BodyError};
+use super::reply;
+use super::store::{self, DeviceRow};
+use crate::auth::extract::ClientIp;
+use crate::auth::token;
+use crate::error::{AppError, AppResult};
+use crate::inventory::ingest::{self, Origin};
+use crate::state::AppState;
+
+pub async fn handler(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    raw: Body,
+) -> Response {
+    match handle(&state, &ip, &headers, raw).await {
+        Ok(r) => r,
+        Err(AppError::Unavailable) => reply::unavailable(),
+        Err(e) => {
+            tracing::error!(error = %e, "agent report failed");
+            reply::internal()
+        }
+    }
+}
+
+/// The enrolled, unrevoked device the `Authorization` header names.
+async fn device(state: &AppState, headers: &HeaderMap) -> AppResult<Option<DeviceRow>> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let Some((scheme, rest)) = value.split_once(' ') else {
+        return Ok(None);
+    };
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Ok(None);
+    }
+    let Some((key, secret)) = parse_agent_credential(rest.trim()) else {
+        return Ok(None);
+    };
+    let mut conn = state.db.pool.acquire().await?;
+    let found = store::device_by_key(&mut conn, key).await?;
+    let expected = found
+        .as_ref()
+        .map(|d| d.secret_hash.clone())
+        .unwrap_or_default();
+    let matches = token::constant_time_eq(&token::hash_token(secret), &expected);
+    Ok(found.filter(|d| matches && d.revoked_at.is_none()))
+}
+
+fn refuse(e: BodyError) -> Response {
+    match e {
+        BodyError::TooLarge(m) => reply::too_large(m),
+        BodyError::Bad(m) => reply::bad_request(m),
+    }
+}
+
+async fn handle(state: &AppState, ip: &str, headers: &HeaderMap, raw: Body) -> AppResult<Response> {
+    let Some(device) = device(state, headers).await? else {
+        return Ok(reply::invalid_credentials());
+    };
+    let sent = match body::read(headers, raw, body::MAX_COMPRESSED).await {
+        Ok(b) => b,
+        Err(e) => return Ok(refuse(e)),
+    };
+    // Inflating and parsing up to 16 MiB is CPU work: off the async threads.
+    let encoding = body::encoding(headers);
+    let parsed = tokio::task::spawn_blocking(move || {
+        body::decode(&encoding, sent, body::MAX_DECOMPRESSED).and_then(|b| body::report(&b))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("report parsing stopped: {e}")))?;
+    let report = match parsed {
+        Ok(r) => r,
+        Err(e) => return Ok(refuse(e)),
+    };
+    if report.protocol != PROTOCOL_VERSION {
+        return Ok(reply::error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_protocol",
+            format!(
+                "This server speaks protocol {PROTOCOL_VERSION}, not {}",
+                report.protocol
+            ),
+        ));
+    }
+    let origin = Origin {
+        kind: "piket",
+        identity: Some(device.device_key.clone()),
+        asset: Some(device.asset_id),
+        department_id: None,
+        label: format!("piket-agent {}", device.device_key),
+        ip: ip.to_string(),
+    };
+    let done = ingest::ingest(state, &origin, &report.inventory).await?;
+    let version: String = report.agent_version.chars().take(64).collect();
+    let interval = {
+        let mut conn = state.db.pool.acquire().await?;
+        store::seen(&mut conn, device.id, &version, state.now()).await?;
+        store::report_interval_hours(&mut conn).await?
+    };
+    let status = if done.changed { "updated" } else { "unchanged" };
+    Ok(reply::json(
+        StatusCode::OK,
+        &InventoryResponse {
+            status: status.to_string(),
+            asset_id: done.asset_id,
+            fingerprint: done.fingerprint,
+            report_interval_hours: interval,
+        },
+    ))
+}
