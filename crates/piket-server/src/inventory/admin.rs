@@ -72,6 +72,7 @@ pub async fn save(
         f.enabled.is_some(),
         f.legacy_agents.is_some(),
         change,
-    ).await?;
+    )
+    .await?;
     render(&state, &ctx, &s, fresh, true)
 }

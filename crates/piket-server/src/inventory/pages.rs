@@ -250,6 +250,10 @@ async fn render(
         Some(a) => super::software::service::installed(state, actor, a.id).await?,
         None => Vec::new(),
     };
+    let last_report = match view.asset {
+        Some(a) => service::last_report(state, actor, a.id).await?,
+        None => None,
+    };
     let departments = crate::departments::service::all(state).await?;
     let status = if view.err.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -263,7 +267,7 @@ async fn render(
             ctx,
             "inventory/form.html",
             context! {
-                nav => "inventory", asset => view.asset, values => values, history => history, software => software,
+                nav => "inventory", asset => view.asset, values => values, history => history, software => software, last_report => last_report,
                 owners => owners, departments => departments, types => TYPES, statuses => STATUSES,
                 can_write => can_write, can_reveal => actor.can("inventory.credentials.reveal"),
                 revealed => view.revealed, flash => flash(view.msg),

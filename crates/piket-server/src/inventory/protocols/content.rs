@@ -62,9 +62,12 @@ fn pick(values: &[&str]) -> String {
 
 fn number(v: &str) -> Option<u64> {
     let v = v.trim();
-    v.parse::<u64>()
-        .ok()
-        .or_else(|| v.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f as u64))
+    v.parse::<u64>().ok().or_else(|| {
+        v.parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite() && *f >= 0.0)
+            .map(|f| f as u64)
+    })
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -97,10 +100,7 @@ pub fn to_inventory(c: &Content) -> Inventory {
         ]),
         model: pick(&[c.first("bios", "smodel"), c.first("bios", "mmodel")]),
         serial: pick(&[c.first("bios", "ssn"), c.first("bios", "msn")]),
-        chassis: pick(&[
-            c.first("hardware", "chassis_type"),
-            c.first("bios", "type"),
-        ]),
+        chassis: pick(&[c.first("hardware", "chassis_type"), c.first("bios", "type")]),
         bios_vendor: c.first("bios", "bmanufacturer").into(),
         bios_version: c.first("bios", "bversion").into(),
         bios_date: c.first("bios", "bdate").into(),
@@ -111,21 +111,20 @@ pub fn to_inventory(c: &Content) -> Inventory {
         u32::try_from(total).unwrap_or(u32::MAX)
     };
     let cpu = Cpu {
-        model: pick(&[
-            c.first("cpus", "name"),
-            c.first("hardware", "processort"),
-        ]),
+        model: pick(&[c.first("cpus", "name"), c.first("hardware", "processort")]),
         cores: sum("core"),
         threads: sum("thread"),
     };
-    let memory_mb = number(c.first("hardware", "memory")).filter(|m| *m > 0).or_else(|| {
-        let total: u64 = c
-            .all("memories")
-            .iter()
-            .filter_map(|e| number(get(e, "capacity")))
-            .sum();
-        (total > 0).then_some(total)
-    });
+    let memory_mb = number(c.first("hardware", "memory"))
+        .filter(|m| *m > 0)
+        .or_else(|| {
+            let total: u64 = c
+                .all("memories")
+                .iter()
+                .filter_map(|e| number(get(e, "capacity")))
+                .sum();
+            (total > 0).then_some(total)
+        });
     let disks = c
         .all("storages")
         .iter()
@@ -218,7 +217,10 @@ mod tests {
     fn sample() -> Content {
         let mut c = Content::default();
         let mut add = |s: &str, e: Entry| c.sections.entry(s.into()).or_default().push(e);
-        add("hardware", entry(&[("name", "pc-01"), ("memory", "16000"), ("userid", "budi")]));
+        add(
+            "hardware",
+            entry(&[("name", "pc-01"), ("memory", "16000"), ("userid", "budi")]),
+        );
         add(
             "bios",
             entry(&[
@@ -228,17 +230,55 @@ mod tests {
                 ("bversion", "1.2"),
             ]),
         );
-        add("cpus", entry(&[("name", "Intel i5"), ("core", "4"), ("thread", "8")]));
+        add(
+            "cpus",
+            entry(&[("name", "Intel i5"), ("core", "4"), ("thread", "8")]),
+        );
         add(
             "operatingsystem",
-            entry(&[("full_name", "Debian GNU/Linux 12"), ("kernel_version", "6.1")]),
+            entry(&[
+                ("full_name", "Debian GNU/Linux 12"),
+                ("kernel_version", "6.1"),
+            ]),
         );
-        add("networks", entry(&[("description", "eth0"), ("macaddr", "aa:bb:cc:dd:ee:ff"), ("ipaddress", "10.0.0.2")]));
-        add("networks", entry(&[("description", "eth0"), ("macaddr", "aa:bb:cc:dd:ee:ff"), ("ipaddress6", "fe80::1")]));
-        add("storages", entry(&[("name", "sda"), ("model", "SSD"), ("disksize", "512000")]));
+        add(
+            "networks",
+            entry(&[
+                ("description", "eth0"),
+                ("macaddr", "aa:bb:cc:dd:ee:ff"),
+                ("ipaddress", "10.0.0.2"),
+            ]),
+        );
+        add(
+            "networks",
+            entry(&[
+                ("description", "eth0"),
+                ("macaddr", "aa:bb:cc:dd:ee:ff"),
+                ("ipaddress6", "fe80::1"),
+            ]),
+        );
+        add(
+            "storages",
+            entry(&[("name", "sda"), ("model", "SSD"), ("disksize", "512000")]),
+        );
         add("storages", entry(&[("name", "sr0"), ("type", "cdrom")]));
-        add("drives", entry(&[("type", "/"), ("filesystem", "ext4"), ("total", "1000"), ("free", "10")]));
-        add("softwares", entry(&[("name", "bash"), ("version", "5.2"), ("publisher", "Debian")]));
+        add(
+            "drives",
+            entry(&[
+                ("type", "/"),
+                ("filesystem", "ext4"),
+                ("total", "1000"),
+                ("free", "10"),
+            ]),
+        );
+        add(
+            "softwares",
+            entry(&[
+                ("name", "bash"),
+                ("version", "5.2"),
+                ("publisher", "Debian"),
+            ]),
+        );
         add("softwares", entry(&[("version", "nameless")]));
         c
     }
@@ -248,10 +288,16 @@ mod tests {
         let inv = to_inventory(&sample());
         assert_eq!(inv.hostname, "pc-01");
         assert_eq!(inv.memory_bytes, Some(16000 * MIB));
-        assert_eq!(inv.hardware.manufacturer, "ASUSTeK", "junk falls back to the board maker");
+        assert_eq!(
+            inv.hardware.manufacturer, "ASUSTeK",
+            "junk falls back to the board maker"
+        );
         assert_eq!(inv.hardware.serial, "SN-1");
         assert_eq!(inv.hardware.bios_version, "1.2");
-        assert_eq!((inv.cpu.model.as_str(), inv.cpu.cores, inv.cpu.threads), ("Intel i5", 4, 8));
+        assert_eq!(
+            (inv.cpu.model.as_str(), inv.cpu.cores, inv.cpu.threads),
+            ("Intel i5", 4, 8)
+        );
         assert_eq!(inv.os.name, "Debian GNU/Linux 12");
         assert_eq!(inv.os.kernel, "6.1");
         assert_eq!(inv.interfaces.len(), 1, "one NIC per address is merged");
@@ -267,10 +313,13 @@ mod tests {
     #[test]
     fn old_agents_without_operatingsystem_use_hardware() {
         let mut c = Content::default();
-        c.sections.entry("hardware".into()).or_default().push(entry(&[
-            ("osname", "Microsoft Windows 7"),
-            ("osversion", "6.1.7601"),
-        ]));
+        c.sections
+            .entry("hardware".into())
+            .or_default()
+            .push(entry(&[
+                ("osname", "Microsoft Windows 7"),
+                ("osversion", "6.1.7601"),
+            ]));
         let inv = to_inventory(&c);
         assert_eq!(inv.os.name, "Microsoft Windows 7");
         assert_eq!(inv.os.version, "6.1.7601");

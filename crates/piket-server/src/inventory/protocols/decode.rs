@@ -131,8 +131,14 @@ mod tests {
         }
         let zlib = compress(Encoding::Zlib, xml);
         assert_eq!(&zlib[..2], &[0x78, 0x9c], "the agent looks for 78 9C");
-        assert_eq!(encoding_of("application/x-compress-gzip", &zlib), Encoding::Gzip);
-        assert_eq!(encoding_of("application/x-compress-zlib", b" <x/>"), Encoding::Plain);
+        assert_eq!(
+            encoding_of("application/x-compress-gzip", &zlib),
+            Encoding::Gzip
+        );
+        assert_eq!(
+            encoding_of("application/x-compress-zlib", b" <x/>"),
+            Encoding::Plain
+        );
         assert_eq!(format_of("", b"\n <REQUEST>"), Some(Format::Xml));
         assert_eq!(format_of("application/xml", b"{}"), Some(Format::Json));
         assert_eq!(format_of("application/json", b"\x00"), Some(Format::Json));
@@ -143,7 +149,13 @@ mod tests {
     fn a_zip_bomb_is_refused() {
         let bomb = compress(Encoding::Zlib, &vec![b' '; MAX_DECOMPRESSED + 1]);
         assert!(bomb.len() < 100_000);
-        assert!(matches!(decompress(Encoding::Zlib, &bomb), Err(Refusal::TooLarge(_))));
-        assert!(matches!(decompress(Encoding::Gzip, b"\x1f\x8bnot gzip"), Err(Refusal::Bad(_))));
+        assert!(matches!(
+            decompress(Encoding::Zlib, &bomb),
+            Err(Refusal::TooLarge(_))
+        ));
+        assert!(matches!(
+            decompress(Encoding::Gzip, b"\x1f\x8bnot gzip"),
+            Err(Refusal::Bad(_))
+        ));
     }
 }

@@ -119,11 +119,17 @@ mod tests {
           "cpus":[{"name":"i5","core":4,"thread":8}],"softwares":[{"name":"a"},{"name":"b"},3],
           "versionclient":"GLPI-Agent_v1.7"}}"#;
         let r = parse(body).unwrap_or_default();
-        assert_eq!((r.action.as_str(), r.deviceid.as_str()), ("inventory", "pc-1"));
+        assert_eq!(
+            (r.action.as_str(), r.deviceid.as_str()),
+            ("inventory", "pc-1")
+        );
         assert_eq!(r.content.first("hardware", "memory"), "8192");
         assert_eq!(r.content.first("cpus", "core"), "4");
         assert_eq!(r.content.all("softwares").len(), 2);
-        assert_eq!(parse(br#"{"action":"CONTACT"}"#).unwrap_or_default().action, "contact");
+        assert_eq!(
+            parse(br#"{"action":"CONTACT"}"#).unwrap_or_default().action,
+            "contact"
+        );
     }
 
     #[test]

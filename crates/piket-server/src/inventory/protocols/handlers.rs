@@ -61,7 +61,8 @@ impl Reply {
 fn agent_id(headers: &HeaderMap) -> Option<HeaderValue> {
     let v = headers.get(AGENT_ID)?;
     let s = v.to_str().ok()?;
-    let ok = !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let ok =
+        !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     ok.then(|| v.clone())
 }
 
@@ -103,7 +104,10 @@ pub async fn receive(
     match enabled {
         Ok(true) => {}
         Ok(false) => {
-            return reply.error(StatusCode::FORBIDDEN, "Agent inventory is turned off on this server")
+            return reply.error(
+                StatusCode::FORBIDDEN,
+                "Agent inventory is turned off on this server",
+            )
         }
         Err(e) => return e.into_response(),
     }
@@ -129,11 +133,22 @@ pub async fn receive(
     }
 }
 
-async fn store(state: &AppState, reply: &Reply, origin: Origin, content: &super::content::Content) -> Option<Response> {
+async fn store(
+    state: &AppState,
+    reply: &Reply,
+    origin: Origin,
+    content: &super::content::Content,
+) -> Option<Response> {
     let inventory = to_inventory(content);
     match ingest::ingest(state, &origin, &inventory).await {
         Ok(done) => {
-            tracing::info!(asset = done.asset_id, created = done.created, changed = done.changed, source = origin.kind, "agent inventory");
+            tracing::info!(
+                asset = done.asset_id,
+                created = done.created,
+                changed = done.changed,
+                source = origin.kind,
+                "agent inventory"
+            );
             None
         }
         Err(e) => {
@@ -176,14 +191,25 @@ async fn ocs(state: &AppState, ip: &str, reply: &Reply, data: &[u8]) -> Response
     }
 }
 
-async fn glpi(state: &AppState, ip: &str, reply: &Reply, headers: &HeaderMap, data: &[u8]) -> Response {
+async fn glpi(
+    state: &AppState,
+    ip: &str,
+    reply: &Reply,
+    headers: &HeaderMap,
+    data: &[u8],
+) -> Response {
     let req = match glpi_json::parse(data) {
         Ok(r) => r,
         Err(r) => return reply.refuse(r),
     };
     let mut deviceid = clean(&req.deviceid);
     if deviceid.is_empty() {
-        if let Some(id) = reply.agent_id.as_ref().or(headers.get(AGENT_ID)).and_then(|v| v.to_str().ok()) {
+        if let Some(id) = reply
+            .agent_id
+            .as_ref()
+            .or(headers.get(AGENT_ID))
+            .and_then(|v| v.to_str().ok())
+        {
             deviceid = clean(id);
         }
     }

@@ -40,7 +40,9 @@ pub fn parse(data: &[u8]) -> Result<Request, Refusal> {
             .map_err(|e| Refusal::bad(format!("Malformed XML: {e}")))?;
         match event {
             Event::DocType(_) => {
-                return Err(Refusal::bad("DOCTYPE declarations and entities are refused"))
+                return Err(Refusal::bad(
+                    "DOCTYPE declarations and entities are refused",
+                ))
             }
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(event, Event::Empty(_));
@@ -76,9 +78,9 @@ pub fn parse(data: &[u8]) -> Result<Request, Refusal> {
                 }
             }
             Event::Text(t) => {
-                let t = t
-                    .unescape()
-                    .map_err(|_| Refusal::bad("Unknown XML entity (entities are never expanded)"))?;
+                let t = t.unescape().map_err(|_| {
+                    Refusal::bad("Unknown XML entity (entities are never expanded)")
+                })?;
                 if text.len() < MAX_TEXT * 4 {
                     text.push_str(&t);
                 }
@@ -156,7 +158,10 @@ mod tests {
     fn prolog_and_inventory_are_read() {
         let p = parse(b"<?xml version=\"1.0\"?>\n<REQUEST><DEVICEID>pc-2024</DEVICEID><QUERY>PROLOG</QUERY><TOKEN>1</TOKEN></REQUEST>");
         let p = p.unwrap_or_default();
-        assert_eq!((p.query.as_str(), p.deviceid.as_str()), ("PROLOG", "pc-2024"));
+        assert_eq!(
+            (p.query.as_str(), p.deviceid.as_str()),
+            ("PROLOG", "pc-2024")
+        );
         let inv = parse(
             b"<REQUEST><CONTENT><HARDWARE><NAME>a &amp; b</NAME><MEMORY>8000</MEMORY>\
               <EMPTY/></HARDWARE><OPERATINGSYSTEM><TIMEZONE><NAME>UTC</NAME></TIMEZONE>\
@@ -168,17 +173,33 @@ mod tests {
         assert_eq!(inv.query, "INVENTORY");
         assert_eq!(inv.content.first("hardware", "name"), "a & b");
         assert_eq!(inv.content.first("hardware", "memory"), "8000");
-        assert_eq!(inv.content.first("operatingsystem", "name"), "Linux", "nested TIMEZONE/NAME ignored");
+        assert_eq!(
+            inv.content.first("operatingsystem", "name"),
+            "Linux",
+            "nested TIMEZONE/NAME ignored"
+        );
         assert_eq!(inv.content.all("softwares").len(), 2);
-        assert_eq!(inv.content.all("softwares")[1].get("name").map(String::as_str), Some("y<z"));
+        assert_eq!(
+            inv.content.all("softwares")[1]
+                .get("name")
+                .map(String::as_str),
+            Some("y<z")
+        );
     }
 
     #[test]
     fn hostile_documents_are_refused() {
         let doctype = b"<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY a \"aaaa\">]><REQUEST><QUERY>&a;</QUERY></REQUEST>";
         assert!(matches!(parse(doctype), Err(Refusal::Bad(_))));
-        assert!(matches!(parse(b"<REQUEST><QUERY>&ext;</QUERY></REQUEST>"), Err(Refusal::Bad(_))));
-        let deep = format!("<REQUEST>{}{}</REQUEST>", "<A>".repeat(40), "</A>".repeat(40));
+        assert!(matches!(
+            parse(b"<REQUEST><QUERY>&ext;</QUERY></REQUEST>"),
+            Err(Refusal::Bad(_))
+        ));
+        let deep = format!(
+            "<REQUEST>{}{}</REQUEST>",
+            "<A>".repeat(40),
+            "</A>".repeat(40)
+        );
         assert!(matches!(parse(deep.as_bytes()), Err(Refusal::Bad(_))));
         assert!(parse(b"<OTHER/>").is_err());
         assert!(parse(b"<REQUEST><A></B></REQUEST>").is_err());
