@@ -13,6 +13,17 @@ const AGENT: &str = "fusioninventory-agent";
 /// Categories that only slow the run down and that Piket does not map.
 const SKIP: &str = "printer,usb,process,environment,local_user,local_group";
 
+/// The server process, killed when the test ends, also when it fails (a leaked server would keep
+/// the files and locks it inherited).
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -172,11 +183,13 @@ async fn the_real_fusioninventory_agent_reports_its_machine() {
     assert!(key.starts_with("pk_"), "{key}");
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = piket(&data)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let _server = Server(
+        piket(&data)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(20);
     while client.get(format!("{base}/healthz")).send().await.is_err() {
@@ -277,6 +290,4 @@ async fn the_real_fusioninventory_agent_reports_its_machine() {
         .unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     assert_eq!(list["items"][0]["updated_at"], a["updated_at"]);
-    server.kill().unwrap();
-    server.wait().unwrap();
 }

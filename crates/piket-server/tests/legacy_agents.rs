@@ -662,3 +662,34 @@ async fn the_asset_page_shows_the_last_report_and_escapes_agent_strings() {
         .expect("the last report is shown");
     assert!(line.starts_with("fusioninventory · <time"), "{line}");
 }
+
+#[tokio::test]
+async fn a_partial_glpi_report_keeps_the_sections_it_left_out() {
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let full = glpi_inventory("pc-07-2024-01-01-00-00-00", "PC-07", "SN-GLPI-1");
+    assert_eq!(
+        glpi(&app, &full, "application/json").await.status,
+        StatusCode::OK
+    );
+    let partial = json!({
+        "action": "inventory", "deviceid": "pc-07-2024-01-01-00-00-00", "itemtype": "Computer",
+        "partial": true,
+        "content": {"hardware": {"name": "PC-07", "memory": 32_768}, "versionclient": "GLPI-Agent_v1.7"}
+    });
+    let r = glpi(&app, &partial, "application/x-compress-zlib").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let list = assets(&app, &key).await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["ram_mb"], 32_768);
+    assert!(list[0]["cpu"]
+        .as_str()
+        .unwrap()
+        .starts_with("11th Gen Intel"));
+    let id = list[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        software_count(&app, &key, id).await,
+        3,
+        "software not sent is kept"
+    );
+}

@@ -14,6 +14,8 @@ pub struct Request {
     /// `contact`, `inventory`, … (lowercase).
     pub action: String,
     pub deviceid: String,
+    /// Only the sections that changed were sent (`"partial": true`).
+    pub partial: bool,
     pub content: Content,
 }
 
@@ -62,6 +64,10 @@ pub fn parse(data: &[u8]) -> Result<Request, Refusal> {
     let mut req = Request {
         action: text("action").to_lowercase(),
         deviceid: text("deviceid"),
+        partial: matches!(
+            text("partial").to_lowercase().as_str(),
+            "1" | "true" | "yes"
+        ),
         content: Content::default(),
     };
     if let Some(Value::Object(content)) = top.get("content") {
@@ -73,6 +79,11 @@ pub fn parse(data: &[u8]) -> Result<Request, Refusal> {
                     }
                 }
                 Value::Array(items) => {
+                    // Present even when empty: an empty list in a partial report means "none".
+                    req.content
+                        .sections
+                        .entry(section.to_lowercase())
+                        .or_default();
                     for item in items {
                         if let Value::Object(o) = item {
                             match req.content.push(section) {

@@ -138,9 +138,21 @@ async fn store(
     reply: &Reply,
     origin: Origin,
     content: &super::content::Content,
+    partial: bool,
 ) -> Option<Response> {
-    let inventory = to_inventory(content);
-    match ingest::ingest(state, &origin, &inventory).await {
+    let mut inventory = to_inventory(content);
+    let identity = origin.identity.clone().unwrap_or_default();
+    let result = match partial {
+        true => {
+            super::partial::complete(state, origin.kind, &identity, content, &mut inventory).await
+        }
+        false => Ok(()),
+    };
+    let result = match result {
+        Ok(()) => ingest::ingest(state, &origin, &inventory).await,
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(done) => {
             tracing::info!(
                 asset = done.asset_id,
@@ -182,7 +194,7 @@ async fn ocs(state: &AppState, ip: &str, reply: &Reply, data: &[u8]) -> Response
                 department_id: None,
                 ip: ip.to_string(),
             };
-            match store(state, reply, origin, &req.content).await {
+            match store(state, reply, origin, &req.content, false).await {
                 Some(err) => err,
                 None => reply.send(StatusCode::OK, &ocs_xml::inventory_reply()),
             }
@@ -230,7 +242,7 @@ async fn glpi(
                 department_id: None,
                 ip: ip.to_string(),
             };
-            match store(state, reply, origin, &req.content).await {
+            match store(state, reply, origin, &req.content, req.partial).await {
                 Some(err) => err,
                 None => reply.json(StatusCode::OK, &glpi_json::inventory_reply(FREQ_HOURS)),
             }

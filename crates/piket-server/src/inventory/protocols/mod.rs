@@ -7,6 +7,7 @@ pub mod decode;
 pub mod glpi_json;
 pub mod handlers;
 pub mod ocs_xml;
+pub mod partial;
 
 /// Largest request body read as sent (compressed or not).
 pub const MAX_COMPRESSED: usize = 8 * 1024 * 1024;
