@@ -28,7 +28,7 @@ fn first_byte(data: &[u8]) -> Option<u8> {
 }
 
 fn is_zlib(data: &[u8]) -> bool {
-    matches!(data, [0x78, b, ..] if (0x7800u16 | u16::from(*b)) % 31 == 0)
+    matches!(data, [0x78, b, ..] if (0x7800u16 | u16::from(*b)).is_multiple_of(31))
 }
 
 fn is_gzip(data: &[u8]) -> bool {

@@ -85,10 +85,8 @@ pub fn parse(data: &[u8]) -> Result<Request, Refusal> {
                     text.push_str(&t);
                 }
             }
-            Event::CData(t) => {
-                if text.len() < MAX_TEXT * 4 {
-                    text.push_str(&String::from_utf8_lossy(&t));
-                }
+            Event::CData(t) if text.len() < MAX_TEXT * 4 => {
+                text.push_str(&String::from_utf8_lossy(&t));
             }
             Event::End(_) => {
                 let Some(name) = stack.pop() else {
