@@ -201,6 +201,16 @@ async fn prolog_is_answered_with_its_frequency_and_send_compressed_like_the_requ
             );
         }
     }
+    // Uncompressed bodies above the API's 1 MiB limit are fine here (up to 8 MiB).
+    let big = PROLOG.replacen("<QUERY>", &format!("{}<QUERY>", " ".repeat(3 << 20)), 1);
+    let r = post(
+        &app,
+        "/ocsinventory",
+        &[("content-type", "application/xml")],
+        big.into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM hardware_assets").await, 0);
 }
 
