@@ -267,6 +267,22 @@ fn inventory_pages() -> Router<AppState> {
         .route("/agent/download/{name}", get(agents::portal::download))
 }
 
+/// FusionInventory/OCS and GLPI agents, at the URLs they are usually pointed at.
+fn agent_endpoints() -> Router<AppState> {
+    use crate::inventory::protocols::handlers as h;
+    let mut r = Router::new();
+    for path in [
+        "/ocsinventory",
+        "/ocsinventory/",
+        "/plugins/fusioninventory",
+        "/plugins/fusioninventory/",
+        "/front/inventory.php",
+    ] {
+        r = r.route(path, get(h::info).post(h::receive));
+    }
+    r
+}
+
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let web = pages().layer(middleware::from_fn_with_state(
@@ -284,6 +300,7 @@ pub fn router(state: AppState) -> Router {
             piket_protocol::INVENTORY_PATH,
             post(agents::report::handler),
         )
+        .merge(agent_endpoints())
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics_api))

@@ -28,6 +28,7 @@ fn render(
             nav => "collector", settings => s, fresh_token => fresh,
             flash => saved.then_some("flash_saved"),
             endpoint => format!("{}/api/update-main-device", state.config.base_url.trim_end_matches('/')),
+            agents_endpoint => format!("{}/ocsinventory", state.config.base_url.trim_end_matches('/')),
         },
     )?
     .into_response();
@@ -47,6 +48,8 @@ pub async fn show(
 pub struct Fields {
     #[serde(default)]
     pub enabled: Option<String>,
+    #[serde(default)]
+    pub legacy_agents: Option<String>,
     /// `keep`, `generate` or `remove`.
     #[serde(default)]
     pub token: String,
@@ -63,6 +66,13 @@ pub async fn save(
         "remove" => TokenChange::Remove,
         _ => TokenChange::Keep,
     };
-    let (s, fresh) = settings::save(&state, &actor, f.enabled.is_some(), change).await?;
+    let (s, fresh) = settings::save(
+        &state,
+        &actor,
+        f.enabled.is_some(),
+        f.legacy_agents.is_some(),
+        change,
+    )
+    .await?;
     render(&state, &ctx, &s, fresh, true)
 }

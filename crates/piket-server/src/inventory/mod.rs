@@ -1,5 +1,6 @@
 //! Hardware inventory: assets with owners and departments, their field history, the run-time
-//! settings of the legacy collector endpoint, and that endpoint itself (`collector`).
+//! settings of the legacy collector endpoint, and that endpoint itself (`collector`); the
+//! FusionInventory/OCS/GLPI agent endpoints (`protocols`).
 
 pub mod admin;
 pub mod api;
@@ -9,6 +10,7 @@ pub mod ingest;
 pub mod merge;
 pub mod merge_store;
 pub mod pages;
+pub mod protocols;
 pub mod service;
 pub mod settings;
 pub mod software;

@@ -258,6 +258,10 @@ async fn render(
         }
         _ => Vec::new(),
     };
+    let last_report = match view.asset {
+        Some(a) => service::last_report(state, actor, a.id).await?,
+        None => None,
+    };
     let departments = crate::departments::service::all(state).await?;
     let status = if view.err.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -273,6 +277,7 @@ async fn render(
             context! {
                 nav => "inventory", asset => view.asset, values => values, history => history, software => software,
                 tickets => tickets, can_read_tickets => actor.can("tickets.read"), merge_from => view.merge_from,
+                last_report => last_report,
                 owners => owners, departments => departments, types => TYPES, statuses => STATUSES,
                 can_write => can_write, can_reveal => actor.can("inventory.credentials.reveal"),
                 revealed => view.revealed, flash => flash(view.msg),

@@ -83,6 +83,18 @@ pub async fn history(
     history::list(&mut conn, id).await
 }
 
+/// The source (`piket`, `fusioninventory`, `glpi`) and time of an asset's last agent report.
+pub async fn last_report(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<Option<(String, String)>> {
+    let mut conn = state.db.pool.acquire().await?;
+    visible(&mut conn, actor, id).await?;
+    let report = super::ingest::store::report_of(&mut conn, id).await?;
+    Ok(report.map(|(source, at, _)| (source, crate::clock::format_ms(at))))
+}
+
 /// Store `record` as asset `id` (or a new one), keep one main device per owner, and write the
 /// history and the audit entry. Shared by people and the collector.
 pub async fn write(

@@ -1,4 +1,5 @@
-//! The collector endpoint's run-time settings (on/off, enrollment token hash), kept in the
+//! The collector endpoint's run-time settings (on/off, enrollment token hash) and the switch of
+//! the FusionInventory/OCS/GLPI agent endpoints, kept in the
 //! `settings` table so admins change them without a restart and every node sees the change.
 
 use serde::Serialize;
@@ -12,6 +13,7 @@ use crate::state::AppState;
 
 const ENABLED: &str = "collector.enabled";
 const TOKEN_HASH: &str = "collector.token_hash";
+const LEGACY_AGENTS: &str = "agents.legacy_protocols";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CollectorSettings {
@@ -21,6 +23,8 @@ pub struct CollectorSettings {
     #[serde(skip)]
     pub token_hash: Option<String>,
     pub token_required: bool,
+    /// The FusionInventory/OCS/GLPI agent endpoints (`/ocsinventory`, …); on by default.
+    pub legacy_agents: bool,
 }
 
 async fn value(conn: &mut AnyConnection, key: &str) -> AppResult<Option<String>> {
@@ -48,8 +52,10 @@ async fn put(conn: &mut AnyConnection, key: &str, v: &str, now: i64) -> AppResul
 pub async fn load(conn: &mut AnyConnection) -> AppResult<CollectorSettings> {
     let enabled = value(conn, ENABLED).await?.is_none_or(|v| v == "1");
     let token_hash = value(conn, TOKEN_HASH).await?.filter(|h| !h.is_empty());
+    let legacy_agents = value(conn, LEGACY_AGENTS).await?.is_none_or(|v| v == "1");
     Ok(CollectorSettings {
         enabled,
+        legacy_agents,
         token_required: token_hash.is_some(),
         token_hash,
     })
@@ -74,6 +80,7 @@ pub async fn save(
     state: &AppState,
     actor: &Actor,
     enabled: bool,
+    legacy_agents: bool,
     token_change: TokenChange,
 ) -> AppResult<(CollectorSettings, Option<String>)> {
     actor.require("settings.manage")?;
@@ -81,6 +88,8 @@ pub async fn save(
     let mut tx = state.db.begin().await?;
     let before = load(&mut tx).await?;
     put(&mut tx, ENABLED, if enabled { "1" } else { "0" }, now).await?;
+    let legacy = if legacy_agents { "1" } else { "0" };
+    put(&mut tx, LEGACY_AGENTS, legacy, now).await?;
     let fresh = match token_change {
         TokenChange::Keep => None,
         TokenChange::Remove => {
