@@ -18,6 +18,10 @@ pub const ENROLL_PATH: &str = "/api/v1/agent/enroll";
 /// optionally gzip-compressed (`Content-Encoding: gzip`), authenticated by
 /// `Authorization: Bearer {device_id}.{secret}` (see [`agent_bearer`]).
 pub const INVENTORY_PATH: &str = "/api/v1/agent/inventory";
+/// Header an agent may send with a report: the [`Inventory::fingerprint`] of the body. When it
+/// equals the fingerprint of the last report the server applied for this device, the server
+/// answers `unchanged` without inflating or parsing the body: a heartbeat costs one indexed update.
+pub const FINGERPRINT_HEADER: &str = "x-piket-fingerprint";
 /// The legacy collector's endpoint (`piket-agent collect`).
 pub const COLLECTOR_PATH: &str = "/api/update-main-device";
 /// Prefix of every agent device id; nothing else the server issues starts with it.

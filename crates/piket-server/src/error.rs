@@ -144,6 +144,12 @@ impl From<sqlx::Error> for AppError {
                 tracing::warn!(error = %err, "database unavailable");
                 AppError::Unavailable
             }
+            // SQLite's busy timeout ran out behind a long writer (SQLITE_BUSY, code 5): a
+            // moment of overload, not a fault; the client may retry.
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("5") => {
+                tracing::warn!(error = %err, "database busy");
+                AppError::Unavailable
+            }
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 AppError::Conflict("An object with the same unique value already exists.".into())
             }

@@ -385,6 +385,56 @@ async fn reports_plain_and_gzip_unchanged_is_cheap_and_changes_are_history() {
     assert!(seen.is_some());
 }
 
+/// A report with an `x-piket-fingerprint` claim.
+async fn claimed(d: &Desk, bearer: &str, fingerprint: &str, body: &'static str) -> Reply {
+    d.app
+        .send(
+            Method::POST,
+            INVENTORY,
+            &[
+                ("content-type", "application/json"),
+                ("authorization", bearer),
+                ("x-piket-fingerprint", fingerprint),
+            ],
+            Body::from(body),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_fingerprint_header_matching_the_last_report_skips_the_body() {
+    let d = desk().await;
+    let t = d.token(json!({"name": "t"})).await;
+    let (dev, secret, _) = d.enrolled(&t, "pc-02", "SN2").await;
+    let bearer = format!("Bearer {dev}.{secret}");
+    let r = d
+        .report(&format!("{dev}.{secret}"), report_json(16, &["Vim"]), false)
+        .await;
+    let fingerprint = r.json()["fingerprint"].as_str().unwrap().to_string();
+    // The claimed fingerprint is the stored one: answered without parsing the (bad) body.
+    let r = claimed(&d, &bearer, &fingerprint, "not json").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["status"], "unchanged");
+    assert_eq!(r.json()["fingerprint"], fingerprint.as_str());
+    // Another fingerprint: the body is read (and this one is refused).
+    let r = claimed(&d, &bearer, &"0".repeat(32), "not json").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    // A wrong credential never reaches the shortcut.
+    let r = d
+        .app
+        .send(
+            Method::POST,
+            INVENTORY,
+            &[
+                ("authorization", format!("Bearer {dev}.wrong").as_str()),
+                ("x-piket-fingerprint", fingerprint.as_str()),
+            ],
+            Body::from("{}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+}
+
 #[tokio::test]
 async fn untrusted_reports_are_refused_without_writing() {
     let d = desk().await;

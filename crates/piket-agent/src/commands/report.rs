@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use piket_protocol::{
-    agent_bearer, Inventory, InventoryReport, InventoryResponse, INVENTORY_PATH, PROTOCOL_VERSION,
+    agent_bearer, Inventory, InventoryReport, InventoryResponse, FINGERPRINT_HEADER,
+    INVENTORY_PATH, PROTOCOL_VERSION,
 };
 
 use crate::client::{self, Action, Body};
@@ -22,6 +23,7 @@ pub fn send_report(
             "the config file has no server, device_id or secret: enroll this machine first",
         ));
     }
+    let fingerprint = inventory.fingerprint();
     let report = InventoryReport {
         protocol: PROTOCOL_VERSION,
         agent_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -38,7 +40,7 @@ pub fn send_report(
             json: &json,
             gzip: true,
         },
-        &[("Authorization", bearer)],
+        &[("Authorization", bearer), (FINGERPRINT_HEADER, fingerprint)],
     )?;
     if !(200..300).contains(&answer.status) {
         return Err(client::failure_for(Action::Report, &url, &answer));

@@ -47,6 +47,18 @@ pub struct Ingested {
 pub async fn ingest(state: &AppState, origin: &Origin, inv: &Inventory) -> AppResult<Ingested> {
     let now = state.now();
     let fingerprint = inv.fingerprint();
+    // A sender bound to its asset that repeats its last report: one UPDATE, no write transaction.
+    if let Some(asset) = origin.asset {
+        let mut conn = state.db.pool.acquire().await?;
+        if store::touch_if_same(&mut conn, asset, origin.kind, &fingerprint, now).await? {
+            return Ok(Ingested {
+                asset_id: asset,
+                created: false,
+                changed: false,
+                fingerprint,
+            });
+        }
+    }
     let mut tx = state.db.begin().await?;
     let out = apply(&mut tx, now, origin, inv, fingerprint).await?;
     tx.commit().await?;

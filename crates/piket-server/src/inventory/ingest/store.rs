@@ -77,6 +77,40 @@ pub async fn touch_report(conn: &mut AnyConnection, asset: i64, now: i64) -> App
     Ok(())
 }
 
+/// Whether the asset's last applied report came from `source` with this `fingerprint` (a read:
+/// a changed report does not queue for SQLite's write lock just to learn that it changed).
+pub async fn is_last(
+    conn: &mut AnyConnection,
+    asset: i64,
+    source: &str,
+    fingerprint: &str,
+) -> AppResult<bool> {
+    let same: Option<i64> = sqlx::query_scalar(
+        "SELECT asset_id FROM asset_reports WHERE asset_id = $1 AND source = $2 AND fingerprint = $3",
+    )
+    .bind(asset)
+    .bind(source)
+    .bind(fingerprint)
+    .fetch_optional(conn)
+    .await?;
+    Ok(same.is_some())
+}
+
+/// Note an unchanged report (see [`is_last`]); false when it is not one.
+pub async fn touch_if_same(
+    conn: &mut AnyConnection,
+    asset: i64,
+    source: &str,
+    fingerprint: &str,
+    now: i64,
+) -> AppResult<bool> {
+    if !is_last(&mut *conn, asset, source, fingerprint).await? {
+        return Ok(false);
+    }
+    touch_report(conn, asset, now).await?;
+    Ok(true)
+}
+
 /// Keep `inventory` (JSON) as the asset's last report.
 pub async fn save_report(
     conn: &mut AnyConnection,

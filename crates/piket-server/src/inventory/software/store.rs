@@ -215,6 +215,68 @@ pub async fn installations(
         .collect())
 }
 
+/// Separators of the packed identities below: control characters, which no catalog text holds
+/// (reports are cleaned of them and the API refuses them; a row that has one anyway makes the
+/// packed read give up and fall back to plain rows).
+const FIELD: char = '\u{1f}';
+const RECORD: char = '\u{1e}';
+
+/// (software id, name key, vendor key, version) of everything installed on a device. Read as one
+/// packed string: 800 rows cost about 2 ms through the driver, one row a tenth of that.
+async fn installed_identities(
+    conn: &mut AnyConnection,
+    device_id: i64,
+) -> AppResult<Vec<(i64, String, String, String)>> {
+    let (concat, sep_field, sep_record) = if conn
+        .backend_name()
+        .to_ascii_lowercase()
+        .starts_with("postgres")
+    {
+        ("string_agg", "chr(31)", "chr(30)")
+    } else {
+        ("group_concat", "char(31)", "char(30)")
+    };
+    let text = format!(
+        "SELECT {concat}(CAST(i.software_id AS TEXT) || {sep_field} || s.name_key || {sep_field} \
+         || s.vendor_key || {sep_field} || s.version, {sep_record}) \
+         FROM software_installations i JOIN software s ON s.id = i.software_id \
+         WHERE i.device_id = $1"
+    );
+    let packed: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(text))
+        .bind(device_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if let Some(rows) = packed.as_deref().map(unpack).unwrap_or(Some(Vec::new())) {
+        return Ok(rows);
+    }
+    Ok(sqlx::query_as(
+        "SELECT i.software_id, s.name_key, s.vendor_key, s.version \
+         FROM software_installations i JOIN software s ON s.id = i.software_id \
+         WHERE i.device_id = $1",
+    )
+    .bind(device_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Split the packed identities; `None` when a record does not have exactly four fields.
+fn unpack(packed: &str) -> Option<Vec<(i64, String, String, String)>> {
+    packed
+        .split(RECORD)
+        .map(|record| {
+            let mut f = record.split(FIELD);
+            let id = f.next()?.parse().ok()?;
+            let row = (
+                id,
+                f.next()?.to_string(),
+                f.next()?.to_string(),
+                f.next()?.to_string(),
+            );
+            f.next().is_none().then_some(row)
+        })
+        .collect()
+}
+
 /// Make the device's installations exactly `items` (checked and trimmed by the caller): add the
 /// missing catalog entries, insert and delete installations, and write one history entry per
 /// change. Re-sending the same list writes nothing.
@@ -225,7 +287,7 @@ pub async fn replace_installations(
     now: i64,
     source: &Source<'_>,
 ) -> AppResult<InstallDiff> {
-    let current = installations(conn, device_id).await?;
+    let current = installed_identities(conn, device_id).await?;
     let mut wanted: Vec<&SoftwareItem> = Vec::with_capacity(items.len());
     let mut seen = HashSet::new();
     for item in items {
@@ -233,36 +295,38 @@ pub async fn replace_installations(
             wanted.push(item);
         }
     }
-    let have: HashMap<(String, String, String), &Installation> = current
-        .iter()
-        .map(|i| {
-            let item = SoftwareItem {
-                name: i.name.clone(),
-                vendor: i.vendor.clone(),
-                version: i.version.clone(),
-            };
-            (item.key(), i)
-        })
+    let have: HashMap<(String, String, String), i64> = current
+        .into_iter()
+        .map(|(id, name, vendor, version)| ((name, vendor, version), id))
         .collect();
     let added: Vec<SoftwareItem> = wanted
         .iter()
         .filter(|w| !have.contains_key(&w.key()))
         .map(|w| (*w).clone())
         .collect();
-    let removed: Vec<&Installation> = have
+    let removed_ids: Vec<i64> = have
         .iter()
         .filter(|(k, _)| !seen.contains(*k))
-        .map(|(_, i)| *i)
+        .map(|(_, id)| *id)
         .collect();
-    if !removed.is_empty() {
-        let ids: Vec<i64> = removed.iter().map(|i| i.software_id).collect();
-        for chunk in ids.chunks(CHUNK) {
-            let mut sql = Sql::new("DELETE FROM software_installations WHERE device_id = ");
-            sql.bind(Arg::Int(device_id))
-                .push(" AND software_id IN ")
-                .bind_list(chunk);
-            sql.query().execute(&mut *conn).await?;
-        }
+    let mut removed: Vec<SoftwareItem> = Vec::with_capacity(removed_ids.len());
+    for chunk in removed_ids.chunks(CHUNK) {
+        let mut sql = Sql::new("SELECT name, vendor, version FROM software WHERE id IN ");
+        sql.bind_list(chunk);
+        let rows: Vec<(String, String, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+        removed.extend(
+            rows.into_iter()
+                .map(|(name, vendor, version)| SoftwareItem {
+                    name,
+                    vendor,
+                    version,
+                }),
+        );
+        let mut sql = Sql::new("DELETE FROM software_installations WHERE device_id = ");
+        sql.bind(Arg::Int(device_id))
+            .push(" AND software_id IN ")
+            .bind_list(chunk);
+        sql.query().execute(&mut *conn).await?;
     }
     if !added.is_empty() {
         let ids = ensure_catalog(conn, &added, now).await?;
@@ -283,14 +347,6 @@ pub async fn replace_installations(
             sql.query().execute(&mut *conn).await?;
         }
     }
-    let mut removed: Vec<SoftwareItem> = removed
-        .into_iter()
-        .map(|i| SoftwareItem {
-            name: i.name.clone(),
-            vendor: i.vendor.clone(),
-            version: i.version.clone(),
-        })
-        .collect();
     removed.sort_by_key(SoftwareItem::key);
     let mut changes: Vec<(String, String, String)> = Vec::new();
     for a in &added {
@@ -359,4 +415,24 @@ async fn ensure_catalog(
         ids.extend(chunk.iter().filter_map(|i| by_key.get(&i.key()).copied()));
     }
     Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_identities_round_trip_and_odd_records_are_refused() {
+        let packed =
+            format!("7{FIELD}vim{FIELD}{FIELD}9.0{RECORD}8{FIELD}zsh{FIELD}debian{FIELD}5");
+        assert_eq!(
+            unpack(&packed),
+            Some(vec![
+                (7, "vim".into(), String::new(), "9.0".into()),
+                (8, "zsh".into(), "debian".into(), "5".into()),
+            ])
+        );
+        assert_eq!(unpack(&format!("7{FIELD}a{FIELD}b{FIELD}c{FIELD}d")), None);
+        assert_eq!(unpack("x"), None);
+    }
 }
