@@ -2,6 +2,7 @@
 //! and reset. Every answer is the same whether an account exists or not.
 
 use super::actor::{Actor, Via};
+use super::cache::TTL_MS as CACHE_TTL_MS;
 use super::{password, store, token};
 use crate::audit::{self, Change};
 use crate::error::{AppError, AppResult};
@@ -122,12 +123,16 @@ pub async fn login(
     )
     .await?;
     tx.commit().await?;
+    // Sessions may have ended above: cached session actors must not outlive them.
+    state.actor_cache.invalidate();
     Ok(session)
 }
 
 pub async fn logout(state: &AppState, session_token: &str) -> AppResult<()> {
     let mut conn = state.db.pool.acquire().await?;
-    store::delete_session(&mut conn, &token::hash_token(session_token)).await
+    store::delete_session(&mut conn, &token::hash_token(session_token)).await?;
+    state.actor_cache.invalidate();
+    Ok(())
 }
 
 /// The actor behind a session cookie, if the session is live and the user enabled.
@@ -138,6 +143,15 @@ pub async fn session_actor(
 ) -> AppResult<Option<Actor>> {
     let hash = token::hash_token(session_token);
     let now = state.now();
+    // Every page asks this: a live session is kept in the actor cache for a moment (2 s), and
+    // anything that ends sessions or changes users, roles or departments on this node empties it.
+    let cache_key = format!("session:{hash}");
+    if let Some(actor) = state.actor_cache.get(&cache_key, now) {
+        return Ok(Some(Actor {
+            ip: ip.to_string(),
+            ..actor
+        }));
+    }
     let mut conn = state.db.pool.acquire().await?;
     let Some(row) = store::session(&mut conn, &hash).await? else {
         return Ok(None);
@@ -149,7 +163,14 @@ pub async fn session_actor(
     if now - row.last_seen_at > TOUCH_EVERY_MS {
         store::touch_session(&mut conn, &hash, now).await?;
     }
-    user_store::load_actor(&mut conn, row.user_id, Via::Session, ip).await
+    let actor = user_store::load_actor(&mut conn, row.user_id, Via::Session, ip).await?;
+    if let Some(a) = actor
+        .as_ref()
+        .filter(|_| row.expires_at > now + CACHE_TTL_MS)
+    {
+        state.actor_cache.put(cache_key, a.clone(), now);
+    }
+    Ok(actor)
 }
 
 /// On a server with no users, issue a one-time setup token (replacing older unused ones).
@@ -171,6 +192,8 @@ pub async fn ensure_setup_token(state: &AppState) -> AppResult<Option<String>> {
     )
     .await?;
     tx.commit().await?;
+    // Sessions may have ended above: cached session actors must not outlive them.
+    state.actor_cache.invalidate();
     Ok(Some(setup))
 }
 
@@ -247,6 +270,8 @@ pub async fn complete_setup(
     .await?;
     let session = issue_session(&mut tx, state, user_id, ip).await?;
     tx.commit().await?;
+    // Sessions may have ended above: cached session actors must not outlive them.
+    state.actor_cache.invalidate();
     Ok(session)
 }
 
@@ -305,6 +330,8 @@ pub async fn change_password(
     )
     .await?;
     tx.commit().await?;
+    // Sessions may have ended above: cached session actors must not outlive them.
+    state.actor_cache.invalidate();
     Ok(session)
 }
 
@@ -367,6 +394,8 @@ pub async fn request_reset(state: &AppState, email: &str, ip: &str) -> AppResult
     )
     .await?;
     tx.commit().await?;
+    // Sessions may have ended above: cached session actors must not outlive them.
+    state.actor_cache.invalidate();
     Ok(())
 }
 
@@ -415,6 +444,8 @@ pub async fn complete_reset(
     )
     .await?;
     tx.commit().await?;
+    // Sessions may have ended above: cached session actors must not outlive them.
+    state.actor_cache.invalidate();
     Ok(())
 }
 
@@ -445,5 +476,7 @@ pub async fn set_password_by_email(state: &AppState, email: &str, new: &str) -> 
     )
     .await?;
     tx.commit().await?;
+    // Sessions may have ended above: cached session actors must not outlive them.
+    state.actor_cache.invalidate();
     Ok(())
 }
