@@ -82,6 +82,8 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
             agents::enroll::FAILURES_PER_WINDOW,
             agents::enroll::WINDOW_MS,
         ),
+        categories: Default::default(),
+        canned: Default::default(),
         actor_cache: Default::default(),
         departments: Default::default(),
         events: events::Events::new(db.backend),

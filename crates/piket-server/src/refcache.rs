@@ -1,4 +1,4 @@
-//! A read-mostly reference list (departments) kept briefly in memory, so hot reads such as
+//! A read-mostly reference list (departments, ticket categories, canned responses) kept briefly in memory, so hot reads such as
 //! `GET /api/v1/departments` and every ticket form skip the database.
 //!
 //! Same rule as the API-key cache (`auth::cache`): a change made on this node empties it at once
@@ -47,6 +47,23 @@ impl<T> RefCache<T> {
         if let Ok(mut slot) = self.slot.lock() {
             if slot.generation == generation {
                 slot.value = Some((value, now));
+            }
+        }
+    }
+
+    /// The cached value, else `load` it and keep it (unless a change raced the load). Call it
+    /// without holding a connection: `load` takes one of its own.
+    pub async fn get_or_load<F, Fut>(&self, now: i64, load: F) -> crate::error::AppResult<Arc<T>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = crate::error::AppResult<T>>,
+    {
+        match self.get(now) {
+            Ok(value) => Ok(value),
+            Err(generation) => {
+                let value = Arc::new(load().await?);
+                self.put(value.clone(), now, generation);
+                Ok(value)
             }
         }
     }

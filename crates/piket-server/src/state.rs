@@ -32,6 +32,9 @@ pub struct App {
     pub events: crate::events::Events,
     /// Departments, briefly (see `refcache`).
     pub departments: RefCache<Vec<crate::departments::Department>>,
+    /// Ticket categories and canned responses, briefly (see `refcache`).
+    pub categories: RefCache<Vec<crate::categories::Category>>,
+    pub canned: RefCache<Vec<crate::canned::CannedResponse>>,
     /// Attachment bytes (a local directory by default).
     pub blobs: Arc<dyn BlobStore>,
 }

@@ -106,9 +106,18 @@ pub async fn offered(state: &AppState, actor: &Actor) -> AppResult<Vec<CannedRes
     if !policy::is_staff(actor) {
         return Ok(Vec::new());
     }
-    let mut conn = state.db.pool.acquire().await?;
-    let all = store::all(&mut conn).await?;
-    Ok(all.into_iter().filter(|c| offered_to(actor, c)).collect())
+    let all = state
+        .canned
+        .get_or_load(state.now(), || async {
+            let mut conn = state.db.pool.acquire().await?;
+            store::all(&mut conn).await
+        })
+        .await?;
+    Ok(all
+        .iter()
+        .filter(|c| offered_to(actor, c))
+        .cloned()
+        .collect())
 }
 
 pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<CannedResponse> {
@@ -224,6 +233,7 @@ pub async fn save(
     };
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
+    state.canned.invalidate();
     Ok(after)
 }
 
@@ -242,6 +252,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     };
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
+    state.canned.invalidate();
     Ok(())
 }
 

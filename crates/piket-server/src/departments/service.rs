@@ -84,6 +84,9 @@ pub async fn create(
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
     state.departments.invalidate();
+    // Categories and canned responses name departments (set to none when one is deleted).
+    state.categories.invalidate();
+    state.canned.invalidate();
     Ok(created)
 }
 
@@ -113,6 +116,9 @@ pub async fn update(
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
     state.departments.invalidate();
+    // Categories and canned responses name departments (set to none when one is deleted).
+    state.categories.invalidate();
+    state.canned.invalidate();
     Ok(after)
 }
 
@@ -132,6 +138,9 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
     state.departments.invalidate();
+    // Categories and canned responses name departments (set to none when one is deleted).
+    state.categories.invalidate();
+    state.canned.invalidate();
     state.actor_cache.invalidate();
     Ok(())
 }

@@ -311,11 +311,16 @@ async fn handle(
         Ok(v) => v,
         Err(message) => return Ok(error(StatusCode::BAD_REQUEST, message)),
     };
-    // Two first reports racing for one user both try to create the main device; the loser of
-    // the unique index tries once more and updates the winner's.
-    let outcome = match update(state, ip, &email, report.clone()).await {
-        Err(AppError::Conflict(_)) => update(state, ip, &email, report).await?,
-        other => other?,
+    // First reports racing for one user all try to create the main device; a loser of the
+    // unique index tries again and updates the winner's (a few times: under load a retry can
+    // meet another racer's insert still in flight).
+    let mut tries = 0;
+    let outcome = loop {
+        tries += 1;
+        match update(state, ip, &email, report.clone()).await {
+            Err(AppError::Conflict(_)) if tries < 4 => continue,
+            other => break other?,
+        }
     };
     Ok(match outcome {
         Outcome::Updated(main_id) => reply(

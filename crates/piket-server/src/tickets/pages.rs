@@ -34,13 +34,14 @@ async fn choices(state: &AppState, actor: &Actor) -> AppResult<Choices> {
     // Before taking a connection: on a cache miss this takes one of its own, and holding two
     // per request starves the pool under load (every request waits for a second one).
     let departments = crate::departments::service::all(state).await?;
+    let categories = crate::categories::service::all_cached(state).await?;
     let mut conn = state.db.pool.acquire().await?;
     let staff = policy::is_staff(actor);
     Ok(Choices {
         statuses: STATUSES,
         priorities: PRIORITIES,
         departments,
-        categories: crate::categories::store::all(&mut conn).await?,
+        categories,
         assignees: if staff {
             store::assignees(&mut conn).await?
         } else {
