@@ -48,16 +48,52 @@ impl Reply {
     }
 }
 
+/// Test databases are never dropped by the test that made them (its pool lives until the
+/// process ends), so each run drops those of runs older than two hours: their creation time is
+/// in the name. Names from before that scheme are dropped too. Failures are ignored (another
+/// process may be dropping the same one).
+async fn drop_stale_databases(conn: &mut sqlx::PgConnection, now: u64) {
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'piket\\_t\\_%'")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
+    for name in names {
+        let made: Option<u64> = name
+            .strip_prefix("piket_t_")
+            .and_then(|rest| rest.split_once('_'))
+            .and_then(|(t, _)| t.parse().ok())
+            .filter(|t| *t > 1_000_000_000);
+        let stale = made.is_none_or(|t| t + 2 * 3600 < now);
+        let safe = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if stale && safe {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut *conn)
+            .await;
+        }
+    }
+}
+
 /// A database URL for this test: a fresh PostgreSQL database, or None for SQLite.
 async fn postgres_url() -> Option<String> {
     let base = std::env::var("PIKET_TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.is_empty())?;
     use sqlx::Connection;
-    let name = format!("piket_t_{}", piket_server::auth::token::random_token(6));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let name = format!(
+        "piket_t_{now}_{}",
+        piket_server::auth::token::random_token(6)
+    );
     let mut conn = sqlx::PgConnection::connect(&base)
         .await
         .expect("PIKET_TEST_DATABASE_URL must be reachable");
+    drop_stale_databases(&mut conn, now).await;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await
