@@ -1,6 +1,7 @@
 // Hardware inventory in a real browser: an admin records a laptop on /inventory/new, finds it in
 // the list and by its serial number, opens it, reveals the credential (masked until then), edits
-// the RAM and sees the change in the history; the collector settings page states its risk.
+// the RAM and sees the change in the history; the collector settings page states its risk, and its FusionInventory/OCS/GLPI switch turns
+// those endpoints off (403) and on again.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -84,6 +85,23 @@ test("admin records a device, searches it by serial, reveals its credential and 
     // The collector settings page warns about leaving the endpoint open.
     await admin.click("nav.mainnav a[href='/admin/inventory/collector']");
     assert.match(await admin.textContent("#collector-risk"), /overwrite that user's main device/);
+
+    // The FusionInventory/OCS/GLPI switch on the same page: off, agents get 403; on, SEND.
+    const prolog = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><REQUEST><DEVICEID>e2e-pc-2026-11-25-10-00-00</DEVICEID><QUERY>PROLOG</QUERY></REQUEST>";
+    const ocs = () => admin.request.post(`${server.base}/ocsinventory`, { headers: { "content-type": "application/xml" }, data: prolog });
+    assert.ok(await admin.isChecked("#f-legacy-agents"), "on by default");
+    assert.equal((await ocs()).status(), 200);
+    await admin.uncheck("#f-legacy-agents");
+    await admin.click("#collector-form button[type=submit]");
+    await admin.waitForSelector("#collector-form");
+    assert.equal(await admin.isChecked("#f-legacy-agents"), false);
+    assert.equal((await ocs()).status(), 403);
+    await admin.check("#f-legacy-agents");
+    await admin.click("#collector-form button[type=submit]");
+    await admin.waitForSelector("#collector-form");
+    const back = await ocs();
+    assert.equal(back.status(), 200);
+    assert.match(await back.text(), /<RESPONSE>SEND<\/RESPONSE>/);
     assert.deepEqual(csp, []);
   } finally {
     await browser.close();

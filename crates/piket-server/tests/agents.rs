@@ -8,10 +8,9 @@ use std::io::Write;
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
-use common::{Browser, Reply, TestApp};
+use common::{signed_in, Reply, TestApp};
 use serde_json::{json, Value};
 
-const PASSWORD: &str = "a-long-test-password";
 const TOKENS: &str = "/api/v1/agent/enrollment-tokens";
 const ENROLL: &str = "/api/v1/agent/enroll";
 const INVENTORY: &str = "/api/v1/agent/inventory";
@@ -118,16 +117,6 @@ fn text(r: &Reply) -> String {
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&")
-}
-
-async fn signed_in<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
-    let mut b = Browser::new(app);
-    b.get("/login").await;
-    let r = b
-        .post("/login", &[("email", email), ("password", PASSWORD)])
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    b
 }
 
 #[tokio::test]

@@ -9,12 +9,11 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
-use common::{Browser, TestApp};
+use common::{signed_in, Browser, TestApp};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
 const BOUNDARY: &str = "----piket-test-7MA4YWxkTrZu0gW";
-const PASSWORD: &str = "a-long-test-password";
 
 /// A multipart body: (field, file name or none for a text field, bytes).
 fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
@@ -669,16 +668,6 @@ async fn deleting_a_ticket_removes_blobs_that_nothing_else_uses() {
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert!(!blob_exists(&d.app, &png_sha).await);
     assert_eq!(files_on_disk(&d.app), 0, "the thumbnail went too");
-}
-
-async fn signed_in<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
-    let mut b = Browser::new(app);
-    b.get("/login").await;
-    let r = b
-        .post("/login", &[("email", email), ("password", PASSWORD)])
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    b
 }
 
 async fn post_multipart(b: &Browser<'_>, path: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Raw {

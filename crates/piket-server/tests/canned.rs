@@ -6,7 +6,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{Browser, Reply, TestApp};
+use common::{signed_in, Reply, TestApp};
 use piket_server::auth::actor::Actor;
 use piket_server::users;
 use serde_json::{json, Value};
@@ -92,16 +92,6 @@ impl Desk {
             .map(|c| c["name"].as_str().unwrap().to_string())
             .collect()
     }
-}
-
-async fn signed_in<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
-    let mut b = Browser::new(app);
-    b.get("/login").await;
-    let r = b
-        .post("/login", &[("email", email), ("password", PASSWORD)])
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    b
 }
 
 fn problem_fields(r: &Reply) -> Vec<String> {

@@ -7,10 +7,9 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
-use common::{Browser, Reply, TestApp};
+use common::{signed_in, Reply, TestApp};
 use serde_json::{json, Value};
 
-const PASSWORD: &str = "a-long-test-password";
 const HW: &str = "/api/v1/inventory/hardware";
 
 /// An admin, IT and HR, a technician in each, a requester in IT (Budi).
@@ -742,16 +741,6 @@ async fn the_collector_allows_ten_reports_per_user_an_hour() {
         d.collect(REPORT, None).await.status,
         StatusCode::TOO_MANY_REQUESTS
     );
-}
-
-async fn signed_in<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
-    let mut b = Browser::new(app);
-    b.get("/login").await;
-    let r = b
-        .post("/login", &[("email", email), ("password", PASSWORD)])
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    b
 }
 
 #[tokio::test]

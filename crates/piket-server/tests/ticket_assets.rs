@@ -6,10 +6,9 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{Browser, Reply, TestApp};
+use common::{signed_in, Reply, TestApp};
 use serde_json::{json, Value};
 
-const PASSWORD: &str = "a-long-test-password";
 const HW: &str = "/api/v1/inventory/hardware";
 const TK: &str = "/api/v1/tickets";
 
@@ -77,16 +76,6 @@ fn ids(v: &Value, key: &str) -> Vec<i64> {
         .iter()
         .map(|a| a["id"].as_i64().unwrap())
         .collect()
-}
-
-async fn signed_in<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
-    let mut b = Browser::new(app);
-    b.get("/login").await;
-    let r = b
-        .post("/login", &[("email", email), ("password", PASSWORD)])
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    b
 }
 
 #[tokio::test]

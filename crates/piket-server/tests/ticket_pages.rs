@@ -5,19 +5,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Browser, TestApp};
-
-const PASSWORD: &str = "a-long-test-password";
-
-async fn signed_in<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
-    let mut b = Browser::new(app);
-    b.get("/login").await;
-    let r = b
-        .post("/login", &[("email", email), ("password", PASSWORD)])
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    b
-}
+use common::{signed_in, TestApp};
 
 fn location(r: &common::Reply) -> String {
     r.header("location")

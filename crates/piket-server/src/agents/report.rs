@@ -9,6 +9,7 @@ use axum::response::Response;
 use piket_protocol::{
     parse_agent_credential, InventoryResponse, FINGERPRINT_HEADER, PROTOCOL_VERSION,
 };
+use sqlx::AnyConnection;
 
 use super::body::{self, BodyError};
 use super::reply;
@@ -83,17 +84,31 @@ async fn unchanged_by_header(
     if !ingest::store::is_last(&mut conn, device.asset_id, "piket", claimed).await? {
         return Ok(None);
     }
-    store::seen(&mut conn, device.id, "", now).await?;
-    let interval = store::report_interval_hours(&mut conn).await?;
-    Ok(Some(reply::json(
+    receipt(&mut conn, now, device, "", "unchanged", claimed.to_string())
+        .await
+        .map(Some)
+}
+
+/// Note the device as seen (and its agent version, when known) and answer the report.
+async fn receipt(
+    conn: &mut AnyConnection,
+    now: i64,
+    device: &DeviceRow,
+    version: &str,
+    status: &str,
+    fingerprint: String,
+) -> AppResult<Response> {
+    store::seen(&mut *conn, device.id, version, now).await?;
+    let interval = store::report_interval_hours(conn).await?;
+    Ok(reply::json(
         StatusCode::OK,
         &InventoryResponse {
-            status: "unchanged".into(),
+            status: status.to_string(),
             asset_id: device.asset_id,
-            fingerprint: claimed.to_string(),
+            fingerprint,
             report_interval_hours: interval,
         },
-    )))
+    ))
 }
 
 fn refuse(e: BodyError) -> Response {
@@ -147,19 +162,15 @@ async fn handle(state: &AppState, ip: &str, headers: &HeaderMap, raw: Body) -> A
     };
     let done = ingest::ingest(state, &origin, &report.inventory).await?;
     let version: String = report.agent_version.chars().take(64).collect();
-    let interval = {
-        let mut conn = state.db.pool.acquire().await?;
-        store::seen(&mut conn, device.id, &version, state.now()).await?;
-        store::report_interval_hours(&mut conn).await?
-    };
     let status = if done.changed { "updated" } else { "unchanged" };
-    Ok(reply::json(
-        StatusCode::OK,
-        &InventoryResponse {
-            status: status.to_string(),
-            asset_id: done.asset_id,
-            fingerprint: done.fingerprint,
-            report_interval_hours: interval,
-        },
-    ))
+    let mut conn = state.db.pool.acquire().await?;
+    receipt(
+        &mut conn,
+        state.now(),
+        &device,
+        &version,
+        status,
+        done.fingerprint,
+    )
+    .await
 }

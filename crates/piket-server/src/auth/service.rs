@@ -123,7 +123,7 @@ pub async fn login(
     )
     .await?;
     tx.commit().await?;
-    // Sessions may have ended above: cached session actors must not outlive them.
+    // Sessions ended above: cached session actors must not outlive them.
     state.actor_cache.invalidate();
     Ok(session)
 }
@@ -192,8 +192,6 @@ pub async fn ensure_setup_token(state: &AppState) -> AppResult<Option<String>> {
     )
     .await?;
     tx.commit().await?;
-    // Sessions may have ended above: cached session actors must not outlive them.
-    state.actor_cache.invalidate();
     Ok(Some(setup))
 }
 
@@ -270,8 +268,6 @@ pub async fn complete_setup(
     .await?;
     let session = issue_session(&mut tx, state, user_id, ip).await?;
     tx.commit().await?;
-    // Sessions may have ended above: cached session actors must not outlive them.
-    state.actor_cache.invalidate();
     Ok(session)
 }
 
@@ -330,7 +326,7 @@ pub async fn change_password(
     )
     .await?;
     tx.commit().await?;
-    // Sessions may have ended above: cached session actors must not outlive them.
+    // Sessions ended above: cached session actors must not outlive them.
     state.actor_cache.invalidate();
     Ok(session)
 }
@@ -394,8 +390,6 @@ pub async fn request_reset(state: &AppState, email: &str, ip: &str) -> AppResult
     )
     .await?;
     tx.commit().await?;
-    // Sessions may have ended above: cached session actors must not outlive them.
-    state.actor_cache.invalidate();
     Ok(())
 }
 
@@ -444,7 +438,7 @@ pub async fn complete_reset(
     )
     .await?;
     tx.commit().await?;
-    // Sessions may have ended above: cached session actors must not outlive them.
+    // Sessions ended above: cached session actors must not outlive them.
     state.actor_cache.invalidate();
     Ok(())
 }
@@ -476,7 +470,7 @@ pub async fn set_password_by_email(state: &AppState, email: &str, new: &str) -> 
     )
     .await?;
     tx.commit().await?;
-    // Sessions may have ended above: cached session actors must not outlive them.
+    // Sessions ended above: cached session actors must not outlive them.
     state.actor_cache.invalidate();
     Ok(())
 }

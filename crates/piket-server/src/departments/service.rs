@@ -36,18 +36,15 @@ pub async fn all(state: &AppState) -> AppResult<Vec<Department>> {
 
 /// All departments in id order, from the reference cache (see `refcache`).
 async fn cached(state: &AppState) -> AppResult<std::sync::Arc<Vec<Department>>> {
-    let now = state.now();
-    match state.departments.get(now) {
-        Ok(list) => Ok(list),
-        Err(generation) => {
+    state
+        .departments
+        .get_or_load(state.now(), || async {
             let mut conn = state.db.pool.acquire().await?;
             let mut list = store::all(&mut conn).await?;
             list.sort_by_key(|d| d.id);
-            let list = std::sync::Arc::new(list);
-            state.departments.put(list.clone(), now, generation);
             Ok(list)
-        }
-    }
+        })
+        .await
 }
 
 pub async fn get(state: &AppState, _actor: &Actor, id: i64) -> AppResult<Department> {

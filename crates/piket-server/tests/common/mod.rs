@@ -254,6 +254,22 @@ pub struct Browser<'a> {
     pub cookies: std::collections::BTreeMap<String, String>,
 }
 
+/// A browser signed in as `email` (a user made by [`TestApp::user`], whose password is
+/// `a-long-test-password`).
+#[allow(dead_code)]
+pub async fn signed_in<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
+    let mut b = Browser::new(app);
+    b.get("/login").await;
+    let r = b
+        .post(
+            "/login",
+            &[("email", email), ("password", "a-long-test-password")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    b
+}
+
 impl<'a> Browser<'a> {
     pub fn new(app: &'a TestApp) -> Self {
         Browser {

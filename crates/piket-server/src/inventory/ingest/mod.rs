@@ -103,17 +103,14 @@ pub async fn apply(
 ) -> AppResult<Ingested> {
     let found = find_asset(conn, origin, inv).await?;
     if let Some(id) = found {
-        if let Some((source, last)) = store::last_fingerprint(conn, id).await? {
-            if source == origin.kind && last == fingerprint {
-                store::touch_report(conn, id, now).await?;
-                remember(conn, origin, id, now).await?;
-                return Ok(Ingested {
-                    asset_id: id,
-                    created: false,
-                    changed: false,
-                    fingerprint,
-                });
-            }
+        if store::touch_if_same(conn, id, origin.kind, &fingerprint, now).await? {
+            remember(conn, origin, id, now).await?;
+            return Ok(Ingested {
+                asset_id: id,
+                created: false,
+                changed: false,
+                fingerprint,
+            });
         }
     }
     let before = match found {

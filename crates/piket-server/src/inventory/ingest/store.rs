@@ -54,19 +54,6 @@ pub async fn by_hostname(
     .await?)
 }
 
-/// The fingerprint and source of the last report applied to an asset.
-pub async fn last_fingerprint(
-    conn: &mut AnyConnection,
-    asset: i64,
-) -> AppResult<Option<(String, String)>> {
-    Ok(
-        sqlx::query_as("SELECT source, fingerprint FROM asset_reports WHERE asset_id = $1")
-            .bind(asset)
-            .fetch_optional(conn)
-            .await?,
-    )
-}
-
 /// Note that an unchanged report arrived.
 pub async fn touch_report(conn: &mut AnyConnection, asset: i64, now: i64) -> AppResult<()> {
     sqlx::query("UPDATE asset_reports SET received_at = $2 WHERE asset_id = $1")
