@@ -41,16 +41,33 @@ LIST_SQL = (
     "LEFT JOIN users a ON a.id = t.assignee_id")
 
 
-def raw_queries(backend):
+# Search ranks the newest RANKED_CANDIDATES matches (crates/piket-server/src/tickets/service.rs).
+RANKED = 200
+
+
+def pg_rare(url, term):
+    """Whether PostgreSQL's statistics leave `term` out of the index's common lexemes: the
+    server then orders candidates by `ticket_id + 0`, so the reference does too."""
+    res = subprocess.run(["psql", url, "-tAc",
+                          "SELECT CAST(most_common_elems AS TEXT) FROM pg_stats WHERE "
+                          "tablename = 'ticket_search' AND attname = 'all_doc'"],
+                         capture_output=True, text=True)
+    common = {w.strip('"') for w in res.stdout.strip().strip("{}").split(",") if w}
+    return term.lower() not in common
+
+
+def raw_queries(backend, url):
     """The reference statements per figure (what each request costs the database at least)."""
-    search = {
-        "sqlite": "SELECT ticket_search.rowid, -bm25(ticket_search, 10.0, 4.0, 2.0) "
-                  "FROM ticket_search WHERE ticket_search MATCH '\"{t}\"' "
-                  "ORDER BY ticket_search.rowid DESC LIMIT 1000",
-        "postgres": "SELECT s.ticket_id, CAST(ts_rank(s.all_doc, q) AS DOUBLE PRECISION) "
-                    "FROM ticket_search s, websearch_to_tsquery('simple', '{t}') q "
-                    "WHERE s.all_doc @@ q ORDER BY s.ticket_id DESC LIMIT 1000",
-    }[backend]
+    def search(term):
+        if backend == "sqlite":
+            return ("SELECT rowid, -bm25(ticket_search, 10.0, 4.0, 2.0) FROM ticket_search "
+                    f"WHERE ticket_search MATCH '\"{term}\"' ORDER BY rowid DESC LIMIT {RANKED}")
+        order = "s.ticket_id + 0" if pg_rare(url, term) else "s.ticket_id"
+        return ("WITH m AS MATERIALIZED (SELECT s.ticket_id AS id FROM ticket_search s "
+                f"WHERE s.all_doc @@ websearch_to_tsquery('simple', '{term}') "
+                f"ORDER BY {order} DESC LIMIT {RANKED}) "
+                "SELECT m.id, CAST(ts_rank(r.all_doc, websearch_to_tsquery('simple', "
+                f"'{term}')) AS DOUBLE PRECISION) FROM m JOIN ticket_search r ON r.ticket_id = m.id")
     out = {
         "list": [LIST_SQL + " WHERE t.status = 'open' ORDER BY t.updated_at DESC, t.id DESC LIMIT 51"],
         "counts": ["SELECT status, CAST(SUM(n) AS BIGINT) AS n FROM ticket_counts GROUP BY status"],
@@ -61,7 +78,7 @@ def raw_queries(backend):
         ],
     }
     for name, term in TERMS.items():
-        out[name] = [search.format(t=term)]
+        out[name] = [search(term)]
     return out
 
 
@@ -180,7 +197,7 @@ def measure(args, backend, log):
     try:
         auth = {"key": {"X-API-Key": key}, "cookie": {"Cookie": login(port)}}
         rows = []
-        for figure, statements in raw_queries(backend).items():
+        for figure, statements in raw_queries(backend, url).items():
             path, how = PATHS[figure]
             status, body = fb.request(port, "GET", path, auth[how])
             if status != 200:

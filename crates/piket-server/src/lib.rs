@@ -84,6 +84,8 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         ),
         categories: Default::default(),
         canned: Default::default(),
+        assignees: Default::default(),
+        common_lexemes: Default::default(),
         actor_cache: Default::default(),
         departments: Default::default(),
         events: events::Events::new(db.backend),
@@ -232,6 +234,7 @@ fn inventory_pages() -> Router<AppState> {
     Router::new()
         .route("/inventory", get(p::list).post(p::create))
         .route("/inventory/new", get(p::new))
+        .route("/inventory/suggest", get(p::suggest))
         .route("/inventory/software", get(sw::catalog))
         .route(
             "/inventory/licenses",

@@ -35,6 +35,10 @@ pub struct App {
     /// Ticket categories and canned responses, briefly (see `refcache`).
     pub categories: RefCache<Vec<crate::categories::Category>>,
     pub canned: RefCache<Vec<crate::canned::CannedResponse>>,
+    /// Who tickets can be assigned to (emptied by user and role changes).
+    pub assignees: RefCache<Vec<crate::tickets::store::Person>>,
+    /// PostgreSQL only: the search index's common lexemes, for the planner hint in search.
+    pub common_lexemes: RefCache<Vec<String>>,
     /// Attachment bytes (a local directory by default).
     pub blobs: Arc<dyn BlobStore>,
 }

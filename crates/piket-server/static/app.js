@@ -129,3 +129,32 @@ document.querySelectorAll("form input[type=file][name=files]").forEach(function 
 dropzones();
 // The live refresh replaces the page's main part: give its new forms their drop zones again.
 document.addEventListener("piket:refreshed", dropzones);
+// Typed-ahead suggestions for an input with `data-suggest` (the ticket page's "link a device"
+// box): the URL answers `?q=` with [{id, name, asset_tag}], shown in the input's datalist; a
+// chosen suggestion fills in the asset's number. Without script the box takes a number or tag.
+(function () {
+  var timer = null;
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    var url = input.getAttribute && input.getAttribute("data-suggest");
+    var list = input.list;
+    if (!url || !list || !window.fetch) { return; }
+    clearTimeout(timer);
+    var text = input.value.trim();
+    if (text.length < 2 || /^\d+$/.test(text)) { return; }
+    timer = setTimeout(function () {
+      fetch(url + "?q=" + encodeURIComponent(text), { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+        .then(function (found) {
+          list.textContent = "";
+          found.forEach(function (a) {
+            var option = document.createElement("option");
+            option.value = String(a.id);
+            option.textContent = a.name + (a.asset_tag ? " (" + a.asset_tag + ")" : "");
+            list.appendChild(option);
+          });
+        })
+        .catch(function () { list.textContent = ""; });
+    }, 200);
+  });
+})();

@@ -5,6 +5,7 @@
 
 mod common;
 
+use axum::body::Body;
 use axum::http::{Method, StatusCode};
 use common::{signed_in, Reply, TestApp};
 use serde_json::{json, Value};
@@ -443,4 +444,48 @@ async fn the_pages_preselect_the_main_device_and_show_the_links() {
     // Budi's own device page lists his ticket too.
     let r = budi.get(&format!("/inventory/{main}")).await;
     assert!(r.body.contains("Keyboard dead"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn the_link_box_suggests_assets_within_reach() {
+    let d = desk().await;
+    let main = d
+        .asset(json!({"name": "Budi main", "type": "desktop", "asset_tag": "IT-042", "owner_id": d.budi.0,
+            "department_id": d.it, "is_main": true}))
+        .await;
+    let spare = d
+        .asset(json!({"name": "Budi spare", "type": "laptop", "owner_id": d.budi.0, "department_id": d.it}))
+        .await;
+    d.asset(
+        json!({"name": "Sari PC", "type": "desktop", "owner_id": d.sari.0, "department_id": d.it}),
+    )
+    .await;
+    let mut tech = signed_in(&d.app, "tech@example.com").await;
+    let r = tech.get("/inventory/suggest?q=budi").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let found = r.json();
+    let mut got: Vec<i64> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    got.sort_unstable();
+    assert_eq!(got, vec![main, spare]);
+    assert!(found
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["name"] == "Budi main" && a["asset_tag"] == "IT-042"));
+    // The HR technician's reach holds none of them; without a session it is the login page.
+    let mut hr = signed_in(&d.app, "hrtech@example.com").await;
+    let r = hr.get("/inventory/suggest?q=budi").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json(), json!([]));
+    let r = d
+        .app
+        .send(Method::GET, "/inventory/suggest?q=budi", &[], Body::empty())
+        .await;
+    assert_ne!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(!r.body.contains("Budi"));
 }

@@ -320,3 +320,58 @@ async fn many_ticket_pages_at_once_do_not_starve_the_pool() {
         );
     }
 }
+
+/// The assignee choice on the ticket page comes from a short-lived cache: staff added, renamed
+/// or disabled through the users API show there on the very next page.
+#[tokio::test]
+async fn the_assignee_choice_follows_user_changes_at_once() {
+    let app = TestApp::new().await;
+    let (_, admin_key) = app.admin().await;
+    let it = app.department(&admin_key, "IT").await;
+    app.user("tech@example.com", "technician", vec![it]).await;
+    let r = app
+        .json(
+            axum::http::Method::POST,
+            "/api/v1/tickets",
+            &admin_key,
+            serde_json::json!({"title": "Who takes it", "description": "", "department": it}),
+        )
+        .await;
+    let path = format!("/tickets/{}", r.json()["id"].as_i64().unwrap());
+    let mut t = signed_in(&app, "tech@example.com").await;
+    assert!(!t.get(&path).await.body.contains("newcomer"));
+
+    let newcomer = app
+        .user("newcomer@example.com", "technician", vec![it])
+        .await;
+    let option = format!("<option value=\"{}\"", newcomer.id);
+    let page = t.get(&path).await.body;
+    assert!(
+        page.contains(&option),
+        "a new technician is offered at once"
+    );
+
+    let users = format!("/api/v1/users/{}", newcomer.id);
+    let r = app
+        .json(
+            axum::http::Method::PATCH,
+            &users,
+            &admin_key,
+            serde_json::json!({"name": "Renamed Tech"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(t.get(&path).await.body.contains("Renamed Tech"));
+
+    let r = app
+        .json(
+            axum::http::Method::PATCH,
+            &users,
+            &admin_key,
+            serde_json::json!({"disabled": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let page = t.get(&path).await.body;
+    assert!(!page.contains(&option) && !page.contains("Renamed Tech"));
+}

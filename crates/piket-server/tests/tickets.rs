@@ -1005,3 +1005,81 @@ async fn concurrent_changes_all_succeed() {
         "{statuses:?}"
     );
 }
+
+/// Every search result, page by page, through both phases: the newest matches ranked by
+/// relevance, then the older ones by recency. A technician gets exactly their department's
+/// matches (none twice, none missing), whatever the other department's share of the newest.
+#[tokio::test]
+async fn search_pages_through_ranked_and_older_matches_within_scope() {
+    let d = desk().await;
+    let ranked = piket_server::tickets::service::RANKED_CANDIDATES as usize;
+    let (mut it_ids, mut all_ids) = (Vec::new(), Vec::new());
+    let mut title_match = 0;
+    for i in 0..(ranked + 100) {
+        let (key, dept) = if i % 2 == 0 {
+            (&d.admin, d.it)
+        } else {
+            (&d.admin, d.hr)
+        };
+        // One recent IT ticket names the word in its title: it ranks first.
+        let title = if i == ranked {
+            "Router down again".to_string()
+        } else {
+            format!("Request {i}")
+        };
+        let id = d
+            .ticket(
+                key,
+                json!({"title": title, "description": format!("the router in room {i}"), "department": dept}),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        if i == ranked {
+            title_match = id;
+        }
+        if dept == d.it {
+            it_ids.push(id);
+        }
+        all_ids.push(id);
+    }
+    for (key, expected) in [(&d.tech.1, &it_ids), (&d.admin, &all_ids)] {
+        let mut seen = Vec::new();
+        let mut cursor = String::new();
+        let mut pages = 0;
+        loop {
+            let r = d
+                .app
+                .get(
+                    &format!("/api/v1/tickets?q=router&limit=50&cursor={cursor}"),
+                    key,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            let page = r.json();
+            let ids: Vec<i64> = page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].as_i64().unwrap())
+                .collect();
+            if pages == 0 {
+                assert_eq!(ids.first(), Some(&title_match), "title matches rank first");
+            }
+            seen.extend(ids);
+            pages += 1;
+            assert!(pages < 50, "the cursor must end");
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = c.to_string(),
+                None => break,
+            }
+        }
+        let mut sorted = seen.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), seen.len(), "no ticket twice");
+        let mut want = expected.clone();
+        want.sort_unstable();
+        assert_eq!(sorted, want, "every visible match, nothing else");
+    }
+}

@@ -6,8 +6,10 @@ use super::{kind, Attachment};
 use crate::clock::format_ms;
 use crate::error::AppResult;
 
-#[derive(sqlx::FromRow)]
-struct Row {
+/// A file's row as stored; also read from the ticket page's packed JSON
+/// (`tickets::page_store`), in this field order.
+#[derive(sqlx::FromRow, serde::Deserialize)]
+pub(crate) struct Row {
     id: i64,
     ticket_id: i64,
     comment_id: Option<i64>,

@@ -45,7 +45,11 @@ impl Db {
         let options: AnyConnectOptions = url
             .parse()
             .map_err(|e| OpenError(format!("invalid database URL: {e}")))?;
+        // No ping before each checkout: on SQLite it is one more hand-off to the connection's
+        // worker thread, on PostgreSQL one more network round trip, for every query a request
+        // makes. A connection that died while idle fails its next query instead, and is dropped.
         let pool_options = AnyPoolOptions::new()
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(3))
             .idle_timeout(Duration::from_secs(300));
         let pool_options = match backend {

@@ -55,11 +55,33 @@ impl Sql {
         self
     }
 
+    /// Enclose the query so far in trusted text: `before` goes in front (it may hold no
+    /// placeholders, so the numbering stays right), `after` at the end (binds may follow it).
+    pub fn wrap(&mut self, before: &'static str, after: &'static str) -> &mut Self {
+        self.text.insert_str(0, before);
+        self.text.push_str(after);
+        self
+    }
+
     pub fn query_as<T>(&self) -> QueryAs<'static, Any, T, AnyArguments>
     where
         T: for<'r> FromRow<'r, AnyRow>,
     {
         let mut q = sqlx::query_as::<Any, T>(AssertSqlSafe(self.text.clone()));
+        for arg in &self.args {
+            q = match arg {
+                Arg::Int(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.clone()),
+            };
+        }
+        q
+    }
+
+    pub fn query_scalar<T>(&self) -> sqlx::query::QueryScalar<'static, Any, T, AnyArguments>
+    where
+        (T,): for<'r> FromRow<'r, AnyRow>,
+    {
+        let mut q = sqlx::query_scalar::<Any, T>(AssertSqlSafe(self.text.clone()));
         for arg in &self.args {
             q = match arg {
                 Arg::Int(v) => q.bind(*v),
@@ -98,5 +120,17 @@ mod tests {
             "SELECT 1 WHERE a = $1 AND b IN ($2, $3) AND c IN (NULL)"
         );
         assert_eq!(sql.args.len(), 3);
+    }
+
+    #[test]
+    fn wrapping_keeps_the_numbering() {
+        let mut sql = Sql::new("SELECT id FROM t WHERE a = ");
+        sql.bind(Arg::Int(1))
+            .wrap("SELECT count(*) FROM (", ") x WHERE x.id > ")
+            .bind(Arg::Int(2));
+        assert_eq!(
+            sql.text,
+            "SELECT count(*) FROM (SELECT id FROM t WHERE a = $1) x WHERE x.id > $2"
+        );
     }
 }

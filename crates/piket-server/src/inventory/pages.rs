@@ -37,6 +37,45 @@ fn some(v: &str) -> Option<String> {
     Some(v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
+#[derive(serde::Deserialize)]
+pub struct SuggestQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// A suggestion as the ticket page's "link a device" box shows it.
+#[derive(serde::Serialize)]
+struct Suggestion {
+    id: i64,
+    name: String,
+    asset_tag: String,
+}
+
+/// Up to 20 assets within the caller's reach whose name, tag, serial or hostname holds `q`, as
+/// JSON: typed-ahead suggestions for pages (a signed-in session, not an API key).
+pub async fn suggest(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Query(q): Query<SuggestQuery>,
+) -> AppResult<Response> {
+    let filter = HardwareFilter {
+        q: some(&q.q).map(|s| s.chars().take(200).collect()),
+        limit: Some(20),
+        ..Default::default()
+    };
+    let found: Vec<Suggestion> = service::list(&state, &actor, filter)
+        .await?
+        .items
+        .into_iter()
+        .map(|h| Suggestion {
+            id: h.id,
+            name: h.name,
+            asset_tag: h.asset_tag,
+        })
+        .collect();
+    Ok(axum::Json(found).into_response())
+}
+
 pub async fn list(
     State(state): State<AppState>,
     ctx: WebCtx,

@@ -178,6 +178,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: RolePatch) 
     .await?;
     tx.commit().await?;
     state.actor_cache.invalidate();
+    state.assignees.invalidate();
     Ok(after)
 }
 
@@ -212,5 +213,6 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     .await?;
     tx.commit().await?;
     state.actor_cache.invalidate();
+    state.assignees.invalidate();
     Ok(())
 }

@@ -7,8 +7,10 @@ use super::Comment;
 use crate::clock::format_ms;
 use crate::error::AppResult;
 
-#[derive(sqlx::FromRow)]
-struct Row {
+/// A comment as stored; also read from the ticket page's packed JSON (`page_store`), in this
+/// field order.
+#[derive(sqlx::FromRow, serde::Deserialize)]
+pub(crate) struct Row {
     id: i64,
     ticket_id: i64,
     author_id: Option<i64>,

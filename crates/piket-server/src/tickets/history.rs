@@ -41,8 +41,10 @@ pub async fn record(
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
-struct Row {
+/// An entry as stored; also read from the ticket page's packed JSON (`page_store`), in this
+/// field order.
+#[derive(sqlx::FromRow, serde::Deserialize)]
+pub(crate) struct Row {
     id: i64,
     actor_id: Option<i64>,
     actor_name: String,
@@ -65,9 +67,12 @@ pub async fn list(
     .bind(i64::from(with_internal))
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| HistoryEntry {
+    Ok(rows.into_iter().map(HistoryEntry::from).collect())
+}
+
+impl From<Row> for HistoryEntry {
+    fn from(r: Row) -> Self {
+        HistoryEntry {
             id: r.id,
             actor_id: r.actor_id,
             actor_name: r.actor_name,
@@ -75,6 +80,6 @@ pub async fn list(
             old_value: r.old_value,
             new_value: r.new_value,
             at: format_ms(r.created_at),
-        })
-        .collect())
+        }
+    }
 }

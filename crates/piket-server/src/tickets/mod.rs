@@ -8,6 +8,7 @@ pub mod filter;
 pub mod history;
 pub mod live;
 pub mod markdown;
+pub mod page_store;
 pub mod pages;
 pub mod policy;
 pub mod search;
@@ -97,7 +98,7 @@ pub struct Ticket {
 }
 
 /// A hardware asset a ticket references.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct LinkedAsset {
     pub id: i64,
     pub name: String,

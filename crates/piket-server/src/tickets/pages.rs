@@ -31,19 +31,16 @@ struct Choices {
 }
 
 async fn choices(state: &AppState, actor: &Actor) -> AppResult<Choices> {
-    // Before taking a connection: on a cache miss this takes one of its own, and holding two
-    // per request starves the pool under load (every request waits for a second one).
+    // All from the reference caches, each loading with a connection of its own on a miss.
     let departments = crate::departments::service::all(state).await?;
     let categories = crate::categories::service::all_cached(state).await?;
-    let mut conn = state.db.pool.acquire().await?;
-    let staff = policy::is_staff(actor);
     Ok(Choices {
         statuses: STATUSES,
         priorities: PRIORITIES,
         departments,
         categories,
-        assignees: if staff {
-            store::assignees(&mut conn).await?
+        assignees: if policy::is_staff(actor) {
+            service::assignees(state).await?
         } else {
             Vec::new()
         },
@@ -131,23 +128,6 @@ async fn own_devices(
     let filter = crate::inventory::HardwareFilter {
         owner: Some(actor.user_id),
         limit: Some(100),
-        ..Default::default()
-    };
-    Ok(crate::inventory::service::list(state, actor, filter)
-        .await?
-        .items)
-}
-
-/// Assets a staff member may link from the ticket page (their inventory reach, newest 200).
-async fn asset_choices(
-    state: &AppState,
-    actor: &Actor,
-) -> AppResult<Vec<crate::inventory::Hardware>> {
-    if !policy::is_staff(actor) {
-        return Ok(Vec::new());
-    }
-    let filter = crate::inventory::HardwareFilter {
-        limit: Some(crate::api::page::MAX_LIMIT),
         ..Default::default()
     };
     Ok(crate::inventory::service::list(state, actor, filter)
@@ -296,7 +276,6 @@ async fn detail_page(
                 may_confirm => may_confirm, may_reopen => may_reopen,
                 choices => choices(state, actor).await?, reply => reply,
                 can_read_inventory => actor.can("inventory.read"),
-                asset_choices => asset_choices(state, actor).await?,
                 canned => crate::canned::service::offered(state, actor).await?,
                 errors => err.map(field_errors).unwrap_or_default(), flash => flash(msg),
             },

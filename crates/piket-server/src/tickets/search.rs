@@ -9,7 +9,7 @@ use sqlx::AnyConnection;
 
 use crate::db::sql::{Arg, Sql};
 use crate::db::Backend;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// Marks a match inside a snippet; the text itself never holds control characters
 /// (validation refuses them), so the markers cannot be forged.
@@ -84,8 +84,9 @@ pub fn fts5_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
-/// The head of a candidate query: `tickets t` joined to matches of `q`, each row with a
-/// relevance `score` (higher is better). The caller appends scope and filters, then [`finish`].
+/// The head of the query for matches past the ranked ones: `tickets t` joined to the matches
+/// of `q`, selecting `id` (and on SQLite a `score`, unused). The caller appends scope and
+/// filters, then hands it to [`older`].
 pub fn candidates_head(backend: Backend, q: &str, staff: bool) -> Option<Sql> {
     match backend {
         Backend::Sqlite => {
@@ -104,33 +105,24 @@ pub fn candidates_head(backend: Backend, q: &str, staff: bool) -> Option<Sql> {
             Some(sql)
         }
         Backend::Postgres => {
-            let doc = if staff { "s.all_doc" } else { "s.public_doc" };
-            let mut sql = Sql::new("SELECT t.id AS id, CAST(ts_rank(");
-            sql.push(doc)
-                .push(
-                    ", query) AS DOUBLE PRECISION) AS score FROM ticket_search s \
-                       JOIN tickets t ON t.id = s.ticket_id, websearch_to_tsquery('simple', ",
-                )
-                .bind(Arg::Text(q.to_string()))
-                .push(") query WHERE ")
-                .push(doc)
-                .push(" @@ query");
+            let mut sql = Sql::new(if staff {
+                "SELECT t.id AS id FROM ticket_search s JOIN tickets t ON t.id = s.ticket_id \
+                 WHERE s.all_doc @@ websearch_to_tsquery('simple', "
+            } else {
+                "SELECT t.id AS id FROM ticket_search s JOIN tickets t ON t.id = s.ticket_id \
+                 WHERE s.public_doc @@ websearch_to_tsquery('simple', "
+            });
+            sql.bind(Arg::Text(q.to_string())).push(")");
             Some(sql)
         }
     }
 }
 
-/// Newest matches first, older than `before` when given, at most `limit`. On SQLite the order
-/// must name the FTS table's own rowid: FTS5 then walks its index backwards and stops at
-/// `limit`, where ordering by `t.id` would rank every match first (2 s instead of 5 ms for a
-/// word in a quarter of a million tickets).
-pub async fn finish(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    mut sql: Sql,
-    before: Option<i64>,
-    limit: i64,
-) -> AppResult<Vec<(i64, f64)>> {
+/// Newest first, older than `before` when given, at most `limit`. On SQLite the order must
+/// name the FTS table's own rowid: FTS5 then walks its index backwards and stops at `limit`,
+/// where ordering by `t.id` would rank every match first (2 s instead of 5 ms for a word in a
+/// quarter of a million tickets).
+fn newest_first(sql: &mut Sql, backend: Backend, before: Option<i64>, limit: i64) {
     let key = match backend {
         Backend::Sqlite => "ticket_search.rowid",
         Backend::Postgres => "s.ticket_id",
@@ -142,7 +134,161 @@ pub async fn finish(
         .push(key)
         .push(" DESC LIMIT ")
         .bind(Arg::Int(limit));
-    Ok(sql.query_as::<(i64, f64)>().fetch_all(conn).await?)
+}
+
+/// What the ranked phase of a search found.
+pub struct Ranked {
+    /// The matches the caller may see among those considered, with their relevance (higher
+    /// is better), in no particular order.
+    pub pairs: Vec<(i64, f64)>,
+    /// How many matches were considered: the newest, at most the cap, before scope and filters.
+    pub considered: i64,
+    /// The oldest ticket considered; older matches follow by recency.
+    pub oldest: Option<i64>,
+}
+
+/// Rank the newest `cap` matches of `q`, keeping those `narrow` (scope and filters on `t`)
+/// lets through. One statement, one row: the candidates are taken from the index alone (no
+/// join the planner could misjudge), the visible ones come back packed as `id:score,…` (each
+/// row through the driver costs more than the ranking), and PostgreSQL ranks only the rows
+/// kept. `index_first` (PostgreSQL) tells it to collect all matches through the GIN index and
+/// sort them, rather than walk the primary key backwards until `cap` match: right for a rare
+/// term, ruinous for a common one (see [`rare`]). `None` when `q` holds nothing searchable.
+pub async fn ranked(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    q: &str,
+    staff: bool,
+    index_first: bool,
+    cap: i64,
+    narrow: impl FnOnce(&mut Sql) -> AppResult<()>,
+) -> AppResult<Option<Ranked>> {
+    let mut sql = match backend {
+        Backend::Sqlite => {
+            let Some(query) = fts5_query(q) else {
+                return Ok(None);
+            };
+            let query = if staff {
+                query
+            } else {
+                format!("{{title body}} : ({query})")
+            };
+            let mut sql = Sql::new(
+                "WITH m AS MATERIALIZED (SELECT rowid AS id, \
+                 -bm25(ticket_search, 10.0, 4.0, 2.0) AS score FROM ticket_search \
+                 WHERE ticket_search MATCH ",
+            );
+            sql.bind(Arg::Text(query))
+                .push(" ORDER BY rowid DESC LIMIT ")
+                .bind(Arg::Int(cap))
+                .push(
+                    ") SELECT (SELECT count(*) FROM m), (SELECT min(id) FROM m), \
+                     (SELECT group_concat(t.id || ':' || m.score) FROM m \
+                     JOIN tickets t ON t.id = m.id WHERE 1 = 1",
+                );
+            sql
+        }
+        Backend::Postgres => {
+            let mut sql = Sql::new(if staff {
+                "WITH m AS MATERIALIZED (SELECT s.ticket_id AS id FROM ticket_search s \
+                 WHERE s.all_doc @@ websearch_to_tsquery('simple', "
+            } else {
+                "WITH m AS MATERIALIZED (SELECT s.ticket_id AS id FROM ticket_search s \
+                 WHERE s.public_doc @@ websearch_to_tsquery('simple', "
+            });
+            // `+ 0` hides the key's order from the planner, so it cannot walk the key.
+            sql.bind(Arg::Text(q.to_string())).push(if index_first {
+                ") ORDER BY s.ticket_id + 0 DESC LIMIT "
+            } else {
+                ") ORDER BY s.ticket_id DESC LIMIT "
+            });
+            sql.bind(Arg::Int(cap)).push(if staff {
+                ") SELECT (SELECT count(*) FROM m), (SELECT min(id) FROM m), \
+                 (SELECT string_agg(t.id || ':' || \
+                 CAST(ts_rank(r.all_doc, w.q) AS DOUBLE PRECISION), ',') FROM m \
+                 JOIN tickets t ON t.id = m.id JOIN ticket_search r ON r.ticket_id = m.id \
+                 CROSS JOIN websearch_to_tsquery('simple', $1) AS w(q) WHERE 1 = 1"
+            } else {
+                ") SELECT (SELECT count(*) FROM m), (SELECT min(id) FROM m), \
+                 (SELECT string_agg(t.id || ':' || \
+                 CAST(ts_rank(r.public_doc, w.q) AS DOUBLE PRECISION), ',') FROM m \
+                 JOIN tickets t ON t.id = m.id JOIN ticket_search r ON r.ticket_id = m.id \
+                 CROSS JOIN websearch_to_tsquery('simple', $1) AS w(q) WHERE 1 = 1"
+            });
+            sql
+        }
+    };
+    narrow(&mut sql)?;
+    sql.push(")");
+    let (considered, oldest, packed): (i64, Option<i64>, Option<String>) =
+        sql.query_as().fetch_one(conn).await?;
+    let pairs = unpack(packed.as_deref().unwrap_or(""), |pair| {
+        let (id, score) = pair.split_once(':')?;
+        Some((id.parse().ok()?, score.parse().ok()?))
+    })?;
+    Ok(Some(Ranked {
+        pairs,
+        considered,
+        oldest,
+    }))
+}
+
+/// The lexemes PostgreSQL's statistics track as common in the search index (its
+/// `most_common_elems`), for [`rare`]. Empty before the table was first analysed.
+pub async fn common_lexemes(conn: &mut AnyConnection) -> AppResult<Vec<String>> {
+    let text: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT CAST(most_common_elems AS TEXT) FROM pg_stats WHERE schemaname = current_schema() \
+         AND tablename = 'ticket_search' AND attname = 'all_doc'",
+    )
+    .fetch_optional(conn)
+    .await?;
+    let text = text.flatten().unwrap_or_default();
+    let inner = text.trim_start_matches('{').trim_end_matches('}');
+    let mut out: Vec<String> = inner
+        .split(',')
+        .map(|l| l.trim_matches('"').to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    out.sort_unstable();
+    Ok(out)
+}
+
+/// Whether `q` holds a word PostgreSQL does not track as common (`common` sorted). For such a
+/// word its planner guesses half the rarest tracked frequency: with a small vocabulary that is
+/// thousands of rows for a word in a hundred, and it walks the whole key backwards (0.5 s on a
+/// million tickets) where the GIN index answers in a millisecond. Only the plan depends on it.
+pub fn rare(q: &str, common: &[String]) -> bool {
+    q.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .any(|w| common.binary_search(&w.to_lowercase()).is_err())
+}
+
+/// Ids of the newest matches older than `before`, newest first, at most `limit` (one packed row).
+pub async fn older(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    mut sql: Sql,
+    before: i64,
+    limit: i64,
+) -> AppResult<Vec<i64>> {
+    newest_first(&mut sql, backend, Some(before), limit);
+    match backend {
+        Backend::Sqlite => sql.wrap("SELECT group_concat(c.id) FROM (", ") c"),
+        Backend::Postgres => sql.wrap("SELECT string_agg(CAST(c.id AS TEXT), ',') FROM (", ") c"),
+    };
+    let packed: Option<String> = sql.query_scalar().fetch_one(conn).await?;
+    let mut ids = unpack(packed.as_deref().unwrap_or(""), |id| id.parse().ok())?;
+    ids.sort_unstable_by(|a: &i64, b| b.cmp(a));
+    Ok(ids)
+}
+
+/// Split a packed `a,b,…` list; an item that does not parse is a fault of ours, not the user's.
+fn unpack<T>(packed: &str, item: impl Fn(&str) -> Option<T>) -> AppResult<Vec<T>> {
+    packed
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| item(p).ok_or_else(|| AppError::Internal(format!("bad packed search row {p:?}"))))
+        .collect()
 }
 
 /// A highlighted passage per ticket, as safe HTML.
@@ -231,6 +377,15 @@ mod tests {
         );
         assert_eq!(fts5_query("print*"), Some("\"print\"*".into()));
         assert_eq!(fts5_query(" \" * "), None);
+    }
+
+    #[test]
+    fn a_word_outside_the_common_lexemes_is_rare() {
+        let common = vec!["jam".to_string(), "printer".to_string()];
+        assert!(!rare("Printer JAM", &common));
+        assert!(rare("printer kalibrasi", &common));
+        assert!(!rare(" -- ", &common));
+        assert!(rare("anything", &[]));
     }
 
     #[test]

@@ -10,8 +10,8 @@ use super::history::{self, Entry};
 use super::store::{self, Milestones, TicketFields, TicketRow};
 use super::{
     comments, markdown, policy, priority_name, priority_rank, search, BulkChange, BulkResult,
-    Comment, HistoryEntry, NewComment, NewTicket, StatusCounts, Ticket, TicketPatch, TicketSummary,
-    SOURCES, STATUSES,
+    Comment, HistoryEntry, LinkedAsset, NewComment, NewTicket, StatusCounts, Ticket, TicketPatch,
+    TicketSummary, SOURCES, STATUSES,
 };
 use crate::api::page::Page;
 use crate::audit::{self, to_json, Change};
@@ -31,7 +31,7 @@ pub const MAX_TEXT: usize = 20_000;
 const MAX_TAGS: usize = 20;
 const MAX_BULK: usize = 500;
 /// Search ranks at most this many of the newest matches; older matches follow by recency.
-pub const RANKED_CANDIDATES: i64 = 1000;
+pub const RANKED_CANDIDATES: i64 = 200;
 
 /// A ticket within reach (with its watchers), or not found.
 pub async fn load_visible(
@@ -56,7 +56,17 @@ async fn full(
 ) -> AppResult<Ticket> {
     let tags = store::tags(conn, row.id).await?;
     let assets = super::asset_store::of_ticket(conn, row.id).await?;
-    Ok(Ticket {
+    Ok(assemble(row, watchers, tags, assets, now))
+}
+
+fn assemble(
+    row: TicketRow,
+    watchers: Vec<i64>,
+    tags: Vec<String>,
+    assets: Vec<LinkedAsset>,
+    now: i64,
+) -> Ticket {
+    Ticket {
         assets,
         description_html: markdown::to_html(&row.description),
         description: row.description.clone(),
@@ -66,7 +76,7 @@ async fn full(
         resolved_at: row.resolved_at.map(format_ms),
         closed_at: row.closed_at.map(format_ms),
         summary: row.summary(now),
-    })
+    }
 }
 
 fn clean_tags(c: &mut Check, tags: &[String]) -> Vec<String> {
@@ -283,17 +293,26 @@ pub struct Detail {
     pub attachments: Vec<crate::attachments::Attachment>,
 }
 
+/// Two statements: the ticket row, then everything around it packed in one (`page_store`).
 pub async fn detail(state: &AppState, actor: &Actor, id: i64) -> AppResult<Detail> {
     let mut conn = state.db.pool.acquire().await?;
-    let (row, watchers) = load_visible(&mut conn, actor, id).await?;
+    let row = store::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     let staff = policy::is_staff(actor);
-    let ticket = full(&mut conn, row, watchers, state.now()).await?;
+    let around = super::page_store::around(&mut conn, state.db.backend, id, staff).await?;
+    if !policy::sees(actor, &row, &around.watchers) {
+        return Err(AppError::NotFound);
+    }
     Ok(Detail {
-        comments: comments::list(&mut conn, id, staff).await?,
-        history: history::list(&mut conn, id, staff).await?,
-        // Visibility was checked above: read the files' rows directly, not through a second check.
-        attachments: crate::attachments::store::list(&mut conn, id, staff).await?,
-        ticket,
+        ticket: assemble(
+            row,
+            around.watchers,
+            around.tags,
+            around.assets,
+            state.now(),
+        ),
+        comments: around.comments,
+        history: around.history,
+        attachments: around.attachments,
     })
 }
 
@@ -666,6 +685,30 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     Ok(())
 }
 
+/// The lexemes PostgreSQL tracks as common in the search index (reference cache; see
+/// `search::rare`).
+async fn common_lexemes(state: &AppState) -> AppResult<std::sync::Arc<Vec<String>>> {
+    state
+        .common_lexemes
+        .get_or_load(state.now(), || async {
+            let mut conn = state.db.pool.acquire().await?;
+            search::common_lexemes(&mut conn).await
+        })
+        .await
+}
+
+/// Who tickets can be assigned to, from the reference cache (users and roles empty it).
+pub async fn assignees(state: &AppState) -> AppResult<Vec<store::Person>> {
+    let all = state
+        .assignees
+        .get_or_load(state.now(), || async {
+            let mut conn = state.db.pool.acquire().await?;
+            store::assignees(&mut conn).await
+        })
+        .await?;
+    Ok(all.as_ref().clone())
+}
+
 pub async fn comments(state: &AppState, actor: &Actor, id: i64) -> AppResult<Vec<Comment>> {
     let mut conn = state.db.pool.acquire().await?;
     load_visible(&mut conn, actor, id).await?;
@@ -764,10 +807,16 @@ pub async fn list(
 ) -> AppResult<Page<TicketSummary>> {
     let now = state.now();
     let f = query.parse(actor.user_id, now)?;
-    let mut conn = state.db.pool.acquire().await?;
     if let Some(q) = f.q.clone() {
-        return search_page(state, &mut conn, actor, &f, &q, now).await;
+        // Before taking a connection: the planner's hint comes from a cache that loads with one.
+        let index_first = match state.db.backend {
+            Backend::Postgres => search::rare(&q, &common_lexemes(state).await?),
+            Backend::Sqlite => false,
+        };
+        let mut conn = state.db.pool.acquire().await?;
+        return search_page(state, &mut conn, actor, &f, &q, index_first, now).await;
     }
+    let mut conn = state.db.pool.acquire().await?;
     let mut sql = store::list_head();
     policy::push_scope(&mut sql, actor)?;
     store::push_filter(&mut sql, &f, actor);
@@ -786,6 +835,7 @@ async fn search_page(
     actor: &Actor,
     f: &super::filter::Filter,
     q: &str,
+    index_first: bool,
     now: i64,
 ) -> AppResult<Page<TicketSummary>> {
     let backend = state.db.backend;
@@ -803,26 +853,34 @@ async fn search_page(
             _ => return Err(bad_cursor()),
         },
     };
-    let head = |conn_actor: &Actor| -> AppResult<Option<crate::db::sql::Sql>> {
-        let Some(mut sql) = search::candidates_head(backend, q, staff) else {
-            return Ok(None);
-        };
-        policy::push_scope(&mut sql, conn_actor)?;
-        store::push_filter(&mut sql, f, conn_actor);
-        Ok(Some(sql))
+    let narrow = |sql: &mut crate::db::sql::Sql| -> AppResult<()> {
+        policy::push_scope(sql, actor)?;
+        store::push_filter(sql, f, actor);
+        Ok(())
+    };
+    let empty = || Page {
+        items: Vec::new(),
+        next_cursor: None,
     };
     let limit = f.limit as usize;
     let (ids, next_cursor): (Vec<i64>, Option<String>) = match phase {
         Phase::Ranked(offset) => {
-            let Some(sql) = head(actor)? else {
-                return Ok(Page {
-                    items: Vec::new(),
-                    next_cursor: None,
-                });
+            let ranked = search::ranked(
+                conn,
+                backend,
+                q,
+                staff,
+                index_first,
+                RANKED_CANDIDATES,
+                narrow,
+            )
+            .await?;
+            let Some(ranked) = ranked else {
+                return Ok(empty());
             };
-            let mut found = search::finish(conn, backend, sql, None, RANKED_CANDIDATES).await?;
-            let capped = found.len() as i64 == RANKED_CANDIDATES;
-            let oldest = found.iter().map(|(id, _)| *id).min();
+            let capped = ranked.considered == RANKED_CANDIDATES;
+            let oldest = ranked.oldest;
+            let mut found = ranked.pairs;
             found.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
             let page: Vec<i64> = found
                 .iter()
@@ -840,15 +898,13 @@ async fn search_page(
             (page, next)
         }
         Phase::Older(before) => {
-            let Some(sql) = head(actor)? else {
-                return Ok(Page {
-                    items: Vec::new(),
-                    next_cursor: None,
-                });
+            let Some(mut sql) = search::candidates_head(backend, q, staff) else {
+                return Ok(empty());
             };
-            let found = search::finish(conn, backend, sql, Some(before), f.limit + 1).await?;
+            narrow(&mut sql)?;
+            let found = search::older(conn, backend, sql, before, f.limit + 1).await?;
             let more = found.len() > limit;
-            let page: Vec<i64> = found.iter().take(limit).map(|(id, _)| *id).collect();
+            let page: Vec<i64> = found.into_iter().take(limit).collect();
             let next = if more {
                 page.last().map(|id| format!("k{id}"))
             } else {

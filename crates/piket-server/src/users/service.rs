@@ -181,6 +181,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewUser) -> AppResul
     )
     .await?;
     tx.commit().await?;
+    state.assignees.invalidate();
     Ok(user)
 }
 
@@ -275,6 +276,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: UserPatch) 
     .await?;
     tx.commit().await?;
     state.actor_cache.invalidate();
+    state.assignees.invalidate();
     Ok(after)
 }
 
@@ -312,6 +314,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     .await?;
     tx.commit().await?;
     state.actor_cache.invalidate();
+    state.assignees.invalidate();
     Ok(())
 }
 
@@ -366,5 +369,6 @@ pub async fn update_profile(
     .await?;
     tx.commit().await?;
     state.actor_cache.invalidate();
+    state.assignees.invalidate();
     Ok(after)
 }
