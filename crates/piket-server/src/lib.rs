@@ -85,7 +85,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         categories: Default::default(),
         canned: Default::default(),
         assignees: Default::default(),
-        common_lexemes: Default::default(),
+        index_stats: Default::default(),
         actor_cache: Default::default(),
         departments: Default::default(),
         events: events::Events::new(db.backend),

@@ -37,8 +37,8 @@ pub struct App {
     pub canned: RefCache<Vec<crate::canned::CannedResponse>>,
     /// Who tickets can be assigned to (emptied by user and role changes).
     pub assignees: RefCache<Vec<crate::tickets::store::Person>>,
-    /// PostgreSQL only: the search index's common lexemes, for the planner hint in search.
-    pub common_lexemes: RefCache<Vec<String>>,
+    /// PostgreSQL only: the search index's statistics, for the plan choice in search.
+    pub index_stats: RefCache<crate::tickets::search::IndexStats>,
     /// Attachment bytes (a local directory by default).
     pub blobs: Arc<dyn BlobStore>,
 }

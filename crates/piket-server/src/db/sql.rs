@@ -55,6 +55,11 @@ impl Sql {
         self
     }
 
+    /// The statement as built.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// Enclose the query so far in trusted text: `before` goes in front (it may hold no
     /// placeholders, so the numbering stays right), `after` at the end (binds may follow it).
     pub fn wrap(&mut self, before: &'static str, after: &'static str) -> &mut Self {

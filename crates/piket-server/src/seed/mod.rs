@@ -321,6 +321,8 @@ pub async fn run(state: &AppState, plan: &Plan) -> AppResult<Report> {
         store::sync_sequences(&mut conn).await?;
     }
     store::analyze(&mut conn).await?;
+    drop(conn);
+    state.db.drop_plan_samples().await?;
     Ok(report)
 }
 

@@ -86,8 +86,8 @@ pub fn fts5_query(text: &str) -> Option<String> {
 
 /// The head of the query for matches past the ranked ones: `tickets t` joined to the matches
 /// of `q`, selecting `id` (and on SQLite a `score`, unused). The caller appends scope and
-/// filters, then hands it to [`older`].
-pub fn candidates_head(backend: Backend, q: &str, staff: bool) -> Option<Sql> {
+/// filters, then hands it to [`older`] with the same `index_first`.
+pub fn candidates_head(backend: Backend, q: &str, staff: bool, index_first: bool) -> Option<Sql> {
     match backend {
         Backend::Sqlite => {
             let query = fts5_query(q)?;
@@ -105,41 +105,74 @@ pub fn candidates_head(backend: Backend, q: &str, staff: bool) -> Option<Sql> {
             Some(sql)
         }
         Backend::Postgres => {
-            let mut sql = Sql::new(if staff {
-                "SELECT t.id AS id FROM ticket_search s JOIN tickets t ON t.id = s.ticket_id \
-                 WHERE s.all_doc @@ websearch_to_tsquery('simple', "
-            } else {
-                "SELECT t.id AS id FROM ticket_search s JOIN tickets t ON t.id = s.ticket_id \
-                 WHERE s.public_doc @@ websearch_to_tsquery('simple', "
-            });
-            sql.bind(Arg::Text(q.to_string())).push(")");
+            let mut sql = Sql::new(
+                "SELECT t.id AS id FROM ticket_search s JOIN tickets t ON t.id = s.ticket_id WHERE ",
+            );
+            pg_match(&mut sql, q, staff, index_first);
             Some(sql)
         }
     }
 }
 
-/// Newest first, older than `before` when given, at most `limit`. On SQLite the order must
+/// PostgreSQL's match of `q`, in the shape that fixes the plan (prepared statements keep one
+/// generic plan, which cannot look at the words): `index_first`, a condition the GIN index
+/// answers, to be ordered by `s.ticket_id + 0` so that collecting every match and sorting them
+/// is the only way; otherwise the same test wrapped in `IS TRUE`, which no index answers, so
+/// the planner walks the primary key backwards and stops at the limit. See [`index_first`].
+fn pg_match(sql: &mut Sql, q: &str, staff: bool, index_first: bool) {
+    let doc = if staff { "s.all_doc" } else { "s.public_doc" };
+    if !index_first {
+        sql.push("(");
+    }
+    // In a subquery the query is parsed once, not once per row the walk reads.
+    sql.push(doc)
+        .push(" @@ (SELECT websearch_to_tsquery('simple', ")
+        .bind(Arg::Text(q.to_string()))
+        .push("))");
+    if !index_first {
+        sql.push(") IS TRUE");
+    }
+}
+
+/// The order key of [`pg_match`]'s shape.
+fn pg_key(index_first: bool) -> &'static str {
+    if index_first {
+        "s.ticket_id + 0"
+    } else {
+        "s.ticket_id"
+    }
+}
+
+/// Newest first, older than `before`, at most `limit`. On SQLite the order must
 /// name the FTS table's own rowid: FTS5 then walks its index backwards and stops at `limit`,
 /// where ordering by `t.id` would rank every match first (2 s instead of 5 ms for a word in a
 /// quarter of a million tickets).
-fn newest_first(sql: &mut Sql, backend: Backend, before: Option<i64>, limit: i64) {
-    let key = match backend {
-        Backend::Sqlite => "ticket_search.rowid",
-        Backend::Postgres => "s.ticket_id",
+fn newest_first(sql: &mut Sql, backend: Backend, index_first: bool, before: i64, limit: i64) {
+    let (key, order) = match backend {
+        Backend::Sqlite => ("ticket_search.rowid", "ticket_search.rowid"),
+        Backend::Postgres => ("s.ticket_id", pg_key(index_first)),
     };
-    if let Some(b) = before {
-        sql.push(" AND ").push(key).push(" < ").bind(Arg::Int(b));
-    }
-    sql.push(" ORDER BY ")
+    sql.push(" AND ")
         .push(key)
+        .push(" < ")
+        .bind(Arg::Int(before));
+    sql.push(" ORDER BY ")
+        .push(order)
         .push(" DESC LIMIT ")
         .bind(Arg::Int(limit));
 }
+
+/// Candidates are dense when the newest `cap` matches lie within the newest `cap × DENSE_SPAN`
+/// tickets (a word in a fifth of them or more). Relevance means little there, and costs the
+/// most (FTS5's `bm25` first counts every document holding each word: 3.5 ms for one in a
+/// quarter of a million tickets), so dense candidates are listed newest first, unranked.
+pub const DENSE_SPAN: i64 = 5;
 
 /// What the ranked phase of a search found.
 pub struct Ranked {
     /// The matches the caller may see among those considered, with their relevance (higher
     /// is better), in no particular order.
+    /// Dense candidates all score 0.
     pub pairs: Vec<(i64, f64)>,
     /// How many matches were considered: the newest, at most the cap, before scope and filters.
     pub considered: i64,
@@ -147,13 +180,14 @@ pub struct Ranked {
     pub oldest: Option<i64>,
 }
 
-/// Rank the newest `cap` matches of `q`, keeping those `narrow` (scope and filters on `t`)
-/// lets through. One statement, one row: the candidates are taken from the index alone (no
+/// Rank the newest `cap` matches of `q` (by recency when they are dense, see [`DENSE_SPAN`]),
+/// keeping those `narrow` (scope and filters on `t`) lets through. One statement and one row (on SQLite after a probe for density): the candidates are taken from the index alone (no
 /// join the planner could misjudge), the visible ones come back packed as `id:score,…` (each
 /// row through the driver costs more than the ranking), and PostgreSQL ranks only the rows
 /// kept. `index_first` (PostgreSQL) tells it to collect all matches through the GIN index and
 /// sort them, rather than walk the primary key backwards until `cap` match: right for a rare
-/// term, ruinous for a common one (see [`rare`]). `None` when `q` holds nothing searchable.
+/// term, ruinous for a common one (see [`index_first`]). `None` when `q` holds nothing
+/// searchable.
 pub async fn ranked(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -173,11 +207,27 @@ pub async fn ranked(
             } else {
                 format!("{{title body}} : ({query})")
             };
-            let mut sql = Sql::new(
-                "WITH m AS MATERIALIZED (SELECT rowid AS id, \
-                 -bm25(ticket_search, 10.0, 4.0, 2.0) AS score FROM ticket_search \
+            // First the candidates alone (no score: microseconds), to see if they are dense.
+            let mut probe = Sql::new(
+                "SELECT count(*), min(id), max(id) FROM (SELECT rowid AS id FROM ticket_search \
                  WHERE ticket_search MATCH ",
             );
+            probe
+                .bind(Arg::Text(query.clone()))
+                .push(" ORDER BY rowid DESC LIMIT ")
+                .bind(Arg::Int(cap))
+                .push(")");
+            let (n, lo, hi): (i64, Option<i64>, Option<i64>) =
+                probe.query_as().fetch_one(&mut *conn).await?;
+            let dense = n == cap && hi.unwrap_or(0) - lo.unwrap_or(0) < cap * DENSE_SPAN;
+            let mut sql = Sql::new(if dense {
+                "WITH m AS MATERIALIZED (SELECT rowid AS id, 0 AS score FROM ticket_search \
+                 WHERE ticket_search MATCH "
+            } else {
+                "WITH m AS MATERIALIZED (SELECT rowid AS id, \
+                 -bm25(ticket_search, 10.0, 4.0, 2.0) AS score FROM ticket_search \
+                 WHERE ticket_search MATCH "
+            });
             sql.bind(Arg::Text(query))
                 .push(" ORDER BY rowid DESC LIMIT ")
                 .bind(Arg::Int(cap))
@@ -189,32 +239,33 @@ pub async fn ranked(
             sql
         }
         Backend::Postgres => {
-            let mut sql = Sql::new(if staff {
-                "WITH m AS MATERIALIZED (SELECT s.ticket_id AS id FROM ticket_search s \
-                 WHERE s.all_doc @@ websearch_to_tsquery('simple', "
-            } else {
-                "WITH m AS MATERIALIZED (SELECT s.ticket_id AS id FROM ticket_search s \
-                 WHERE s.public_doc @@ websearch_to_tsquery('simple', "
-            });
-            // `+ 0` hides the key's order from the planner, so it cannot walk the key.
-            sql.bind(Arg::Text(q.to_string())).push(if index_first {
-                ") ORDER BY s.ticket_id + 0 DESC LIMIT "
-            } else {
-                ") ORDER BY s.ticket_id DESC LIMIT "
-            });
-            sql.bind(Arg::Int(cap)).push(if staff {
+            let mut sql = Sql::new(
+                "WITH m AS MATERIALIZED (SELECT s.ticket_id AS id FROM ticket_search s WHERE ",
+            );
+            // The words are the first bind: `$1` below ranks with them again.
+            pg_match(&mut sql, q, staff, index_first);
+            sql.push(" ORDER BY ")
+                .push(pg_key(index_first))
+                .push(" DESC LIMIT ");
+            sql.bind(Arg::Int(cap)).push(
                 ") SELECT (SELECT count(*) FROM m), (SELECT min(id) FROM m), \
-                 (SELECT string_agg(t.id || ':' || \
-                 CAST(ts_rank(r.all_doc, w.q) AS DOUBLE PRECISION), ',') FROM m \
-                 JOIN tickets t ON t.id = m.id JOIN ticket_search r ON r.ticket_id = m.id \
-                 CROSS JOIN websearch_to_tsquery('simple', $1) AS w(q) WHERE 1 = 1"
-            } else {
-                ") SELECT (SELECT count(*) FROM m), (SELECT min(id) FROM m), \
-                 (SELECT string_agg(t.id || ':' || \
-                 CAST(ts_rank(r.public_doc, w.q) AS DOUBLE PRECISION), ',') FROM m \
-                 JOIN tickets t ON t.id = m.id JOIN ticket_search r ON r.ticket_id = m.id \
-                 CROSS JOIN websearch_to_tsquery('simple', $1) AS w(q) WHERE 1 = 1"
-            });
+                 (SELECT string_agg(t.id || ':' || CASE WHEN \
+                 (SELECT count(*) FROM m) = ",
+            );
+            sql.bind(Arg::Int(cap))
+                .push(" AND (SELECT max(id) - min(id) FROM m) < ")
+                .bind(Arg::Int(cap * DENSE_SPAN))
+                .push(if staff {
+                    " THEN 0 ELSE CAST(ts_rank(r.all_doc, w.q) AS DOUBLE PRECISION) END, ',') \
+                     FROM m JOIN tickets t ON t.id = m.id \
+                     JOIN ticket_search r ON r.ticket_id = m.id \
+                     CROSS JOIN websearch_to_tsquery('simple', $1) AS w(q) WHERE 1 = 1"
+                } else {
+                    " THEN 0 ELSE CAST(ts_rank(r.public_doc, w.q) AS DOUBLE PRECISION) END, ',') \
+                     FROM m JOIN tickets t ON t.id = m.id \
+                     JOIN ticket_search r ON r.ticket_id = m.id \
+                     CROSS JOIN websearch_to_tsquery('simple', $1) AS w(q) WHERE 1 = 1"
+                });
             sql
         }
     };
@@ -233,45 +284,86 @@ pub async fn ranked(
     }))
 }
 
-/// The lexemes PostgreSQL's statistics track as common in the search index (its
-/// `most_common_elems`), for [`rare`]. Empty before the table was first analysed.
-pub async fn common_lexemes(conn: &mut AnyConnection) -> AppResult<Vec<String>> {
-    let text: Option<Option<String>> = sqlx::query_scalar(
-        "SELECT CAST(most_common_elems AS TEXT) FROM pg_stats WHERE schemaname = current_schema() \
-         AND tablename = 'ticket_search' AND attname = 'all_doc'",
+/// What PostgreSQL's statistics say about the search index (`pg_stats` of `all_doc`, and the
+/// table's row estimate), for [`index_first`]. Empty before the table was first analysed.
+#[derive(Debug, Default)]
+pub struct IndexStats {
+    /// Common lexemes with the fraction of rows holding each, sorted by lexeme.
+    common: Vec<(String, f64)>,
+    rows: f64,
+}
+
+pub async fn index_stats(conn: &mut AnyConnection) -> AppResult<IndexStats> {
+    let row: Option<(Option<String>, Option<String>, f64)> = sqlx::query_as(
+        "SELECT CAST(s.most_common_elems AS TEXT), CAST(s.most_common_elem_freqs AS TEXT), \
+         CAST(c.reltuples AS DOUBLE PRECISION) FROM pg_class c LEFT JOIN pg_stats s \
+         ON s.schemaname = current_schema() AND s.tablename = 'ticket_search' \
+         AND s.attname = 'all_doc' WHERE c.oid = CAST('ticket_search' AS regclass)",
     )
     .fetch_optional(conn)
     .await?;
-    let text = text.flatten().unwrap_or_default();
-    let inner = text.trim_start_matches('{').trim_end_matches('}');
-    let mut out: Vec<String> = inner
-        .split(',')
-        .map(|l| l.trim_matches('"').to_string())
-        .filter(|l| !l.is_empty())
+    let Some((elems, freqs, rows)) = row else {
+        return Ok(IndexStats::default());
+    };
+    let list = |text: &Option<String>| -> Vec<String> {
+        let text = text.as_deref().unwrap_or("");
+        text.trim_start_matches('{')
+            .trim_end_matches('}')
+            .split(',')
+            .map(|l| l.trim_matches('"').to_string())
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    // The frequencies list one per lexeme, then three summary figures, which zip drops.
+    let mut common: Vec<(String, f64)> = list(&elems)
+        .into_iter()
+        .zip(list(&freqs).iter().map(|f| f.parse().unwrap_or(0.0)))
         .collect();
-    out.sort_unstable();
-    Ok(out)
+    common.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(IndexStats {
+        common,
+        rows: rows.max(0.0),
+    })
 }
 
-/// Whether `q` holds a word PostgreSQL does not track as common (`common` sorted). For such a
-/// word its planner guesses half the rarest tracked frequency: with a small vocabulary that is
-/// thousands of rows for a word in a hundred, and it walks the whole key backwards (0.5 s on a
-/// million tickets) where the GIN index answers in a millisecond. Only the plan depends on it.
-pub fn rare(q: &str, common: &[String]) -> bool {
-    q.split(|c: char| !c.is_alphanumeric())
+/// Whether PostgreSQL should collect the matches of `q` through the GIN index (and sort them)
+/// rather than walk the newest tickets until `cap` match. Walking reads about `cap / f` rows
+/// for the rarest word's frequency `f`; the index visits about `f × rows`, each a few times
+/// dearer. A word missing from the statistics is rarer than every tracked one. The planner
+/// cannot make this choice itself: prepared statements keep one generic plan, and even a
+/// custom plan guesses half the rarest tracked frequency for an untracked word, which with a
+/// small vocabulary is thousands of rows for a word in a hundred (a 0.5 s walk where the
+/// index takes a millisecond). Only the plan depends on it, never the results.
+pub fn index_first(q: &str, stats: &IndexStats, cap: i64) -> bool {
+    let rarest = q
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .any(|w| common.binary_search(&w.to_lowercase()).is_err())
+        .map(|w| {
+            let w = w.to_lowercase();
+            stats
+                .common
+                .binary_search_by(|(l, _)| l.as_str().cmp(&w))
+                .map_or(0.0, |i| stats.common[i].1)
+        })
+        .fold(None, |acc: Option<f64>, f| {
+            Some(acc.map_or(f, |a| a.min(f)))
+        });
+    match rarest {
+        Some(f) => 4.0 * f * f * stats.rows < cap as f64,
+        None => false,
+    }
 }
 
 /// Ids of the newest matches older than `before`, newest first, at most `limit` (one packed row).
 pub async fn older(
     conn: &mut AnyConnection,
     backend: Backend,
+    index_first: bool,
     mut sql: Sql,
     before: i64,
     limit: i64,
 ) -> AppResult<Vec<i64>> {
-    newest_first(&mut sql, backend, Some(before), limit);
+    newest_first(&mut sql, backend, index_first, before, limit);
     match backend {
         Backend::Sqlite => sql.wrap("SELECT group_concat(c.id) FROM (", ") c"),
         Backend::Postgres => sql.wrap("SELECT string_agg(CAST(c.id AS TEXT), ',') FROM (", ") c"),
@@ -380,12 +472,42 @@ mod tests {
     }
 
     #[test]
-    fn a_word_outside_the_common_lexemes_is_rare() {
-        let common = vec!["jam".to_string(), "printer".to_string()];
-        assert!(!rare("Printer JAM", &common));
-        assert!(rare("printer kalibrasi", &common));
-        assert!(!rare(" -- ", &common));
-        assert!(rare("anything", &[]));
+    fn rare_words_go_through_the_index_and_common_ones_walk() {
+        let stats = IndexStats {
+            common: vec![
+                ("firmware".into(), 0.01),
+                ("jam".into(), 0.3),
+                ("printer".into(), 0.25),
+            ],
+            rows: 1_000_000.0,
+        };
+        assert!(!index_first("Printer JAM", &stats, 200));
+        assert!(!index_first("firmware", &stats, 200));
+        assert!(index_first("printer kalibrasi", &stats, 200));
+        assert!(!index_first(" -- ", &stats, 200));
+        assert!(index_first("anything", &IndexStats::default(), 200));
+        // A hundredth of a thousand rows: the index is cheaper than walking.
+        let small = IndexStats {
+            rows: 1_000.0,
+            ..stats
+        };
+        assert!(index_first("firmware", &small, 200));
+    }
+
+    #[test]
+    fn the_postgres_match_fixes_its_plan_by_shape() {
+        let mut walk = Sql::new("");
+        pg_match(&mut walk, "x", true, false);
+        let mut index = Sql::new("");
+        pg_match(&mut index, "x", false, true);
+        assert_eq!(
+            walk.text(),
+            "(s.all_doc @@ (SELECT websearch_to_tsquery('simple', $1))) IS TRUE"
+        );
+        assert_eq!(
+            index.text(),
+            "s.public_doc @@ (SELECT websearch_to_tsquery('simple', $1))"
+        );
     }
 
     #[test]

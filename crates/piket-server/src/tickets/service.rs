@@ -685,14 +685,13 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// The lexemes PostgreSQL tracks as common in the search index (reference cache; see
-/// `search::rare`).
-async fn common_lexemes(state: &AppState) -> AppResult<std::sync::Arc<Vec<String>>> {
+/// PostgreSQL's statistics of the search index (reference cache; see `search::index_first`).
+async fn index_stats(state: &AppState) -> AppResult<std::sync::Arc<search::IndexStats>> {
     state
-        .common_lexemes
+        .index_stats
         .get_or_load(state.now(), || async {
             let mut conn = state.db.pool.acquire().await?;
-            search::common_lexemes(&mut conn).await
+            search::index_stats(&mut conn).await
         })
         .await
 }
@@ -810,7 +809,9 @@ pub async fn list(
     if let Some(q) = f.q.clone() {
         // Before taking a connection: the planner's hint comes from a cache that loads with one.
         let index_first = match state.db.backend {
-            Backend::Postgres => search::rare(&q, &common_lexemes(state).await?),
+            Backend::Postgres => {
+                search::index_first(&q, &*index_stats(state).await?, RANKED_CANDIDATES)
+            }
             Backend::Sqlite => false,
         };
         let mut conn = state.db.pool.acquire().await?;
@@ -898,11 +899,11 @@ async fn search_page(
             (page, next)
         }
         Phase::Older(before) => {
-            let Some(mut sql) = search::candidates_head(backend, q, staff) else {
+            let Some(mut sql) = search::candidates_head(backend, q, staff, index_first) else {
                 return Ok(empty());
             };
             narrow(&mut sql)?;
-            let found = search::older(conn, backend, sql, before, f.limit + 1).await?;
+            let found = search::older(conn, backend, index_first, sql, before, f.limit + 1).await?;
             let more = found.len() > limit;
             let page: Vec<i64> = found.into_iter().take(limit).collect();
             let next = if more {
