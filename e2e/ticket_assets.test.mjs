@@ -59,6 +59,11 @@ test("the requester's main device is preselected, linked, and shown on both page
     // The admin sees the device on the ticket, links the spare by tag, opens the device.
     await admin.goto(`${server.base}/tickets/${ticket}`);
     assert.match(await admin.textContent("#linked-assets"), /Rina's ThinkPad/);
+    // Typing a name offers matching devices within reach (fetched as you type).
+    await admin.fill("#f-asset-ref", "Rina");
+    await admin.waitForFunction(() => document.querySelectorAll("#asset-suggestions option").length > 0);
+    const offered = await admin.locator("#asset-suggestions option").allTextContents();
+    assert.ok(offered.some((o) => o.includes("Rina's spare")), offered.join("|"));
     await admin.fill("#f-asset-ref", "it-0007");
     await admin.click("#link-asset button[type=submit]");
     await admin.waitForURL(`${server.base}/tickets/${ticket}?msg=saved`);

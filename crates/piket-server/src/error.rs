@@ -144,6 +144,21 @@ impl From<sqlx::Error> for AppError {
                 tracing::warn!(error = %err, "database unavailable");
                 AppError::Unavailable
             }
+            // The server went away under a pooled connection (no ping before each checkout):
+            // PostgreSQL's shutdown notice (class 57P) or a connection failure (class 08), or
+            // what the driver makes of a half-closed socket. The pool drops that connection.
+            sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => {
+                tracing::warn!(error = %err, "database connection lost");
+                AppError::Unavailable
+            }
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")) =>
+            {
+                tracing::warn!(error = %err, "database connection lost");
+                AppError::Unavailable
+            }
             // SQLite's busy timeout ran out behind a long writer (SQLITE_BUSY, code 5): a
             // moment of overload, not a fault; the client may retry.
             sqlx::Error::Database(db) if db.code().as_deref() == Some("5") => {
