@@ -11,6 +11,29 @@ fn location(r: &common::Reply) -> String {
     r.header("location")
 }
 
+/// An app with an admin (and their key), an IT department and its technician `tech@`.
+async fn desk_with_tech() -> (TestApp, String, i64) {
+    let app = TestApp::new().await;
+    let (_, admin_key) = app.admin().await;
+    let it = app.department(&admin_key, "IT").await;
+    app.user("tech@example.com", "technician", vec![it]).await;
+    (app, admin_key, it)
+}
+
+/// A ticket in department `dept`, filed through the API; its id.
+async fn new_ticket(app: &TestApp, key: &str, dept: i64, title: &str) -> i64 {
+    let r = app
+        .json(
+            axum::http::Method::POST,
+            "/api/v1/tickets",
+            key,
+            serde_json::json!({"title": title, "description": "", "department": dept}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()["id"].as_i64().unwrap()
+}
+
 #[tokio::test]
 async fn a_requester_files_a_ticket_and_staff_work_it_through_the_pages() {
     let app = TestApp::new().await;
@@ -275,19 +298,8 @@ async fn admins_manage_categories_and_staff_cannot() {
 /// a pool connection while it waits for another, or the pool starves and pages answer 503.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_ticket_pages_at_once_do_not_starve_the_pool() {
-    let app = TestApp::new().await;
-    let (_, admin_key) = app.admin().await;
-    let it = app.department(&admin_key, "IT").await;
-    app.user("tech@example.com", "technician", vec![it]).await;
-    let r = app
-        .json(
-            axum::http::Method::POST,
-            "/api/v1/tickets",
-            &admin_key,
-            serde_json::json!({"title": "Busy page", "description": "", "department": it}),
-        )
-        .await;
-    let id = r.json()["id"].as_i64().unwrap();
+    let (app, admin_key, it) = desk_with_tech().await;
+    let id = new_ticket(&app, &admin_key, it, "Busy page").await;
     let b = signed_in(&app, "tech@example.com").await;
     let cookie = b.cookie_header();
     for round in 0..3 {
@@ -325,19 +337,11 @@ async fn many_ticket_pages_at_once_do_not_starve_the_pool() {
 /// or disabled through the users API show there on the very next page.
 #[tokio::test]
 async fn the_assignee_choice_follows_user_changes_at_once() {
-    let app = TestApp::new().await;
-    let (_, admin_key) = app.admin().await;
-    let it = app.department(&admin_key, "IT").await;
-    app.user("tech@example.com", "technician", vec![it]).await;
-    let r = app
-        .json(
-            axum::http::Method::POST,
-            "/api/v1/tickets",
-            &admin_key,
-            serde_json::json!({"title": "Who takes it", "description": "", "department": it}),
-        )
-        .await;
-    let path = format!("/tickets/{}", r.json()["id"].as_i64().unwrap());
+    let (app, admin_key, it) = desk_with_tech().await;
+    let path = format!(
+        "/tickets/{}",
+        new_ticket(&app, &admin_key, it, "Who takes it").await
+    );
     let mut t = signed_in(&app, "tech@example.com").await;
     assert!(!t.get(&path).await.body.contains("newcomer"));
 

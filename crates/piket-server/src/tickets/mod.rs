@@ -12,6 +12,7 @@ pub mod page_store;
 pub mod pages;
 pub mod policy;
 pub mod search;
+pub mod search_plan;
 pub mod service;
 pub mod snippet;
 pub mod store;
