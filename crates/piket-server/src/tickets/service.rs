@@ -293,12 +293,13 @@ pub struct Detail {
     pub attachments: Vec<crate::attachments::Attachment>,
 }
 
-/// Two statements: the ticket row, then everything around it packed in one (`page_store`).
+/// One statement: the ticket row with everything around it packed (`page_store`).
 pub async fn detail(state: &AppState, actor: &Actor, id: i64) -> AppResult<Detail> {
     let mut conn = state.db.pool.acquire().await?;
-    let row = store::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     let staff = policy::is_staff(actor);
-    let around = super::page_store::around(&mut conn, state.db.backend, id, staff).await?;
+    let (row, around) = super::page_store::page(&mut conn, state.db.backend, id, staff)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !policy::sees(actor, &row, &around.watchers) {
         return Err(AppError::NotFound);
     }

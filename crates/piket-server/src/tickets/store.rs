@@ -83,6 +83,12 @@ const SELECT: &str =
      LEFT JOIN ticket_categories c ON c.id = t.category_id \
      LEFT JOIN users a ON a.id = t.assignee_id";
 
+/// The row query with `more` columns (trusted SQL, starting with a comma) after the ticket's.
+pub(super) fn select_with(more: &str) -> String {
+    let from = SELECT.find(" FROM tickets t").unwrap_or(SELECT.len());
+    format!("{}{more}{}", &SELECT[..from], &SELECT[from..])
+}
+
 pub async fn get(conn: &mut AnyConnection, id: i64) -> AppResult<Option<TicketRow>> {
     let mut sql = Sql::new(SELECT);
     sql.push(" WHERE t.id = ").bind(Arg::Int(id));
