@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use common::{Browser, TestApp};
+use common::{signed_in, TestApp};
 use futures_util::StreamExt;
 use piket_server::events::TicketChanged;
 use serde_json::json;
@@ -22,14 +22,7 @@ struct Stream {
 
 impl Stream {
     async fn open(app: &TestApp, email: &str) -> Stream {
-        let mut b = Browser::new(app);
-        let r = b
-            .post(
-                "/login",
-                &[("email", email), ("password", "a-long-test-password")],
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let b = signed_in(app, email).await;
         let req = Request::builder()
             .method(Method::GET)
             .uri("/events/tickets")

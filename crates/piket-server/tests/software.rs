@@ -7,7 +7,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{Reply, TestApp};
+use common::{signed_in, Reply, TestApp};
 use serde_json::{json, Value};
 
 const HW: &str = "/api/v1/inventory/hardware";
@@ -571,19 +571,6 @@ async fn compliance_counts_installs_against_seats_and_watches_the_calendar() {
     );
 }
 
-async fn login<'a>(app: &'a TestApp, email: &str) -> common::Browser<'a> {
-    let mut b = common::Browser::new(app);
-    b.get("/login").await;
-    let r = b
-        .post(
-            "/login",
-            &[("email", email), ("password", "a-long-test-password")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    b
-}
-
 #[tokio::test]
 async fn the_pages_show_software_licences_and_compliance() {
     let d = desk().await;
@@ -594,7 +581,7 @@ async fn the_pages_show_software_licences_and_compliance() {
         json!([{"name": "Photoshop", "vendor": "Adobe", "version": "25"}]),
     )
     .await;
-    let mut web = login(&d.app, "tech@example.com").await;
+    let mut web = signed_in(&d.app, "tech@example.com").await;
     // The device page replaces its software from the textarea.
     let r = web
         .post(
@@ -644,7 +631,7 @@ async fn the_pages_show_software_licences_and_compliance() {
         .post(&format!("/inventory/licenses/{id}/reveal"), &[])
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let mut admin = login(&d.app, "root@example.com").await;
+    let mut admin = signed_in(&d.app, "root@example.com").await;
     let r = admin
         .post(&format!("/inventory/licenses/{id}/reveal"), &[])
         .await;
