@@ -136,6 +136,18 @@ impl std::fmt::Display for AppError {
 
 impl std::error::Error for AppError {}
 
+/// The server went away under a pooled connection: PostgreSQL's shutdown notice (class 57P),
+/// a connection failure (class 08), or what the driver makes of a half-closed socket.
+fn connection_lost(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")),
+        _ => false,
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
         match &err {
@@ -144,18 +156,9 @@ impl From<sqlx::Error> for AppError {
                 tracing::warn!(error = %err, "database unavailable");
                 AppError::Unavailable
             }
-            // The server went away under a pooled connection (no ping before each checkout):
-            // PostgreSQL's shutdown notice (class 57P) or a connection failure (class 08), or
-            // what the driver makes of a half-closed socket. The pool drops that connection.
-            sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => {
-                tracing::warn!(error = %err, "database connection lost");
-                AppError::Unavailable
-            }
-            sqlx::Error::Database(db)
-                if db
-                    .code()
-                    .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")) =>
-            {
+            // No ping before each checkout, so a dead connection fails its query; the pool
+            // drops it.
+            e if connection_lost(e) => {
                 tracing::warn!(error = %err, "database connection lost");
                 AppError::Unavailable
             }

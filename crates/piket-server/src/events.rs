@@ -6,6 +6,8 @@
 //! to this process's subscribers right after commit. This module is the only place that knows
 //! the difference; services call [`stage`] before and [`Events::committed`] after commit.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use tokio::sync::broadcast;
@@ -13,6 +15,7 @@ use tokio::sync::broadcast;
 use crate::auth::actor::Actor;
 use crate::db::Backend;
 use crate::error::AppResult;
+use crate::notifications::unread::UnreadCounts;
 
 /// The PostgreSQL channel every node listens on.
 pub const CHANNEL: &str = "piket_events";
@@ -63,13 +66,16 @@ impl TicketChanged {
 pub struct Events {
     backend: Backend,
     sender: broadcast::Sender<TicketChanged>,
+    /// Unread counts, forgotten on every ticket change (a change may have notified someone).
+    unread: Arc<UnreadCounts>,
 }
 
 impl Events {
-    pub fn new(backend: Backend) -> Events {
+    pub fn new(backend: Backend, unread: Arc<UnreadCounts>) -> Events {
         Events {
             backend,
             sender: broadcast::channel(1024).0,
+            unread,
         }
     }
 
@@ -79,11 +85,14 @@ impl Events {
 
     /// Hand an event to this node's subscribers (nobody listening is fine).
     pub fn deliver(&self, event: TicketChanged) {
+        self.unread.forget_all();
         let _ = self.sender.send(event);
     }
 
-    /// After commit: on SQLite deliver now; on PostgreSQL the listener delivers the NOTIFY.
+    /// After commit: on SQLite deliver now; on PostgreSQL the listener delivers the NOTIFY
+    /// (this node's unread counts are forgotten now, and again when it arrives).
     pub fn committed(&self, events: Vec<TicketChanged>) {
+        self.unread.forget_all();
         if self.backend == Backend::Sqlite {
             events.into_iter().for_each(|e| self.deliver(e));
         }

@@ -72,6 +72,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
             )
         })?;
     let login_rate = config.login_rate_per_minute;
+    let unread = Arc::new(notifications::unread::UnreadCounts::default());
     Ok(Arc::new(App {
         catalog: i18n::Catalog::load()?,
         templates: web::render::Templates::load()?,
@@ -88,7 +89,8 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         index_stats: Default::default(),
         actor_cache: Default::default(),
         departments: Default::default(),
-        events: events::Events::new(db.backend),
+        events: events::Events::new(db.backend, unread.clone()),
+        unread,
         blobs: Arc::new(blobs),
         config,
         db,

@@ -30,6 +30,9 @@ pub struct App {
     pub actor_cache: ActorCache,
     /// Live ticket events for this node's open pages (see `events`).
     pub events: crate::events::Events,
+    /// Each user's unread notification count, briefly (see `notifications::unread`); ticket
+    /// events empty it.
+    pub unread: Arc<crate::notifications::unread::UnreadCounts>,
     /// Departments, briefly (see `refcache`).
     pub departments: RefCache<Vec<crate::departments::Department>>,
     /// Ticket categories and canned responses, briefly (see `refcache`).

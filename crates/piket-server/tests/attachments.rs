@@ -769,7 +769,14 @@ async fn the_portal_and_the_reply_box_take_files_with_the_csrf_token_first() {
     )
     .await
     .json();
-    assert!(list["items"][1]["comment_id"].as_i64().is_some());
+    let reply = list["items"][1]["comment_id"].as_i64().unwrap();
+    // Each file shows under what it came with: the image on the ticket, the log in the reply.
+    let page = alice.get(&format!("/tickets/{id}")).await;
+    let (ticket_part, rest) = page.body.split_once("id=\"comments\"").unwrap();
+    assert!(ticket_part.contains("flicker.png") && !ticket_part.contains("x.log"));
+    let comments = rest.split("</ol>").next().unwrap();
+    let in_reply = comments.split(&format!("id=\"c{reply}\"")).nth(1).unwrap();
+    assert!(in_reply.contains("x.log"), "{comments}");
 
     // A refused file re-renders the form with the error and keeps the text; nothing is stored.
     let before = rows(&d.app).await;

@@ -4,6 +4,9 @@
 //! Prints `SKIPPED: fusioninventory-agent not installed` when the agent is missing (CI installs it).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod child;
+
+use child::{free_port, Server};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -12,25 +15,6 @@ const BIN: &str = env!("CARGO_BIN_EXE_piket");
 const AGENT: &str = "fusioninventory-agent";
 /// Categories that only slow the run down and that Piket does not map.
 const SKIP: &str = "printer,usb,process,environment,local_user,local_group";
-
-/// The server process, killed when the test ends, also when it fails (a leaked server would keep
-/// the files and locks it inherited).
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.0.kill().ok();
-        self.0.wait().ok();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn piket(data: &std::path::Path) -> Command {
     let mut c = Command::new(BIN);

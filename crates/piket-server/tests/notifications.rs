@@ -363,4 +363,33 @@ async fn the_bell_counts_unread_and_the_page_opens_marks_and_mutes() {
         .await
         .json();
     assert_eq!(s["muted"], json!(["assigned"]));
+
+    // The bell's count is cached briefly per user, but a change shows on the very next page:
+    // Alice's reply adds one, reading everything through the API clears it.
+    let r = app
+        .json(
+            Method::POST,
+            &format!("/api/v1/tickets/{id}/comments"),
+            &p.alice.1,
+            json!({"body": "any news?", "internal": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let home = b.get("/").await;
+    assert!(
+        home.body.contains("id=\"unread-count\">1</span>"),
+        "{}",
+        home.body
+    );
+    let r = app
+        .json(
+            Method::POST,
+            "/api/v1/notifications/read-all",
+            &p.tech.1,
+            json!({}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let home = b.get("/").await;
+    assert!(!home.body.contains("unread-count"), "read through the API");
 }

@@ -3,6 +3,9 @@
 //! anything is sent, and after a restart the receipt goes out exactly once.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod child;
+
+use child::{free_port, Server};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -11,14 +14,6 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 const BIN: &str = env!("CARGO_BIN_EXE_piket");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A minimal SMTP server: accepts everything and keeps each message's text.
 async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
@@ -134,12 +129,14 @@ async fn a_crash_between_the_change_and_the_send_loses_no_email_and_sends_it_onc
     // A node that does not deliver: the change commits with its outbox row, nothing is sent.
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = piket(dir.path(), smtp_port)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .args(["--outbox-worker", "false"])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut server = Server(
+        piket(dir.path(), smtp_port)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--outbox-worker", "false"])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let client = reqwest::Client::new();
     wait_until_up(&client, &base).await;
     let r = client
@@ -152,15 +149,16 @@ async fn a_crash_between_the_change_and_the_send_loses_no_email_and_sends_it_onc
     assert_eq!(r.status().as_u16(), 201);
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     assert!(received.lock().unwrap().is_empty(), "nothing sent yet");
-    server.kill().unwrap(); // SIGKILL
-    server.wait().unwrap();
+    server.kill(); // SIGKILL
 
     // The restarted node delivers it, once.
-    let mut server = piket(dir.path(), smtp_port)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut server = Server(
+        piket(dir.path(), smtp_port)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     wait_until_up(&client, &base).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     while received.lock().unwrap().is_empty() {
@@ -177,6 +175,5 @@ async fn a_crash_between_the_change_and_the_send_loses_no_email_and_sends_it_onc
         "{}",
         mails[0]
     );
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
 }

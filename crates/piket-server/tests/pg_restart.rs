@@ -6,20 +6,15 @@
 //! server cannot be restarted under the other tests, so this one runs its own throwaway cluster.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod child;
+
+use child::{free_port, Server};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_piket");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// The directory holding `initdb` and `pg_ctl`, newest version first.
 fn pg_bin() -> Option<PathBuf> {
@@ -204,10 +199,12 @@ async fn a_postgres_restart_while_serving_fails_fast_with_503_then_recovers() {
     assert!(key.starts_with("pk_"), "{key}");
 
     let http = free_port();
-    let mut server = piket(&["serve", "--listen", &format!("127.0.0.1:{http}")])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut server = Server(
+        piket(&["serve", "--listen", &format!("127.0.0.1:{http}")])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let base = format!("http://127.0.0.1:{http}");
     let users = format!("{base}/api/v1/users");
     let client = reqwest::Client::new();
@@ -251,6 +248,5 @@ async fn a_postgres_restart_while_serving_fails_fast_with_503_then_recovers() {
         .await
         .unwrap();
     assert_eq!(created.status().as_u16(), 201);
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
 }

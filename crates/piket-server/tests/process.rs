@@ -1,19 +1,14 @@
 //! The real `piket` binary: crash safety under kill -9, and a clear failure when PostgreSQL is away.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod child;
+
+use child::{free_port, Server};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_piket");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn piket(data: &std::path::Path) -> Command {
     let mut c = Command::new(BIN);
@@ -89,11 +84,13 @@ async fn kill_9_during_writes_loses_no_acknowledged_write_and_the_database_stays
     assert!(key.starts_with("pk_"), "{key}");
 
     let port = free_port();
-    let mut server = piket(dir.path())
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut server = Server(
+        piket(dir.path())
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -128,8 +125,7 @@ async fn kill_9_during_writes_loses_no_acknowledged_write_and_the_database_stays
         })
     };
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    server.kill().unwrap(); // SIGKILL
-    server.wait().unwrap();
+    server.kill(); // SIGKILL
     let acknowledged = writer.await.unwrap();
     assert!(
         acknowledged.len() > 10,

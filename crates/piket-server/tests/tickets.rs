@@ -555,6 +555,9 @@ async fn lists_filter_sort_and_page_by_keyset_and_counts_follow_changes() {
         "sort=title",
         "limit=500",
         "cursor=zzz",
+        "q=printer&cursor=r-1",
+        "q=printer&cursor=r9223372036854775807",
+        "q=printer&cursor=kx",
         "created_from=never",
     ] {
         assert_eq!(
@@ -692,6 +695,54 @@ async fn search_ranks_matches_highlights_them_and_keeps_notes_from_requesters() 
             .contains("<mark>pelican</mark>"),
         "{r}"
     );
+    // Search and list items come packed as JSON arrays (`store::packed_row`); they carry the
+    // same fields as the ticket read column by column for its own page.
+    let r = d
+        .app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{b}"),
+            &d.tech.1,
+            json!({"priority": "high", "assignee": d.tech.0, "status": "pending",
+                   "due_at": "2031-02-03T04:05:06Z"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let found = d
+        .app
+        .get("/api/v1/tickets?q=pelican", &d.tech.1)
+        .await
+        .json()["items"][0]
+        .clone();
+    let listed = d
+        .app
+        .get("/api/v1/tickets?status=pending", &d.tech.1)
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == b)
+        .cloned()
+        .unwrap();
+    assert_eq!(found["assignee_name"], listed["assignee_name"]);
+    assert!(found["assignee_name"].is_string(), "{found}");
+    let mut found = found.as_object().unwrap().clone();
+    found.remove("snippet_html");
+    let mut listed = listed.as_object().unwrap().clone();
+    listed.remove("snippet_html");
+    assert_eq!(found, listed);
+    let detail = d
+        .app
+        .get(&format!("/api/v1/tickets/{b}"), &d.tech.1)
+        .await
+        .json();
+    let same: serde_json::Map<String, serde_json::Value> = found
+        .keys()
+        .map(|k| (k.clone(), detail[k].clone()))
+        .collect();
+    assert_eq!(found, same, "packed and column-read rows differ");
+    assert_eq!(found["status"], "pending");
 }
 
 #[tokio::test]
@@ -1103,4 +1154,103 @@ async fn search_pages_through_ranked_and_older_matches_within_scope() {
         want.sort_unstable();
         assert_eq!(sorted, want, "every visible match, nothing else");
     }
+}
+
+/// A word in about a tenth of the tickets: more matches than the ranking window, spread wider
+/// than the dense span, so the newest matches are ranked by relevance and the rest follow.
+#[tokio::test]
+async fn search_ranks_the_newest_matches_of_a_spread_word_then_pages_the_rest() {
+    use piket_server::tickets::{search::DENSE_SPAN, service::RANKED_CANDIDATES as CAP};
+    let app = TestApp::new().await;
+    let (_, admin) = app.admin().await;
+    let plan = piket_server::seed::Plan {
+        tickets: 4000,
+        seed: 11,
+    };
+    piket_server::seed::run(&app.state, &plan).await.unwrap();
+    // The truth, straight from the index: every ticket holding the word, newest first.
+    let matches = |word: &'static str| {
+        let state = app.state.clone();
+        async move {
+            let sql = match state.db.backend {
+                piket_server::db::Backend::Sqlite => {
+                    "SELECT rowid FROM ticket_search WHERE ticket_search MATCH '\"' || $1 || '\"' \
+                     ORDER BY rowid DESC"
+                }
+                piket_server::db::Backend::Postgres => {
+                    "SELECT ticket_id FROM ticket_search \
+                     WHERE all_doc @@ websearch_to_tsquery('simple', $1) ORDER BY ticket_id DESC"
+                }
+            };
+            let mut conn = state.db.pool.acquire().await.unwrap();
+            sqlx::query_scalar::<_, i64>(sql)
+                .bind(word)
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap()
+        }
+    };
+    let mut chosen = None;
+    let mut tried = Vec::new();
+    for word in [
+        "again",
+        "yesterday",
+        "morning",
+        "since",
+        "urgent",
+        "upgrade",
+        "memory",
+        "full",
+        "disk",
+        "boot",
+        "freeze",
+        "crash",
+    ] {
+        let ids = matches(word).await;
+        let cap = CAP as usize;
+        tried.push((word, ids.len(), ids.get(cap - 1).map(|last| ids[0] - last)));
+        if ids.len() > cap + 50 && ids[0] - ids[cap - 1] >= CAP * DENSE_SPAN {
+            chosen = Some((word, ids));
+            break;
+        }
+    }
+    let (word, all) = chosen
+        .unwrap_or_else(|| panic!("no seeded word spread wider than the dense span: {tried:?}"));
+
+    let (mut ranked, mut older, mut cursor) = (Vec::new(), Vec::new(), String::new());
+    for _ in 0..100 {
+        let r = app
+            .get(
+                &format!("/api/v1/tickets?q={word}&limit=50&cursor={cursor}"),
+                &admin,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let page = r.json();
+        let ids = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap());
+        if cursor.is_empty() || cursor.starts_with('r') {
+            ranked.extend(ids);
+        } else {
+            older.extend(ids);
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_string(),
+            None => break,
+        }
+    }
+    // The ranked phase holds exactly the newest CAP matches, by relevance (not by recency).
+    let window: Vec<i64> = all[..CAP as usize].to_vec();
+    let mut got = ranked.clone();
+    got.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(got, window, "the ranked phase is the newest {CAP} matches");
+    assert_ne!(
+        ranked, window,
+        "…ranked by relevance, not listed newest first"
+    );
+    // Then every older match, newest first, each once.
+    assert_eq!(older, all[CAP as usize..].to_vec());
 }

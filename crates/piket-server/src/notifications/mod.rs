@@ -5,6 +5,7 @@ pub mod api;
 pub mod pages;
 pub mod service;
 pub mod store;
+pub mod unread;
 
 use serde::{Deserialize, Serialize};
 

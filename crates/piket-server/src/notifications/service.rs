@@ -126,22 +126,32 @@ pub async fn list(
     Ok((page.finish(rows, |n| n.id), unread))
 }
 
+/// The bell's count: from the short-lived cache (`unread`) when fresh.
 pub async fn unread(app: &App, actor: &Actor) -> AppResult<i64> {
+    let now = app.now();
+    let generation = match app.unread.get(actor.user_id, now) {
+        Ok(n) => return Ok(n),
+        Err(generation) => generation,
+    };
     let mut conn = app.db.pool.acquire().await?;
-    store::unread_count(&mut conn, actor.user_id).await
+    let n = store::unread_count(&mut conn, actor.user_id).await?;
+    app.unread.put(actor.user_id, n, now, generation);
+    Ok(n)
 }
 
 /// Mark one of the caller's notifications read; returns its ticket. Another user's is a 404.
 pub async fn mark_read(app: &App, actor: &Actor, id: i64) -> AppResult<Option<i64>> {
     let mut conn = app.db.pool.acquire().await?;
-    store::mark_read(&mut conn, actor.user_id, id, app.now())
-        .await?
-        .ok_or(AppError::NotFound)
+    let ticket = store::mark_read(&mut conn, actor.user_id, id, app.now()).await?;
+    app.unread.forget(actor.user_id);
+    ticket.ok_or(AppError::NotFound)
 }
 
 pub async fn mark_all_read(app: &App, actor: &Actor) -> AppResult<u64> {
     let mut conn = app.db.pool.acquire().await?;
-    store::mark_all_read(&mut conn, actor.user_id, app.now()).await
+    let n = store::mark_all_read(&mut conn, actor.user_id, app.now()).await?;
+    app.unread.forget(actor.user_id);
+    Ok(n)
 }
 
 pub async fn settings(app: &App, actor: &Actor) -> AppResult<Settings> {

@@ -102,6 +102,7 @@ async fn escalate(state: &AppState, cal: &WorkCalendar, b: &Breach, now: i64) ->
     };
     history::record(&mut tx, b.id, &Actor::system(), entry, now).await?;
     tx.commit().await?;
+    state.unread.forget_all();
     tracing::info!(
         ticket = b.id,
         target,

@@ -80,8 +80,9 @@ pub enum SlaState {
     Breached,
 }
 
-/// A ticket's SLA times as stored (unix ms), read along with the ticket.
-#[derive(Debug, Clone, Default, sqlx::FromRow)]
+/// A ticket's SLA times as stored (unix ms), read along with the ticket (also from a packed
+/// JSON array, see `tickets::store::packed_row`).
+#[derive(Debug, Clone, Default, sqlx::FromRow, Deserialize)]
 pub struct SlaTimes {
     pub first_response_due_at: Option<i64>,
     pub first_response_risk_at: Option<i64>,

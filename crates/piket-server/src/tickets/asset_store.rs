@@ -55,7 +55,7 @@ pub async fn tickets_of(
     asset_id: i64,
     limit: i64,
 ) -> AppResult<Vec<TicketRow>> {
-    let mut sql = store::list_head();
+    let mut sql = store::rows_head();
     sql.push(" AND t.id IN (SELECT ticket_id FROM ticket_assets WHERE asset_id = ")
         .bind(Arg::Int(asset_id))
         .push(")");

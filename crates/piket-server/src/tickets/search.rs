@@ -9,6 +9,7 @@ use sqlx::AnyConnection;
 
 pub use super::search_plan::{index_first, index_stats, IndexStats};
 use super::search_plan::{pg_key, pg_match};
+use super::store::{self, TicketRow};
 use crate::db::sql::{Arg, Sql};
 use crate::db::Backend;
 use crate::error::{AppError, AppResult};
@@ -141,12 +142,12 @@ fn newest_first(sql: &mut Sql, backend: Backend, index_first: bool, before: i64,
 /// quarter of a million tickets), so dense candidates are listed newest first, unranked.
 pub const DENSE_SPAN: i64 = 5;
 
-/// What the ranked phase of a search found.
-pub struct Ranked {
-    /// The matches the caller may see among those considered, with their relevance (higher
-    /// is better), in no particular order.
-    /// Dense candidates all score 0.
-    pub pairs: Vec<(i64, f64)>,
+/// One page of the ranked phase of a search.
+pub struct RankedPage {
+    /// The page's tickets, best first (relevance, then newest); dense candidates all tie.
+    pub rows: Vec<TicketRow>,
+    /// How many of the considered matches the caller may see (all pages of this phase).
+    pub visible: i64,
     /// How many matches were considered: the newest, at most the cap, before scope and filters.
     pub considered: i64,
     /// The oldest ticket considered; older matches follow by recency.
@@ -154,22 +155,28 @@ pub struct Ranked {
 }
 
 /// Rank the newest `cap` matches of `q` (by recency when they are dense, see [`DENSE_SPAN`]),
-/// keeping those `narrow` (scope and filters on `t`) lets through. One statement and one row (on SQLite after a probe for density): the candidates are taken from the index alone (no
-/// join the planner could misjudge), the visible ones come back packed as `id:score,…` (each
-/// row through the driver costs more than the ranking), and PostgreSQL ranks only the rows
-/// kept. `index_first` (PostgreSQL) tells it to collect all matches through the GIN index and
-/// sort them, rather than walk the primary key backwards until `cap` match: right for a rare
-/// term, ruinous for a common one (see [`index_first`]). `None` when `q` holds nothing
-/// searchable.
-pub async fn ranked(
+/// keep those `narrow` (scope and filters on `t`) lets through, and return the page at
+/// `offset`, `limit` long, with the ticket rows: one statement and one row. The candidates
+/// are taken from the index alone (no join the planner could misjudge); the page's tickets
+/// come back as one JSON array (each row through the driver costs more than the ranking).
+///
+/// On SQLite the density check is a second, unscored walk of the same index inside the
+/// statement: `bm25` is then never called for dense candidates. PostgreSQL ranks only the
+/// rows kept. `index_first` (PostgreSQL) tells it to collect all matches through the GIN
+/// index and sort them, rather than walk the primary key backwards until `cap` match: right
+/// for a rare term, ruinous for a common one (see [`index_first`]). `None` when `q` holds
+/// nothing searchable.
+#[allow(clippy::too_many_arguments)]
+pub async fn ranked_page(
     conn: &mut AnyConnection,
     backend: Backend,
     q: &str,
     staff: bool,
     index_first: bool,
     cap: i64,
+    (offset, limit): (i64, i64),
     narrow: impl FnOnce(&mut Sql) -> AppResult<()>,
-) -> AppResult<Option<Ranked>> {
+) -> AppResult<Option<RankedPage>> {
     let mut sql = match backend {
         Backend::Sqlite => {
             let Some(query) = fts5_query(q) else {
@@ -180,33 +187,29 @@ pub async fn ranked(
             } else {
                 format!("{{title body}} : ({query})")
             };
-            // First the candidates alone (no score: microseconds), to see if they are dense.
-            let mut probe = Sql::new(
-                "SELECT count(*), min(id), max(id) FROM (SELECT rowid AS id FROM ticket_search \
+            let mut sql = Sql::new(
+                "WITH c AS MATERIALIZED (SELECT rowid AS id FROM ticket_search \
                  WHERE ticket_search MATCH ",
             );
-            probe
-                .bind(Arg::Text(query.clone()))
-                .push(" ORDER BY rowid DESC LIMIT ")
-                .bind(Arg::Int(cap))
-                .push(")");
-            let (n, lo, hi): (i64, Option<i64>, Option<i64>) =
-                probe.query_as().fetch_one(&mut *conn).await?;
-            let dense = n == cap && hi.unwrap_or(0) - lo.unwrap_or(0) < cap * DENSE_SPAN;
-            let mut sql = Sql::new(if dense {
-                "WITH m AS MATERIALIZED (SELECT rowid AS id, 0 AS score FROM ticket_search \
-                 WHERE ticket_search MATCH "
-            } else {
-                "WITH m AS MATERIALIZED (SELECT rowid AS id, \
-                 -bm25(ticket_search, 10.0, 4.0, 2.0) AS score FROM ticket_search \
-                 WHERE ticket_search MATCH "
-            });
-            sql.bind(Arg::Text(query))
+            sql.bind(Arg::Text(query.clone()))
                 .push(" ORDER BY rowid DESC LIMIT ")
                 .bind(Arg::Int(cap))
                 .push(
-                    ") SELECT (SELECT count(*) FROM m), (SELECT min(id) FROM m), \
-                     (SELECT group_concat(t.id || ':' || m.score) FROM m \
+                    "), m AS MATERIALIZED (SELECT rowid AS id, CASE WHEN \
+                     (SELECT count(*) FROM c) = ",
+                )
+                .bind(Arg::Int(cap))
+                .push(" AND (SELECT max(id) - min(id) FROM c) < ")
+                .bind(Arg::Int(cap * DENSE_SPAN))
+                .push(
+                    " THEN 0 ELSE -bm25(ticket_search, 10.0, 4.0, 2.0) END AS score \
+                     FROM ticket_search WHERE ticket_search MATCH ",
+                )
+                .bind(Arg::Text(query))
+                .push(" ORDER BY rowid DESC LIMIT ")
+                .bind(Arg::Int(cap))
+                .push(
+                    "), v AS MATERIALIZED (SELECT m.id, m.score FROM m \
                      JOIN tickets t ON t.id = m.id WHERE 1 = 1",
                 );
             sql
@@ -220,38 +223,46 @@ pub async fn ranked(
             sql.push(" ORDER BY ")
                 .push(pg_key(index_first))
                 .push(" DESC LIMIT ");
-            sql.bind(Arg::Int(cap)).push(
-                ") SELECT (SELECT count(*) FROM m), (SELECT min(id) FROM m), \
-                 (SELECT string_agg(t.id || ':' || CASE WHEN \
-                 (SELECT count(*) FROM m) = ",
-            );
+            sql.bind(Arg::Int(cap))
+                .push("), v AS MATERIALIZED (SELECT m.id, CASE WHEN (SELECT count(*) FROM m) = ");
             sql.bind(Arg::Int(cap))
                 .push(" AND (SELECT max(id) - min(id) FROM m) < ")
                 .bind(Arg::Int(cap * DENSE_SPAN))
-                .push(if staff {
-                    " THEN 0 ELSE CAST(ts_rank(r.all_doc, w.q) AS DOUBLE PRECISION) END, ',') \
+                .push(" THEN 0 ELSE CAST(ts_rank(r.")
+                .push(if staff { "all_doc" } else { "public_doc" })
+                .push(
+                    ", w.q) AS DOUBLE PRECISION) END AS score \
                      FROM m JOIN tickets t ON t.id = m.id \
                      JOIN ticket_search r ON r.ticket_id = m.id \
-                     CROSS JOIN websearch_to_tsquery('simple', $1) AS w(q) WHERE 1 = 1"
-                } else {
-                    " THEN 0 ELSE CAST(ts_rank(r.public_doc, w.q) AS DOUBLE PRECISION) END, ',') \
-                     FROM m JOIN tickets t ON t.id = m.id \
-                     JOIN ticket_search r ON r.ticket_id = m.id \
-                     CROSS JOIN websearch_to_tsquery('simple', $1) AS w(q) WHERE 1 = 1"
-                });
+                     CROSS JOIN websearch_to_tsquery('simple', $1) AS w(q) WHERE 1 = 1",
+                );
             sql
         }
     };
     narrow(&mut sql)?;
-    sql.push(")");
-    let (considered, oldest, packed): (i64, Option<i64>, Option<String>) =
+    let agg = match backend {
+        Backend::Sqlite => "json_group_array",
+        Backend::Postgres => "json_agg",
+    };
+    sql.push(
+        ") SELECT (SELECT count(*) FROM m), (SELECT min(id) FROM m), (SELECT count(*) FROM v), \
+         COALESCE(CAST((SELECT ",
+    )
+    .push(agg)
+    .push("(")
+    .push(store::packed_row(backend))
+    .push(" ORDER BY p.score DESC, p.id DESC) FROM (SELECT id, score FROM v ORDER BY score DESC, id DESC LIMIT ")
+    .bind(Arg::Int(limit))
+    .push(" OFFSET ")
+    .bind(Arg::Int(offset))
+    .push(") p JOIN tickets t ON t.id = p.id")
+    .push(store::JOINS)
+    .push(") AS TEXT), '[]')");
+    let (considered, oldest, visible, packed): (i64, Option<i64>, i64, String) =
         sql.query_as().fetch_one(conn).await?;
-    let pairs = unpack(packed.as_deref().unwrap_or(""), |pair| {
-        let (id, score) = pair.split_once(':')?;
-        Some((id.parse().ok()?, score.parse().ok()?))
-    })?;
-    Ok(Some(Ranked {
-        pairs,
+    Ok(Some(RankedPage {
+        rows: store::read_packed(&packed)?,
+        visible,
         considered,
         oldest,
     }))

@@ -819,10 +819,10 @@ pub async fn list(
         return search_page(state, &mut conn, actor, &f, &q, index_first, now).await;
     }
     let mut conn = state.db.pool.acquire().await?;
-    let mut sql = store::list_head();
+    let mut sql = store::list_head(state.db.backend);
     policy::push_scope(&mut sql, actor)?;
     store::push_filter(&mut sql, &f, actor);
-    let (rows, next_cursor) = store::list(&mut conn, sql, &f).await?;
+    let (rows, next_cursor) = store::list(&mut conn, state.db.backend, sql, &f).await?;
     Ok(Page {
         items: rows.into_iter().map(|r| r.summary(now)).collect(),
         next_cursor,
@@ -850,7 +850,10 @@ async fn search_page(
     let phase = match f.cursor.as_deref() {
         None => Phase::Ranked(0),
         Some(c) => match (c.get(..1), c.get(1..).and_then(|n| n.parse::<i64>().ok())) {
-            (Some("r"), Some(n)) if n >= 0 => Phase::Ranked(n as usize),
+            // The ranked phase never holds more than the candidates.
+            (Some("r"), Some(n)) if (0..=RANKED_CANDIDATES).contains(&n) => {
+                Phase::Ranked(n as usize)
+            }
             (Some("k"), Some(n)) => Phase::Older(n),
             _ => return Err(bad_cursor()),
         },
@@ -865,15 +868,16 @@ async fn search_page(
         next_cursor: None,
     };
     let limit = f.limit as usize;
-    let (ids, next_cursor): (Vec<i64>, Option<String>) = match phase {
+    let (rows, next_cursor) = match phase {
         Phase::Ranked(offset) => {
-            let ranked = search::ranked(
+            let ranked = search::ranked_page(
                 conn,
                 backend,
                 q,
                 staff,
                 index_first,
                 RANKED_CANDIDATES,
+                (offset as i64, f.limit),
                 narrow,
             )
             .await?;
@@ -881,23 +885,14 @@ async fn search_page(
                 return Ok(empty());
             };
             let capped = ranked.considered == RANKED_CANDIDATES;
-            let oldest = ranked.oldest;
-            let mut found = ranked.pairs;
-            found.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
-            let page: Vec<i64> = found
-                .iter()
-                .skip(offset)
-                .take(limit)
-                .map(|(id, _)| *id)
-                .collect();
-            let next = if offset + limit < found.len() {
+            let next = if ((offset + limit) as i64) < ranked.visible {
                 Some(format!("r{}", offset + limit))
             } else if capped {
-                oldest.map(|id| format!("k{id}"))
+                ranked.oldest.map(|id| format!("k{id}"))
             } else {
                 None
             };
-            (page, next)
+            (ranked.rows, next)
         }
         Phase::Older(before) => {
             let Some(mut sql) = search::candidates_head(backend, q, staff, index_first) else {
@@ -912,10 +907,9 @@ async fn search_page(
             } else {
                 None
             };
-            (page, next)
+            (store::by_ids(conn, backend, &page).await?, next)
         }
     };
-    let rows = store::by_ids(conn, &ids).await?;
     // Passages from the text in hand; the index is asked only for matches found elsewhere.
     let terms = super::snippet::Terms::parse(q);
     let mut snippets: HashMap<i64, String> = rows
@@ -926,9 +920,9 @@ async fn search_page(
                 .map(|p| (r.id, search::highlight(&p)))
         })
         .collect();
-    let rest: Vec<i64> = ids
+    let rest: Vec<i64> = rows
         .iter()
-        .copied()
+        .map(|r| r.id)
         .filter(|id| !snippets.contains_key(id))
         .collect();
     if !rest.is_empty() {

@@ -8,10 +8,12 @@ use crate::auth::actor::Actor;
 use crate::auth::permissions::Scope;
 use crate::clock::format_ms;
 use crate::db::sql::{Arg, Sql};
-use crate::error::AppResult;
+use crate::db::Backend;
+use crate::error::{AppError, AppResult};
 
-/// A ticket as stored, with the names of what it points at.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// A ticket as stored, with the names of what it points at. Read from a row, or from the JSON
+/// array of [`packed_row`] (fields in order, the SLA times a nested array).
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct TicketRow {
     pub id: i64,
     pub title: String,
@@ -71,17 +73,55 @@ impl TicketRow {
     }
 }
 
-const SELECT: &str =
+/// The tables a ticket row reads, joined to `t` (the ticket).
+macro_rules! joins {
+    () => {
+        " JOIN users r ON r.id = t.requester_id \
+         LEFT JOIN departments d ON d.id = t.department_id \
+         LEFT JOIN ticket_categories c ON c.id = t.category_id \
+         LEFT JOIN users a ON a.id = t.assignee_id"
+    };
+}
+
+const SELECT: &str = concat!(
     "SELECT t.id, t.title, t.description, t.requester_id, r.name AS requester_name, \
      t.department_id, d.name AS department_name, t.category_id, c.name AS category_name, \
      t.priority, t.status, t.assignee_id, a.name AS assignee_name, t.source, t.due_at, \
      t.created_at, t.updated_at, t.first_response_at, t.resolved_at, t.closed_at, \
      t.first_response_due_at, t.first_response_risk_at, t.resolution_due_at, \
      t.resolution_risk_at, t.sla_paused_at \
-     FROM tickets t JOIN users r ON r.id = t.requester_id \
-     LEFT JOIN departments d ON d.id = t.department_id \
-     LEFT JOIN ticket_categories c ON c.id = t.category_id \
-     LEFT JOIN users a ON a.id = t.assignee_id";
+     FROM tickets t",
+    joins!()
+);
+
+/// [`TicketRow`] as one JSON array, for statements that return many tickets in one row (each
+/// row through the driver costs more than building the array). Same columns and joins as
+/// `SELECT`, in the field order of `TicketRow`.
+macro_rules! packed_row {
+    ($arr:literal) => {
+        concat!(
+            $arr,
+            "(t.id, t.title, t.description, t.requester_id, r.name, t.department_id, d.name, \
+             t.category_id, c.name, t.priority, t.status, t.assignee_id, a.name, t.source, \
+             t.due_at, t.created_at, t.updated_at, t.first_response_at, t.resolved_at, \
+             t.closed_at, ",
+            $arr,
+            "(t.first_response_due_at, t.first_response_risk_at, t.resolution_due_at, \
+             t.resolution_risk_at, t.sla_paused_at))"
+        )
+    };
+}
+
+/// The packed ticket row for this backend (see [`TicketRow`]); needs the joins of [`JOINS`].
+pub fn packed_row(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => packed_row!("json_array"),
+        Backend::Postgres => packed_row!("json_build_array"),
+    }
+}
+
+/// The tables [`packed_row`] reads, joined to `t` (the ticket).
+pub const JOINS: &str = joins!();
 
 /// The row query with `more` columns (trusted SQL, starting with a comma) after the ticket's.
 pub(super) fn select_with(more: &str) -> String {
@@ -95,16 +135,44 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> AppResult<Option<TicketRo
     Ok(sql.query_as::<TicketRow>().fetch_optional(conn).await?)
 }
 
-/// Rows by id, in the order given (for search results).
-pub async fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> AppResult<Vec<TicketRow>> {
+/// Rows by id, in the order given (for search results; see [`list_head`]).
+pub async fn by_ids(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    ids: &[i64],
+) -> AppResult<Vec<TicketRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new(SELECT);
-    sql.push(" WHERE t.id IN ").bind_list(ids);
-    let mut rows: Vec<TicketRow> = sql.query_as().fetch_all(conn).await?;
+    let mut sql = list_head(backend);
+    sql.push(" AND t.id IN ").bind_list(ids);
+    let mut rows = fetch_rows(conn, backend, sql).await?;
     rows.sort_by_key(|r| ids.iter().position(|i| *i == r.id));
     Ok(rows)
+}
+
+/// Run a query from [`list_head`]. On SQLite its rows come back joined into one (each row
+/// through the driver is a hand-off between threads, dearer than packing it); the order is
+/// lost there, so callers sort.
+async fn fetch_rows(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    mut sql: Sql,
+) -> AppResult<Vec<TicketRow>> {
+    if backend == Backend::Postgres {
+        return Ok(sql.query_as().fetch_all(conn).await?);
+    }
+    sql.wrap(
+        "SELECT '[' || COALESCE(group_concat(x.packed, ','), '') || ']' FROM (",
+        ") x",
+    );
+    let packed: String = sql.query_scalar().fetch_one(conn).await?;
+    read_packed(&packed)
+}
+
+/// Ticket rows from a JSON array of [`packed_row`]s. Our own SQL wrote it: a failure is ours.
+pub fn read_packed(json: &str) -> AppResult<Vec<TicketRow>> {
+    serde_json::from_str(json).map_err(|e| AppError::Internal(format!("packed tickets: {e}")))
 }
 
 /// Fields written on create and update.
@@ -351,10 +419,11 @@ pub fn push_filter(sql: &mut Sql, f: &Filter, actor: &Actor) {
     }
 }
 
-/// One page of the list in keyset order; `scope` has already been appended by the caller's
-/// policy. Returns the rows and the next cursor.
+/// One page of the list in keyset order, from [`list_head`] with scope and filters appended.
+/// Returns the rows and the next cursor.
 pub async fn list(
     conn: &mut AnyConnection,
+    backend: Backend,
     mut sql: Sql,
     f: &Filter,
 ) -> AppResult<(Vec<TicketRow>, Option<String>)> {
@@ -380,7 +449,11 @@ pub async fn list(
         })
         .push(" LIMIT ")
         .bind(Arg::Int(f.limit + 1));
-    let mut rows: Vec<TicketRow> = sql.query_as().fetch_all(conn).await?;
+    let mut rows = fetch_rows(conn, backend, sql).await?;
+    rows.sort_unstable_by_key(|r| (sort_value(r, key), r.id));
+    if desc {
+        rows.reverse();
+    }
     let more = rows.len() as i64 > f.limit;
     rows.truncate(f.limit as usize);
     let next = match rows.last() {
@@ -399,10 +472,25 @@ fn sort_value(row: &TicketRow, key: SortKey) -> i64 {
     }
 }
 
-/// The list query's head: every row joined, filtered to nothing yet (`WHERE 1 = 1`).
-pub fn list_head() -> Sql {
+/// The query's head for ticket rows: every row joined, filtered to nothing yet (`WHERE 1 = 1`).
+pub fn rows_head() -> Sql {
     let mut sql = Sql::new(SELECT);
     sql.push(" WHERE 1 = 1");
+    sql
+}
+
+/// The head for [`list`] and [`by_ids`]: on SQLite each row as its packed array (`packed`, read
+/// back by `fetch_rows`), on PostgreSQL plain rows (packing there costs the server more than
+/// it saves the driver); filtered to nothing yet.
+pub fn list_head(backend: Backend) -> Sql {
+    if backend == Backend::Postgres {
+        return rows_head();
+    }
+    let mut sql = Sql::new("SELECT ");
+    sql.push(packed_row(backend))
+        .push(" AS packed FROM tickets t")
+        .push(JOINS)
+        .push(" WHERE 1 = 1");
     sql
 }
 
