@@ -6,8 +6,8 @@ use super::{Hardware, HardwareFilter};
 use crate::auth::actor::Actor;
 use crate::auth::permissions::Scope;
 use crate::clock::format_ms;
-use crate::db::Backend;
 use crate::db::sql::{Arg, Sql};
+use crate::db::Backend;
 use crate::error::AppResult;
 
 #[derive(sqlx::FromRow)]
