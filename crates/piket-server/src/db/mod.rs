@@ -209,4 +209,21 @@ mod tests {
         assert!(!sqlite.is_empty());
         assert_eq!(sqlite, postgres);
     }
+
+    /// The bundled SQLite carries the build flags of `.cargo/config.toml`. A build that lost them
+    /// still works, only slower: without QPSG every statement with a bound `LIMIT` is parsed
+    /// and planned again on each execution, and the two global mutexes come back.
+    #[tokio::test]
+    async fn the_bundled_sqlite_has_the_build_flags_piket_relies_on() {
+        let db = super::Db::connect("sqlite::memory:").await.unwrap();
+        let options: Vec<String> =
+            sqlx::query_scalar("SELECT compile_options FROM pragma_compile_options")
+                .fetch_all(&db.pool)
+                .await
+                .unwrap();
+        let has = |o: &str| options.iter().any(|x| x == o);
+        assert!(has("ENABLE_QPSG"), "{options:?}");
+        assert!(has("DEFAULT_MEMSTATUS=0"), "{options:?}");
+        assert!(!has("ENABLE_MEMORY_MANAGEMENT"), "{options:?}");
+    }
 }
