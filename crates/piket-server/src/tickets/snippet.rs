@@ -38,6 +38,18 @@ impl Terms {
     }
 
     fn matches(&self, token: &str) -> bool {
+        // Most words are ASCII: compare them without lowercasing into a new string (this ran
+        // for every word of every description on a result page).
+        if token.is_ascii() {
+            return self.words.iter().any(|(w, prefix)| {
+                let n = w.len();
+                if *prefix {
+                    token.len() >= n && token.as_bytes()[..n].eq_ignore_ascii_case(w.as_bytes())
+                } else {
+                    token.len() == n && token.eq_ignore_ascii_case(w)
+                }
+            });
+        }
         let token = token.to_lowercase();
         self.words.iter().any(|(w, prefix)| {
             if *prefix {
@@ -72,21 +84,38 @@ fn tokens(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 /// About 16 words of `text` around its first match, matches wrapped in the mark characters
 /// (see `search::highlight`), `…` where it was cut; `None` when no word of `text` matches.
 pub fn passage(text: &str, terms: &Terms) -> Option<String> {
-    let words: Vec<(usize, usize)> = tokens(text).collect();
-    let first = words
-        .iter()
-        .position(|(s, e)| terms.matches(&text[*s..*e]))?;
-    let from = first.saturating_sub(LEAD);
-    let to = (from + WINDOW).min(words.len());
+    // Read words only up to the end of the passage: the first match with at most LEAD words
+    // before it, then words up to WINDOW in all.
+    let mut all = tokens(text);
+    let mut words: Vec<(usize, usize)> = Vec::with_capacity(WINDOW);
+    let mut cut_before = false;
+    loop {
+        let (s, e) = all.next()?;
+        words.push((s, e));
+        if terms.matches(&text[s..e]) {
+            break;
+        }
+        if words.len() > LEAD {
+            words.remove(0);
+            cut_before = true;
+        }
+    }
+    while words.len() < WINDOW {
+        match all.next() {
+            Some(w) => words.push(w),
+            None => break,
+        }
+    }
+    let cut_after = all.next().is_some();
     let mut out = String::new();
-    if from > 0 {
+    if cut_before {
         out.push('…');
     }
-    for (k, (s, e)) in words[from..to].iter().enumerate() {
+    for (k, (s, e)) in words.iter().enumerate() {
         if k > 0 {
             // Line breaks and runs of spaces read as one space in a one-line passage.
             let mut space = false;
-            for c in text[words[from + k - 1].1..*s].chars() {
+            for c in text[words[k - 1].1..*s].chars() {
                 if c.is_whitespace() {
                     if !space {
                         out.push(' ');
@@ -107,7 +136,7 @@ pub fn passage(text: &str, terms: &Terms) -> Option<String> {
             out.push_str(word);
         }
     }
-    if to < words.len() {
+    if cut_after {
         out.push('…');
     }
     Some(out)
@@ -149,6 +178,15 @@ mod tests {
             "[printing] [near] the door"
         );
         assert!(Terms::parse("\" * ").words.is_empty());
+        // ASCII words compare without lowercasing; others are lowercased first.
+        let t = Terms::parse("PRINT* über* ab");
+        assert!(t.matches("Printing") && t.matches("print") && !t.matches("pri"));
+        assert!(t.matches("Überweisung") && t.matches("ÜBER") && !t.matches("uber"));
+        assert!(t.matches("AB") && !t.matches("abc") && !t.matches("a"));
+        // A match near the start: no cut before, and a cut after the sixteenth word.
+        let long = (0..40).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
+        let p = show(&passage(&format!("w x ab {long}"), &t).unwrap());
+        assert_eq!(p, "w x [ab] w0 w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12…");
         // Markup stays text: escaping happens later, in `search::highlight`.
         assert_eq!(
             show(&passage("<b>printer</b>", &Terms::parse("printer")).unwrap()),
