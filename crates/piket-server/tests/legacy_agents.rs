@@ -703,3 +703,35 @@ async fn a_partial_glpi_report_keeps_the_sections_it_left_out() {
         "software not sent is kept"
     );
 }
+
+/// Two agents on one new machine (a GLPI agent and a FusionInventory agent, or a retry) can
+/// send its first report at the same moment: on PostgreSQL each used to find no asset and create
+/// its own. Sixteen at once (different agents), each on its own task, end with one asset.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_first_reports_of_one_machine_make_one_asset() {
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let racers: Vec<_> = (0..16)
+        .map(|i| {
+            // Each its own agent (device id); the machine (serial, hostname) is the same.
+            let body = glpi_inventory(&format!("pc-race-{i}"), "PC-RACE", "SN-RACE-1")
+                .to_string()
+                .into_bytes();
+            let router = app.router.clone();
+            tokio::spawn(async move {
+                let req = Request::builder()
+                    .method("POST")
+                    .uri("/front/inventory.php")
+                    .header("content-type", "application/json")
+                    .body(Body::from(body))
+                    .unwrap();
+                router.oneshot(req).await.unwrap().status()
+            })
+        })
+        .collect();
+    for racer in racers {
+        assert_eq!(racer.await.unwrap(), StatusCode::OK);
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM hardware_assets").await, 1);
+    assert_eq!(assets(&app, &key).await.len(), 1);
+}

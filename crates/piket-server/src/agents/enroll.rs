@@ -128,7 +128,7 @@ pub async fn enroll(
         }
         (None, None) => {
             let fingerprint = inv.fingerprint();
-            ingest::apply(&mut tx, now, &origin, &inv, fingerprint)
+            ingest::apply(&mut tx, state.db.backend, now, &origin, &inv, fingerprint)
                 .await?
                 .asset_id
         }

@@ -13,6 +13,7 @@ use super::history::Source;
 use super::software::store as software_store;
 use super::store::{self as asset_store, Record};
 use crate::auth::actor::{Actor, Via};
+use crate::db::Backend;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -60,7 +61,7 @@ pub async fn ingest(state: &AppState, origin: &Origin, inv: &Inventory) -> AppRe
         }
     }
     let mut tx = state.db.begin().await?;
-    let out = apply(&mut tx, now, origin, inv, fingerprint).await?;
+    let out = apply(&mut tx, state.db.backend, now, origin, inv, fingerprint).await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -96,12 +97,21 @@ pub async fn find_asset(
 /// Apply one report inside the caller's transaction.
 pub async fn apply(
     conn: &mut AnyConnection,
+    backend: Backend,
     now: i64,
     origin: &Origin,
     inv: &Inventory,
     fingerprint: String,
 ) -> AppResult<Ingested> {
-    let found = find_asset(conn, origin, inv).await?;
+    let mut found = find_asset(conn, origin, inv).await?;
+    if found.is_none() && backend == Backend::Postgres {
+        // A new asset: reports that would create one take turns, and look again once it is
+        // this one's turn, because another agent on the same machine may just have created it
+        // (read-committed transactions would otherwise each create their own). SQLite's
+        // `BEGIN IMMEDIATE` already runs them one at a time.
+        store::take_turn_creating(conn).await?;
+        found = find_asset(conn, origin, inv).await?;
+    }
     if let Some(id) = found {
         if store::touch_if_same(conn, id, origin.kind, &fingerprint, now).await? {
             remember(conn, origin, id, now).await?;
