@@ -16,6 +16,7 @@ use super::validate::{address_list, is_ip, ram_mb};
 use crate::auth::actor::{Actor, Via};
 use crate::auth::extract::ClientIp;
 use crate::auth::token;
+use crate::db::turns::{self, Turn};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -188,8 +189,8 @@ async fn update(state: &AppState, ip: &str, email: &str, report: Report) -> AppR
     let Some((user_id, user_name, department)) = store::user_by_email(&mut tx, email).await? else {
         return Ok(Outcome::UnknownUser);
     };
-    // Taken before the rate count and the main-device lookup: both decide on what they read.
-    store::lock_user(&mut tx, state.db.backend, user_id).await?;
+    // Before the rate count and the main-device lookup: both decide on what they read.
+    turns::take(&mut tx, state.db.backend, Turn::CollectorUser(user_id)).await?;
     let hits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM collector_hits WHERE user_id = $1")
         .bind(user_id)
         .fetch_one(&mut *tx)

@@ -7,7 +7,6 @@ use crate::auth::actor::Actor;
 use crate::auth::permissions::Scope;
 use crate::clock::format_ms;
 use crate::db::sql::{Arg, Sql};
-use crate::db::Backend;
 use crate::error::AppResult;
 
 #[derive(sqlx::FromRow)]
@@ -387,20 +386,6 @@ pub async fn user_by_email(
     .bind(email)
     .fetch_optional(conn)
     .await?)
-}
-
-/// Hold the user's row until the transaction ends, so that two reports for one user take turns
-/// (PostgreSQL's read-committed transactions would otherwise both decide "no main device yet",
-/// and the later one would clear the main device the earlier one had just committed). SQLite
-/// needs nothing: `Db::begin` already holds the database's write lock.
-pub async fn lock_user(conn: &mut AnyConnection, backend: Backend, id: i64) -> AppResult<()> {
-    if backend == Backend::Postgres {
-        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .execute(conn)
-            .await?;
-    }
-    Ok(())
 }
 
 pub async fn user_exists(conn: &mut AnyConnection, id: i64) -> AppResult<bool> {

@@ -13,6 +13,7 @@ use super::history::Source;
 use super::software::store as software_store;
 use super::store::{self as asset_store, Record};
 use crate::auth::actor::{Actor, Via};
+use crate::db::turns::{self, Turn};
 use crate::db::Backend;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -104,12 +105,10 @@ pub async fn apply(
     fingerprint: String,
 ) -> AppResult<Ingested> {
     let mut found = find_asset(conn, origin, inv).await?;
-    if found.is_none() && backend == Backend::Postgres {
+    if found.is_none() {
         // A new asset: reports that would create one take turns, and look again once it is
-        // this one's turn, because another agent on the same machine may just have created it
-        // (read-committed transactions would otherwise each create their own). SQLite's
-        // `BEGIN IMMEDIATE` already runs them one at a time.
-        store::take_turn_creating(conn).await?;
+        // this one's turn, because another agent on the same machine may just have created it.
+        turns::take(conn, backend, Turn::NewAsset).await?;
         found = find_asset(conn, origin, inv).await?;
     }
     if let Some(id) = found {

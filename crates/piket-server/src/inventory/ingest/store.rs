@@ -20,19 +20,6 @@ pub async fn by_identity(
     )
 }
 
-/// PostgreSQL only: wait until no other transaction is creating an asset from a report (a
-/// transaction-scoped advisory lock; creating assets is rare, so one lock for all is enough).
-pub async fn take_turn_creating(conn: &mut AnyConnection) -> AppResult<()> {
-    sqlx::query("SELECT 1 FROM pg_advisory_xact_lock($1)")
-        .bind(CREATING_ASSET_LOCK)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// The advisory lock key for creating assets from reports ("piket" and "asset" in ASCII).
-const CREATING_ASSET_LOCK: i64 = 0x7069_6b65_7461_7373;
-
 /// The newest asset with this serial (lowercased) whose manufacturer agrees when both are known.
 pub async fn by_serial(
     conn: &mut AnyConnection,
