@@ -259,7 +259,8 @@ async fn placeholders_are_filled_for_a_ticket_raw_in_json_and_escaped_in_html() 
     assert_eq!(e["canned_id"], cid);
     assert_eq!(e["name"], "Fixed");
 
-    // The page offers it by the reply box and, without script, pre-fills the box, escaped.
+    // The page offers it by the reply box and, without script, pre-fills the box, escaped (the
+    // ticket page is an askama template: it escapes `<` as `&#60;`).
     let mut tech = signed_in(&d.app, "tech@example.com").await;
     let page = tech.get(&format!("/tickets/{id}")).await;
     assert!(page.body.contains("id=\"canned-insert\""), "{}", page.body);
@@ -270,7 +271,7 @@ async fn placeholders_are_filled_for_a_ticket_raw_in_json_and_escaped_in_html() 
     assert_eq!(page.status, StatusCode::OK);
     assert!(
         page.body.contains(&format!(
-            ">Hi Alice &lt;script&gt;alert(1)&lt;&#x2f;script&gt;, about #{id} (Printer jams): fixed. tech</textarea>"
+            ">Hi Alice &#60;script&#62;alert(1)&#60;/script&#62;, about #{id} (Printer jams): fixed. tech</textarea>"
         )),
         "{}",
         page.body

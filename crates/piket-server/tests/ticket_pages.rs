@@ -379,3 +379,134 @@ async fn the_assignee_choice_follows_user_changes_at_once() {
     let page = t.get(&path).await.body;
     assert!(!page.contains(&option) && !page.contains("Renamed Tech"));
 }
+
+/// Every text on the ticket page (a compiled template) comes back as text: title, description,
+/// reply, author, assignee, department, category, tag-free history values, canned response,
+/// linked asset and file name, each carrying a payload.
+#[tokio::test]
+async fn hostile_text_in_every_field_of_the_ticket_page_comes_back_as_text() {
+    use axum::http::Method;
+    use serde_json::json;
+    const XSS: &str = "<script>alert(1)</script>";
+    const IMG: &str = "<img src=x onerror=alert(2)>";
+    let (app, admin, _) = desk_with_tech().await;
+    let dept = app.department(&admin, &format!("Dept {XSS}")).await;
+    let tech = app
+        .user("xss-tech@example.com", "technician", vec![dept])
+        .await;
+    let send = |method: Method, path: String, body: serde_json::Value| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let r = app.json(method, &path, &admin, body).await;
+            assert!(r.status.is_success(), "{path}: {} {}", r.status, r.body);
+            r.json()
+        }
+    };
+    send(
+        Method::PATCH,
+        format!("/api/v1/users/{}", tech.id),
+        json!({"name": format!("Tech {XSS}")}),
+    )
+    .await;
+    let cat = send(
+        Method::POST,
+        "/api/v1/categories".into(),
+        json!({"name": format!("Cat {XSS}")}),
+    )
+    .await["id"]
+        .clone();
+    send(
+        Method::POST,
+        "/api/v1/canned-responses".into(),
+        json!({"name": format!("Canned {XSS}"), "body": "Hello"}),
+    )
+    .await;
+    let asset = send(
+        Method::POST,
+        "/api/v1/inventory/hardware".into(),
+        json!({"name": format!("PC {XSS}"), "type": "desktop", "asset_tag": format!("T {IMG}"), "department_id": dept}),
+    )
+    .await["id"]
+        .clone();
+    let ticket = send(
+        Method::POST,
+        "/api/v1/tickets".into(),
+        json!({"title": format!("Title {XSS}"), "description": format!("Text {XSS} {IMG}"),
+               "department": dept, "category": cat, "assignee": tech.id, "asset_ids": [asset]}),
+    )
+    .await;
+    let id = ticket["id"].as_i64().unwrap();
+    let tech_key = app.key_for(tech.id).await;
+    let r = app
+        .json(
+            Method::POST,
+            &format!("/api/v1/tickets/{id}/comments"),
+            &tech_key,
+            json!({"body": format!("Reply {XSS}"), "internal": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // A title change puts the old and new titles in the history.
+    send(
+        Method::PATCH,
+        format!("/api/v1/tickets/{id}"),
+        json!({"title": format!("Renamed {IMG}")}),
+    )
+    .await;
+    let boundary = "----piket-xss-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"R&D 'notes'.txt\"\r\n\
+         Content-Type: text/plain\r\n\r\nplain text\r\n--{boundary}--\r\n"
+    );
+    let r = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/tickets/{id}/attachments"),
+            &[
+                ("x-api-key", admin.as_str()),
+                (
+                    "content-type",
+                    &format!("multipart/form-data; boundary={boundary}"),
+                ),
+                ("content-length", &body.len().to_string()),
+            ],
+            axum::body::Body::from(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    let page = signed_in(&app, "root@example.com")
+        .await
+        .get(&format!("/tickets/{id}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    for payload in [XSS, IMG, "<script>", "<img src=x"] {
+        assert!(
+            !page.body.contains(payload),
+            "{payload} came back as markup:\n{}",
+            page.body
+        );
+    }
+    // Each of them is on the page, escaped (Markdown by its sanitiser, the rest by the template).
+    for text in [
+        "Text &lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x",
+        "Reply &lt;script&gt;alert(1)&lt;/script&gt;",
+        "Title &#60;script&#62;",
+        "Renamed &#60;img src=x onerror=alert(2)&#62;",
+        "Tech &#60;script&#62;",
+        "Dept &#60;script&#62;",
+        "Cat &#60;script&#62;",
+        "Canned &#60;script&#62;",
+        "PC &#60;script&#62;",
+        "T &#60;img src=x",
+        // Uploads lose `<` and `>` from their names; what is left is escaped.
+        "R&#38;D &#39;notes&#39;.txt",
+    ] {
+        assert!(
+            page.body.contains(text),
+            "{text} is missing:\n{}",
+            page.body
+        );
+    }
+}

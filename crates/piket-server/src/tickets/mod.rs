@@ -4,6 +4,7 @@ pub mod api;
 pub mod asset_store;
 pub mod assets;
 pub mod comments;
+pub mod detail_view;
 pub mod filter;
 pub mod history;
 pub mod live;

@@ -1,13 +1,14 @@
 //! Ticket pages: the list with counts, filters and bulk actions; the ticket with its timeline and
 //! reply box; the new-ticket form (which is also the requester portal's form).
 
+use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
-use serde::Serialize;
 
+use super::detail_view::{Allowed, Choices, DetailView};
 use super::filter::ListQuery;
 use super::{
     policy, service, store, BulkChange, NewComment, NewTicket, TicketPatch, PRIORITIES, STATUSES,
@@ -18,17 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
 use crate::web::form::FormPairs;
-use crate::web::render::{field_errors, flash, page};
-
-/// The lists a ticket form chooses from.
-#[derive(Serialize)]
-struct Choices {
-    statuses: &'static [&'static str],
-    priorities: &'static [&'static str],
-    departments: Vec<crate::departments::Department>,
-    categories: Vec<crate::categories::Category>,
-    assignees: Vec<store::Person>,
-}
+use crate::web::render::{field_errors, flash, page, page_with_content, translated_field_errors};
 
 async fn choices(state: &AppState, actor: &Actor) -> AppResult<Choices> {
     // All from the reference caches, each loading with a connection of its own on a miss.
@@ -260,29 +251,41 @@ async fn detail_page(
     } else {
         StatusCode::OK
     };
-    // Which parts carry files: the list macro is called only there (a call per reply, even an
-    // empty one, was a seventh of the page's cost).
-    let ticket_files = d.attachments.iter().any(|a| a.comment_id.is_none());
-    let reply_files: Vec<i64> = d.attachments.iter().filter_map(|a| a.comment_id).collect();
-    let may_confirm = !staff && d.ticket.summary.status == "resolved";
-    let may_reopen =
-        !staff && (d.ticket.summary.status == "resolved" || d.ticket.summary.status == "closed");
+    let resolved = d.ticket.summary.status == "resolved";
+    let allowed = Allowed {
+        staff,
+        may_assign: actor.can("tickets.assign"),
+        may_delete: actor.can("tickets.delete"),
+        may_confirm: !staff && resolved,
+        may_reopen: !staff && (resolved || d.ticket.summary.status == "closed"),
+        can_read_inventory: actor.can("inventory.read"),
+    };
+    let choices = choices(state, actor).await?;
+    let canned = crate::canned::service::offered(state, actor).await?;
+    let errors = translated_field_errors(state, ctx, err);
+    let view = DetailView::new(
+        &state.catalog,
+        ctx.locale,
+        &ctx.csrf,
+        &d,
+        &choices,
+        &canned,
+        reply,
+        &errors,
+        allowed,
+    );
+    let content = view
+        .render()
+        .map_err(|e| AppError::Internal(format!("rendering the ticket page: {e}")))?;
+    let title = format!("#{} {}", d.ticket.summary.id, d.ticket.summary.title);
     Ok((
         status,
-        page(
+        page_with_content(
             state,
             ctx,
-            "tickets/detail.html",
-            context! {
-                nav => "tickets", ticket => d.ticket, comments => d.comments, history => d.history,
-                attachments => d.attachments, ticket_files => ticket_files, reply_files => reply_files,
-                staff => staff, may_assign => actor.can("tickets.assign"), may_delete => actor.can("tickets.delete"),
-                may_confirm => may_confirm, may_reopen => may_reopen,
-                choices => choices(state, actor).await?, reply => reply,
-                can_read_inventory => actor.can("inventory.read"),
-                canned => crate::canned::service::offered(state, actor).await?,
-                errors => err.map(field_errors).unwrap_or_default(), flash => flash(msg),
-            },
+            &title,
+            content,
+            context! { nav => "tickets", flash => flash(msg) },
         )?,
     )
         .into_response())

@@ -35,7 +35,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "admin/sla.html",
     "tickets/list.html",
     "tickets/new.html",
-    "tickets/detail.html",
+    "shell.html",
     "notifications.html",
     "email/ticket_event.txt",
     "tickets/files.html",
@@ -126,6 +126,41 @@ pub fn page(app: &App, ctx: &WebCtx, name: &str, extra: Value) -> AppResult<Html
         .render(context! { errors => errors, ..context! { ..extra, ..common } })
         .map(Html)
         .map_err(|e| AppError::Internal(format!("rendering {name}: {e:#}")))
+}
+
+/// Render `content`, HTML made by a compiled (askama) template, inside the layout with `title`.
+/// `extra` carries what the layout reads besides the common context (`nav`, `flash`).
+pub fn page_with_content(
+    app: &App,
+    ctx: &WebCtx,
+    title: &str,
+    content: String,
+    extra: Value,
+) -> AppResult<Html<String>> {
+    page(
+        app,
+        ctx,
+        "shell.html",
+        context! { title => title, content => Value::from_safe_string(content), ..extra },
+    )
+}
+
+/// The field errors of `err` in the reader's language, for a compiled template.
+pub fn translated_field_errors(
+    app: &App,
+    ctx: &WebCtx,
+    err: Option<&AppError>,
+) -> std::collections::BTreeMap<String, String> {
+    let Some(err) = err else {
+        return Default::default();
+    };
+    field_errors(err)
+        .into_iter()
+        .map(|(field, message)| {
+            let text = app.catalog.fields.translate(ctx.locale, &message);
+            (field, text.into_owned())
+        })
+        .collect()
 }
 
 /// A page that shows a secret (a revealed credential, a fresh token) must not be cached.
