@@ -765,3 +765,45 @@ async fn downloads_are_listed_and_served_from_the_data_folder_only() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// Personal commands run at the same instant on one machine (a script that retried, two
+/// commands pasted at once) enroll one asset, not one each: on PostgreSQL the enrollment takes
+/// its turn before looking for the machine (`db/turns.rs`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_personal_enrollments_of_one_machine_make_one_asset() {
+    let d = desk().await;
+    d.app
+        .user("budi@example.com", "requester", vec![d.it])
+        .await;
+    let mut b = signed_in(&d.app, "budi@example.com").await;
+    let mut secrets = Vec::new();
+    for _ in 0..16 {
+        let r = b.post("/agent/command", &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let body = text(&r);
+        secrets.push(body.split("--token ").nth(1).unwrap()[..44].to_string());
+    }
+    let racers: Vec<_> = secrets
+        .into_iter()
+        .map(|secret| {
+            let router = d.app.router.clone();
+            let body = json!({"token": secret, "hostname": "budi-laptop", "serial": "SN-RACE",
+                "manufacturer": "Dell", "agent_version": "0.1.0"});
+            tokio::spawn(async move {
+                use tower::ServiceExt;
+                let req = axum::http::Request::builder()
+                    .method("POST")
+                    .uri(ENROLL)
+                    .header("content-type", "application/json")
+                    .body(Body::from(body.to_string()))
+                    .unwrap();
+                router.oneshot(req).await.unwrap().status()
+            })
+        })
+        .collect();
+    for racer in racers {
+        assert_eq!(racer.await.unwrap(), StatusCode::CREATED);
+    }
+    assert_eq!(d.count("SELECT COUNT(*) FROM hardware_assets").await, 1);
+    assert_eq!(d.count("SELECT COUNT(*) FROM agent_devices").await, 16);
+}

@@ -15,6 +15,7 @@ use crate::audit::{self, Change};
 use crate::auth::actor::{Actor, Via};
 use crate::auth::extract::ClientIp;
 use crate::auth::token;
+use crate::db::turns::{self, Turn};
 use crate::error::{AppError, AppResult};
 use crate::inventory::history::Source;
 use crate::inventory::ingest::{self, map, Origin};
@@ -104,6 +105,10 @@ pub async fn enroll(
         actor_id: None,
         label: origin.label.clone(),
     };
+    // Two enrollments of one machine at once must not both find nothing and both create an
+    // asset (PostgreSQL; SQLite's writers already run one at a time). Enrolling is rare, so
+    // every enrollment waits for the one turn that asset creation from reports also takes.
+    turns::take(&mut tx, state.db.backend, Turn::NewAsset).await?;
     let found = match ingest::find_asset(&mut tx, &origin, &inv).await? {
         // A personal token never takes over somebody else's asset: a new one is made instead.
         Some(id) if tok.owner_id.is_some() => {

@@ -16,7 +16,7 @@ use crate::error::AppResult;
 pub enum Turn {
     /// A collector report for this user (its rate count and main device).
     CollectorUser(i64),
-    /// Creating an asset from an agent's report (rare, so one turn for all).
+    /// Creating an asset from an agent's report or an enrollment (rare, so one turn for all).
     NewAsset,
 }
 
