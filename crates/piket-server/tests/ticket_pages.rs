@@ -509,4 +509,21 @@ async fn hostile_text_in_every_field_of_the_ticket_page_comes_back_as_text() {
             page.body
         );
     }
+    // The layout (user menu, title) escapes too, for the technician with the hostile name.
+    let page = signed_in(&app, "xss-tech@example.com")
+        .await
+        .get(&format!("/tickets/{id}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains(XSS) && !page.body.contains(IMG));
+    assert!(
+        page.body.contains(
+            "<summary id=\"usermenu\">Tech &#60;script&#62;alert(1)&#60;/script&#62;</summary>"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&format!(
+        "<title>#{id} Renamed &#60;img src=x onerror=alert(2)&#62; · Piket</title>"
+    )));
 }

@@ -100,6 +100,28 @@ impl Catalog {
         }
     }
 
+    /// The keys a compiled template names (`self.t("key")`) that a language lacks, with the
+    /// language: for the templates' tests (askama cannot check them when it compiles).
+    #[cfg(test)]
+    pub fn missing_template_keys(&self, source: &str) -> Vec<String> {
+        let named: Vec<&str> = source
+            .split("self.t(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        assert!(!named.is_empty(), "the template names no keys");
+        Locale::ALL
+            .iter()
+            .flat_map(|&l| {
+                let known = self.keys(l);
+                named
+                    .iter()
+                    .filter(move |k| !known.contains(k))
+                    .map(move |k| format!("{k} ({})", l.code()))
+            })
+            .collect()
+    }
+
     pub fn keys(&self, locale: Locale) -> Vec<&str> {
         let map = match locale {
             Locale::En => &self.en,

@@ -284,8 +284,9 @@ async fn detail_page(
             state,
             ctx,
             &title,
-            content,
-            context! { nav => "tickets", flash => flash(msg) },
+            &content,
+            "tickets",
+            flash(msg).as_deref(),
         )?,
     )
         .into_response())

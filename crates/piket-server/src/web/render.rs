@@ -4,7 +4,10 @@ use axum::response::Html;
 use minijinja::{context, Environment, Value};
 use serde::Serialize;
 
+use askama::Template as _;
+
 use super::context::WebCtx;
+use super::layout::Layout;
 use crate::error::{AppError, AppResult};
 use crate::state::App;
 
@@ -35,7 +38,6 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "admin/sla.html",
     "tickets/list.html",
     "tickets/new.html",
-    "shell.html",
     "notifications.html",
     "email/ticket_event.txt",
     "tickets/files.html",
@@ -80,7 +82,8 @@ struct Me<'a> {
     can: std::collections::BTreeMap<&'a str, bool>,
 }
 
-/// Render `name` with the common context (`t`, `lang`, `me`, `csrf`, `base_url`) plus `extra`.
+/// Render the page template `name` with the common context (`t`, `me`, `csrf`) plus `extra`
+/// (`nav` and `flash` there are also read by the layout), inside the layout.
 pub fn page(app: &App, ctx: &WebCtx, name: &str, extra: Value) -> AppResult<Html<String>> {
     let me = ctx.actor.as_ref().map(|a| Me {
         id: a.user_id,
@@ -89,17 +92,11 @@ pub fn page(app: &App, ctx: &WebCtx, name: &str, extra: Value) -> AppResult<Html
         role: &a.role_name,
         can: a.permissions.iter().map(|p| (p.as_str(), true)).collect(),
     });
-    // Admins are told when email goes nowhere but the log (reset links, notifications).
-    let smtp_missing =
-        app.config.smtp.is_none() && ctx.actor.as_ref().is_some_and(|a| a.can("settings.manage"));
+    // What page templates read; the layout (`layout()`) has its own.
     let common = context! {
-        smtp_missing => smtp_missing,
-        unread_notifications => ctx.unread_notifications,
         t => app.catalog.value(ctx.locale),
-        lang => ctx.locale.code(),
         me => me,
         csrf => &ctx.csrf,
-        nav => "",
         flash => None::<String>,
     };
     let template = app
@@ -122,27 +119,71 @@ pub fn page(app: &App, ctx: &WebCtx, name: &str, extra: Value) -> AppResult<Html
             .collect()
         })
         .unwrap_or_default();
-    template
+    let nav = extra.get_attr("nav").unwrap_or_default();
+    let flash = extra.get_attr("flash").unwrap_or_default();
+    let rendered = template
         .render(context! { errors => errors, ..context! { ..extra, ..common } })
-        .map(Html)
-        .map_err(|e| AppError::Internal(format!("rendering {name}: {e:#}")))
+        .map_err(|e| AppError::Internal(format!("rendering {name}: {e:#}")))?;
+    let (title, content) = rendered
+        .split_once(CONTENT_MARKER)
+        .ok_or_else(|| AppError::Internal(format!("{name} does not extend base.html")))?;
+    layout(
+        app,
+        ctx,
+        nav.as_str().unwrap_or(""),
+        flash.as_str(),
+        title,
+        content,
+    )
 }
 
-/// Render `content`, HTML made by a compiled (askama) template, inside the layout with `title`.
-/// `extra` carries what the layout reads besides the common context (`nav`, `flash`).
+/// Where `base.html` puts a page's content after its title.
+const CONTENT_MARKER: &str = "<!--piket:content-->";
+
+/// The page in the layout: `title_html` and `content_html` are HTML already.
+fn layout(
+    app: &App,
+    ctx: &WebCtx,
+    nav: &str,
+    flash: Option<&str>,
+    title_html: &str,
+    content_html: &str,
+) -> AppResult<Html<String>> {
+    let actor = ctx.actor.as_ref();
+    // Admins are told when email goes nowhere but the log (reset links, notifications).
+    let smtp_missing = app.config.smtp.is_none() && actor.is_some_and(|a| a.can("settings.manage"));
+    let view = Layout {
+        catalog: &app.catalog,
+        locale: ctx.locale,
+        lang: ctx.locale.code(),
+        actor,
+        csrf: &ctx.csrf,
+        nav,
+        flash,
+        unread_notifications: ctx.unread_notifications,
+        smtp_missing,
+        title_html,
+        content_html,
+    };
+    view.render()
+        .map(Html)
+        .map_err(|e| AppError::Internal(format!("rendering the layout: {e}")))
+}
+
+/// Render `content_html`, made by a compiled (askama) template, in the layout with the plain
+/// text `title`; `nav` names the current navigation entry, `flash` a one-time notice.
 pub fn page_with_content(
     app: &App,
     ctx: &WebCtx,
     title: &str,
-    content: String,
-    extra: Value,
+    content_html: &str,
+    nav: &str,
+    flash: Option<&str>,
 ) -> AppResult<Html<String>> {
-    page(
-        app,
-        ctx,
-        "shell.html",
-        context! { title => title, content => Value::from_safe_string(content), ..extra },
-    )
+    let title_html = askama::filters::escape(title, askama::filters::Html)
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    layout(app, ctx, nav, flash, &title_html, content_html)
 }
 
 /// The field errors of `err` in the reader's language, for a compiled template.
