@@ -363,6 +363,9 @@ async fn the_bell_counts_unread_and_the_page_opens_marks_and_mutes() {
         .await
         .json();
     assert_eq!(s["muted"], json!(["assigned"]));
+    // The page it returns to says so once (the layout shows every page's notice).
+    let page = b.get(&r.header("location")).await;
+    assert_eq!(page.body.matches("Saved.").count(), 1, "{}", page.body);
 
     // The bell's count is cached briefly per user, but a change shows on the very next page:
     // Alice's reply adds one, reading everything through the API clears it.
