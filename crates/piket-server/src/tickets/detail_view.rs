@@ -47,12 +47,7 @@ pub struct DetailView<'a> {
     pub reply: &'a str,
     /// Field errors, already in the reader's language.
     pub errors: &'a BTreeMap<String, String>,
-    pub staff: bool,
-    pub may_assign: bool,
-    pub may_delete: bool,
-    pub may_confirm: bool,
-    pub may_reopen: bool,
-    pub can_read_inventory: bool,
+    pub allowed: Allowed,
 }
 
 impl<'a> DetailView<'a> {
@@ -80,12 +75,7 @@ impl<'a> DetailView<'a> {
             canned,
             reply,
             errors,
-            staff: allowed.staff,
-            may_assign: allowed.may_assign,
-            may_delete: allowed.may_delete,
-            may_confirm: allowed.may_confirm,
-            may_reopen: allowed.may_reopen,
-            can_read_inventory: allowed.can_read_inventory,
+            allowed,
         }
     }
 
