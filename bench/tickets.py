@@ -6,7 +6,9 @@ on PostgreSQL, over a seeded database (`piket seed`, a fixed random seed).
   figure               Piket request                              raw SQL reference
   list                 GET /api/v1/tickets?status=open&limit=50   the list SELECT with its joins
   counts               GET /api/v1/tickets/counts                 SUM over ticket_counts
-  search rare/mid/..   GET /api/v1/tickets?q=TERM&limit=50        the FTS candidate query
+  search rare/mid/..   GET /api/v1/tickets?q=TERM&limit=50        the FTS candidates ranked, the
+                                                                  best 50 with the list's joins
+                                                                  (the candidates alone shown too)
   detail (20 replies)  GET /tickets/1 (the HTML page)             ticket row + its comments
 
 Seeded databases are kept between runs (bench/data/, git-ignored): seeding a million tickets
@@ -16,6 +18,7 @@ Exits 0 when everything was measured (targets may be missed), 1 when something f
 import argparse
 import http.client
 import json
+import math
 import re
 import subprocess
 import sys
@@ -30,47 +33,88 @@ import foundation as fb  # noqa: E402  (shared process and wrk helpers)
 ROOT = fb.ROOT
 ADMIN, ADMIN_PASSWORD = "bench-admin@example.com", "bench-admin-password-1"
 TERMS = {"search rare": "kalibrasi", "search mid": "firmware", "search common": "printer"}
-LIST_SQL = (
-    "SELECT t.id, t.title, t.description, t.requester_id, r.name AS requester_name, "
+LIST_COLUMNS = (
+    "t.id, t.title, t.description, t.requester_id, r.name AS requester_name, "
     "t.department_id, d.name AS department_name, t.category_id, c.name AS category_name, "
     "t.priority, t.status, t.assignee_id, a.name AS assignee_name, t.source, t.due_at, "
-    "t.created_at, t.updated_at, t.first_response_at, t.resolved_at, t.closed_at "
-    "FROM tickets t JOIN users r ON r.id = t.requester_id "
+    "t.created_at, t.updated_at, t.first_response_at, t.resolved_at, t.closed_at")
+LIST_JOINS = (
+    "JOIN users r ON r.id = t.requester_id "
     "LEFT JOIN departments d ON d.id = t.department_id "
     "LEFT JOIN ticket_categories c ON c.id = t.category_id "
     "LEFT JOIN users a ON a.id = t.assignee_id")
+LIST_SQL = f"SELECT {LIST_COLUMNS} FROM tickets t {LIST_JOINS}"
 
 
 # Search ranks the newest RANKED_CANDIDATES matches (crates/piket-server/src/tickets/service.rs).
 RANKED = 200
+# Tickets per block lexeme of PostgreSQL's search documents (tickets/search_plan.rs BLOCK).
+BLOCK = 4096
+
+
+def pg_frequency(url, term):
+    """The fraction of search documents holding `term` by PostgreSQL's statistics, or None when
+    they leave it out of the common lexemes (tickets/search_plan.rs reads the same)."""
+    res = subprocess.run(["psql", url, "-tAc",
+                          "SELECT CAST(most_common_elems AS TEXT), "
+                          "CAST(most_common_elem_freqs AS TEXT) FROM pg_stats WHERE "
+                          "tablename = 'ticket_search' AND attname = 'all_doc'"],
+                         capture_output=True, text=True)
+    elems, _, freqs = res.stdout.strip().partition("|")
+    words = [w.strip('"') for w in elems.strip("{}").split(",") if w]
+    values = [float(f) for f in freqs.strip().strip("{}").split(",") if f]
+    return dict(zip(words, values)).get(term.lower())
 
 
 def pg_rare(url, term):
-    """Whether PostgreSQL's statistics leave `term` out of the index's common lexemes: the
-    server then orders candidates by `ticket_id + 0`, so the reference does too."""
-    res = subprocess.run(["psql", url, "-tAc",
-                          "SELECT CAST(most_common_elems AS TEXT) FROM pg_stats WHERE "
-                          "tablename = 'ticket_search' AND attname = 'all_doc'"],
-                         capture_output=True, text=True)
-    common = {w.strip('"') for w in res.stdout.strip().strip("{}").split(",") if w}
-    return term.lower() not in common
+    """Whether the server collects every match of `term` through the GIN index (its rule in
+    search_plan.rs `plan`: 4 f^2 rows < candidates); otherwise it looks among the blocks of the
+    newest tickets first."""
+    f = pg_frequency(url, term)
+    if f is None:
+        return True
+    rows = subprocess.run(["psql", url, "-tAc", "SELECT reltuples FROM pg_class WHERE relname = "
+                           "'ticket_search'"], capture_output=True, text=True).stdout.strip()
+    return 4 * f * f * float(rows or 0) < RANKED
+
+
+def search_page(candidates):
+    """A search page in raw SQL: the ranked candidates (`id`, `score`), the best 50 of them with
+    the list's columns and joins, as rows (what the list's reference fetches for its page)."""
+    return (f"WITH k AS MATERIALIZED ({candidates}) SELECT {LIST_COLUMNS}, p.score FROM "
+            "(SELECT id, score FROM k ORDER BY score DESC, id DESC LIMIT 50) p "
+            f"JOIN tickets t ON t.id = p.id {LIST_JOINS} ORDER BY p.score DESC, p.id DESC")
+
+
+def candidates(backend, url):
+    """Per search figure, the candidate query alone: the newest matches with their scores."""
+    def search(term):
+        if backend == "sqlite":
+            return ("SELECT rowid AS id, -bm25(ticket_search, 10.0, 4.0, 2.0) AS score FROM ticket_search "
+                    f"WHERE ticket_search MATCH '\"{term}\"' ORDER BY rowid DESC LIMIT {RANKED}")
+        # The server's shapes (tickets/search_plan.rs): every match through the GIN index for a
+        # rare word; for others the GIN index among the blocks of the newest tickets, enough of
+        # them for twice the candidates at the word's frequency. Ranked with the documents the
+        # candidates bring along, as the server does.
+        words = f"websearch_to_tsquery('simple', '{term}')"
+        if pg_rare(url, term):
+            match = f"s.all_doc @@ (SELECT {words})"
+        else:
+            span = max(BLOCK, math.ceil(1.1 * RANKED / pg_frequency(url, term)))
+            blocks = "string_agg('''blk ' || b || '''', ' | ')"
+            match = (f"s.all_doc @@ (SELECT w.q && CAST({blocks} AS tsquery) FROM {words} AS w(q), "
+                     "(SELECT max(ticket_id) AS hi FROM ticket_search) AS x, generate_series("
+                     f"GREATEST(x.hi - {span}, 0) / {BLOCK}, x.hi / {BLOCK}) AS b GROUP BY w.q)")
+        return ("WITH m AS MATERIALIZED (SELECT s.ticket_id AS id, s.all_doc AS doc "
+                f"FROM ticket_search s WHERE {match} ORDER BY s.ticket_id + 0 DESC "
+                f"LIMIT {RANKED}) SELECT m.id, CAST(ts_rank(m.doc, {words}) AS DOUBLE PRECISION) "
+                "AS score FROM m")
+
+    return {name: search(term) for name, term in TERMS.items()}
 
 
 def raw_queries(backend, url):
     """The reference statements per figure (what each request costs the database at least)."""
-    def search(term):
-        if backend == "sqlite":
-            return ("SELECT rowid, -bm25(ticket_search, 10.0, 4.0, 2.0) FROM ticket_search "
-                    f"WHERE ticket_search MATCH '\"{term}\"' ORDER BY rowid DESC LIMIT {RANKED}")
-        # The shapes the server uses (tickets/search.rs `pg_match`): through the GIN index for
-        # a rare word, a backward walk of the key for a common one.
-        match = f"s.all_doc @@ (SELECT websearch_to_tsquery('simple', '{term}'))"
-        match, order = ((match, "s.ticket_id + 0") if pg_rare(url, term)
-                        else (f"({match}) IS TRUE", "s.ticket_id"))
-        return (f"WITH m AS MATERIALIZED (SELECT s.ticket_id AS id FROM ticket_search s "
-                f"WHERE {match} ORDER BY {order} DESC LIMIT {RANKED}) "
-                "SELECT m.id, CAST(ts_rank(r.all_doc, websearch_to_tsquery('simple', "
-                f"'{term}')) AS DOUBLE PRECISION) FROM m JOIN ticket_search r ON r.ticket_id = m.id")
 
     out = {
         "list": [LIST_SQL + " WHERE t.status = 'open' ORDER BY t.updated_at DESC, t.id DESC LIMIT 51"],
@@ -81,8 +125,8 @@ def raw_queries(backend, url):
             "WHERE ticket_id = 1 ORDER BY id",
         ],
     }
-    for name, term in TERMS.items():
-        out[name] = [search(term)]
+    for name, statement in candidates(backend, url).items():
+        out[name] = [search_page(statement)]
     return out
 
 
@@ -201,6 +245,7 @@ def measure(args, backend, log):
     try:
         auth = {"key": {"X-API-Key": key}, "cookie": {"Cookie": login(port)}}
         rows = []
+        alone = candidates(backend, url)
         for figure, statements in raw_queries(backend, url).items():
             path, how = PATHS[figure]
             status, body = fb.request(port, "GET", path, auth[how])
@@ -216,6 +261,8 @@ def measure(args, backend, log):
                 rows.append({"backend": backend, "figure": figure, "connections": conns,
                              "piket_p99_ms": ms(http_run["p99"]), "piket_rps": http_run["rps"],
                              "raw_p99_ms": raw_run["p99_ms"], "raw_qps": raw_run["qps"]})
+                if figure in alone:
+                    rows[-1]["candidates_p99_ms"] = raw(args, url, [alone[figure]], conns)["p99_ms"]
                 print(f"  {backend:8} {figure:20} c={conns:<2} piket p99 "
                       f"{rows[-1]['piket_p99_ms']:8.2f} ms   raw p99 {raw_run['p99_ms']:8.2f} ms",
                       flush=True)
@@ -270,14 +317,16 @@ def main():
             for proc in list(fb.PROCS):
                 fb.stop(proc)
     print(f"\n{'backend':9}{'figure':21}{'conns':>5}{'piket p99':>11}{'raw p99':>10}"
-          f"{'ratio':>8}  {'target (at 16)':22}result")
-    print("-" * 96)
+          f"{'ratio':>8}  {'target (at 16)':22}{'result':8}candidates alone")
+    print("-" * 116)
     for row in rows:
         ratio, target, result = verdicts(row)
         row.update(ratio=round(ratio, 2), target=target, result=result)
+        alone = row.get("candidates_p99_ms")
+        extra = (f"{alone:.2f}ms ({row['piket_p99_ms'] / alone:.2f}x)" if alone else "")
         print(f"{row['backend']:9}{row['figure']:21}{row['connections']:>5}"
               f"{row['piket_p99_ms']:>9.2f}ms{row['raw_p99_ms']:>8.2f}ms{ratio:>7.2f}x  "
-              f"{target:22}{result}")
+              f"{target:22}{result:8}{extra}")
     Path(args.out).write_text(json.dumps({"tickets": args.tickets, "seed": args.seed,
                                           "duration_s": args.duration, "rows": rows}, indent=2))
     print(f"\nwrote {args.out}")

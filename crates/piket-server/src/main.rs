@@ -12,6 +12,12 @@ use piket_server::clock::SystemClock;
 use piket_server::config::{Config, LogFormat, Settings, DEFAULT_TOML};
 use piket_server::{apikeys, auth, build_state, users};
 
+/// mimalloc instead of the system allocator: glibc's malloc and free were a sixth of the
+/// server's CPU on the ticket page under load, most of it in its multi-thread arenas
+/// (bench/README.md, "Seventh session").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "piket",

@@ -1254,3 +1254,93 @@ async fn search_ranks_the_newest_matches_of_a_spread_word_then_pages_the_rest() 
     // Then every older match, newest first, each once.
     assert_eq!(older, all[CAP as usize..].to_vec());
 }
+
+/// PostgreSQL first looks for a word's newest matches among the newest blocks of tickets
+/// (block lexemes in the documents). Whether the window holds enough matches or has to give
+/// way to collecting every match, the ranked page must be the one collecting every match
+/// finds, for staff (`all_doc`) and requesters (`public_doc`) alike.
+#[tokio::test]
+async fn postgres_window_search_ranks_the_same_page_as_collecting_every_match() {
+    use piket_server::db::Backend;
+    use piket_server::tickets::search::{self, Plan};
+    use piket_server::tickets::service::RANKED_CANDIDATES as CAP;
+    let app = TestApp::new().await;
+    if app.state.db.backend != Backend::Postgres {
+        eprintln!("SKIPPED: the search window is PostgreSQL's (set PIKET_TEST_DATABASE_URL)");
+        return;
+    }
+    // 10 000 tickets: blocks 0, 1 and 2 (from 8192), the newest holding 1 809 tickets.
+    let plan = piket_server::seed::Plan {
+        tickets: 10_000,
+        seed: 5,
+    };
+    piket_server::seed::run(&app.state, &plan).await.unwrap();
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    let mut widened_seen = (false, false);
+    for (word, staff) in [
+        ("printer", true),
+        ("printer", false),
+        ("firmware", true),
+        ("kalibrasi", true),
+        ("printer firmware", false),
+        ("-printer", true),
+        (" -- ", true),
+    ] {
+        let every = search::ranked_page(
+            &mut conn,
+            Backend::Postgres,
+            word,
+            staff,
+            Plan {
+                index_first: true,
+                span: 0,
+            },
+            CAP,
+            (0, 50),
+            |_| Ok(()),
+        )
+        .await
+        .unwrap();
+        for span in [search::BLOCK, 6000, 1 << 40] {
+            let window = Plan {
+                index_first: false,
+                span,
+            };
+            let got = search::ranked_page(
+                &mut conn,
+                Backend::Postgres,
+                word,
+                staff,
+                window,
+                CAP,
+                (0, 50),
+                |_| Ok(()),
+            )
+            .await
+            .unwrap();
+            let (Some(got), Some(every)) = (&got, &every) else {
+                assert_eq!(got.is_some(), every.is_some(), "{word}");
+                continue;
+            };
+            let ids = |p: &search::RankedPage| p.rows.iter().map(|r| r.id).collect::<Vec<_>>();
+            let ctx = format!("{word:?} staff={staff} span={span}");
+            assert_eq!(ids(got), ids(every), "{ctx}");
+            assert_eq!(
+                (got.considered, got.visible, got.oldest),
+                (every.considered, every.visible, every.oldest),
+                "{ctx}"
+            );
+            if got.widened {
+                widened_seen.1 = true;
+            } else {
+                widened_seen.0 = true;
+                assert_eq!(got.considered, CAP, "{ctx}: a window that sufficed held the cap");
+            }
+        }
+    }
+    assert_eq!(
+        widened_seen,
+        (true, true),
+        "both a window that held the cap and one that gave way were tried"
+    );
+}

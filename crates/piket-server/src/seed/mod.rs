@@ -320,7 +320,7 @@ pub async fn run(state: &AppState, plan: &Plan) -> AppResult<Report> {
     if backend == Backend::Postgres {
         store::sync_sequences(&mut conn).await?;
     }
-    store::analyze(&mut conn).await?;
+    store::analyze(&mut conn, backend).await?;
     drop(conn);
     state.db.drop_plan_samples().await?;
     Ok(report)

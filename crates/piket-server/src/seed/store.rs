@@ -257,19 +257,7 @@ pub(super) async fn index(
                     .push(")");
             }
             Backend::Postgres => {
-                sql.push("(")
-                    .bind(Arg::Int(t.id))
-                    .push(", setweight(to_tsvector('simple', ")
-                    .bind(Arg::Text(t.title.clone()))
-                    .push("), 'A') || to_tsvector('simple', ")
-                    .bind(Arg::Text(public.clone()))
-                    .push("), setweight(to_tsvector('simple', ")
-                    .bind(Arg::Text(t.title.clone()))
-                    .push("), 'A') || to_tsvector('simple', ")
-                    .bind(Arg::Text(public))
-                    .push(") || to_tsvector('simple', ")
-                    .bind(Arg::Text(notes))
-                    .push("))");
+                crate::tickets::search::pg_document(&mut sql, t.id, &t.title, &public, &notes)
             }
         }
     }
@@ -290,8 +278,17 @@ pub(super) async fn sync_sequences(conn: &mut AnyConnection) -> AppResult<()> {
     Ok(())
 }
 
-/// Fresh planner statistics after a bulk load.
-pub(super) async fn analyze(conn: &mut AnyConnection) -> AppResult<()> {
-    sqlx::query("ANALYZE").execute(conn).await?;
+/// Fresh planner statistics after a bulk load; on PostgreSQL also the search indexes' pending
+/// lists merged into the indexes, as autovacuum would do later (every search reads them).
+pub(super) async fn analyze(conn: &mut AnyConnection, backend: Backend) -> AppResult<()> {
+    sqlx::query("ANALYZE").execute(&mut *conn).await?;
+    if backend == Backend::Postgres {
+        sqlx::query(
+            "SELECT gin_clean_pending_list(CAST('ticket_search_public' AS regclass)) \
+             + gin_clean_pending_list(CAST('ticket_search_all' AS regclass))",
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }

@@ -7,8 +7,10 @@ use std::collections::HashMap;
 
 use sqlx::AnyConnection;
 
-pub use super::search_plan::{index_first, index_stats, IndexStats};
-use super::search_plan::{pg_key, pg_match};
+pub use super::search_plan::{
+    block_lexeme, index_first, index_stats, plan, IndexStats, Plan, BLOCK, WIDER,
+};
+use super::search_plan::{pg_key, pg_match, pg_window_match};
 use super::store::{self, TicketRow};
 use crate::db::sql::{Arg, Sql};
 use crate::db::Backend;
@@ -48,21 +50,39 @@ pub async fn reindex(conn: &mut AnyConnection, backend: Backend, ticket_id: i64)
             .await?;
         }
         Backend::Postgres => {
-            sqlx::query(
-                "INSERT INTO ticket_search (ticket_id, public_doc, all_doc) \
-                 SELECT $1, p, p || to_tsvector('simple', $4) FROM \
-                 (SELECT setweight(to_tsvector('simple', $2), 'A') || to_tsvector('simple', $3) AS p) x \
-                 ON CONFLICT (ticket_id) DO UPDATE SET public_doc = EXCLUDED.public_doc, all_doc = EXCLUDED.all_doc",
-            )
-            .bind(ticket_id)
-            .bind(title)
-            .bind(body)
-            .bind(internal)
-            .execute(&mut *conn)
-            .await?;
+            let mut sql =
+                Sql::new("INSERT INTO ticket_search (ticket_id, public_doc, all_doc) VALUES ");
+            pg_document(&mut sql, ticket_id, &title, &body, &internal);
+            sql.push(
+                " ON CONFLICT (ticket_id) DO UPDATE SET public_doc = EXCLUDED.public_doc, \
+                 all_doc = EXCLUDED.all_doc",
+            );
+            sql.query().execute(&mut *conn).await?;
         }
     }
     Ok(())
+}
+
+/// PostgreSQL: the `(ticket_id, public_doc, all_doc)` row of one ticket's search documents:
+/// the title (weight A), the description and public replies, the internal notes (in `all_doc`
+/// only) and the ticket's block lexeme ([`block_lexeme`]). The seeder builds rows with it too.
+pub fn pg_document(sql: &mut Sql, ticket_id: i64, title: &str, public: &str, notes: &str) {
+    let public_doc = |sql: &mut Sql| {
+        sql.push("setweight(to_tsvector('simple', ")
+            .bind(Arg::Text(title.to_string()))
+            .push("), 'A') || to_tsvector('simple', ")
+            .bind(Arg::Text(public.to_string()))
+            .push(") || array_to_tsvector(ARRAY[")
+            .bind(Arg::Text(block_lexeme(ticket_id)))
+            .push("])");
+    };
+    sql.push("(").bind(Arg::Int(ticket_id)).push(", ");
+    public_doc(sql);
+    sql.push(", ");
+    public_doc(sql);
+    sql.push(" || to_tsvector('simple', ")
+        .bind(Arg::Text(notes.to_string()))
+        .push("))");
 }
 
 /// User text to an FTS5 query: every word quoted (so operators in the input are just words),
@@ -152,6 +172,9 @@ pub struct RankedPage {
     pub considered: i64,
     /// The oldest ticket considered; older matches follow by recency.
     pub oldest: Option<i64>,
+    /// PostgreSQL: the newest tickets' window held fewer than the cap of matches, so the
+    /// search looked further back (see [`ranked_page`]).
+    pub widened: bool,
 }
 
 /// Rank the newest `cap` matches of `q` (by recency when they are dense, see [`DENSE_SPAN`]),
@@ -166,17 +189,81 @@ pub struct RankedPage {
 /// index and sort them, rather than walk the primary key backwards until `cap` match: right
 /// for a rare term, ruinous for a common one (see [`index_first`]). `None` when `q` holds
 /// nothing searchable.
+///
+/// PostgreSQL's `plan` without `index_first` first looks among the newest `plan.span`
+/// tickets only ([`pg_window_match`]); when fewer than `cap` match there, it asks again among
+/// [`WIDER`] times as many, then collecting every match, so the candidates are the newest
+/// `cap` matches either way.
 #[allow(clippy::too_many_arguments)]
 pub async fn ranked_page(
     conn: &mut AnyConnection,
     backend: Backend,
     q: &str,
     staff: bool,
-    index_first: bool,
+    plan: Plan,
+    cap: i64,
+    page: (i64, i64),
+    narrow: impl Fn(&mut Sql) -> AppResult<()>,
+) -> AppResult<Option<RankedPage>> {
+    let window = backend == Backend::Postgres && !plan.index_first;
+    let first = window.then_some(plan.span);
+    let Some(sql) = ranked_statement(backend, q, staff, first, cap, page, &narrow)? else {
+        return Ok(None);
+    };
+    let found = fetch_ranked(conn, sql).await?;
+    if !window || found.considered >= cap {
+        return Ok(Some(found));
+    }
+    // Fewer than `cap` among the newest tickets: the newest `cap` matches reach further back.
+    let wider = plan.span.saturating_mul(WIDER);
+    for window in [Some(wider), None] {
+        let Some(sql) = ranked_statement(backend, q, staff, window, cap, page, &narrow)? else {
+            return Ok(None);
+        };
+        let found = fetch_ranked(conn, sql).await?;
+        if window.is_none() || found.considered >= cap {
+            return Ok(Some(RankedPage {
+                widened: true,
+                ..found
+            }));
+        }
+    }
+    Ok(None)
+}
+
+async fn fetch_ranked(conn: &mut AnyConnection, sql: Sql) -> AppResult<RankedPage> {
+    let (considered, oldest, visible, packed): (i64, Option<i64>, i64, String) =
+        sql.query_as().fetch_one(conn).await?;
+    Ok(RankedPage {
+        rows: store::read_packed(&packed)?,
+        visible,
+        considered,
+        oldest,
+        widened: false,
+    })
+}
+
+/// The statement of [`ranked_page`]; on PostgreSQL `window` is `Some(span)` to look among the
+/// newest `span` tickets only, `None` to collect every match through the index.
+fn ranked_statement(
+    backend: Backend,
+    q: &str,
+    staff: bool,
+    window: Option<i64>,
     cap: i64,
     (offset, limit): (i64, i64),
-    narrow: impl FnOnce(&mut Sql) -> AppResult<()>,
-) -> AppResult<Option<RankedPage>> {
+    narrow: &impl Fn(&mut Sql) -> AppResult<()>,
+) -> AppResult<Option<Sql>> {
+    // The candidates meet their tickets only when scope or filters narrow them: for a caller
+    // who sees every ticket, unfiltered, that is 200 lookups saved (search rows go with their
+    // tickets, so every candidate has one).
+    let mut probe = Sql::new("");
+    narrow(&mut probe)?;
+    let join = if probe.text().is_empty() {
+        ""
+    } else {
+        " JOIN tickets t ON t.id = m.id"
+    };
     let mut sql = match backend {
         Backend::Sqlite => {
             let Some(query) = fts5_query(q) else {
@@ -208,10 +295,9 @@ pub async fn ranked_page(
                 .bind(Arg::Text(query))
                 .push(" ORDER BY rowid DESC LIMIT ")
                 .bind(Arg::Int(cap))
-                .push(
-                    "), v AS MATERIALIZED (SELECT m.id, m.score FROM m \
-                     JOIN tickets t ON t.id = m.id WHERE 1 = 1",
-                );
+                .push("), v AS MATERIALIZED (SELECT m.id, m.score FROM m")
+                .push(join)
+                .push(" WHERE 1 = 1");
             sql
         }
         Backend::Postgres => {
@@ -221,10 +307,11 @@ pub async fn ranked_page(
             let mut sql = Sql::new("WITH m AS MATERIALIZED (SELECT s.ticket_id AS id, s.");
             sql.push(doc).push(" AS doc FROM ticket_search s WHERE ");
             // The words are the first bind: `$1` below ranks with them again.
-            pg_match(&mut sql, q, staff, index_first);
-            sql.push(" ORDER BY ")
-                .push(pg_key(index_first))
-                .push(" DESC LIMIT ");
+            match window {
+                Some(span) => pg_window_match(&mut sql, q, staff, span),
+                None => pg_match(&mut sql, q, staff, true),
+            }
+            sql.push(" ORDER BY ").push(pg_key(true)).push(" DESC LIMIT ");
             sql.bind(Arg::Int(cap))
                 .push("), v AS MATERIALIZED (SELECT m.id, CASE WHEN (SELECT count(*) FROM m) = ");
             sql.bind(Arg::Int(cap))
@@ -232,9 +319,10 @@ pub async fn ranked_page(
                 .bind(Arg::Int(cap * DENSE_SPAN))
                 .push(
                     " THEN 0 ELSE CAST(ts_rank(m.doc, w.q) AS DOUBLE PRECISION) END AS score \
-                     FROM m JOIN tickets t ON t.id = m.id \
-                     CROSS JOIN websearch_to_tsquery('simple', $1) AS w(q) WHERE 1 = 1",
-                );
+                     FROM m",
+                )
+                .push(join)
+                .push(" CROSS JOIN websearch_to_tsquery('simple', $1) AS w(q) WHERE 1 = 1");
             sql
         }
     };
@@ -257,14 +345,7 @@ pub async fn ranked_page(
     .push(") p JOIN tickets t ON t.id = p.id")
     .push(store::JOINS)
     .push(") AS TEXT), '[]')");
-    let (considered, oldest, visible, packed): (i64, Option<i64>, i64, String) =
-        sql.query_as().fetch_one(conn).await?;
-    Ok(Some(RankedPage {
-        rows: store::read_packed(&packed)?,
-        visible,
-        considered,
-        oldest,
-    }))
+    Ok(Some(sql))
 }
 
 /// Ids of the newest matches older than `before`, newest first, at most `limit` (one packed row).

@@ -809,14 +809,12 @@ pub async fn list(
     let f = query.parse(actor.user_id, now)?;
     if let Some(q) = f.q.clone() {
         // Before taking a connection: the planner's hint comes from a cache that loads with one.
-        let index_first = match state.db.backend {
-            Backend::Postgres => {
-                search::index_first(&q, &*index_stats(state).await?, RANKED_CANDIDATES)
-            }
-            Backend::Sqlite => false,
+        let plan = match state.db.backend {
+            Backend::Postgres => search::plan(&q, &*index_stats(state).await?, RANKED_CANDIDATES),
+            Backend::Sqlite => search::Plan::default(),
         };
         let mut conn = state.db.pool.acquire().await?;
-        return search_page(state, &mut conn, actor, &f, &q, index_first, now).await;
+        return search_page(state, &mut conn, actor, &f, &q, plan, now).await;
     }
     let mut conn = state.db.pool.acquire().await?;
     let mut sql = store::list_head(state.db.backend);
@@ -837,7 +835,7 @@ async fn search_page(
     actor: &Actor,
     f: &super::filter::Filter,
     q: &str,
-    index_first: bool,
+    plan: search::Plan,
     now: i64,
 ) -> AppResult<Page<TicketSummary>> {
     let backend = state.db.backend;
@@ -875,7 +873,7 @@ async fn search_page(
                 backend,
                 q,
                 staff,
-                index_first,
+                plan,
                 RANKED_CANDIDATES,
                 (offset as i64, f.limit),
                 narrow,
@@ -895,6 +893,7 @@ async fn search_page(
             (ranked.rows, next)
         }
         Phase::Older(before) => {
+            let index_first = plan.index_first;
             let Some(mut sql) = search::candidates_head(backend, q, staff, index_first) else {
                 return Ok(empty());
             };
