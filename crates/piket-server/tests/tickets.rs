@@ -1334,7 +1334,10 @@ async fn postgres_window_search_ranks_the_same_page_as_collecting_every_match() 
                 widened_seen.1 = true;
             } else {
                 widened_seen.0 = true;
-                assert_eq!(got.considered, CAP, "{ctx}: a window that sufficed held the cap");
+                assert_eq!(
+                    got.considered, CAP,
+                    "{ctx}: a window that sufficed held the cap"
+                );
             }
         }
     }

@@ -311,7 +311,9 @@ fn ranked_statement(
                 Some(span) => pg_window_match(&mut sql, q, staff, span),
                 None => pg_match(&mut sql, q, staff, true),
             }
-            sql.push(" ORDER BY ").push(pg_key(true)).push(" DESC LIMIT ");
+            sql.push(" ORDER BY ")
+                .push(pg_key(true))
+                .push(" DESC LIMIT ");
             sql.bind(Arg::Int(cap))
                 .push("), v AS MATERIALIZED (SELECT m.id, CASE WHEN (SELECT count(*) FROM m) = ");
             sql.bind(Arg::Int(cap))

@@ -218,7 +218,12 @@ mod tests {
         // The statement divides by the same block size the documents were written with.
         let mut sql = Sql::new("");
         pg_window_match(&mut sql, "x", true, 40_000);
-        assert_eq!(sql.text().matches(&format!("/ {BLOCK}")).count(), 2, "{}", sql.text());
+        assert_eq!(
+            sql.text().matches(&format!("/ {BLOCK}")).count(),
+            2,
+            "{}",
+            sql.text()
+        );
     }
 
     #[test]
