@@ -185,15 +185,11 @@ pub struct RankedPage {
 ///
 /// On SQLite the density check is a second, unscored walk of the same index inside the
 /// statement: `bm25` is then never called for dense candidates. PostgreSQL ranks only the
-/// rows kept. `index_first` (PostgreSQL) tells it to collect all matches through the GIN
-/// index and sort them, rather than walk the primary key backwards until `cap` match: right
-/// for a rare term, ruinous for a common one (see [`index_first`]). `None` when `q` holds
-/// nothing searchable.
-///
-/// PostgreSQL's `plan` without `index_first` first looks among the newest `plan.span`
-/// tickets only ([`pg_window_match`]); when fewer than `cap` match there, it asks again among
-/// [`WIDER`] times as many, then collecting every match, so the candidates are the newest
-/// `cap` matches either way.
+/// rows kept, and always takes its candidates through the GIN index: with `plan.index_first`
+/// (a rare word) every match, sorted; otherwise first only among the newest `plan.span`
+/// tickets ([`pg_window_match`]), and when fewer than `cap` match there, again among
+/// [`WIDER`] times as many, then every match, so the candidates are the newest `cap` matches
+/// either way. `None` when `q` holds nothing searchable.
 #[allow(clippy::too_many_arguments)]
 pub async fn ranked_page(
     conn: &mut AnyConnection,
