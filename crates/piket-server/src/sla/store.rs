@@ -127,18 +127,28 @@ pub struct Breach {
     pub resolution_due_at: Option<i64>,
 }
 
+/// Active tickets not escalated yet whose first response or resolution is past `$1`, by id,
+/// at most `$2`. Each due time is looked up in its own partial index, whose condition is
+/// spelled out here as in migration `0013_sla_due_active` (both planners match a partial index
+/// by its terms): with one `OR` over both, the planner walked every ticket in id order, 2 s on
+/// a million tickets, every minute.
+pub const BREACHES: &str = "SELECT id, title, department_id, first_response_due_at, \
+     first_response_at, resolution_due_at FROM tickets WHERE id IN (\
+     SELECT id FROM tickets WHERE resolution_due_at <= $1 AND sla_escalated_at IS NULL \
+     AND sla_paused_at IS NULL AND status NOT IN ('resolved', 'closed') \
+     UNION ALL \
+     SELECT id FROM tickets WHERE first_response_due_at <= $1 AND first_response_at IS NULL \
+     AND sla_escalated_at IS NULL AND sla_paused_at IS NULL \
+     AND status NOT IN ('resolved', 'closed')) \
+     ORDER BY id LIMIT $2";
+
+/// The tickets of [`BREACHES`].
 pub async fn breaches(conn: &mut AnyConnection, now: i64, limit: i64) -> AppResult<Vec<Breach>> {
-    Ok(sqlx::query_as(
-        "SELECT id, title, department_id, first_response_due_at, first_response_at, resolution_due_at \
-         FROM tickets WHERE sla_escalated_at IS NULL AND sla_paused_at IS NULL \
-         AND status NOT IN ('resolved', 'closed') \
-         AND (resolution_due_at <= $1 OR (first_response_due_at <= $1 AND first_response_at IS NULL)) \
-         ORDER BY id LIMIT $2",
-    )
-    .bind(now)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?)
+    Ok(sqlx::query_as(BREACHES)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?)
 }
 
 /// Mark a ticket escalated unless another run already did; true when this call did.
