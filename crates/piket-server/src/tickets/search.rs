@@ -7,9 +7,7 @@ use std::collections::HashMap;
 
 use sqlx::AnyConnection;
 
-pub use super::search_plan::{
-    block_lexeme, index_first, index_stats, plan, IndexStats, Plan, BLOCK, WIDER,
-};
+pub use super::search_plan::{block_lexeme, index_stats, plan, IndexStats, Plan, BLOCK, WIDER};
 use super::search_plan::{pg_key, pg_match, pg_window_match};
 use super::store::{self, TicketRow};
 use crate::db::sql::{Arg, Sql};
@@ -201,25 +199,20 @@ pub async fn ranked_page(
     page: (i64, i64),
     narrow: impl Fn(&mut Sql) -> AppResult<()>,
 ) -> AppResult<Option<RankedPage>> {
-    let window = backend == Backend::Postgres && !plan.index_first;
-    let first = window.then_some(plan.span);
-    let Some(sql) = ranked_statement(backend, q, staff, first, cap, page, &narrow)? else {
-        return Ok(None);
+    // On PostgreSQL without `index_first`: the window, a wider one, then every match.
+    let tries: &[Option<i64>] = if backend == Backend::Postgres && !plan.index_first {
+        &[Some(plan.span), Some(plan.span.saturating_mul(WIDER)), None]
+    } else {
+        &[None]
     };
-    let found = fetch_ranked(conn, sql).await?;
-    if !window || found.considered >= cap {
-        return Ok(Some(found));
-    }
-    // Fewer than `cap` among the newest tickets: the newest `cap` matches reach further back.
-    let wider = plan.span.saturating_mul(WIDER);
-    for window in [Some(wider), None] {
-        let Some(sql) = ranked_statement(backend, q, staff, window, cap, page, &narrow)? else {
+    for (i, window) in tries.iter().enumerate() {
+        let Some(sql) = ranked_statement(backend, q, staff, *window, cap, page, &narrow)? else {
             return Ok(None);
         };
         let found = fetch_ranked(conn, sql).await?;
         if window.is_none() || found.considered >= cap {
             return Ok(Some(RankedPage {
-                widened: true,
+                widened: i > 0,
                 ..found
             }));
         }

@@ -47,7 +47,7 @@ pub const WIDER: i64 = 4;
 /// How a search collects its ranked candidates on PostgreSQL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Plan {
-    /// Collect every match through the GIN index and sort them (see [`index_first`]).
+    /// Collect every match through the GIN index and sort them (see [`plan`]).
     pub index_first: bool,
     /// Otherwise the ranked phase looks through the GIN index only among the blocks of the
     /// newest `span` ticket ids, sized so that the rarest word should just match the
@@ -57,12 +57,21 @@ pub struct Plan {
 }
 
 /// The plan for `q` from the index statistics (`cap`: how many candidates are ranked).
+///
+/// `index_first`: collect every match through the GIN index rather than look among the
+/// newest tickets. Looking reads about `cap / f` tickets for the rarest word's frequency `f`;
+/// collecting visits about `f × rows` matches, each a few times dearer. A word missing from
+/// the statistics is rarer than every tracked one. The planner cannot make this choice itself:
+/// prepared statements keep one generic plan, and even a custom plan guesses half the rarest
+/// tracked frequency for an untracked word, which with a small vocabulary is thousands of rows
+/// for a word in a hundred. Only the plan depends on it, never the results.
 pub fn plan(q: &str, stats: &IndexStats, cap: i64) -> Plan {
     let rarest = rarest_frequency(q, stats);
     let index_first = match rarest {
         Some(f) => 4.0 * f * f * stats.rows < cap as f64,
         None => false,
     };
+    // No words (or none tracked, which is `index_first` anyway): a window over every ticket.
     let span = match rarest {
         Some(f) if f > 0.0 => (1.1 * cap as f64 / f).ceil().min(1e15) as i64,
         _ => 1_000_000_000_000_000,
@@ -144,18 +153,6 @@ pub async fn index_stats(conn: &mut AnyConnection) -> AppResult<IndexStats> {
     })
 }
 
-/// Whether PostgreSQL should collect the matches of `q` through the GIN index (and sort them)
-/// rather than walk the newest tickets until `cap` match. Walking reads about `cap / f` rows
-/// for the rarest word's frequency `f`; the index visits about `f × rows`, each a few times
-/// dearer. A word missing from the statistics is rarer than every tracked one. The planner
-/// cannot make this choice itself: prepared statements keep one generic plan, and even a
-/// custom plan guesses half the rarest tracked frequency for an untracked word, which with a
-/// small vocabulary is thousands of rows for a word in a hundred (a 0.5 s walk where the
-/// index takes a millisecond). Only the plan depends on it, never the results.
-pub fn index_first(q: &str, stats: &IndexStats, cap: i64) -> bool {
-    plan(q, stats, cap).index_first
-}
-
 /// The frequency of the rarest word of `q` (0 for one the statistics do not track); `None`
 /// when `q` has no words.
 fn rarest_frequency(q: &str, stats: &IndexStats) -> Option<f64> {
@@ -187,17 +184,17 @@ mod tests {
             ],
             rows: 1_000_000.0,
         };
-        assert!(!index_first("Printer JAM", &stats, 200));
-        assert!(!index_first("firmware", &stats, 200));
-        assert!(index_first("printer kalibrasi", &stats, 200));
-        assert!(!index_first(" -- ", &stats, 200));
-        assert!(index_first("anything", &IndexStats::default(), 200));
+        assert!(!plan("Printer JAM", &stats, 200).index_first);
+        assert!(!plan("firmware", &stats, 200).index_first);
+        assert!(plan("printer kalibrasi", &stats, 200).index_first);
+        assert!(!plan(" -- ", &stats, 200).index_first);
+        assert!(plan("anything", &IndexStats::default(), 200).index_first);
         // A hundredth of a thousand rows: the index is cheaper than walking.
         let small = IndexStats {
             rows: 1_000.0,
             ..stats
         };
-        assert!(index_first("firmware", &small, 200));
+        assert!(plan("firmware", &small, 200).index_first);
     }
 
     #[test]

@@ -686,7 +686,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// PostgreSQL's statistics of the search index (reference cache; see `search_plan::index_first`).
+/// PostgreSQL's statistics of the search index (reference cache; see `search_plan::plan`).
 async fn index_stats(state: &AppState) -> AppResult<std::sync::Arc<search::IndexStats>> {
     state
         .index_stats
