@@ -26,6 +26,9 @@ pub struct Settings {
     /// Database URL; empty means SQLite in <data>/piket.db, postgres://... means PostgreSQL
     #[arg(long, env = "PIKET_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// Database connections kept (default: SQLite 8; PostgreSQL twice the CPU cores, 4 to 32)
+    #[arg(long, env = "PIKET_DATABASE_POOL", global = true)]
+    pub database_pool: Option<u32>,
     /// Public URL of this server, used in links (emails, setup link)
     #[arg(long, env = "PIKET_BASE_URL", global = true)]
     pub base_url: Option<String>,
@@ -102,6 +105,7 @@ impl Settings {
             listen,
             data,
             database_url,
+            database_pool,
             base_url,
             log_format,
             metrics_listen,
@@ -152,6 +156,8 @@ pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub database_url: String,
+    /// Pool size; `None` leaves it to `db::default_pool_size`.
+    pub database_pool: Option<u32>,
     pub base_url: String,
     pub log_format: LogFormat,
     pub metrics_listen: Option<SocketAddr>,
@@ -191,6 +197,11 @@ impl Config {
             Some(url) if url.starts_with("sqlite:") => url.to_string(),
             Some(_) => return Err("database URL must start with postgres:// or sqlite:".into()),
         };
+        if let Some(n) = s.database_pool {
+            if !(1..=500).contains(&n) {
+                return Err("database_pool must be between 1 and 500".into());
+            }
+        }
         let base_url = s
             .base_url
             .clone()
@@ -246,6 +257,7 @@ impl Config {
             listen,
             data_dir,
             database_url,
+            database_pool: s.database_pool,
             base_url,
             log_format,
             metrics_listen: s.metrics_listen,
@@ -323,5 +335,12 @@ mod tests {
             ..Default::default()
         };
         assert!(Config::resolve(&bad).is_err());
+        for (pool, ok) in [(0, false), (1, true), (500, true), (501, false)] {
+            let s = Settings {
+                database_pool: Some(pool),
+                ..Default::default()
+            };
+            assert_eq!(Config::resolve(&s).is_ok(), ok, "pool {pool}");
+        }
     }
 }

@@ -57,7 +57,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
             )
         })?;
     }
-    let db = Db::connect(&config.database_url)
+    let db = Db::connect(&config.database_url, config.database_pool)
         .await
         .map_err(|e| e.to_string())?;
     db.migrate().await.map_err(|e| e.to_string())?;

@@ -223,7 +223,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Backup { out } => {
-            let db = piket_server::db::Db::connect(&config.database_url)
+            let db = piket_server::db::Db::connect(&config.database_url, config.database_pool)
                 .await
                 .map_err(|e| e.to_string())?;
             db.backup_sqlite(&out).await.map_err(|e| e.to_string())?;

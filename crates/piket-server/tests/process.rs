@@ -134,7 +134,7 @@ async fn kill_9_during_writes_loses_no_acknowledged_write_and_the_database_stays
     );
 
     let url = format!("sqlite://{}?mode=rw", dir.path().join("piket.db").display());
-    let db = piket_server::db::Db::connect(&url).await.unwrap();
+    let db = piket_server::db::Db::connect(&url, None).await.unwrap();
     assert_eq!(db.integrity_check().await.unwrap(), "ok");
     let stored: Vec<String> = sqlx::query_scalar("SELECT name FROM departments")
         .fetch_all(&db.pool)
@@ -164,9 +164,10 @@ async fn kill_9_during_writes_loses_no_acknowledged_write_and_the_database_stays
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let copy = piket_server::db::Db::connect(&format!("sqlite://{}?mode=rw", backup.display()))
-        .await
-        .unwrap();
+    let copy =
+        piket_server::db::Db::connect(&format!("sqlite://{}?mode=rw", backup.display()), None)
+            .await
+            .unwrap();
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM departments")
         .fetch_one(&copy.pool)
         .await

@@ -34,9 +34,27 @@ impl std::fmt::Display for OpenError {
     }
 }
 
+/// How many connections the pool keeps when the configuration does not say (`cores`: this
+/// machine's, from `std::thread::available_parallelism`).
+///
+/// SQLite: 8. It takes one writer at a time and its readers share the WAL; 2 or 4 measured the
+/// same (bench/README.md). PostgreSQL: twice the cores, at least 4 and at most 32. Every
+/// connection is a database process, and more of them busy than there are cores to run them
+/// only makes each query wait longer: requests beyond the pool queue in the server, in order,
+/// instead of being time-sliced by the kernel. On 2 cores, 16 connections against 4 moved the
+/// p99 of a rare-word search from 12-13 ms to 8.6 ms at the same throughput (bench/README.md,
+/// "Ninth session").
+pub fn default_pool_size(backend: Backend, cores: usize) -> u32 {
+    match backend {
+        Backend::Sqlite => 8,
+        Backend::Postgres => (2 * cores).clamp(4, 32) as u32,
+    }
+}
+
 impl Db {
     /// Connect and check the connection, failing fast (not hanging) when the server is away.
-    pub async fn connect(url: &str) -> Result<Db, OpenError> {
+    /// `pool`: the pool's size, `None` for [`default_pool_size`].
+    pub async fn connect(url: &str, pool: Option<u32>) -> Result<Db, OpenError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -49,24 +67,24 @@ impl Db {
         // No ping before each checkout: on SQLite it is one more hand-off to the connection's
         // worker thread, on PostgreSQL one more network round trip, for every query a request
         // makes. A connection that died while idle fails its next query instead, and is dropped.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let size = pool.unwrap_or_else(|| default_pool_size(backend, cores));
         let pool_options = AnyPoolOptions::new()
+            .max_connections(size)
             .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(3))
             .idle_timeout(Duration::from_secs(300));
         let pool_options = match backend {
-            // One writer at a time is SQLite's model; a few readers share the WAL.
-            Backend::Sqlite => pool_options
-                .max_connections(8)
-                .after_connect(|conn, _meta| {
-                    Box::pin(async move {
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+            Backend::Sqlite => pool_options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                          PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
-                        )
-                        .await?;
-                        Ok(())
-                    })
-                }),
+                    )
+                    .await?;
+                    Ok(())
+                })
+            }),
             // Prepared statements keep one generic plan. Left to choose, PostgreSQL re-plans the
             // ticket list (five joins) on every execution, because its generic cost comes out a
             // hair above the custom one: 1.5 ms of planning for 0.3 ms of work. Piket's
@@ -74,18 +92,16 @@ impl Db {
             // values; search gets its plan choice from the statement's shape (`tickets::search`).
             // No parallel workers: starting them costs milliseconds, more than these statements
             // take, and under load the cores are busy with other requests anyway.
-            Backend::Postgres => pool_options
-                .max_connections(16)
-                .after_connect(|conn, _meta| {
-                    Box::pin(async move {
-                        conn.execute(
-                            "SET plan_cache_mode = force_generic_plan; \
+            Backend::Postgres => pool_options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(
+                        "SET plan_cache_mode = force_generic_plan; \
                          SET max_parallel_workers_per_gather = 0",
-                        )
-                        .await?;
-                        Ok(())
-                    })
-                }),
+                    )
+                    .await?;
+                    Ok(())
+                })
+            }),
         };
         let pool =
             tokio::time::timeout(Duration::from_secs(10), pool_options.connect_with(options))
@@ -193,6 +209,17 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
+    use super::{default_pool_size, Backend};
+
+    #[test]
+    fn postgres_pool_follows_the_cores_within_bounds() {
+        assert_eq!(default_pool_size(Backend::Postgres, 1), 4);
+        assert_eq!(default_pool_size(Backend::Postgres, 2), 4);
+        assert_eq!(default_pool_size(Backend::Postgres, 6), 12);
+        assert_eq!(default_pool_size(Backend::Postgres, 64), 32);
+        assert_eq!(default_pool_size(Backend::Sqlite, 64), 8);
+    }
+
     /// Both backends must carry the same migration versions, or one of them drifts.
     #[test]
     fn migration_folders_have_the_same_versions() {
@@ -216,7 +243,7 @@ mod tests {
     /// and planned again on each execution, and the two global mutexes come back.
     #[tokio::test]
     async fn the_bundled_sqlite_has_the_build_flags_piket_relies_on() {
-        let db = super::Db::connect("sqlite::memory:").await.unwrap();
+        let db = super::Db::connect("sqlite::memory:", None).await.unwrap();
         let options: Vec<String> =
             sqlx::query_scalar("SELECT compile_options FROM pragma_compile_options")
                 .fetch_all(&db.pool)

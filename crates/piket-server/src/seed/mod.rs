@@ -279,12 +279,14 @@ fn ticket(rng: &mut StdRng, id: i64, people: &People, start: i64, step: i64) -> 
 /// Fill an empty ticket table. Refuses when tickets exist, so it never mixes with real data.
 pub async fn run(state: &AppState, plan: &Plan) -> AppResult<Report> {
     let backend = state.db.backend;
+    // One connection at a time: the check's goes back before the batches take theirs.
     let mut conn = state.db.pool.acquire().await?;
     if store::ticket_count(&mut conn).await? > 0 {
         return Err(AppError::Conflict(
             "this database already has tickets; seed an empty one".into(),
         ));
     }
+    drop(conn);
     let now = state.now();
     let mut rng = StdRng::seed_from_u64(plan.seed);
     let mut tx = state.db.begin().await?;
@@ -317,6 +319,7 @@ pub async fn run(state: &AppState, plan: &Plan) -> AppResult<Report> {
         }
         next = last + 1;
     }
+    let mut conn = state.db.pool.acquire().await?;
     if backend == Backend::Postgres {
         store::sync_sequences(&mut conn).await?;
     }

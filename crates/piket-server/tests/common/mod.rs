@@ -121,6 +121,11 @@ impl TestApp {
             data: Some(dir.path().to_path_buf()),
             base_url: Some("http://piket.test".into()),
             database_url: postgres_url().await,
+            // `PIKET_TEST_DATABASE_POOL=1` runs the suite on one connection: a request that
+            // holds one while it waits for another then fails here (503), not under load.
+            database_pool: std::env::var("PIKET_TEST_DATABASE_POOL")
+                .ok()
+                .and_then(|n| n.parse().ok()),
             ..Default::default()
         };
         adjust(&mut settings);
