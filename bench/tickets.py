@@ -93,18 +93,21 @@ def candidates(backend, url):
             return ("SELECT rowid AS id, -bm25(ticket_search, 10.0, 4.0, 2.0) AS score FROM ticket_search "
                     f"WHERE ticket_search MATCH '\"{term}\"' ORDER BY rowid DESC LIMIT {RANKED}")
         # The server's shapes (tickets/search_plan.rs): every match through the GIN index for a
-        # rare word; for others the GIN index among the blocks of the newest tickets, enough of
-        # them for twice the candidates at the word's frequency. Ranked with the documents the
-        # candidates bring along, as the server does.
+        # rare word; for others the word's block lexemes (the `piket_window_doc` index) among
+        # the blocks of the newest tickets, enough of them for 1.1 times the candidates at the
+        # word's frequency, the word tested on the rows found. Ranked with the documents the
+        # candidates bring along, as the server does. (Every term here is one plain word.)
         words = f"websearch_to_tsquery('simple', '{term}')"
         if pg_rare(url, term):
             match = f"s.all_doc @@ (SELECT {words})"
         else:
             span = max(BLOCK, math.ceil(1.1 * RANKED / pg_frequency(url, term)))
-            blocks = "string_agg('''blk ' || b || '''', ' | ')"
-            match = (f"s.all_doc @@ (SELECT w.q && CAST({blocks} AS tsquery) FROM {words} AS w(q), "
+            lexemes = "string_agg('''" + term + " ' || b || '''', ' | ')"
+            match = (f"(s.all_doc @@ (SELECT {words})) IS TRUE AND "
+                     "piket_window_doc(s.all_doc, s.ticket_id) @@ "
+                     f"(SELECT CAST({lexemes} AS tsquery) FROM "
                      "(SELECT max(ticket_id) AS hi FROM ticket_search) AS x, generate_series("
-                     f"GREATEST(x.hi - {span}, 0) / {BLOCK}, x.hi / {BLOCK}) AS b GROUP BY w.q)")
+                     f"GREATEST(x.hi - {span}, 0) / {BLOCK}, x.hi / {BLOCK}) AS b)")
         return ("WITH m AS MATERIALIZED (SELECT s.ticket_id AS id, s.all_doc AS doc "
                 f"FROM ticket_search s WHERE {match} ORDER BY s.ticket_id + 0 DESC "
                 f"LIMIT {RANKED}) SELECT m.id, CAST(ts_rank(m.doc, {words}) AS DOUBLE PRECISION) "

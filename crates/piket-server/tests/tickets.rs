@@ -1276,6 +1276,23 @@ async fn postgres_window_search_ranks_the_same_page_as_collecting_every_match() 
     };
     piket_server::seed::run(&app.state, &plan).await.unwrap();
     let mut conn = app.state.db.pool.acquire().await.unwrap();
+    let stats = search::index_stats(&mut conn).await.unwrap();
+    // The words that get block lexemes are kept by the `simple` parser as they are, lowercased,
+    // which is what lets `window_word` name the lexeme without asking the database.
+    for word in ["firmware", "X200", "007", "abc123def", "1e5", "Kalibrasi"] {
+        let (lexemes,): (String,) =
+            sqlx::query_as("SELECT CAST(websearch_to_tsquery('simple', $1) AS TEXT)")
+                .bind(word)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(
+            lexemes,
+            format!("'{}'", word.to_ascii_lowercase()),
+            "{word}"
+        );
+        assert!(search::window_word(word, &stats).is_some(), "{word}");
+    }
     let mut widened_seen = (false, false);
     for (word, staff) in [
         ("printer", true),
@@ -1283,6 +1300,8 @@ async fn postgres_window_search_ranks_the_same_page_as_collecting_every_match() 
         ("firmware", true),
         ("kalibrasi", true),
         ("printer firmware", false),
+        ("Printer FIRMWARE", true),
+        ("printer or firmware", true),
         ("-printer", true),
         (" -- ", true),
     ] {
@@ -1291,9 +1310,9 @@ async fn postgres_window_search_ranks_the_same_page_as_collecting_every_match() 
             Backend::Postgres,
             word,
             staff,
-            Plan {
+            &Plan {
                 index_first: true,
-                span: 0,
+                ..Plan::default()
             },
             CAP,
             (0, 50),
@@ -1301,17 +1320,25 @@ async fn postgres_window_search_ranks_the_same_page_as_collecting_every_match() 
         )
         .await
         .unwrap();
-        for span in [search::BLOCK, 6000, 1 << 40] {
+        // Narrowed by the word's block lexemes where the server would, and by the blocks alone.
+        let narrowing = search::window_word(word, &stats);
+        let words = [narrowing.clone(), None];
+        let mut sufficed = Vec::new();
+        for (span, window_word) in [search::BLOCK, 6000, 1 << 40]
+            .into_iter()
+            .flat_map(|span| words.iter().map(move |w| (span, w.clone())))
+        {
             let window = Plan {
                 index_first: false,
                 span,
+                window_word: window_word.clone(),
             };
             let got = search::ranked_page(
                 &mut conn,
                 Backend::Postgres,
                 word,
                 staff,
-                window,
+                &window,
                 CAP,
                 (0, 50),
                 |_| Ok(()),
@@ -1323,13 +1350,16 @@ async fn postgres_window_search_ranks_the_same_page_as_collecting_every_match() 
                 continue;
             };
             let ids = |p: &search::RankedPage| p.rows.iter().map(|r| r.id).collect::<Vec<_>>();
-            let ctx = format!("{word:?} staff={staff} span={span}");
+            let ctx = format!("{word:?} staff={staff} span={span} by {window_word:?}");
             assert_eq!(ids(got), ids(every), "{ctx}");
             assert_eq!(
                 (got.considered, got.visible, got.oldest),
                 (every.considered, every.visible, every.oldest),
                 "{ctx}"
             );
+            // The word's block lexemes hold every match in the window: narrowing by them
+            // suffices exactly when narrowing by the blocks does.
+            sufficed.push((span, window_word.is_some(), got.widened));
             if got.widened {
                 widened_seen.1 = true;
             } else {
@@ -1339,6 +1369,17 @@ async fn postgres_window_search_ranks_the_same_page_as_collecting_every_match() 
                     "{ctx}: a window that sufficed held the cap"
                 );
             }
+        }
+        for pair in sufficed.chunks(2) {
+            if let [(span, true, by_word), (_, false, by_blocks)] = pair {
+                assert_eq!(by_word, by_blocks, "{word:?} staff={staff} span={span}");
+            }
+        }
+        if word == "printer" {
+            assert!(
+                narrowing.is_some() && sufficed.iter().any(|(_, w, widened)| *w && !widened),
+                "{word:?}: the word's block lexemes were used and sufficed somewhere"
+            );
         }
     }
     assert_eq!(

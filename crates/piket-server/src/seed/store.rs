@@ -285,7 +285,8 @@ pub(super) async fn analyze(conn: &mut AnyConnection, backend: Backend) -> AppRe
     if backend == Backend::Postgres {
         sqlx::query(
             "SELECT gin_clean_pending_list(CAST('ticket_search_public' AS regclass)) \
-             + gin_clean_pending_list(CAST('ticket_search_all' AS regclass))",
+             + gin_clean_pending_list(CAST('ticket_search_all' AS regclass)) \
+             + gin_clean_pending_list(CAST('ticket_search_window' AS regclass))",
         )
         .execute(&mut *conn)
         .await?;

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use sqlx::AnyConnection;
 
-pub use super::search_plan::{block_lexeme, index_stats, plan, IndexStats, Plan, BLOCK, WIDER};
+pub use super::search_plan::{
+    block_lexeme, index_stats, plan, window_word, IndexStats, Plan, BLOCK, WIDER,
+};
 use super::search_plan::{pg_key, pg_match, pg_window_match};
 use super::store::{self, TicketRow};
 use crate::db::sql::{Arg, Sql};
@@ -194,7 +196,7 @@ pub async fn ranked_page(
     backend: Backend,
     q: &str,
     staff: bool,
-    plan: Plan,
+    plan: &Plan,
     cap: i64,
     page: (i64, i64),
     narrow: impl Fn(&mut Sql) -> AppResult<()>,
@@ -206,7 +208,8 @@ pub async fn ranked_page(
         &[None]
     };
     for (i, window) in tries.iter().enumerate() {
-        let Some(sql) = ranked_statement(backend, q, staff, *window, cap, page, &narrow)? else {
+        let window = window.map(|span| (span, plan.window_word.as_deref()));
+        let Some(sql) = ranked_statement(backend, q, staff, window, cap, page, &narrow)? else {
             return Ok(None);
         };
         let found = fetch_ranked(conn, sql).await?;
@@ -232,13 +235,14 @@ async fn fetch_ranked(conn: &mut AnyConnection, sql: Sql) -> AppResult<RankedPag
     })
 }
 
-/// The statement of [`ranked_page`]; on PostgreSQL `window` is `Some(span)` to look among the
-/// newest `span` tickets only, `None` to collect every match through the index.
+/// The statement of [`ranked_page`]; on PostgreSQL `window` is `Some((span, word))` to look
+/// among the newest `span` tickets only (narrowed by `word`'s block lexemes when there is one,
+/// see [`pg_window_match`]), `None` to collect every match through the index.
 fn ranked_statement(
     backend: Backend,
     q: &str,
     staff: bool,
-    window: Option<i64>,
+    window: Option<(i64, Option<&str>)>,
     cap: i64,
     (offset, limit): (i64, i64),
     narrow: &impl Fn(&mut Sql) -> AppResult<()>,
@@ -297,7 +301,7 @@ fn ranked_statement(
             sql.push(doc).push(" AS doc FROM ticket_search s WHERE ");
             // The words are the first bind: `$1` below ranks with them again.
             match window {
-                Some(span) => pg_window_match(&mut sql, q, staff, span),
+                Some((span, word)) => pg_window_match(&mut sql, q, staff, span, word),
                 None => pg_match(&mut sql, q, staff, true),
             }
             sql.push(" ORDER BY ")

@@ -873,7 +873,7 @@ async fn search_page(
                 backend,
                 q,
                 staff,
-                plan,
+                &plan,
                 RANKED_CANDIDATES,
                 (offset as i64, f.limit),
                 narrow,
