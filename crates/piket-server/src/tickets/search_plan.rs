@@ -69,7 +69,7 @@ pub struct Plan {
 /// tracked frequency for an untracked word, which with a small vocabulary is thousands of rows
 /// for a word in a hundred. Only the plan depends on it, never the results.
 pub fn plan(q: &str, stats: &IndexStats, cap: i64) -> Plan {
-    let rarest = rarest_frequency(q, stats);
+    let rarest = rarest(q, stats).map(|(_, f)| f);
     let index_first = match rarest {
         Some(f) => 4.0 * f * f * stats.rows < cap as f64,
         None => false,
@@ -97,24 +97,16 @@ pub const WINDOW_WORD_MAX: usize = 100;
 /// scripts), where no single word is sure to be both required and spelled alike: those
 /// searches narrow by the blocks alone.
 pub fn window_word(q: &str, stats: &IndexStats) -> Option<String> {
-    let words: Vec<&str> = q.split_whitespace().collect();
-    let plain = |w: &&str| {
+    let plain = |w: &str| {
         w.len() <= WINDOW_WORD_MAX
             && w.bytes().all(|b| b.is_ascii_alphanumeric())
             && !w.eq_ignore_ascii_case("or")
     };
-    if words.is_empty() || !words.iter().all(plain) {
+    if !q.split_whitespace().all(plain) {
         return None;
     }
-    let mut rarest: Option<(String, f64)> = None;
-    for w in words {
-        let w = w.to_ascii_lowercase();
-        let f = stats.frequency(&w);
-        if rarest.as_ref().is_none_or(|(_, least)| f < *least) {
-            rarest = Some((w, f));
-        }
-    }
-    rarest.map(|(w, _)| w)
+    // Then `rarest` splits `q` into these same words (and none, for a blank `q`).
+    rarest(q, stats).map(|(w, _)| w)
 }
 
 /// [`pg_match`] restricted to the blocks of the newest `span` ticket ids. A query without words
@@ -216,14 +208,19 @@ pub async fn index_stats(conn: &mut AnyConnection) -> AppResult<IndexStats> {
     })
 }
 
-/// The frequency of the rarest word of `q` (0 for one the statistics do not track); `None`
-/// when `q` has no words.
-fn rarest_frequency(q: &str, stats: &IndexStats) -> Option<f64> {
+/// The rarest word of `q`, lowercased, with its frequency (0 for one the statistics do not
+/// track; the first of equals); `None` when `q` has no words.
+fn rarest(q: &str, stats: &IndexStats) -> Option<(String, f64)> {
     q.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(|w| stats.frequency(&w.to_lowercase()))
-        .fold(None, |acc: Option<f64>, f| {
-            Some(acc.map_or(f, |a| a.min(f)))
+        .map(|w| {
+            let w = w.to_lowercase();
+            let f = stats.frequency(&w);
+            (w, f)
+        })
+        .fold(None, |best: Option<(String, f64)>, (w, f)| match best {
+            Some(b) if b.1 <= f => Some(b),
+            _ => Some((w, f)),
         })
 }
 
