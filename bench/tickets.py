@@ -96,8 +96,9 @@ def candidates(backend, url):
         # rare word; for others the word's block lexemes (the `piket_window_doc` index) among
         # the blocks of the newest tickets, enough of them for 1.1 times the candidates at the
         # word's frequency, the word tested on the rows found. Ranked with the documents the
-        # candidates bring along, as the server does. (Every term here is one plain word.)
-        words = f"websearch_to_tsquery('simple', '{term}')"
+        # candidates bring along, as the server does. (Every term here is one plain word, the
+        # quoted operand the server writes for it: tickets/search_query.rs.)
+        words = f"to_tsquery('simple', '''{term}''')"
         if pg_rare(url, term):
             match = f"s.all_doc @@ (SELECT {words})"
         else:

@@ -744,6 +744,74 @@ async fn search_ranks_matches_highlights_them_and_keeps_notes_from_requesters() 
     assert_eq!(found, same, "packed and column-read rows differ");
     assert_eq!(found["status"], "pending");
 }
+/// The search language (phrases, prefixes, exclusions, `or`) means the same on both backends,
+/// through the index's ranked phase and the older matches that follow it.
+#[tokio::test]
+async fn search_reads_phrases_prefixes_exclusions_and_alternatives() {
+    let d = desk().await;
+    let mut ids = Vec::new();
+    for (title, description) in [
+        ("Printer paper jam", "tray two"),
+        ("Printer toner low", "replace the cartridge"),
+        ("Scanner jam", "feeder stuck"),
+        ("Paper order", "the jam came after the printer was moved"),
+    ] {
+        let t = d
+            .ticket(
+                &d.alice.1,
+                json!({"title": title, "description": description}),
+            )
+            .await;
+        ids.push(t["id"].as_i64().unwrap());
+    }
+    let [a, b, c, e] = ids[..] else {
+        unreachable!()
+    };
+    let r = d
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/tickets/{b}/comments"),
+            &d.tech.1,
+            json!({"body": "jam suspected in the fuser", "internal": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    async fn found(d: &Desk, key: &str, q: &str) -> Vec<i64> {
+        let q = q.replace('"', "%22").replace(' ', "+").replace('*', "%2A");
+        let mut got = d.ids(key, &format!("q={q}")).await;
+        got.sort_unstable();
+        got
+    }
+    let tech = d.tech.1.as_str();
+    let alice = d.alice.1.as_str();
+    for (who, q, want) in [
+        (tech, "printer jam", vec![a, b, e]),
+        (alice, "printer jam", vec![a, e]),
+        (tech, "\"paper jam\"", vec![a]),
+        (tech, "printer -jam", vec![]),
+        (alice, "printer -jam", vec![b]),
+        (tech, "scanner or toner", vec![b, c]),
+        (tech, "print*", vec![a, b, e]),
+        (tech, "\"printer pap\"*", vec![a]),
+        (tech, "jam -\"paper jam\"", vec![b, c, e]),
+        (alice, "jam -\"paper jam\"", vec![c, e]),
+        (tech, "or printer or", vec![a, b, e]),
+        (tech, "-printer", vec![]),
+        (tech, "- \" * \"", vec![]),
+    ] {
+        assert_eq!(found(&d, who, q).await, want, "{q:?} as {who}");
+    }
+    // Excluded words are not marked in passages.
+    let r = d
+        .app
+        .get("/api/v1/tickets?q=printer+-jam", alice)
+        .await
+        .json();
+    let snippet = r["items"][0]["snippet_html"].as_str().unwrap_or_default();
+    assert!(snippet.contains("<mark>Printer</mark>"), "{r}");
+    assert!(!snippet.contains("<mark>jam"), "{r}");
+}
 
 #[tokio::test]
 async fn hostile_input_is_refused_or_kept_as_text() {
@@ -1262,7 +1330,7 @@ async fn search_ranks_the_newest_matches_of_a_spread_word_then_pages_the_rest() 
 #[tokio::test]
 async fn postgres_window_search_ranks_the_same_page_as_collecting_every_match() {
     use piket_server::db::Backend;
-    use piket_server::tickets::search::{self, Plan};
+    use piket_server::tickets::search::{self, Plan, SearchQuery};
     use piket_server::tickets::service::RANKED_CANDIDATES as CAP;
     let app = TestApp::new().await;
     if app.state.db.backend != Backend::Postgres {
@@ -1280,12 +1348,11 @@ async fn postgres_window_search_ranks_the_same_page_as_collecting_every_match() 
     // The words that get block lexemes are kept by the `simple` parser as they are, lowercased,
     // which is what lets `window_word` name the lexeme without asking the database.
     for word in ["firmware", "X200", "007", "abc123def", "1e5", "Kalibrasi"] {
-        let (lexemes,): (String,) =
-            sqlx::query_as("SELECT CAST(websearch_to_tsquery('simple', $1) AS TEXT)")
-                .bind(word)
-                .fetch_one(&mut *conn)
-                .await
-                .unwrap();
+        let (lexemes,): (String,) = sqlx::query_as("SELECT CAST(to_tsquery('simple', $1) AS TEXT)")
+            .bind(SearchQuery::parse(word).tsquery())
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
         assert_eq!(
             lexemes,
             format!("'{}'", word.to_ascii_lowercase()),
@@ -1302,13 +1369,17 @@ async fn postgres_window_search_ranks_the_same_page_as_collecting_every_match() 
         ("printer firmware", false),
         ("Printer FIRMWARE", true),
         ("printer or firmware", true),
+        ("printer -firmware", false),
+        ("\"printer firmware\"", true),
+        ("firm*", true),
         ("-printer", true),
         (" -- ", true),
     ] {
+        let query = SearchQuery::parse(word);
         let every = search::ranked_page(
             &mut conn,
             Backend::Postgres,
-            word,
+            &query,
             staff,
             &Plan {
                 index_first: true,
@@ -1336,7 +1407,7 @@ async fn postgres_window_search_ranks_the_same_page_as_collecting_every_match() 
             let got = search::ranked_page(
                 &mut conn,
                 Backend::Postgres,
-                word,
+                &query,
                 staff,
                 &window,
                 CAP,

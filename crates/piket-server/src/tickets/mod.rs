@@ -14,6 +14,7 @@ pub mod pages;
 pub mod policy;
 pub mod search;
 pub mod search_plan;
+pub mod search_query;
 pub mod service;
 pub mod snippet;
 pub mod store;

@@ -11,6 +11,7 @@ pub use super::search_plan::{
     block_lexeme, index_stats, plan, window_word, IndexStats, Plan, BLOCK, WIDER,
 };
 use super::search_plan::{pg_key, pg_match, pg_window_match};
+pub use super::search_query::SearchQuery;
 use super::store::{self, TicketRow};
 use crate::db::sql::{Arg, Sql};
 use crate::db::Backend;
@@ -85,53 +86,42 @@ pub fn pg_document(sql: &mut Sql, ticket_id: i64, title: &str, public: &str, not
         .push("))");
 }
 
-/// User text to an FTS5 query: every word quoted (so operators in the input are just words),
-/// all required, a trailing `*` kept as a prefix match. `None` when nothing searchable is left.
-pub fn fts5_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split_whitespace()
-        .take(16)
-        .filter_map(|w| {
-            let prefix = w.ends_with('*');
-            let clean: String = w.chars().filter(|c| *c != '"' && *c != '*').collect();
-            if clean.is_empty() {
-                return None;
-            }
-            Some(if prefix {
-                format!("\"{clean}\"*")
-            } else {
-                format!("\"{clean}\"")
-            })
-        })
-        .collect();
-    (!words.is_empty()).then(|| words.join(" "))
+/// FTS5's expression for `query`; requesters match only the title and the public body.
+fn fts5_match(query: &SearchQuery, staff: bool) -> String {
+    if staff {
+        query.fts5()
+    } else {
+        format!("{{title body}} : ({})", query.fts5())
+    }
 }
 
 /// The head of the query for matches past the ranked ones: `tickets t` joined to the matches
-/// of `q`, selecting `id` (and on SQLite a `score`, unused). The caller appends scope and
+/// of `query`, selecting `id` (and on SQLite a `score`, unused). The caller appends scope and
 /// filters, then hands it to [`older`] with the same `index_first`.
-pub fn candidates_head(backend: Backend, q: &str, staff: bool, index_first: bool) -> Option<Sql> {
+pub fn candidates_head(
+    backend: Backend,
+    query: &SearchQuery,
+    staff: bool,
+    index_first: bool,
+) -> Option<Sql> {
+    if query.is_empty() {
+        return None;
+    }
     match backend {
         Backend::Sqlite => {
-            let query = fts5_query(q)?;
-            let query = if staff {
-                query
-            } else {
-                format!("{{title body}} : ({query})")
-            };
             let mut sql = Sql::new(
                 "SELECT t.id AS id, -bm25(ticket_search, 10.0, 4.0, 2.0) AS score \
                  FROM ticket_search JOIN tickets t ON t.id = ticket_search.rowid \
                  WHERE ticket_search MATCH ",
             );
-            sql.bind(Arg::Text(query));
+            sql.bind(Arg::Text(fts5_match(query, staff)));
             Some(sql)
         }
         Backend::Postgres => {
             let mut sql = Sql::new(
                 "SELECT t.id AS id FROM ticket_search s JOIN tickets t ON t.id = s.ticket_id WHERE ",
             );
-            pg_match(&mut sql, q, staff, index_first);
+            pg_match(&mut sql, &query.tsquery(), staff, index_first);
             Some(sql)
         }
     }
@@ -177,7 +167,7 @@ pub struct RankedPage {
     pub widened: bool,
 }
 
-/// Rank the newest `cap` matches of `q` (by recency when they are dense, see [`DENSE_SPAN`]),
+/// Rank the newest `cap` matches of `query` (by recency when they are dense, see [`DENSE_SPAN`]),
 /// keep those `narrow` (scope and filters on `t`) lets through, and return the page at
 /// `offset`, `limit` long, with the ticket rows: one statement and one row. The candidates
 /// are taken from the index alone (no join the planner could misjudge); the page's tickets
@@ -189,12 +179,12 @@ pub struct RankedPage {
 /// (a rare word) every match, sorted; otherwise first only among the newest `plan.span`
 /// tickets ([`pg_window_match`]), and when fewer than `cap` match there, again among
 /// [`WIDER`] times as many, then every match, so the candidates are the newest `cap` matches
-/// either way. `None` when `q` holds nothing searchable.
+/// either way. `None` when `query` is empty.
 #[allow(clippy::too_many_arguments)]
 pub async fn ranked_page(
     conn: &mut AnyConnection,
     backend: Backend,
-    q: &str,
+    query: &SearchQuery,
     staff: bool,
     plan: &Plan,
     cap: i64,
@@ -209,7 +199,7 @@ pub async fn ranked_page(
     };
     for (i, window) in tries.iter().enumerate() {
         let window = window.map(|span| (span, plan.window_word.as_deref()));
-        let Some(sql) = ranked_statement(backend, q, staff, window, cap, page, &narrow)? else {
+        let Some(sql) = ranked_statement(backend, query, staff, window, cap, page, &narrow)? else {
             return Ok(None);
         };
         let found = fetch_ranked(conn, sql).await?;
@@ -240,7 +230,7 @@ async fn fetch_ranked(conn: &mut AnyConnection, sql: Sql) -> AppResult<RankedPag
 /// see [`pg_window_match`]), `None` to collect every match through the index.
 fn ranked_statement(
     backend: Backend,
-    q: &str,
+    query: &SearchQuery,
     staff: bool,
     window: Option<(i64, Option<&str>)>,
     cap: i64,
@@ -257,16 +247,12 @@ fn ranked_statement(
     } else {
         " JOIN tickets t ON t.id = m.id"
     };
+    if query.is_empty() {
+        return Ok(None);
+    }
     let mut sql = match backend {
         Backend::Sqlite => {
-            let Some(query) = fts5_query(q) else {
-                return Ok(None);
-            };
-            let query = if staff {
-                query
-            } else {
-                format!("{{title body}} : ({query})")
-            };
+            let query = fts5_match(query, staff);
             let mut sql = Sql::new(
                 "WITH c AS MATERIALIZED (SELECT rowid AS id FROM ticket_search \
                  WHERE ticket_search MATCH ",
@@ -300,9 +286,10 @@ fn ranked_statement(
             let mut sql = Sql::new("WITH m AS MATERIALIZED (SELECT s.ticket_id AS id, s.");
             sql.push(doc).push(" AS doc FROM ticket_search s WHERE ");
             // The words are the first bind: `$1` below ranks with them again.
+            let tsquery = query.tsquery();
             match window {
-                Some((span, word)) => pg_window_match(&mut sql, q, staff, span, word),
-                None => pg_match(&mut sql, q, staff, true),
+                Some((span, word)) => pg_window_match(&mut sql, &tsquery, staff, span, word),
+                None => pg_match(&mut sql, &tsquery, staff, true),
             }
             sql.push(" ORDER BY ")
                 .push(pg_key(true))
@@ -317,7 +304,7 @@ fn ranked_statement(
                      FROM m",
                 )
                 .push(join)
-                .push(" CROSS JOIN websearch_to_tsquery('simple', $1) AS w(q) WHERE 1 = 1");
+                .push(" CROSS JOIN to_tsquery('simple', $1) AS w(q) WHERE 1 = 1");
             sql
         }
     };
@@ -376,29 +363,21 @@ fn unpack<T>(packed: &str, item: impl Fn(&str) -> Option<T>) -> AppResult<Vec<T>
 pub async fn snippets(
     conn: &mut AnyConnection,
     backend: Backend,
-    q: &str,
+    query: &SearchQuery,
     staff: bool,
     ids: &[i64],
 ) -> AppResult<HashMap<i64, String>> {
-    if ids.is_empty() {
+    if ids.is_empty() || query.is_empty() {
         return Ok(HashMap::new());
     }
     let mut sql;
     match backend {
         Backend::Sqlite => {
-            let Some(query) = fts5_query(q) else {
-                return Ok(HashMap::new());
-            };
-            let query = if staff {
-                query
-            } else {
-                format!("{{title body}} : ({query})")
-            };
             sql = Sql::new(
                 "SELECT rowid, snippet(ticket_search, -1, char(2), char(3), '…', 16) \
                  FROM ticket_search WHERE ticket_search MATCH ",
             );
-            sql.bind(Arg::Text(query))
+            sql.bind(Arg::Text(fts5_match(query, staff)))
                 .push(" AND rowid IN ")
                 .bind_list(ids);
         }
@@ -411,9 +390,8 @@ pub async fn snippets(
                  WHERE c.ticket_id = t.id AND c.internal = 0)"
             };
             sql = Sql::new("SELECT t.id, ts_headline('simple', t.title || ' — ' || t.description || ' ' || COALESCE(");
-            sql.push(comments)
-                .push(", ''), websearch_to_tsquery('simple', ");
-            sql.bind(Arg::Text(q.to_string()))
+            sql.push(comments).push(", ''), to_tsquery('simple', ");
+            sql.bind(Arg::Text(query.tsquery()))
                 .push(
                     "), 'StartSel=' || chr(2) || ', StopSel=' || chr(3) || \
                      ', MaxWords=30, MinWords=8, MaxFragments=1') FROM tickets t WHERE t.id IN ",
@@ -451,13 +429,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn user_text_cannot_inject_fts5_syntax() {
+    fn requesters_match_only_the_title_and_public_body() {
+        let q = SearchQuery::parse("printer -jam");
+        assert_eq!(fts5_match(&q, true), q.fts5());
         assert_eq!(
-            fts5_query("printer OR \"x\" NEAR("),
-            Some("\"printer\" \"OR\" \"x\" \"NEAR(\"".into())
+            fts5_match(&q, false),
+            format!("{{title body}} : ({})", q.fts5())
         );
-        assert_eq!(fts5_query("print*"), Some("\"print\"*".into()));
-        assert_eq!(fts5_query(" \" * "), None);
     }
 
     #[test]

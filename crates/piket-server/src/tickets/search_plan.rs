@@ -7,20 +7,21 @@ use sqlx::AnyConnection;
 use crate::db::sql::{Arg, Sql};
 use crate::error::AppResult;
 
-/// PostgreSQL's match of `q`, in the shape that fixes the plan (prepared statements keep one
+/// PostgreSQL's match of `tsquery` (a [`super::search_query::SearchQuery`] as `tsquery` text),
+/// in the shape that fixes the plan (prepared statements keep one
 /// generic plan, which cannot look at the words): `index_first`, a condition the GIN index
 /// answers, to be ordered by `s.ticket_id + 0` so that collecting every match and sorting them
 /// is the only way; otherwise the same test wrapped in `IS TRUE`, which no index answers, so
 /// the planner walks the primary key backwards and stops at the limit. See [`index_first`].
-pub(super) fn pg_match(sql: &mut Sql, q: &str, staff: bool, index_first: bool) {
+pub(super) fn pg_match(sql: &mut Sql, tsquery: &str, staff: bool, index_first: bool) {
     let doc = if staff { "s.all_doc" } else { "s.public_doc" };
     if !index_first {
         sql.push("(");
     }
     // In a subquery the query is parsed once, not once per row the walk reads.
     sql.push(doc)
-        .push(" @@ (SELECT websearch_to_tsquery('simple', ")
-        .bind(Arg::Text(q.to_string()))
+        .push(" @@ (SELECT to_tsquery('simple', ")
+        .bind(Arg::Text(tsquery.to_string()))
         .push("))");
     if !index_first {
         sql.push(") IS TRUE");
@@ -109,8 +110,9 @@ pub fn window_word(q: &str, stats: &IndexStats) -> Option<String> {
     rarest(q, stats).map(|(w, _)| w)
 }
 
-/// [`pg_match`] restricted to the blocks of the newest `span` ticket ids. A query without words
-/// stays without words (an empty query matches nothing; `&&` would make it match the blocks).
+/// [`pg_match`] restricted to the blocks of the newest `span` ticket ids. A query without
+/// lexemes (words the parser drops) stays without them: it matches nothing, where `&&` would
+/// make it match the blocks.
 ///
 /// With `word` (see [`window_word`]) the GIN index on `piket_window_doc` reads only that
 /// word's entries for those blocks (`'firmware 244'`, about as many postings as the word has
@@ -118,7 +120,13 @@ pub fn window_word(q: &str, stats: &IndexStats) -> Option<String> {
 /// `all_doc`, which holds every word of `public_doc` too. Without a word, the document's own
 /// index intersects the words with the blocks' lexemes, which reads a posting for every ticket
 /// of the span: 1.6 ms against 0.5 ms for a word in 1 % of a million tickets.
-pub(super) fn pg_window_match(sql: &mut Sql, q: &str, staff: bool, span: i64, word: Option<&str>) {
+pub(super) fn pg_window_match(
+    sql: &mut Sql,
+    tsquery: &str,
+    staff: bool,
+    span: i64,
+    word: Option<&str>,
+) {
     let doc = if staff { "s.all_doc" } else { "s.public_doc" };
     let blocks = |sql: &mut Sql| {
         sql.push(
@@ -132,7 +140,7 @@ pub(super) fn pg_window_match(sql: &mut Sql, q: &str, staff: bool, span: i64, wo
         Some(word) => {
             // The query in `IS TRUE`, which no index answers: the planner cannot pair the
             // document's index (every match of every word) with the window's.
-            pg_match(sql, q, staff, false);
+            pg_match(sql, tsquery, staff, false);
             sql.push(
                 " AND piket_window_doc(s.all_doc, s.ticket_id) @@ (SELECT \
                  CAST(string_agg('''' || ",
@@ -147,9 +155,9 @@ pub(super) fn pg_window_match(sql: &mut Sql, q: &str, staff: bool, span: i64, wo
                 .push(
                     " @@ (SELECT CASE WHEN numnode(w.q) = 0 THEN w.q ELSE w.q && \
                      CAST(string_agg('''blk ' || b || '''', ' | ') AS tsquery) END \
-                     FROM websearch_to_tsquery('simple', ",
+                     FROM to_tsquery('simple', ",
                 )
-                .bind(Arg::Text(q.to_string()))
+                .bind(Arg::Text(tsquery.to_string()))
                 .push(") AS w(q), ");
             blocks(sql);
             sql.push(" GROUP BY w.q)");
@@ -301,13 +309,14 @@ mod tests {
             plan("printer firmware", &stats, 200).window_word,
             word("printer firmware")
         );
-        // Anything websearch_to_tsquery reads as more than "all of these words", or whose
+        // Anything the search language reads as more than "all of these words", or whose
         // lexeme might not be the lowercased word, narrows by the blocks alone.
         for q in [
             "printer or firmware",
             "printer OR firmware",
             "-printer",
             "printer -firmware",
+            "printer firm*",
             "\"printer firmware\"",
             "e-mail",
             "v1.2",
@@ -331,7 +340,7 @@ mod tests {
         let text = by_word.text();
         assert!(
             text.starts_with(
-                "(s.public_doc @@ (SELECT websearch_to_tsquery('simple', $1))) IS TRUE \
+                "(s.public_doc @@ (SELECT to_tsquery('simple', $1))) IS TRUE \
                  AND piket_window_doc(s.all_doc, s.ticket_id) @@"
             ),
             "{text}"
@@ -352,11 +361,11 @@ mod tests {
         pg_match(&mut index, "x", false, true);
         assert_eq!(
             walk.text(),
-            "(s.all_doc @@ (SELECT websearch_to_tsquery('simple', $1))) IS TRUE"
+            "(s.all_doc @@ (SELECT to_tsquery('simple', $1))) IS TRUE"
         );
         assert_eq!(
             index.text(),
-            "s.public_doc @@ (SELECT websearch_to_tsquery('simple', $1))"
+            "s.public_doc @@ (SELECT to_tsquery('simple', $1))"
         );
     }
 }

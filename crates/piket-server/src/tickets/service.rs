@@ -813,8 +813,15 @@ pub async fn list(
             Backend::Postgres => search::plan(&q, &*index_stats(state).await?, RANKED_CANDIDATES),
             Backend::Sqlite => search::Plan::default(),
         };
+        let query = search::SearchQuery::parse(&q);
+        if query.is_empty() {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
+        }
         let mut conn = state.db.pool.acquire().await?;
-        return search_page(state, &mut conn, actor, &f, &q, plan, now).await;
+        return search_page(state, &mut conn, actor, &f, &query, plan, now).await;
     }
     let mut conn = state.db.pool.acquire().await?;
     let mut sql = store::list_head(state.db.backend);
@@ -834,7 +841,7 @@ async fn search_page(
     conn: &mut AnyConnection,
     actor: &Actor,
     f: &super::filter::Filter,
-    q: &str,
+    query: &search::SearchQuery,
     plan: search::Plan,
     now: i64,
 ) -> AppResult<Page<TicketSummary>> {
@@ -871,7 +878,7 @@ async fn search_page(
             let ranked = search::ranked_page(
                 conn,
                 backend,
-                q,
+                query,
                 staff,
                 &plan,
                 RANKED_CANDIDATES,
@@ -894,7 +901,7 @@ async fn search_page(
         }
         Phase::Older(before) => {
             let index_first = plan.index_first;
-            let Some(mut sql) = search::candidates_head(backend, q, staff, index_first) else {
+            let Some(mut sql) = search::candidates_head(backend, query, staff, index_first) else {
                 return Ok(empty());
             };
             narrow(&mut sql)?;
@@ -910,7 +917,7 @@ async fn search_page(
         }
     };
     // Passages from the text in hand; the index is asked only for matches found elsewhere.
-    let terms = super::snippet::Terms::parse(q);
+    let terms = super::snippet::Terms::of(query);
     let mut snippets: HashMap<i64, String> = rows
         .iter()
         .filter_map(|r| {
@@ -925,7 +932,7 @@ async fn search_page(
         .filter(|id| !snippets.contains_key(id))
         .collect();
     if !rest.is_empty() {
-        snippets.extend(search::snippets(conn, backend, q, staff, &rest).await?);
+        snippets.extend(search::snippets(conn, backend, query, staff, &rest).await?);
     }
     let items = rows
         .into_iter()

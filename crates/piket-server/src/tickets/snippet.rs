@@ -5,7 +5,7 @@
 //! A result whose match is only in a reply (or with different accents) gets no passage here,
 //! and the caller asks the index for those few.
 
-use super::search::{MARK_END, MARK_START};
+use super::search::{SearchQuery, MARK_END, MARK_START};
 
 /// Passage length in words, as the index's own snippets.
 const WINDOW: usize = 16;
@@ -22,21 +22,18 @@ fn word_byte(b: u8) -> bool {
 }
 
 impl Terms {
-    pub fn parse(q: &str) -> Terms {
-        let words = q
-            .split_whitespace()
-            .take(16)
-            .flat_map(|w| {
-                let prefix = w.ends_with('*');
-                let parts: Vec<(String, bool)> = tokens(w)
-                    .map(|(s, e)| (w[s..e].to_lowercase(), false))
-                    .collect();
+    /// The words of `query` a passage highlights (not the excluded ones), split into the runs
+    /// of letters and digits the indexes compare; only the last run of a prefix keeps it.
+    pub fn of(query: &SearchQuery) -> Terms {
+        let words = query
+            .shown_words()
+            .flat_map(|(w, prefix)| {
+                let parts: Vec<String> = tokens(w).map(|(s, e)| w[s..e].to_lowercase()).collect();
                 let n = parts.len();
-                // Only the last piece of a `word*` keeps the prefix match.
                 parts
                     .into_iter()
                     .enumerate()
-                    .map(move |(i, (t, _))| (t, prefix && i + 1 == n))
+                    .map(move |(i, t)| (t, prefix && i + 1 == n))
             })
             .collect();
         Terms { words }
@@ -201,13 +198,17 @@ fn passage_from(text: &str, terms: &Terms, start: usize) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn terms(q: &str) -> Terms {
+        Terms::of(&SearchQuery::parse(q))
+    }
+
     fn show(s: &str) -> String {
         s.replace(MARK_START, "[").replace(MARK_END, "]")
     }
 
     #[test]
     fn marks_whole_words_case_folded_and_cuts_around_the_first_match() {
-        let t = Terms::parse("Printer");
+        let t = terms("Printer");
         assert_eq!(
             show(&passage("The printer on floor 2, PRINTER jams.", &t).unwrap()),
             "The [printer] on floor 2, [PRINTER] jams"
@@ -227,14 +228,18 @@ mod tests {
 
     #[test]
     fn prefixes_and_punctuation_behave_like_the_index() {
-        let t = Terms::parse("print* \"NEAR(\"");
+        let t = terms("print* \"NEAR(\"");
         assert_eq!(
             show(&passage("printing near the door", &t).unwrap()),
             "[printing] [near] the door"
         );
-        assert!(Terms::parse("\" * ").words.is_empty());
+        assert!(terms("\" * ").words.is_empty());
+        // Excluded words and `or` are never marked.
+        let t = terms("printer -jam or -toner");
+        assert!(t.matches("printer") && !t.matches("jam") && !t.matches("toner"));
+        assert!(!t.matches("or"));
         // ASCII words compare without lowercasing; others are lowercased first.
-        let t = Terms::parse("PRINT* über* ab");
+        let t = terms("PRINT* über* ab");
         assert!(t.matches("Printing") && t.matches("print") && !t.matches("pri"));
         assert!(t.matches("Überweisung") && t.matches("ÜBER") && !t.matches("uber"));
         assert!(t.matches("AB") && !t.matches("abc") && !t.matches("a"));
@@ -259,7 +264,7 @@ mod tests {
             "",
         ];
         for q in ["ab", "print*", "ab printer", "über", "x y"] {
-            let t = Terms::parse(q);
+            let t = terms(q);
             for text in texts {
                 assert_eq!(
                     passage(text, &t),
@@ -270,7 +275,7 @@ mod tests {
         }
         // Markup stays text: escaping happens later, in `search::highlight`.
         assert_eq!(
-            show(&passage("<b>printer</b>", &Terms::parse("printer")).unwrap()),
+            show(&passage("<b>printer</b>", &terms("printer")).unwrap()),
             "b>[printer]</b"
         );
     }
