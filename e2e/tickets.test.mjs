@@ -1,7 +1,8 @@
 // The ticket flow in a real browser: a requester files a ticket in the portal with attachments; a
 // technician sees it appear in the list, sees and downloads the files, adds an internal note and a
-// public reply (with a file dropped onto the reply box) and resolves it; the requester sees the
-// reply and its file but not the note, and confirms the resolution.
+// public reply (with a file dropped onto the reply box), finds the ticket by search and resolves
+// it; the requester sees the reply and its file but not the note (nor does her search), and
+// confirms the resolution.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
@@ -84,6 +85,23 @@ test("requester files a ticket, technician notes and replies, requester confirms
     assert.equal(await tono.evaluate(() => document.querySelector("#f-files").files.length), 1);
     await tono.click("#reply button[type=submit]");
     await tono.waitForURL(/#c\d+$/);
+    // Search from the list: a phrase finds the ticket with its words marked; leaving out a word
+    // that only the internal note holds hides it from staff (the requester's search, below,
+    // never sees the note).
+    const search = async (page, q) => {
+      await page.goto(`${server.base}/tickets`);
+      await page.fill("#f-q", q);
+      await page.click("form.filters .actions button[type=submit]");
+      await page.waitForURL(/[?&]q=/);
+      return page.locator("table.tickets tbody tr[data-id]");
+    };
+    let found = await search(tono, '"every second page"');
+    assert.equal(await found.count(), 1);
+    assert.equal(await found.locator(".snippet mark").allTextContents().then((m) => m.join(" ")), "every second page");
+    await tono.screenshot({ path: join(artifacts, "ticket-search.png"), fullPage: true });
+    assert.equal(await (await search(tono, "jams -toner")).count(), 0);
+    assert.equal(await (await search(tono, "scanner or roller*")).count(), 1);
+    await tono.goto(ticketUrl);
     await tono.selectOption("#ticket-fields #f-status", "resolved");
     await tono.click("#ticket-fields button[type=submit]");
     await tono.waitForURL(/msg=saved/);
@@ -98,6 +116,8 @@ test("requester files a ticket, technician notes and replies, requester confirms
     assert.equal(await rina.locator("#comments .attachment a:has-text('roller.txt')").count(), 1);
     assert.doesNotMatch(conversation, /Toner supplier/);
     assert.equal(await rina.locator("#f-internal").count(), 0);
+    assert.equal(await (await search(rina, "jams -toner")).count(), 1);
+    await rina.goto(ticketUrl);
     await rina.click("#confirm-resolution");
     await rina.waitForURL(/msg=saved/);
     assert.match(await rina.textContent("#ticket-status"), /Closed/);
