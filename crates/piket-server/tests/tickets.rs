@@ -778,8 +778,8 @@ async fn search_reads_phrases_prefixes_exclusions_and_alternatives() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     async fn found(d: &Desk, key: &str, q: &str) -> Vec<i64> {
-        let q = q.replace('"', "%22").replace(' ', "+").replace('*', "%2A");
-        let mut got = d.ids(key, &format!("q={q}")).await;
+        let query = serde_urlencoded::to_string([("q", q)]).unwrap();
+        let mut got = d.ids(key, &query).await;
         got.sort_unstable();
         got
     }
@@ -799,8 +799,17 @@ async fn search_reads_phrases_prefixes_exclusions_and_alternatives() {
         (tech, "or printer or", vec![a, b, e]),
         (tech, "-printer", vec![]),
         (tech, "- \" * \"", vec![]),
+        // Either engine's own syntax is only text.
+        (tech, "printer & !jam", vec![a, b, e]),
+        (tech, "(printer) jam", vec![a, b, e]),
+        (tech, "jam:* | toner", vec![b]),
     ] {
         assert_eq!(found(&d, who, q).await, want, "{q:?} as {who}");
+    }
+    for q in [
+        "'", "\\", "a:*", "<->", "((", "\"", "a\"b\"c", "x'y\\", "ü*", "\u{2}",
+    ] {
+        found(&d, tech, q).await;
     }
     // Excluded words are not marked in passages.
     let r = d
