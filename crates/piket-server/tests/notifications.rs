@@ -396,3 +396,83 @@ async fn the_bell_counts_unread_and_the_page_opens_marks_and_mutes() {
     let home = b.get("/").await;
     assert!(!home.body.contains("unread-count"), "read through the API");
 }
+
+#[tokio::test]
+async fn only_people_who_may_open_the_ticket_hear_of_it() {
+    let p = people().await;
+    let app = &p.app;
+    let hr = app.department(&p.admin, "HR").await;
+    let hr_tech = app.user("hrtech@example.com", "technician", vec![hr]).await;
+    let r = app
+        .json(
+            Method::POST,
+            "/api/v1/tickets",
+            &p.alice.1,
+            json!({"title": "Payroll export fails", "description": "since the update"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    let url = format!("/api/v1/tickets/{id}");
+    // A technician of another department cannot watch an IT ticket: 422, nothing changes.
+    let r = app
+        .json(
+            Method::PATCH,
+            &url,
+            &p.admin,
+            json!({"watchers": [hr_tech.id]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("watchers"), "{}", r.body);
+    assert_eq!(app.get(&url, &p.admin).await.json()["watchers"], json!([]));
+    let r = app
+        .json(
+            Method::PATCH,
+            &url,
+            &p.admin,
+            json!({"watchers": [p.tech2.0]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // The ticket moves to HR: tech2 still watches it but may no longer open it, so neither the
+    // internal note nor the public reply reaches them; the requester still hears of the reply.
+    let r = app
+        .json(Method::PATCH, &url, &p.admin, json!({"department": hr}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        app.get(&url, &p.tech2.1).await.status,
+        StatusCode::NOT_FOUND
+    );
+    clear_outbox(app).await;
+    for (body, internal) in [
+        ("salary file is on share X", true),
+        ("Fixed the export", false),
+    ] {
+        let r = app
+            .json(
+                Method::POST,
+                &format!("{url}/comments"),
+                &p.admin,
+                json!({"body": body, "internal": internal}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let mails = outbox(app).await;
+    assert!(to(&mails, "tech2@example.com").is_empty(), "{mails:?}");
+    assert_eq!(to(&mails, "alice@example.com").len(), 1, "{mails:?}");
+    assert!(!to(&mails, "alice@example.com")[0].contains("salary"));
+    let tech2_list = app.get("/api/v1/notifications", &p.tech2.1).await.json();
+    assert!(
+        !tech2_list.to_string().contains("Fixed")
+            && tech2_list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|n| n["kind"] != "note" && n["kind"] != "reply"),
+        "{tech2_list}"
+    );
+}

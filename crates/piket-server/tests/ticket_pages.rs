@@ -527,3 +527,59 @@ async fn hostile_text_in_every_field_of_the_ticket_page_comes_back_as_text() {
         "<title>#{id} Renamed &#60;img src=x onerror=alert(2)&#62; · Piket</title>"
     )));
 }
+
+/// The page routes hide a ticket out of reach the way the API does: every one is a 404 for a
+/// technician of another department and for another requester, and nothing changes.
+#[tokio::test]
+async fn every_ticket_page_route_is_a_404_for_another_department_and_another_requester() {
+    let (app, admin_key, it) = desk_with_tech().await;
+    let hr = app.department(&admin_key, "HR").await;
+    app.user("hrtech@example.com", "technician", vec![hr]).await;
+    let alice = app.user("alice@example.com", "requester", vec![it]).await;
+    app.user("bob@example.com", "requester", vec![it]).await;
+    let alice_key = app.key_for(alice.id).await;
+    let id = new_ticket(&app, &alice_key, it, "Badge reader broken").await;
+    async fn snapshot(app: &TestApp, key: &str, id: i64) -> (String, String) {
+        let ticket = app.get(&format!("/api/v1/tickets/{id}"), key).await.body;
+        let history = app.get(&format!("/api/v1/tickets/{id}/history"), key).await;
+        (ticket, history.body)
+    }
+    let before = snapshot(&app, &admin_key, id).await;
+    for email in ["hrtech@example.com", "bob@example.com"] {
+        let mut b = signed_in(&app, email).await;
+        for path in [
+            format!("/tickets/{id}"),
+            format!("/tickets/{id}/attachments/1"),
+            format!("/tickets/{id}/attachments/1/thumbnail"),
+            format!("/tickets/{id}/canned/1"),
+        ] {
+            let r = b.get(&path).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{email} GET {path}");
+        }
+        for (path, fields) in [
+            (format!("/tickets/{id}"), vec![("status", "closed")]),
+            (format!("/tickets/{id}/comments"), vec![("body", "hello")]),
+            (
+                format!("/tickets/{id}/comments"),
+                vec![("body", "hello"), ("internal", "1")],
+            ),
+            (format!("/tickets/{id}/attachments/1/delete"), vec![]),
+            (format!("/tickets/{id}/delete"), vec![]),
+            (format!("/tickets/{id}/assets"), vec![("asset_id", "1")]),
+            (format!("/tickets/{id}/assets/1/delete"), vec![]),
+        ] {
+            let r = b.post(&path, &fields).await;
+            assert_eq!(
+                r.status,
+                StatusCode::NOT_FOUND,
+                "{email} POST {path}: {}",
+                r.body
+            );
+        }
+    }
+    assert_eq!(
+        snapshot(&app, &admin_key, id).await,
+        before,
+        "nothing changed"
+    );
+}

@@ -334,8 +334,28 @@ async fn every_ticket_endpoint_is_a_404_for_another_department_and_another_reque
                 json!({"body": "hi"}),
             ),
             (
+                Method::POST,
+                format!("/api/v1/tickets/{id}/comments"),
+                json!({"body": "hi", "internal": true}),
+            ),
+            (
                 Method::GET,
                 format!("/api/v1/tickets/{id}/history"),
+                Value::Null,
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/tickets/{id}/attachments"),
+                Value::Null,
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/tickets/{id}/attachments/1"),
+                Value::Null,
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/tickets/{id}/canned-responses/1"),
                 Value::Null,
             ),
             (
@@ -364,6 +384,21 @@ async fn every_ticket_endpoint_is_a_404_for_another_department_and_another_reque
             };
             assert_eq!(r.status, expected, "{method} {path}: {}", r.body);
         }
+        // An upload to it is refused before its body is read: a body that is not even
+        // multipart answers 404, not 400.
+        let r = d
+            .app
+            .send(
+                Method::POST,
+                &format!("/api/v1/tickets/{id}/attachments"),
+                &[
+                    ("x-api-key", key),
+                    ("content-type", "multipart/form-data; boundary=x"),
+                ],
+                axum::body::Body::from("not multipart"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "upload: {}", r.body);
         assert!(!d.ids(key, "").await.contains(&id));
         assert!(d.ids(key, "q=secret").await.is_empty());
         let csv = d.app.get("/api/v1/tickets/export.csv", key).await.body;
@@ -548,6 +583,25 @@ async fn lists_filter_sort_and_page_by_keyset_and_counts_follow_changes() {
     assert_eq!(counts["new"], 1);
     let counts = d.app.get("/api/v1/tickets/counts", &d.admin).await.json();
     assert_eq!(counts["new"], 6);
+    // A technician in no department sees, and counts, the ticket assigned to them.
+    let loner = d.app.user("loner@example.com", "technician", vec![]).await;
+    let r = d
+        .app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{}", ids[3]),
+            &d.admin,
+            json!({"assignee": loner.id}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let loner = d.app.key_for(loner.id).await;
+    let counts = d.app.get("/api/v1/tickets/counts", &loner).await.json();
+    let counted: i64 = ["new", "open", "pending", "resolved", "closed"]
+        .iter()
+        .map(|s| counts[*s].as_i64().unwrap())
+        .sum();
+    assert_eq!((counted, d.ids(&loner, "").await.len()), (1, 1), "{counts}");
     // Bad filters are a 422, not an empty list.
     for q in [
         "status=bogus",

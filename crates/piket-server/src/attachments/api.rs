@@ -49,6 +49,7 @@ pub async fn upload(
     req: Request,
 ) -> AppResult<(StatusCode, Json<Items<Attachment>>)> {
     upload::check_length(&state, req.headers())?;
+    service::ensure_visible(&state, &actor, id).await?;
     let mp = Multipart::from_request(req, &state)
         .await
         .map_err(|e| AppError::BadRequest(e.body_text()))?;

@@ -27,6 +27,13 @@ fn refused(errors: Vec<crate::error::FieldError>) -> AppResult<()> {
     }
 }
 
+/// 404 unless the actor may see the ticket: asked before an upload's body is read, so nobody
+/// streams files toward a ticket out of their reach (the upload asks again in its transaction).
+pub async fn ensure_visible(state: &AppState, actor: &Actor, ticket_id: i64) -> AppResult<()> {
+    let mut conn = state.db.pool.acquire().await?;
+    load_visible(&mut conn, actor, ticket_id).await.map(|_| ())
+}
+
 pub async fn list(state: &AppState, actor: &Actor, ticket_id: i64) -> AppResult<Vec<Attachment>> {
     let mut conn = state.db.pool.acquire().await?;
     load_visible(&mut conn, actor, ticket_id).await?;

@@ -141,10 +141,11 @@ pub async fn expand_for_ticket(
     ticket_id: i64,
     canned_id: i64,
 ) -> AppResult<ExpandedResponse> {
+    // A ticket out of reach is a 404 first, for requesters too.
+    let ticket = tickets::service::get(state, actor, ticket_id).await?;
     if !policy::is_staff(actor) {
         return Err(AppError::Forbidden);
     }
-    let ticket = tickets::service::get(state, actor, ticket_id).await?;
     let c = {
         let mut conn = state.db.pool.acquire().await?;
         store::get(&mut conn, canned_id).await?

@@ -2,8 +2,9 @@
 //! each recipient's language, unless they muted that kind. Also reading and settings.
 //!
 //! The rules: the requester, the assignee and the watchers hear of creation, assignment, public
-//! replies and status changes; internal notes reach only staff (never the requester, never a
-//! user whose role sees only their own tickets). Nobody hears of their own change, except that
+//! replies and status changes, each only while they may open the ticket (`tickets::policy`);
+//! internal notes reach only staff (never the requester, never a user whose role sees only
+//! their own tickets). Nobody hears of their own change, except that
 //! the requester gets the email receipt of a ticket they filed themselves.
 
 use std::collections::HashSet;
@@ -14,10 +15,12 @@ use sqlx::AnyConnection;
 use super::store::{self, NewNotification};
 use super::{Event, Notification, Settings, KINDS};
 use crate::api::page::Page;
-use crate::auth::actor::Actor;
+use crate::auth::actor::{Actor, Via};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::state::App;
+use crate::tickets::policy;
+use crate::users::store::load_actor;
 use crate::validate::Check;
 
 /// Longest reply text quoted in an email.
@@ -37,22 +40,31 @@ pub async fn ticket_event(
     };
     let kind = event.kind();
     let people = store::ticket_people(conn, ticket_id).await?;
+    let watchers = crate::tickets::store::watchers(conn, ticket_id).await?;
     let muted: HashSet<(i64, String)> = store::ticket_mutes(conn, ticket_id)
         .await?
         .into_iter()
         .collect();
-    for person in people {
-        let is_requester = person.id == ticket.requester_id;
-        if kind == "note" && (is_requester || person.scope == "own") {
+    for id in people {
+        // The rule that opens the ticket decides who hears of it: a watcher from another
+        // department, or a user who lost the right to read tickets, hears nothing.
+        let Some(person) = load_actor(conn, id, Via::System, "").await? else {
+            continue;
+        };
+        if !policy::sees(&person, &ticket, &watchers) {
             continue;
         }
-        if muted.contains(&(person.id, kind.to_string())) {
+        let is_requester = person.user_id == ticket.requester_id;
+        if kind == "note" && (is_requester || !policy::is_staff(&person)) {
             continue;
         }
-        let own_change = person.id == actor.user_id;
+        if muted.contains(&(person.user_id, kind.to_string())) {
+            continue;
+        }
+        let own_change = person.user_id == actor.user_id;
         if !own_change {
             let entry = NewNotification {
-                user_id: person.id,
+                user_id: person.user_id,
                 ticket_id,
                 kind,
                 actor_name: &actor.name,

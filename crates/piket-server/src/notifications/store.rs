@@ -133,25 +133,14 @@ pub async fn set_mutes(conn: &mut AnyConnection, user_id: i64, kinds: &[String])
     Ok(())
 }
 
-/// Someone a ticket event may reach.
-#[derive(sqlx::FromRow, Debug)]
-pub struct Recipient {
-    pub id: i64,
-    pub email: String,
-    pub locale: Option<String>,
-    /// The role's scope: `own` marks a requester, who never hears of internal notes.
-    pub scope: String,
-}
-
 const TICKET_PEOPLE: &str = "SELECT requester_id FROM tickets WHERE id = $1 \
      UNION SELECT assignee_id FROM tickets WHERE id = $1 AND assignee_id IS NOT NULL \
      UNION SELECT user_id FROM ticket_watchers WHERE ticket_id = $1";
 
-/// The requester, assignee and watchers of a ticket who are active, with their mutes.
-pub async fn ticket_people(conn: &mut AnyConnection, ticket_id: i64) -> AppResult<Vec<Recipient>> {
-    let people: Vec<Recipient> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT u.id, u.email, u.locale, r.scope FROM users u JOIN roles r ON r.id = u.role_id \
-         WHERE u.disabled = 0 AND u.id IN ({TICKET_PEOPLE}) ORDER BY u.id"
+/// The requester, assignee and watchers of a ticket: the people a ticket event may reach.
+pub async fn ticket_people(conn: &mut AnyConnection, ticket_id: i64) -> AppResult<Vec<i64>> {
+    let people: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT u.id FROM users u WHERE u.disabled = 0 AND u.id IN ({TICKET_PEOPLE}) ORDER BY u.id"
     )))
     .bind(ticket_id)
     .fetch_all(&mut *conn)

@@ -385,6 +385,7 @@ pub async fn reply(
     Path(id): Path<i64>,
     req: Request,
 ) -> AppResult<Response> {
+    crate::attachments::service::ensure_visible(&state, &actor, id).await?;
     let form = crate::attachments::form::read(&state, req).await?;
     let f = form.fields;
     let input = NewComment {

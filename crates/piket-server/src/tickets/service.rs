@@ -464,13 +464,32 @@ async fn apply(
     let new_watchers = match &patch.watchers {
         None => None,
         Some(list) => {
-            let set: BTreeSet<i64> = list.iter().copied().collect();
-            for w in &set {
-                if users::store::get(conn, *w).await?.is_none() {
-                    c.fail("watchers", format!("no user {w}"));
+            let set: Vec<i64> = list
+                .iter()
+                .copied()
+                .collect::<BTreeSet<i64>>()
+                .into_iter()
+                .collect();
+            // A new watcher must be able to open the ticket as it will be: watching lets a
+            // requester see it, never staff outside its department (they would hear nothing).
+            for w in set.iter().filter(|w| !watchers.contains(w)) {
+                match users::store::load_actor(conn, *w, Via::System, "").await? {
+                    None => c.fail("watchers", format!("no active user {w}")),
+                    Some(a) => {
+                        let sees = policy::sees_parts(
+                            &a,
+                            department_id,
+                            before.requester_id,
+                            assignee_id,
+                            &set,
+                        );
+                        if !sees {
+                            c.fail("watchers", format!("user {w} may not see this ticket"));
+                        }
+                    }
                 }
             }
-            Some(set.into_iter().collect::<Vec<_>>())
+            Some(set)
         }
     };
     let asset_ids = match &patch.asset_ids {
@@ -746,6 +765,8 @@ pub async fn add_comment_in(
     input: NewComment,
 ) -> AppResult<(Comment, TicketChanged)> {
     let staff = policy::is_staff(actor);
+    // Out of reach is a 404 before anything else is judged.
+    let (row, watchers) = load_visible(&mut *tx, actor, id).await?;
     if input.internal && !staff {
         return Err(AppError::Forbidden);
     }
@@ -753,7 +774,6 @@ pub async fn add_comment_in(
     let body = c.text("body", &input.body, 1, MAX_TEXT);
     c.finish()?;
     let now = state.now();
-    let (row, watchers) = load_visible(&mut *tx, actor, id).await?;
     if !staff && row.requester_id != actor.user_id && row.status == "closed" {
         return Err(AppError::Conflict("this ticket is closed".into()));
     }

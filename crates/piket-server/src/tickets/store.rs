@@ -521,9 +521,14 @@ pub async fn counts(conn: &mut AnyConnection, actor: &Actor) -> AppResult<Status
                 .bind(Arg::Int(actor.user_id))
                 .push(" OR t.assignee_id = ")
                 .bind(Arg::Int(actor.user_id))
-                .push(") AND (t.department_id IS NULL OR t.department_id NOT IN ")
-                .bind_list(&actor.departments)
-                .push(")) x GROUP BY status");
+                .push(")");
+            // `NOT IN (NULL)` is never true: with no departments every such ticket counts.
+            if !actor.departments.is_empty() {
+                sql.push(" AND (t.department_id IS NULL OR t.department_id NOT IN ")
+                    .bind_list(&actor.departments)
+                    .push(")");
+            }
+            sql.push(") x GROUP BY status");
         }
         Scope::Own => {
             sql = Sql::new("SELECT t.status, COUNT(*) AS n FROM tickets t WHERE 1 = 1");
