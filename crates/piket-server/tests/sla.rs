@@ -502,6 +502,81 @@ async fn escalation_emails_the_department_managers_exactly_once() {
     assert_eq!(last_run, Some(ran_at));
 }
 
+/// Each target is escalated on its own: a late first response, then a late resolution; a
+/// target moved into the future by a new priority is escalated again once missed.
+#[tokio::test]
+async fn each_missed_target_is_escalated_once() {
+    let d = desk().await;
+    d.app
+        .user("manager@example.com", "manager", vec![d.it])
+        .await;
+    d.policy("normal", Some(30), Some(120)).await;
+    d.policy("low", Some(30), Some(600)).await;
+    at(&d.app, "2026-11-30T09:00:00+07:00");
+    let t = d
+        .ticket(
+            &d.alice.1,
+            json!({"title": "Printer offline", "department": d.it}),
+        )
+        .await;
+    let id = t["id"].as_i64().unwrap();
+    let run = || async {
+        let now = d.app.state.now();
+        piket_server::sla::escalate::run(&d.app.state, now)
+            .await
+            .unwrap()
+    };
+    let targets = || async {
+        let h: Value = d
+            .app
+            .get(&format!("/api/v1/tickets/{id}/history"), &d.tech)
+            .await
+            .json();
+        h["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["field"] == "sla_escalated")
+            .map(|e| e["new_value"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    d.app.clock.advance_ms(31 * MINUTE);
+    assert_eq!((run().await, run().await), (1, 0));
+    d.app.clock.advance_ms(90 * MINUTE);
+    assert_eq!((run().await, run().await), (1, 0));
+    assert_eq!(targets().await, vec!["first_response", "resolution"]);
+    let mail = d.outbox_to("manager@example.com").await;
+    assert_eq!(mail.len(), 2, "{mail:?}");
+    assert!(
+        mail[0].1.contains("first response due time"),
+        "{}",
+        mail[0].1
+    );
+    assert!(mail[1].1.contains("resolution due time"), "{}", mail[1].1);
+
+    // A lower priority gives the ticket a later resolution target: a new one to escalate once
+    // missed. The first response, still late, is not escalated again.
+    let r = d
+        .app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{id}"),
+            &d.admin,
+            json!({"priority": "low"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(run().await, 0);
+    // 600 business minutes: past the next working day's end.
+    d.app.clock.advance_ms(2 * 24 * 60 * MINUTE);
+    assert_eq!((run().await, run().await), (1, 0));
+    assert_eq!(
+        targets().await,
+        vec!["first_response", "resolution", "resolution"]
+    );
+    assert_eq!(d.outbox_to("manager@example.com").await.len(), 3);
+}
+
 #[tokio::test]
 async fn a_job_held_by_another_node_is_left_alone_until_its_lease_expires() {
     let d = desk().await;

@@ -1,9 +1,10 @@
-//! The `sla.escalate` job: tickets whose target has passed are escalated once, by email to the
-//! managers of their department (through the outbox, in the transaction that marks them).
+//! The `sla.escalate` job: tickets whose target has passed are escalated once per target (a late
+//! first response, then a late resolution), by email to the managers of their department
+//! (through the outbox, in the transaction that marks them).
 
 use super::calendar::WorkCalendar;
 use super::model::format_local;
-use super::store::{self, Breach};
+use super::store::{self, Breach, Target};
 use crate::auth::actor::Actor;
 use crate::error::AppResult;
 use crate::i18n::Locale;
@@ -16,7 +17,7 @@ const BATCH: i64 = 100;
 /// A bound on batches per run, so one run cannot go on forever.
 const MAX_BATCHES: usize = 100;
 
-/// Escalate every breached ticket not escalated yet; returns how many were escalated now.
+/// Escalate every missed target not escalated yet; returns how many escalations were made now.
 pub async fn run(state: &AppState, now: i64) -> AppResult<usize> {
     let mut escalated = 0;
     let cal = {
@@ -30,8 +31,10 @@ pub async fn run(state: &AppState, now: i64) -> AppResult<usize> {
         };
         let full = found.len() as i64 == BATCH;
         for breach in found {
-            if escalate(state, &cal, &breach, now).await? {
-                escalated += 1;
+            for (target, due) in breach.missed(now) {
+                if escalate(state, &cal, &breach, target, due, now).await? {
+                    escalated += 1;
+                }
             }
         }
         if !full {
@@ -41,21 +44,20 @@ pub async fn run(state: &AppState, now: i64) -> AppResult<usize> {
     Ok(escalated)
 }
 
-/// Which target was missed first: the first response, or the resolution.
-fn missed(b: &Breach, now: i64) -> (&'static str, i64) {
-    match (b.first_response_due_at, b.first_response_at) {
-        (Some(due), None) if due <= now => ("first_response", due),
-        _ => ("resolution", b.resolution_due_at.unwrap_or(now)),
-    }
-}
-
-async fn escalate(state: &AppState, cal: &WorkCalendar, b: &Breach, now: i64) -> AppResult<bool> {
+async fn escalate(
+    state: &AppState,
+    cal: &WorkCalendar,
+    b: &Breach,
+    target: Target,
+    due: i64,
+    now: i64,
+) -> AppResult<bool> {
     let mut tx = state.db.begin().await?;
-    // Re-checked in the UPDATE: a ticket another node escalated meanwhile is skipped.
-    if !store::mark_escalated(&mut tx, b.id, now).await? {
+    // Re-checked in the UPDATE: a target another node escalated meanwhile is skipped.
+    if !store::mark_escalated(&mut tx, b.id, target, now).await? {
         return Ok(false);
     }
-    let (target, due) = missed(b, now);
+    let target = target.name();
     let managers = match b.department_id {
         Some(d) => store::managers(&mut tx, d).await?,
         None => Vec::new(),

@@ -257,6 +257,14 @@ pub async fn sync(
     if reprioritised {
         recompute(conn, &mut t, &cal).await?;
     }
+    // A target moved into the future (a new priority, or time paused) is a new target: missing
+    // it is escalated again. One still past stays escalated, so nobody hears of it twice.
+    if t.first_response_due_at.is_some_and(|d| d > now) {
+        t.sla_response_escalated_at = None;
+    }
+    if t.resolution_due_at.is_some_and(|d| d > now) {
+        t.sla_resolution_escalated_at = None;
+    }
     store::save_ticket(conn, &t).await
 }
 

@@ -86,12 +86,15 @@ pub struct TicketSla {
     pub resolution_risk_at: Option<i64>,
     pub sla_paused_at: Option<i64>,
     pub sla_paused_ms: i64,
+    pub sla_response_escalated_at: Option<i64>,
+    pub sla_resolution_escalated_at: Option<i64>,
 }
 
 pub async fn ticket(conn: &mut AnyConnection, id: i64) -> AppResult<Option<TicketSla>> {
     Ok(sqlx::query_as(
         "SELECT id, status, priority, created_at, first_response_due_at, first_response_risk_at, \
-         resolution_due_at, resolution_risk_at, sla_paused_at, sla_paused_ms FROM tickets WHERE id = $1",
+         resolution_due_at, resolution_risk_at, sla_paused_at, sla_paused_ms, \
+         sla_response_escalated_at, sla_resolution_escalated_at FROM tickets WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(conn)
@@ -101,8 +104,8 @@ pub async fn ticket(conn: &mut AnyConnection, id: i64) -> AppResult<Option<Ticke
 pub async fn save_ticket(conn: &mut AnyConnection, t: &TicketSla) -> AppResult<()> {
     sqlx::query(
         "UPDATE tickets SET first_response_due_at = $2, first_response_risk_at = $3, \
-         resolution_due_at = $4, resolution_risk_at = $5, sla_paused_at = $6, sla_paused_ms = $7 \
-         WHERE id = $1",
+         resolution_due_at = $4, resolution_risk_at = $5, sla_paused_at = $6, sla_paused_ms = $7, \
+         sla_response_escalated_at = $8, sla_resolution_escalated_at = $9 WHERE id = $1",
     )
     .bind(t.id)
     .bind(t.first_response_due_at)
@@ -111,12 +114,14 @@ pub async fn save_ticket(conn: &mut AnyConnection, t: &TicketSla) -> AppResult<(
     .bind(t.resolution_risk_at)
     .bind(t.sla_paused_at)
     .bind(t.sla_paused_ms)
+    .bind(t.sla_response_escalated_at)
+    .bind(t.sla_resolution_escalated_at)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// A ticket whose target has passed, not done, not paused, not yet escalated.
+/// A ticket with a target that has passed, not done, not paused, not yet escalated for it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Breach {
     pub id: i64,
@@ -125,20 +130,62 @@ pub struct Breach {
     pub first_response_due_at: Option<i64>,
     pub first_response_at: Option<i64>,
     pub resolution_due_at: Option<i64>,
+    pub sla_response_escalated_at: Option<i64>,
+    pub sla_resolution_escalated_at: Option<i64>,
 }
 
-/// Active tickets not escalated yet whose first response or resolution is past `$1`, by id,
-/// at most `$2`. Each due time is looked up in its own partial index, whose condition is
-/// spelled out here as in migration `0013_sla_due_active` (both planners match a partial index
-/// by its terms): with one `OR` over both, the planner walked every ticket in id order, 2 s on
-/// a million tickets, every minute.
+/// An SLA target, escalated on its own (each has its own `sla_<column>_escalated_at`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    FirstResponse,
+    Resolution,
+}
+
+impl Target {
+    /// The name in history entries and the catalog (`sla_target_<name>`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::FirstResponse => "first_response",
+            Target::Resolution => "resolution",
+        }
+    }
+}
+
+impl Breach {
+    /// The targets missed by `now` and not escalated yet, with their due times.
+    pub fn missed(&self, now: i64) -> Vec<(Target, i64)> {
+        let mut out = Vec::new();
+        if let (Some(due), None, None) = (
+            self.first_response_due_at,
+            self.first_response_at,
+            self.sla_response_escalated_at,
+        ) {
+            if due <= now {
+                out.push((Target::FirstResponse, due));
+            }
+        }
+        if let (Some(due), None) = (self.resolution_due_at, self.sla_resolution_escalated_at) {
+            if due <= now {
+                out.push((Target::Resolution, due));
+            }
+        }
+        out
+    }
+}
+
+/// Active tickets with a first response or resolution past `$1` that was not escalated yet,
+/// by id, at most `$2`. Each due time is looked up in its own partial index, whose condition
+/// is spelled out here as in migration `0015_sla_escalation_per_target` (both planners match a
+/// partial index by its terms): with one `OR` over both, the planner walked every ticket in id
+/// order, 2 s on a million tickets, every minute.
 pub const BREACHES: &str = "SELECT id, title, department_id, first_response_due_at, \
-     first_response_at, resolution_due_at FROM tickets WHERE id IN (\
-     SELECT id FROM tickets WHERE resolution_due_at <= $1 AND sla_escalated_at IS NULL \
+     first_response_at, resolution_due_at, sla_response_escalated_at, \
+     sla_resolution_escalated_at FROM tickets WHERE id IN (\
+     SELECT id FROM tickets WHERE resolution_due_at <= $1 AND sla_resolution_escalated_at IS NULL \
      AND sla_paused_at IS NULL AND status NOT IN ('resolved', 'closed') \
      UNION ALL \
      SELECT id FROM tickets WHERE first_response_due_at <= $1 AND first_response_at IS NULL \
-     AND sla_escalated_at IS NULL AND sla_paused_at IS NULL \
+     AND sla_response_escalated_at IS NULL AND sla_paused_at IS NULL \
      AND status NOT IN ('resolved', 'closed')) \
      ORDER BY id LIMIT $2";
 
@@ -151,15 +198,24 @@ pub async fn breaches(conn: &mut AnyConnection, now: i64, limit: i64) -> AppResu
         .await?)
 }
 
-/// Mark a ticket escalated unless another run already did; true when this call did.
-pub async fn mark_escalated(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult<bool> {
-    let done = sqlx::query(
-        "UPDATE tickets SET sla_escalated_at = $2 WHERE id = $1 AND sla_escalated_at IS NULL",
-    )
-    .bind(id)
-    .bind(now)
-    .execute(conn)
-    .await?;
+/// Mark a ticket escalated for `target` unless another run already did; true when this call did.
+pub async fn mark_escalated(
+    conn: &mut AnyConnection,
+    id: i64,
+    target: Target,
+    now: i64,
+) -> AppResult<bool> {
+    let sql = match target {
+        Target::FirstResponse => {
+            "UPDATE tickets SET sla_response_escalated_at = $2 \
+             WHERE id = $1 AND sla_response_escalated_at IS NULL"
+        }
+        Target::Resolution => {
+            "UPDATE tickets SET sla_resolution_escalated_at = $2 \
+             WHERE id = $1 AND sla_resolution_escalated_at IS NULL"
+        }
+    };
+    let done = sqlx::query(sql).bind(id).bind(now).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
