@@ -32,6 +32,10 @@ pub struct TicketChanged {
     pub watchers: Vec<i64>,
     /// Who changed it (pages ignore their own changes).
     pub actor: i64,
+    /// Only an internal note (or its files) changed: requesters are not told, not even that
+    /// something happened.
+    #[serde(default)]
+    pub staff_only: bool,
 }
 
 impl TicketChanged {
@@ -47,18 +51,29 @@ impl TicketChanged {
             assignee: row.assignee_id,
             watchers: watchers.iter().copied().take(MAX_WATCHERS).collect(),
             actor: actor.user_id,
+            staff_only: false,
         }
     }
 
-    /// The ticket visibility rule (`tickets::policy`), on the event's own fields.
+    /// The same event, told only to staff when `internal`.
+    pub fn internal(self, internal: bool) -> TicketChanged {
+        TicketChanged {
+            staff_only: internal,
+            ..self
+        }
+    }
+
+    /// The ticket visibility rule (`tickets::policy`), on the event's own fields; staff only for
+    /// an internal change.
     pub fn visible_to(&self, actor: &Actor) -> bool {
-        crate::tickets::policy::sees_parts(
-            actor,
-            self.department,
-            self.requester,
-            self.assignee,
-            &self.watchers,
-        )
+        (!self.staff_only || crate::tickets::policy::is_staff(actor))
+            && crate::tickets::policy::sees_parts(
+                actor,
+                self.department,
+                self.requester,
+                self.assignee,
+                &self.watchers,
+            )
     }
 }
 

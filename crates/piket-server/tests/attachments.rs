@@ -584,6 +584,32 @@ async fn attachments_are_out_of_reach_for_other_departments_requesters_and_inter
     .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert_eq!(d.app.audit_count("attachment.delete").await, 1);
+
+    // Every file added or removed is in the ticket's history; those on the note only for staff.
+    let files = |key: &str| {
+        let app = &d.app;
+        let path = format!("/api/v1/tickets/{}/history", d.ticket);
+        let key = key.to_string();
+        async move {
+            let h = get(app, &key, &path).await.json();
+            h["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["field"] == "attachment")
+                .map(|e| (e["old_value"].clone(), e["new_value"].clone()))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        files(&d.tech).await,
+        vec![
+            (json!(null), json!("a.pdf")),
+            (json!(null), json!("quote.pdf")),
+            (json!("quote.pdf"), json!(null)),
+        ]
+    );
+    assert_eq!(files(&d.alice).await, vec![(json!(null), json!("a.pdf"))]);
 }
 
 #[tokio::test]

@@ -62,6 +62,7 @@ impl Stream {
 struct Desk {
     app: TestApp,
     it: i64,
+    tech: String,
     alice: String,
     bob: String,
 }
@@ -71,7 +72,8 @@ async fn desk() -> Desk {
     let (_, admin) = app.admin().await;
     let it = app.department(&admin, "IT").await;
     let hr = app.department(&admin, "HR").await;
-    app.user("tech@example.com", "technician", vec![it]).await;
+    let tech = app.user("tech@example.com", "technician", vec![it]).await;
+    let tech = app.key_for(tech.id).await;
     app.user("hrtech@example.com", "technician", vec![hr]).await;
     let alice = app.user("alice@example.com", "requester", vec![it]).await;
     let bob = app.user("bob@example.com", "requester", vec![hr]).await;
@@ -80,6 +82,7 @@ async fn desk() -> Desk {
     Desk {
         app,
         it,
+        tech,
         alice,
         bob,
     }
@@ -137,6 +140,34 @@ async fn a_change_reaches_only_the_pages_allowed_to_see_the_ticket() {
         tech.next_ticket(Duration::from_secs(5)).await,
         Some(it_ticket)
     );
+
+    // An internal note reaches staff pages and never the requester's, not even as a bare
+    // "something changed"; a public reply reaches both.
+    let mut alice = Stream::open(&d.app, "alice@example.com").await;
+    for (body, internal, requester_hears) in
+        [("checking the fuser", true, false), ("fixed", false, true)]
+    {
+        let r = d
+            .app
+            .json(
+                Method::POST,
+                &format!("/api/v1/tickets/{it_ticket}/comments"),
+                &d.tech,
+                json!({"body": body, "internal": internal}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        assert_eq!(
+            tech.next_ticket(Duration::from_secs(5)).await,
+            Some(it_ticket)
+        );
+        let wait = Duration::from_millis(if requester_hears { 5000 } else { 300 });
+        assert_eq!(
+            alice.next_ticket(wait).await,
+            requester_hears.then_some(it_ticket),
+            "{body}"
+        );
+    }
 
     // A page without a session gets no stream.
     let r = d

@@ -9,8 +9,10 @@ use super::{kind, store, thumb, Attachment};
 use crate::audit::{self, to_json, Change};
 use crate::auth::actor::Actor;
 use crate::error::{AppError, AppResult};
+use crate::events::{self, TicketChanged};
 use crate::state::AppState;
 use crate::storage::Blob;
+use crate::tickets::history::{self, Entry};
 use crate::tickets::service::load_visible;
 use crate::tickets::{policy, Comment, NewComment, NewTicket, Ticket};
 
@@ -79,6 +81,13 @@ pub async fn attach_in(
             after: to_json(&att),
         };
         audit::record(conn, now, actor, change).await?;
+        let entry = Entry {
+            field: "attachment",
+            old: None,
+            new: Some(att.file_name.clone()),
+            internal: att.internal,
+        };
+        history::record(conn, ticket_id, actor, entry, now).await?;
         out.push(att);
     }
     Ok(out)
@@ -94,7 +103,7 @@ pub async fn upload(
     errors: Vec<crate::error::FieldError>,
 ) -> AppResult<Vec<Attachment>> {
     let mut tx = state.db.begin().await?;
-    let (row, _) = load_visible(&mut tx, actor, ticket_id).await?;
+    let (row, watchers) = load_visible(&mut tx, actor, ticket_id).await?;
     let staff = policy::is_staff(actor);
     if !staff && row.requester_id != actor.user_id && row.status == "closed" {
         return Err(AppError::Conflict("this ticket is closed".into()));
@@ -115,7 +124,11 @@ pub async fn upload(
         }
     }
     let out = attach_in(&mut tx, state, actor, ticket_id, comment_id, files).await?;
+    let internal = out.iter().all(|a| a.internal);
+    let event = TicketChanged::new(&row, &watchers, actor).internal(internal);
+    events::stage(&mut tx, state.db.backend, &event).await?;
     tx.commit().await?;
+    state.events.committed(vec![event]);
     Ok(out)
 }
 
@@ -239,6 +252,7 @@ pub async fn thumbnail(
 pub async fn delete(state: &AppState, actor: &Actor, ticket_id: i64, id: i64) -> AppResult<()> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
+    let (row, watchers) = load_visible(&mut tx, actor, ticket_id).await?;
     let att = visible(&mut tx, actor, ticket_id, id).await?;
     if !(policy::is_staff(actor) || att.uploader_id == Some(actor.user_id)) {
         return Err(AppError::Forbidden);
@@ -253,7 +267,17 @@ pub async fn delete(state: &AppState, actor: &Actor, ticket_id: i64, id: i64) ->
         after: None,
     };
     audit::record(&mut tx, now, actor, change).await?;
+    let entry = Entry {
+        field: "attachment",
+        old: Some(att.file_name.clone()),
+        new: None,
+        internal: att.internal,
+    };
+    history::record(&mut tx, ticket_id, actor, entry, now).await?;
+    let event = TicketChanged::new(&row, &watchers, actor).internal(att.internal);
+    events::stage(&mut tx, state.db.backend, &event).await?;
     tx.commit().await?;
+    state.events.committed(vec![event]);
     if unused {
         remove_unused(state, vec![att.sha256]).await;
     }

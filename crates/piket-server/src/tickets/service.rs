@@ -814,7 +814,7 @@ pub async fn add_comment_in(
         history::record(&mut *tx, id, actor, entry, now).await?;
     }
     search::reindex(&mut *tx, state.db.backend, id).await?;
-    let event = TicketChanged::new(&row, &watchers, actor);
+    let event = TicketChanged::new(&row, &watchers, actor).internal(input.internal);
     events::stage(&mut *tx, state.db.backend, &event).await?;
     Ok((comment, event))
 }
