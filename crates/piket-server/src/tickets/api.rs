@@ -154,8 +154,10 @@ pub async fn export(
     Ok(csv_download(service::export_csv(&state, &actor, &q).await?))
 }
 
-/// A CSV body served as a download (shared with the list page's export link).
-pub fn csv_download(csv: String) -> axum::response::Response {
+/// A CSV body served as a download, streamed (shared with the list page's export link).
+pub fn csv_download(
+    csv: impl futures_util::Stream<Item = crate::error::AppResult<String>> + Send + 'static,
+) -> axum::response::Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -164,7 +166,7 @@ pub fn csv_download(csv: String) -> axum::response::Response {
                 "attachment; filename=\"tickets.csv\"",
             ),
         ],
-        csv,
+        axum::body::Body::from_stream(csv),
     )
         .into_response()
 }

@@ -985,40 +985,69 @@ pub fn csv_cell(value: &str) -> String {
     }
 }
 
-/// The current view as CSV, every page of it (up to 100 000 rows).
-pub async fn export_csv(state: &AppState, actor: &Actor, query: &ListQuery) -> AppResult<String> {
-    let mut out = String::from("id,title,status,priority,requester,assignee,department,category,created_at,updated_at,due_at\n");
+const CSV_HEADER: &str = "id,title,status,priority,requester,assignee,department,category,created_at,updated_at,due_at\n";
+
+/// The current view as CSV, every page of it, with no cap: streamed page by page as the client
+/// reads. The first page is read before answering, so a bad filter is still a clear 4xx; a
+/// failure later ends the download early (and is logged).
+pub async fn export_csv(
+    state: &AppState,
+    actor: &Actor,
+    query: &ListQuery,
+) -> AppResult<impl futures_util::Stream<Item = AppResult<String>> + Send + 'static> {
+    use futures_util::StreamExt;
     let mut q = ListQuery {
         limit: Some(crate::api::page::MAX_LIMIT),
         cursor: None,
         ..query.clone()
     };
-    for _ in 0..500 {
-        let page = list(state, actor, &q).await?;
-        for t in &page.items {
-            let cells = [
-                t.id.to_string(),
-                t.title.clone(),
-                t.status.clone(),
-                t.priority.clone(),
-                t.requester_name.clone(),
-                t.assignee_name.clone().unwrap_or_default(),
-                t.department_name.clone().unwrap_or_default(),
-                t.category_name.clone().unwrap_or_default(),
-                t.created_at.clone(),
-                t.updated_at.clone(),
-                t.due_at.clone().unwrap_or_default(),
-            ];
-            let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-            out.push_str(&line.join(","));
-            out.push('\n');
+    let first = list(state, actor, &q).await?;
+    let mut head = String::from(CSV_HEADER);
+    csv_rows(&mut head, &first.items);
+    q.cursor = first.next_cursor;
+    let (state, actor) = (state.clone(), actor.clone());
+    let rest = futures_util::stream::unfold(Some(q), move |next| {
+        let (state, actor) = (state.clone(), actor.clone());
+        async move {
+            let mut q = next?;
+            q.cursor.as_ref()?;
+            match list(&state, &actor, &q).await {
+                Ok(page) => {
+                    let mut out = String::new();
+                    csv_rows(&mut out, &page.items);
+                    q.cursor = page.next_cursor;
+                    Some((Ok(out), Some(q)))
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "CSV export ended early");
+                    Some((Err(e), None))
+                }
+            }
         }
-        match page.next_cursor {
-            Some(c) => q.cursor = Some(c),
-            None => break,
-        }
+    });
+    Ok(futures_util::stream::once(async move { Ok(head) }).chain(rest))
+}
+
+/// Append one CSV line per ticket.
+fn csv_rows(out: &mut String, items: &[TicketSummary]) {
+    for t in items {
+        let cells = [
+            t.id.to_string(),
+            t.title.clone(),
+            t.status.clone(),
+            t.priority.clone(),
+            t.requester_name.clone(),
+            t.assignee_name.clone().unwrap_or_default(),
+            t.department_name.clone().unwrap_or_default(),
+            t.category_name.clone().unwrap_or_default(),
+            t.created_at.clone(),
+            t.updated_at.clone(),
+            t.due_at.clone().unwrap_or_default(),
+        ];
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&line.join(","));
+        out.push('\n');
     }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -1030,6 +1059,9 @@ mod tests {
         assert_eq!(csv_cell("=1+1"), "'=1+1");
         assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(csv_cell("-2"), "'-2");
+        assert_eq!(csv_cell("+CMD()"), "'+CMD()");
+        assert_eq!(csv_cell("\tx"), "'\tx");
+        assert_eq!(csv_cell("\rx"), "\"'\rx\"");
         assert_eq!(csv_cell("a,\"b\""), "\"a,\"\"b\"\"\"");
         assert_eq!(csv_cell("plain"), "plain");
     }
