@@ -101,6 +101,16 @@ test("requester files a ticket, technician notes and replies, requester confirms
     await tono.screenshot({ path: join(artifacts, "ticket-search.png"), fullPage: true });
     assert.equal(await (await search(tono, "jams -toner")).count(), 0);
     assert.equal(await (await search(tono, "scanner or roller*")).count(), 1);
+    // The filter form's date fields: created today, and nothing created before today.
+    const today = new Date().toISOString().slice(0, 10);
+    for (const [field, rows] of [["#f-created_from", 1], ["#f-created_to", 0]]) {
+      await tono.goto(`${server.base}/tickets`);
+      await tono.fill(field, today);
+      await tono.click("form.filters .actions button[type=submit]");
+      await tono.waitForURL(new RegExp(`created_(from|to)=${today}`));
+      assert.equal(await tono.locator("table.tickets tbody tr[data-id]").count(), rows, field);
+      assert.equal(await tono.inputValue(field), today);
+    }
     await tono.goto(ticketUrl);
     await tono.selectOption("#ticket-fields #f-status", "resolved");
     await tono.click("#ticket-fields button[type=submit]");

@@ -583,3 +583,81 @@ async fn every_ticket_page_route_is_a_404_for_another_department_and_another_req
         "nothing changed"
     );
 }
+
+/// The portal form suggests the category of the requester's last ticket, and the list filters
+/// by category and creation date from its own form fields.
+#[tokio::test]
+async fn the_form_suggests_the_last_category_and_the_list_filters_by_category_and_date() {
+    let (app, admin_key, it) = desk_with_tech().await;
+    let r = app
+        .json(
+            axum::http::Method::POST,
+            "/api/v1/categories",
+            &admin_key,
+            serde_json::json!({"name": "Printers"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let printers = r.json()["id"].as_i64().unwrap();
+    let alice = app.user("alice@example.com", "requester", vec![it]).await;
+    let alice_key = app.key_for(alice.id).await;
+    let r = app
+        .json(
+            axum::http::Method::POST,
+            "/api/v1/tickets",
+            &alice_key,
+            serde_json::json!({"title": "Toner empty", "description": "", "category": printers}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let toner = r.json()["id"].as_i64().unwrap();
+    let other = new_ticket(&app, &alice_key, it, "Wi-Fi slow").await;
+
+    let mut a = signed_in(&app, "alice@example.com").await;
+    // Her last ticket has no category, so nothing is suggested; file one with it and it is.
+    let form = a.get("/tickets/new").await.body;
+    assert!(!form.contains("selected>Printers</option>"), "{form}");
+    app.json(
+        axum::http::Method::PATCH,
+        &format!("/api/v1/tickets/{other}"),
+        &admin_key,
+        serde_json::json!({"category": printers}),
+    )
+    .await;
+    let form = a.get("/tickets/new").await.body;
+    assert!(
+        form.contains(&format!(
+            "<option value=\"{printers}\" selected>Printers</option>"
+        )),
+        "{form}"
+    );
+    app.json(
+        axum::http::Method::PATCH,
+        &format!("/api/v1/tickets/{other}"),
+        &admin_key,
+        serde_json::json!({"category": null}),
+    )
+    .await;
+
+    let mut t = signed_in(&app, "tech@example.com").await;
+    let rows = |body: &str| body.matches("<tr data-id=\"").count();
+    let list = t.get(&format!("/tickets?category={printers}")).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(rows(&list.body), 1, "{}", list.body);
+    assert!(list.body.contains(&format!("href=\"/tickets/{toner}\"")));
+    assert!(list.body.contains(&format!(
+        "<option value=\"{printers}\" selected>Printers</option>"
+    )));
+    let today = &app
+        .get(&format!("/api/v1/tickets/{toner}"), &admin_key)
+        .await
+        .json()["created_at"]
+        .as_str()
+        .unwrap()[..10]
+        .to_string();
+    let list = t.get(&format!("/tickets?created_from={today}")).await;
+    assert_eq!(rows(&list.body), 2);
+    assert!(list.body.contains(&format!("value=\"{today}\"")));
+    let list = t.get(&format!("/tickets?created_to={today}")).await;
+    assert_eq!(rows(&list.body), 0);
+}

@@ -90,6 +90,7 @@ pub(crate) async fn render_list(
             nav => "tickets", page => items, counts => counts, query => context! {
                 status => query.status, priority => query.priority, department => query.department,
                 assigned_to => query.assigned_to, category => query.category, tag => query.tag,
+                created_from => query.created_from, created_to => query.created_to,
                 q => query.q, view => query.view, sort => query.sort, sla => query.sla,
             },
             link => query.link(), staff => staff, choices => choices(state, actor).await?,
