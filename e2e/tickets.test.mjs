@@ -135,6 +135,17 @@ test("requester files a ticket, technician notes and replies, requester confirms
     await rina.setViewportSize({ width: 390, height: 800 });
     await rina.screenshot({ path: join(artifacts, "ticket-requester-phone.png"), fullPage: true });
     assert.deepEqual(csp, []);
+    // The policy holds in the browser: an inline script put into the ticket page does not run.
+    await rina.goto(ticketUrl);
+    const blocked = await rina.evaluate(() => new Promise((resolve) => {
+      document.addEventListener("securitypolicyviolation", (e) => resolve(e.violatedDirective), { once: true });
+      const s = document.createElement("script");
+      s.textContent = "window.__inline = true";
+      document.body.appendChild(s);
+      setTimeout(() => resolve(window.__inline ? "ran" : "no report"), 3000);
+    }));
+    assert.match(blocked, /^script-src/);
+    assert.equal(await rina.evaluate(() => window.__inline), undefined);
   } finally {
     await browser.close();
     server.child.kill("SIGTERM");
