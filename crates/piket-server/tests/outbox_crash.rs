@@ -1,9 +1,11 @@
 //! The outbox across a crash, with the real `piket` binary and a local SMTP sink this test runs:
 //! a ticket is filed on a node that does not deliver, the node is killed with SIGKILL before
-//! anything is sent, and after a restart the receipt goes out exactly once.
+//! anything is sent, and after a restart the receipt goes out exactly once. Also its retries:
+//! a failed delivery waits out its backoff, then goes out once.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod child;
+mod common;
 
 use child::{free_port, Server};
 use std::io::Write;
@@ -176,4 +178,60 @@ async fn a_crash_between_the_change_and_the_send_loses_no_email_and_sends_it_onc
         mails[0]
     );
     server.kill();
+}
+
+/// A mailer for an SMTP server on this machine without TLS.
+fn mailer(port: u16) -> piket_server::notify::mail::Mailer {
+    let cfg = piket_server::config::SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        username: None,
+        password: None,
+        security: piket_server::config::SmtpSecurity::None,
+        from: "piket@example.com".into(),
+    };
+    piket_server::notify::mail::Mailer::from_config(Some(&cfg)).unwrap()
+}
+
+#[tokio::test]
+async fn a_failed_delivery_backs_off_then_goes_out_once() {
+    use piket_server::notify::outbox::drain;
+    let app = common::TestApp::new().await;
+    let (_, admin) = app.admin().await;
+    let r = app
+        .json(
+            axum::http::Method::POST,
+            "/api/v1/tickets",
+            &admin,
+            serde_json::json!({"title": "Receipt please", "description": ""}),
+        )
+        .await;
+    assert_eq!(r.status, axum::http::StatusCode::CREATED, "{}", r.body);
+    let row = || async {
+        let mut conn = app.state.db.pool.acquire().await.unwrap();
+        sqlx::query_as::<_, (i64, i64, Option<i64>, Option<String>)>(
+            "SELECT attempts, next_attempt_at, sent_at, last_error FROM outbox",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+    };
+    // Nothing listens on this port: the attempt fails and the next waits 30 s.
+    let dead = free_port();
+    let now = app.state.now();
+    assert_eq!(drain(&app.state, &mailer(dead)).await.unwrap(), 1);
+    let (attempts, next, sent, error) = row().await;
+    assert_eq!((attempts, next, sent), (1, now + 30_000, None));
+    assert!(error.is_some_and(|e| !e.is_empty()));
+    let (sink, received) = smtp_sink().await;
+    app.clock.advance_ms(29_000);
+    assert_eq!(drain(&app.state, &mailer(sink)).await.unwrap(), 0);
+    app.clock.advance_ms(1_000);
+    assert_eq!(drain(&app.state, &mailer(sink)).await.unwrap(), 1);
+    assert_eq!(drain(&app.state, &mailer(sink)).await.unwrap(), 0);
+    let (attempts, _, sent, error) = row().await;
+    assert_eq!((attempts, sent, error), (2, Some(app.state.now()), None));
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].contains("Receipt please"), "{}", got[0]);
 }
