@@ -112,6 +112,11 @@ test("requester files a ticket, technician notes and replies, requester confirms
       assert.equal(await tono.inputValue(field), today);
     }
     await tono.goto(ticketUrl);
+    // The technician follows the ticket from its page.
+    await tono.click("#watch button[type=submit]");
+    await tono.waitForURL(/msg=saved/);
+    assert.match(await tono.textContent("#watch button"), /Stop watching/);
+    assert.match(await tono.textContent("#watchers"), /Watchers: 1/);
     await tono.selectOption("#ticket-fields #f-status", "resolved");
     await tono.click("#ticket-fields button[type=submit]");
     await tono.waitForURL(/msg=saved/);

@@ -207,6 +207,7 @@ fn pages() -> Router<AppState> {
         )
         .route("/tickets/{id}/delete", post(tickets::pages::delete))
         .route("/tickets/{id}/assets", post(tickets::pages::link_asset))
+        .route("/tickets/{id}/watch", post(tickets::pages::watch))
         .route(
             "/tickets/{id}/assets/{asset_id}/delete",
             post(tickets::pages::unlink_asset),

@@ -661,3 +661,51 @@ async fn the_form_suggests_the_last_category_and_the_list_filters_by_category_an
     let list = t.get(&format!("/tickets?created_to={today}")).await;
     assert_eq!(rows(&list.body), 0);
 }
+
+/// Staff start and stop watching a ticket from its page; the change is in the history.
+#[tokio::test]
+async fn staff_watch_and_unwatch_a_ticket_from_its_page() {
+    let (app, admin_key, it) = desk_with_tech().await;
+    let alice = app.user("alice@example.com", "requester", vec![it]).await;
+    let alice_key = app.key_for(alice.id).await;
+    let id = new_ticket(&app, &alice_key, it, "Projector flickers").await;
+    let mut t = signed_in(&app, "tech@example.com").await;
+    let page = t.get(&format!("/tickets/{id}")).await.body;
+    assert!(
+        page.contains("Watch this ticket") && page.contains("Watchers: 0"),
+        "{page}"
+    );
+    for (on, count, button) in [("1", 1, "Stop watching"), ("0", 0, "Watch this ticket")] {
+        let r = t
+            .post(&format!("/tickets/{id}/watch"), &[("watch", on)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let ticket = app
+            .get(&format!("/api/v1/tickets/{id}"), &admin_key)
+            .await
+            .json();
+        assert_eq!(ticket["watchers"].as_array().unwrap().len(), count);
+        let page = t.get(&format!("/tickets/{id}")).await.body;
+        assert!(page.contains(button), "{page}");
+    }
+    let history = app
+        .get(&format!("/api/v1/tickets/{id}/history"), &admin_key)
+        .await
+        .body;
+    assert_eq!(
+        history.matches("\"field\":\"watchers\"").count(),
+        2,
+        "{history}"
+    );
+    // A requester has no such button, and the route does not let them change watchers.
+    let mut a = signed_in(&app, "alice@example.com").await;
+    assert!(!a
+        .get(&format!("/tickets/{id}"))
+        .await
+        .body
+        .contains("Watch this ticket"));
+    let r = a
+        .post(&format!("/tickets/{id}/watch"), &[("watch", "1")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -29,6 +29,8 @@ pub struct Allowed {
     pub may_confirm: bool,
     pub may_reopen: bool,
     pub can_read_inventory: bool,
+    /// The reader is among the watchers.
+    pub watching: bool,
 }
 
 #[derive(Template)]

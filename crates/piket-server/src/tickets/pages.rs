@@ -260,6 +260,7 @@ async fn detail_page(
         may_confirm: !staff && resolved,
         may_reopen: !staff && (resolved || d.ticket.summary.status == "closed"),
         can_read_inventory: actor.can("inventory.read"),
+        watching: d.ticket.watchers.contains(&actor.user_id),
     };
     let choices = choices(state, actor).await?;
     let canned = crate::canned::service::offered(state, actor).await?;
@@ -442,6 +443,18 @@ pub async fn bulk(
     };
     let sep = if back.contains('?') { '&' } else { '?' };
     Ok(Redirect::to(&format!("{back}{sep}msg=saved")).into_response())
+}
+
+/// Start (`watch=1`) or stop watching the ticket.
+pub async fn watch(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> AppResult<Response> {
+    let on = FormPairs::parse(&body)?.get("watch") == "1";
+    service::watch(&state, &actor, id, on).await?;
+    Ok(Redirect::to(&format!("/tickets/{id}?msg=saved")).into_response())
 }
 
 /// Link one more asset (chosen from the list, or named by number or tag) to the ticket.

@@ -574,6 +574,24 @@ async fn apply(
     Ok(changed)
 }
 
+/// Start or stop watching a ticket the actor sees: a change of its watchers like any other
+/// (staff only, as every field change; history entry, events, notifications).
+pub async fn watch(state: &AppState, actor: &Actor, id: i64, on: bool) -> AppResult<Ticket> {
+    let mut watchers = {
+        let mut conn = state.db.pool.acquire().await?;
+        load_visible(&mut conn, actor, id).await?.1
+    };
+    watchers.retain(|w| *w != actor.user_id);
+    if on {
+        watchers.push(actor.user_id);
+    }
+    let patch = TicketPatch {
+        watchers: Some(watchers),
+        ..TicketPatch::default()
+    };
+    update(state, actor, id, patch).await
+}
+
 pub async fn update(
     state: &AppState,
     actor: &Actor,
