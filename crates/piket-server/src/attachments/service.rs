@@ -178,6 +178,16 @@ async fn visible(
     id: i64,
 ) -> AppResult<Attachment> {
     load_visible(conn, actor, ticket_id).await?;
+    of_ticket(conn, actor, ticket_id, id).await
+}
+
+/// One attachment of a ticket already known to be within the actor's reach.
+async fn of_ticket(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    ticket_id: i64,
+    id: i64,
+) -> AppResult<Attachment> {
     let att = store::get(conn, ticket_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -253,7 +263,7 @@ pub async fn delete(state: &AppState, actor: &Actor, ticket_id: i64, id: i64) ->
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let (row, watchers) = load_visible(&mut tx, actor, ticket_id).await?;
-    let att = visible(&mut tx, actor, ticket_id, id).await?;
+    let att = of_ticket(&mut tx, actor, ticket_id, id).await?;
     if !(policy::is_staff(actor) || att.uploader_id == Some(actor.user_id)) {
         return Err(AppError::Forbidden);
     }
