@@ -857,11 +857,26 @@ async fn search_reads_phrases_prefixes_exclusions_and_alternatives() {
         (tech, "printer & !jam", vec![a, b, e]),
         (tech, "(printer) jam", vec![a, b, e]),
         (tech, "jam:* | toner", vec![b]),
+        // A word one engine's parser drops must not leave "everything without printer".
+        (tech, "<b> -printer", vec![]),
     ] {
         assert_eq!(found(&d, who, q).await, want, "{q:?} as {who}");
     }
     for q in [
-        "'", "\\", "a:*", "<->", "((", "\"", "a\"b\"c", "x'y\\", "ü*", "\u{2}",
+        "'",
+        "\\",
+        "a:*",
+        "<->",
+        "((",
+        "\"",
+        "a\"b\"c",
+        "x'y\\",
+        "ü*",
+        "\u{2}",
+        "a'b\\c -x",
+        "\"x:*\" y\\",
+        "a\u{0}b",
+        "printer\u{0}",
     ] {
         found(&d, tech, q).await;
     }
@@ -1458,7 +1473,10 @@ async fn postgres_window_search_ranks_the_same_page_as_collecting_every_match() 
             format!("'{}'", word.to_ascii_lowercase()),
             "{word}"
         );
-        assert!(search::window_word(word, &stats).is_some(), "{word}");
+        assert!(
+            search::window_word(&SearchQuery::parse(word), &stats).is_some(),
+            "{word}"
+        );
     }
     let mut widened_seen = (false, false);
     for (word, staff) in [
@@ -1492,7 +1510,7 @@ async fn postgres_window_search_ranks_the_same_page_as_collecting_every_match() 
         .await
         .unwrap();
         // Narrowed by the word's block lexemes where the server would, and by the blocks alone.
-        let narrowing = search::window_word(word, &stats);
+        let narrowing = search::window_word(&query, &stats);
         let words = [narrowing.clone(), None];
         let mut sufficed = Vec::new();
         for (span, window_word) in [search::BLOCK, 6000, 1 << 40]

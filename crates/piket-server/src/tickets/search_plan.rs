@@ -4,6 +4,7 @@
 
 use sqlx::AnyConnection;
 
+use super::search_query::SearchQuery;
 use crate::db::sql::{Arg, Sql};
 use crate::error::AppResult;
 
@@ -19,13 +20,24 @@ pub(super) fn pg_match(sql: &mut Sql, tsquery: &str, staff: bool, index_first: b
         sql.push("(");
     }
     // In a subquery the query is parsed once, not once per row the walk reads.
-    sql.push(doc)
-        .push(" @@ (SELECT to_tsquery('simple', ")
-        .bind(Arg::Text(tsquery.to_string()))
-        .push("))");
+    sql.push(doc).push(" @@ (SELECT ");
+    usable(sql, tsquery);
+    sql.push(")");
     if !index_first {
         sql.push(") IS TRUE");
     }
+}
+
+/// `tsquery` parsed, or the empty query (which matches nothing) when no index could answer it:
+/// a word PostgreSQL's parser drops (`<b>`, `&amp;`) can leave only an exclusion, and
+/// "every ticket without x" is neither what the search language means nor affordable.
+fn usable(sql: &mut Sql, tsquery: &str) {
+    sql.push(
+        "CASE WHEN querytree(w.q) = 'T' THEN CAST('' AS tsquery) ELSE w.q END \
+         FROM to_tsquery('simple', ",
+    )
+    .bind(Arg::Text(tsquery.to_string()))
+    .push(") AS w(q)");
 }
 
 /// Tickets per block. Every PostgreSQL search document also holds the lexeme of its ticket's
@@ -69,8 +81,8 @@ pub struct Plan {
 /// prepared statements keep one generic plan, and even a custom plan guesses half the rarest
 /// tracked frequency for an untracked word, which with a small vocabulary is thousands of rows
 /// for a word in a hundred. Only the plan depends on it, never the results.
-pub fn plan(q: &str, stats: &IndexStats, cap: i64) -> Plan {
-    let rarest = rarest(q, stats).map(|(_, f)| f);
+pub fn plan(query: &SearchQuery, stats: &IndexStats, cap: i64) -> Plan {
+    let rarest = rarest(query, stats).map(|(_, f)| f);
     let index_first = match rarest {
         Some(f) => 4.0 * f * f * stats.rows < cap as f64,
         None => false,
@@ -83,7 +95,7 @@ pub fn plan(q: &str, stats: &IndexStats, cap: i64) -> Plan {
     Plan {
         index_first,
         span: span.max(BLOCK),
-        window_word: window_word(q, stats),
+        window_word: window_word(query, stats),
     }
 }
 
@@ -91,23 +103,21 @@ pub fn plan(q: &str, stats: &IndexStats, cap: i64) -> Plan {
 /// `0014_search_word_blocks.sql` keeps the same bound).
 pub const WINDOW_WORD_MAX: usize = 100;
 
-/// The rarest word of `q` when `q` is a plain list of words, each of ASCII letters and digits
-/// (at most [`WINDOW_WORD_MAX`]), lowercased: the form in which PostgreSQL's `simple` parser
-/// keeps such a word, so every document matching `q` holds that word's block lexemes (see
-/// [`pg_window_match`]). `None` for anything else (`or`, `-word`, quotes, punctuation, other
-/// scripts), where no single word is sure to be both required and spelled alike: those
-/// searches narrow by the blocks alone.
-pub fn window_word(q: &str, stats: &IndexStats) -> Option<String> {
-    let plain = |w: &str| {
-        w.len() <= WINDOW_WORD_MAX
-            && w.bytes().all(|b| b.is_ascii_alphanumeric())
-            && !w.eq_ignore_ascii_case("or")
-    };
-    if !q.split_whitespace().all(plain) {
+/// The rarest word of `query` when it is a plain list of words (see
+/// [`SearchQuery::is_plain_words`]), each of ASCII letters and digits (at most
+/// [`WINDOW_WORD_MAX`]), lowercased: the form in which PostgreSQL's `simple` parser keeps such a
+/// word, so every document matching the query holds that word's block lexemes (see
+/// [`pg_window_match`]). `None` for anything else (`or`, `-word`, phrases, `word*`,
+/// punctuation, other scripts), where no single word is sure to be both required and spelled
+/// alike: those searches narrow by the blocks alone.
+pub fn window_word(query: &SearchQuery, stats: &IndexStats) -> Option<String> {
+    let plain =
+        |w: &str| w.len() <= WINDOW_WORD_MAX && w.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !query.is_plain_words() || !query.required_words().into_iter().all(plain) {
         return None;
     }
-    // Then `rarest` splits `q` into these same words (and none, for a blank `q`).
-    rarest(q, stats).map(|(w, _)| w)
+    // Then `rarest` splits the query into these same words.
+    rarest(query, stats).map(|(w, _)| w)
 }
 
 /// [`pg_match`] restricted to the blocks of the newest `span` ticket ids. A query without
@@ -153,7 +163,8 @@ pub(super) fn pg_window_match(
         None => {
             sql.push(doc)
                 .push(
-                    " @@ (SELECT CASE WHEN numnode(w.q) = 0 THEN w.q ELSE w.q && \
+                    " @@ (SELECT CASE WHEN numnode(w.q) = 0 OR querytree(w.q) = 'T' \
+                     THEN CAST('' AS tsquery) ELSE w.q && \
                      CAST(string_agg('''blk ' || b || '''', ' | ') AS tsquery) END \
                      FROM to_tsquery('simple', ",
                 )
@@ -216,10 +227,14 @@ pub async fn index_stats(conn: &mut AnyConnection) -> AppResult<IndexStats> {
     })
 }
 
-/// The rarest word of `q`, lowercased, with its frequency (0 for one the statistics do not
-/// track; the first of equals); `None` when `q` has no words.
-fn rarest(q: &str, stats: &IndexStats) -> Option<(String, f64)> {
-    q.split(|c: char| !c.is_alphanumeric())
+/// The rarest of the words every match of `query` holds ([`SearchQuery::required_words`], split
+/// into runs of letters and digits), lowercased, with its frequency (0 for one the statistics do
+/// not track; the first of equals); `None` when there is no such word.
+fn rarest(query: &SearchQuery, stats: &IndexStats) -> Option<(String, f64)> {
+    query
+        .required_words()
+        .into_iter()
+        .flat_map(|w| w.split(|c: char| !c.is_alphanumeric()))
         .filter(|w| !w.is_empty())
         .map(|w| {
             let w = w.to_lowercase();
@@ -243,7 +258,12 @@ impl IndexStats {
 
 #[cfg(test)]
 mod tests {
+    use super::super::search_query::MAX_TERMS;
     use super::*;
+
+    fn q(text: &str) -> SearchQuery {
+        SearchQuery::parse(text)
+    }
 
     #[test]
     fn rare_words_go_through_the_index_and_common_ones_walk() {
@@ -255,17 +275,17 @@ mod tests {
             ],
             rows: 1_000_000.0,
         };
-        assert!(!plan("Printer JAM", &stats, 200).index_first);
-        assert!(!plan("firmware", &stats, 200).index_first);
-        assert!(plan("printer kalibrasi", &stats, 200).index_first);
-        assert!(!plan(" -- ", &stats, 200).index_first);
-        assert!(plan("anything", &IndexStats::default(), 200).index_first);
+        assert!(!plan(&q("Printer JAM"), &stats, 200).index_first);
+        assert!(!plan(&q("firmware"), &stats, 200).index_first);
+        assert!(plan(&q("printer kalibrasi"), &stats, 200).index_first);
+        assert!(!plan(&q(" -- "), &stats, 200).index_first);
+        assert!(plan(&q("anything"), &IndexStats::default(), 200).index_first);
         // A hundredth of a thousand rows: the index is cheaper than walking.
         let small = IndexStats {
             rows: 1_000.0,
             ..stats
         };
-        assert!(plan("firmware", &small, 200).index_first);
+        assert!(plan(&q("firmware"), &small, 200).index_first);
     }
 
     #[test]
@@ -274,13 +294,16 @@ mod tests {
             common: vec![("firmware".into(), 0.01), ("printer".into(), 0.25)],
             rows: 1_000_000.0,
         };
-        let firmware = plan("firmware", &stats, 200);
+        let firmware = plan(&q("firmware"), &stats, 200);
         assert!(!firmware.index_first);
         assert!((22_000..=22_001).contains(&firmware.span), "{firmware:?}");
         // Never less than a block; the rarest word sets the span.
-        assert_eq!(plan("printer", &stats, 200).span, BLOCK);
-        assert_eq!(plan("printer firmware", &stats, 200).span, firmware.span);
-        assert!(plan("kalibrasi", &stats, 200).index_first);
+        assert_eq!(plan(&q("printer"), &stats, 200).span, BLOCK);
+        assert_eq!(
+            plan(&q("printer firmware"), &stats, 200).span,
+            firmware.span
+        );
+        assert!(plan(&q("kalibrasi"), &stats, 200).index_first);
         assert_eq!(block_lexeme(BLOCK - 1), "blk 0");
         assert_eq!(block_lexeme(3 * BLOCK + 5), "blk 3");
         // The statement divides by the same block size the documents were written with.
@@ -300,17 +323,18 @@ mod tests {
             common: vec![("firmware".into(), 0.01), ("printer".into(), 0.25)],
             rows: 1_000_000.0,
         };
-        let word = |q: &str| window_word(q, &stats);
+        let word = |text: &str| window_word(&q(text), &stats);
         assert_eq!(word("firmware"), Some("firmware".into()));
         assert_eq!(word("  Printer  FIRMWARE "), Some("firmware".into()));
         // An untracked word is rarer than any tracked one.
         assert_eq!(word("printer x200"), Some("x200".into()));
         assert_eq!(
-            plan("printer firmware", &stats, 200).window_word,
+            plan(&q("printer firmware"), &stats, 200).window_word,
             word("printer firmware")
         );
         // Anything the search language reads as more than "all of these words", or whose
-        // lexeme might not be the lowercased word, narrows by the blocks alone.
+        // lexeme might not be the lowercased word, narrows by the blocks alone; so does a word
+        // past the terms the query keeps.
         for q in [
             "printer or firmware",
             "printer OR firmware",
@@ -326,6 +350,12 @@ mod tests {
         ] {
             assert_eq!(word(q), None, "{q:?}");
         }
+        let many = vec!["printer"; MAX_TERMS].join(" ");
+        assert_eq!(
+            word(&format!("{many} kalibrasi")),
+            Some("printer".into()),
+            "the seventeenth word is not searched, so it cannot narrow"
+        );
         let longest = "a".repeat(WINDOW_WORD_MAX);
         assert_eq!(word(&longest), Some(longest.clone()));
         assert_eq!(word(&format!("{longest}a")), None);
@@ -340,7 +370,8 @@ mod tests {
         let text = by_word.text();
         assert!(
             text.starts_with(
-                "(s.public_doc @@ (SELECT to_tsquery('simple', $1))) IS TRUE \
+                "(s.public_doc @@ (SELECT CASE WHEN querytree(w.q) = 'T' THEN CAST('' AS tsquery) \
+                 ELSE w.q END FROM to_tsquery('simple', $1) AS w(q))) IS TRUE \
                  AND piket_window_doc(s.all_doc, s.ticket_id) @@"
             ),
             "{text}"
@@ -361,11 +392,13 @@ mod tests {
         pg_match(&mut index, "x", false, true);
         assert_eq!(
             walk.text(),
-            "(s.all_doc @@ (SELECT to_tsquery('simple', $1))) IS TRUE"
+            "(s.all_doc @@ (SELECT CASE WHEN querytree(w.q) = 'T' THEN CAST('' AS tsquery) \
+             ELSE w.q END FROM to_tsquery('simple', $1) AS w(q))) IS TRUE"
         );
         assert_eq!(
             index.text(),
-            "s.public_doc @@ (SELECT to_tsquery('simple', $1))"
+            "s.public_doc @@ (SELECT CASE WHEN querytree(w.q) = 'T' THEN CAST('' AS tsquery) \
+             ELSE w.q END FROM to_tsquery('simple', $1) AS w(q))"
         );
     }
 }

@@ -66,6 +66,30 @@ impl SearchQuery {
             })
     }
 
+    /// The words every match must hold, as typed, when the query is one alternative of plain
+    /// words and phrases (no prefix); empty otherwise. PostgreSQL's plan is chosen from them.
+    pub fn required_words(&self) -> Vec<&str> {
+        match self.alternatives.as_slice() {
+            [only] => only
+                .iter()
+                .filter(|t| !t.excluded && !t.prefix)
+                .flat_map(|t| t.words.iter().map(String::as_str))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether the query is nothing but plain words, all required: no phrase, prefix,
+    /// exclusion or alternative.
+    pub fn is_plain_words(&self) -> bool {
+        match self.alternatives.as_slice() {
+            [only] => only
+                .iter()
+                .all(|t| !t.excluded && !t.prefix && t.words.len() == 1),
+            _ => false,
+        }
+    }
+
     /// The query as an FTS5 expression: `("a" AND "b c"*) NOT "d" OR ("e")`.
     pub fn fts5(&self) -> String {
         let term = |t: &Term| {
@@ -116,11 +140,16 @@ impl SearchQuery {
     }
 }
 
-/// The terms and `or`s of `text`, at most [`MAX_TERMS`] terms.
+/// The terms and `or`s of `text`, at most [`MAX_TERMS`] terms. Control characters count as
+/// spaces (a NUL would end FTS5's string early, and PostgreSQL refuses it in text).
 fn tokens(text: &str) -> Vec<Token> {
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let mut out = Vec::new();
     let mut terms = 0;
-    let mut rest = text;
+    let mut rest = text.as_str();
     while terms < MAX_TERMS {
         rest = rest.trim_start();
         if rest.is_empty() {
@@ -238,6 +267,33 @@ mod tests {
         assert_eq!(SearchQuery::parse("or a or or b or").alternatives.len(), 2);
         // `-or` is an excluded word, not an operator.
         assert_eq!(SearchQuery::parse("a -or").fts5(), "((\"a\") NOT \"or\")");
+    }
+
+    #[test]
+    fn control_characters_are_spaces() {
+        assert_eq!(
+            SearchQuery::parse("a\u{0}b\tc").fts5(),
+            "((\"a\" AND \"b\" AND \"c\"))"
+        );
+    }
+
+    #[test]
+    fn the_plan_sees_only_words_every_match_holds() {
+        let q = |t: &str| SearchQuery::parse(t);
+        assert_eq!(q("Printer  jam").required_words(), vec!["Printer", "jam"]);
+        assert!(q("Printer  jam").is_plain_words());
+        assert_eq!(
+            q("\"paper jam\" print* -toner").required_words(),
+            vec!["paper", "jam"]
+        );
+        assert!(!q("\"paper jam\"").is_plain_words());
+        assert!(!q("printer -jam").is_plain_words());
+        assert!(!q("print*").is_plain_words());
+        assert!(q("a or b").required_words().is_empty());
+        assert!(!q("a or b").is_plain_words());
+        // Only the terms the query keeps.
+        let long: Vec<String> = (0..20).map(|i| format!("w{i}")).collect();
+        assert_eq!(q(&long.join(" ")).required_words().len(), MAX_TERMS);
     }
 
     #[test]

@@ -846,11 +846,6 @@ pub async fn list(
     let now = state.now();
     let f = query.parse(actor.user_id, now)?;
     if let Some(q) = f.q.clone() {
-        // Before taking a connection: the planner's hint comes from a cache that loads with one.
-        let plan = match state.db.backend {
-            Backend::Postgres => search::plan(&q, &*index_stats(state).await?, RANKED_CANDIDATES),
-            Backend::Sqlite => search::Plan::default(),
-        };
         let query = search::SearchQuery::parse(&q);
         if query.is_empty() {
             return Ok(Page {
@@ -858,6 +853,13 @@ pub async fn list(
                 next_cursor: None,
             });
         }
+        // Before taking a connection: the planner's hint comes from a cache that loads with one.
+        let plan = match state.db.backend {
+            Backend::Postgres => {
+                search::plan(&query, &*index_stats(state).await?, RANKED_CANDIDATES)
+            }
+            Backend::Sqlite => search::Plan::default(),
+        };
         let mut conn = state.db.pool.acquire().await?;
         return search_page(state, &mut conn, actor, &f, &query, plan, now).await;
     }
