@@ -1087,6 +1087,50 @@ async fn csv_export_holds_every_page_of_the_view() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
 }
 
+/// A long export answers to its caller as they are now: disabled halfway, the stream ends.
+#[tokio::test]
+async fn a_csv_export_ends_when_its_caller_loses_access() {
+    use futures_util::StreamExt;
+    let app = TestApp::new().await;
+    let (_, admin) = app.admin().await;
+    let plan = piket_server::seed::Plan {
+        tickets: 450,
+        seed: 4,
+    };
+    piket_server::seed::run(&app.state, &plan).await.unwrap();
+    let boss = app.user("boss@example.com", "admin", vec![]).await;
+    let actor = {
+        let mut conn = app.state.db.pool.acquire().await.unwrap();
+        piket_server::users::store::load_actor(
+            &mut conn,
+            boss.id,
+            piket_server::auth::actor::Via::System,
+            "",
+        )
+        .await
+        .unwrap()
+        .unwrap()
+    };
+    let query = piket_server::tickets::filter::ListQuery::default();
+    let export = piket_server::tickets::service::export_csv(&app.state, &actor, &query)
+        .await
+        .unwrap();
+    let mut export = Box::pin(export);
+    let first = export.next().await.unwrap().unwrap();
+    assert_eq!(first.lines().count(), 201, "the header and the first page");
+    let r = app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", boss.id),
+            &admin,
+            json!({"disabled": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(export.next().await.unwrap().is_err());
+    assert!(export.next().await.is_none());
+}
+
 #[tokio::test]
 async fn categories_route_tickets_and_need_settings_rights_to_change() {
     let d = desk().await;

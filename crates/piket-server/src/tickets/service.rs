@@ -575,21 +575,24 @@ async fn apply(
 }
 
 /// Start or stop watching a ticket the actor sees: a change of its watchers like any other
-/// (staff only, as every field change; history entry, events, notifications).
+/// (staff only, as every field change; history entry, events, notifications), made to the list
+/// as it stands inside the change's transaction, so a concurrent change is not undone.
 pub async fn watch(state: &AppState, actor: &Actor, id: i64, on: bool) -> AppResult<Ticket> {
-    let mut watchers = {
-        let mut conn = state.db.pool.acquire().await?;
-        load_visible(&mut conn, actor, id).await?.1
-    };
-    watchers.retain(|w| *w != actor.user_id);
-    if on {
-        watchers.push(actor.user_id);
-    }
-    let patch = TicketPatch {
-        watchers: Some(watchers),
-        ..TicketPatch::default()
-    };
-    update(state, actor, id, patch).await
+    change(state, actor, id, |current| {
+        let mut watchers: Vec<i64> = current
+            .iter()
+            .copied()
+            .filter(|w| *w != actor.user_id)
+            .collect();
+        if on {
+            watchers.push(actor.user_id);
+        }
+        TicketPatch {
+            watchers: Some(watchers),
+            ..TicketPatch::default()
+        }
+    })
+    .await
 }
 
 pub async fn update(
@@ -598,9 +601,20 @@ pub async fn update(
     id: i64,
     patch: TicketPatch,
 ) -> AppResult<Ticket> {
+    change(state, actor, id, |_| patch).await
+}
+
+/// [`update`] with the patch made from the ticket's current watchers, in the same transaction.
+async fn change(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    make: impl FnOnce(&[i64]) -> TicketPatch,
+) -> AppResult<Ticket> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let (before, watchers) = load_visible(&mut tx, actor, id).await?;
+    let patch = make(&watchers);
     apply(
         &mut tx,
         state.db.backend,
@@ -1031,7 +1045,11 @@ pub async fn export_csv(
         async move {
             let mut q = next?;
             q.cursor.as_ref()?;
-            match list(&state, &actor, &q).await {
+            let page = match still_reaches(&state, &actor).await {
+                Ok(()) => list(&state, &actor, &q).await,
+                Err(e) => Err(e),
+            };
+            match page {
                 Ok(page) => {
                     let mut out = String::new();
                     csv_rows(&mut out, &page.items);
@@ -1046,6 +1064,29 @@ pub async fn export_csv(
         }
     });
     Ok(futures_util::stream::once(async move { Ok(head) }).chain(rest))
+}
+
+/// A long download answers to the caller as they are now: disabled, or with another role,
+/// permissions or departments, the export ends (403) instead of going on with the old reach.
+async fn still_reaches(state: &AppState, actor: &Actor) -> AppResult<()> {
+    let mut conn = state.db.pool.acquire().await?;
+    let now =
+        users::store::load_actor(&mut conn, actor.user_id, actor.via.clone(), &actor.ip).await?;
+    let sorted = |d: &[i64]| {
+        let mut d = d.to_vec();
+        d.sort_unstable();
+        d
+    };
+    match now {
+        Some(a)
+            if a.scope == actor.scope
+                && a.permissions == actor.permissions
+                && sorted(&a.departments) == sorted(&actor.departments) =>
+        {
+            Ok(())
+        }
+        _ => Err(AppError::Forbidden),
+    }
 }
 
 /// Append one CSV line per ticket.
