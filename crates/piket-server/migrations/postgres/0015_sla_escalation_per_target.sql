@@ -5,12 +5,11 @@
 -- these conditions out the same way).
 ALTER TABLE tickets ADD COLUMN sla_response_escalated_at BIGINT;
 ALTER TABLE tickets ADD COLUMN sla_resolution_escalated_at BIGINT;
--- An escalation so far stood for every target already missed at that moment.
+-- A ticket escalated before counts as escalated for both targets: the first job run after
+-- the upgrade must not send a burst of emails about tickets escalated long ago.
 UPDATE tickets SET
-    sla_response_escalated_at = CASE WHEN first_response_due_at <= sla_escalated_at
-        THEN sla_escalated_at END,
-    sla_resolution_escalated_at = CASE WHEN resolution_due_at <= sla_escalated_at
-        THEN sla_escalated_at END
+    sla_response_escalated_at = sla_escalated_at,
+    sla_resolution_escalated_at = sla_escalated_at
 WHERE sla_escalated_at IS NOT NULL;
 DROP INDEX tickets_sla_resolution_due;
 DROP INDEX tickets_sla_response_due;
