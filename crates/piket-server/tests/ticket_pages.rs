@@ -539,6 +539,9 @@ async fn every_ticket_page_route_is_a_404_for_another_department_and_another_req
     app.user("bob@example.com", "requester", vec![it]).await;
     let alice_key = app.key_for(alice.id).await;
     let id = new_ticket(&app, &alice_key, it, "Badge reader broken").await;
+    // A file on the ticket and a canned response, so their routes have something to hide.
+    let att = app.text_attachment(&alice_key, id).await;
+    let canned = app.canned_response(&admin_key).await;
     async fn snapshot(app: &TestApp, key: &str, id: i64) -> (String, String) {
         let ticket = app.get(&format!("/api/v1/tickets/{id}"), key).await.body;
         let history = app.get(&format!("/api/v1/tickets/{id}/history"), key).await;
@@ -549,9 +552,9 @@ async fn every_ticket_page_route_is_a_404_for_another_department_and_another_req
         let mut b = signed_in(&app, email).await;
         for path in [
             format!("/tickets/{id}"),
-            format!("/tickets/{id}/attachments/1"),
-            format!("/tickets/{id}/attachments/1/thumbnail"),
-            format!("/tickets/{id}/canned/1"),
+            format!("/tickets/{id}/attachments/{att}"),
+            format!("/tickets/{id}/attachments/{att}/thumbnail"),
+            format!("/tickets/{id}/canned/{canned}"),
         ] {
             let r = b.get(&path).await;
             assert_eq!(r.status, StatusCode::NOT_FOUND, "{email} GET {path}");
@@ -563,7 +566,7 @@ async fn every_ticket_page_route_is_a_404_for_another_department_and_another_req
                 format!("/tickets/{id}/comments"),
                 vec![("body", "hello"), ("internal", "1")],
             ),
-            (format!("/tickets/{id}/attachments/1/delete"), vec![]),
+            (format!("/tickets/{id}/attachments/{att}/delete"), vec![]),
             (format!("/tickets/{id}/delete"), vec![]),
             (format!("/tickets/{id}/assets"), vec![("asset_id", "1")]),
             (format!("/tickets/{id}/assets/1/delete"), vec![]),

@@ -299,6 +299,9 @@ async fn every_ticket_endpoint_is_a_404_for_another_department_and_another_reque
             json!({"body": "looking", "internal": true}),
         )
         .await;
+    // A file on the ticket and a canned response, so their routes have something to hide.
+    let att = d.app.text_attachment(&d.alice.1, id).await;
+    let canned = d.app.canned_response(&d.admin).await;
     let before = d
         .app
         .get(&format!("/api/v1/tickets/{id}"), &d.admin)
@@ -350,12 +353,17 @@ async fn every_ticket_endpoint_is_a_404_for_another_department_and_another_reque
             ),
             (
                 Method::GET,
-                format!("/api/v1/tickets/{id}/attachments/1"),
+                format!("/api/v1/tickets/{id}/attachments/{att}"),
+                Value::Null,
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/tickets/{id}/attachments/{att}"),
                 Value::Null,
             ),
             (
                 Method::GET,
-                format!("/api/v1/tickets/{id}/canned-responses/1"),
+                format!("/api/v1/tickets/{id}/canned-responses/{canned}"),
                 Value::Null,
             ),
             (

@@ -243,6 +243,39 @@ impl TestApp {
         r.json()["id"].as_i64().unwrap()
     }
 
+    /// A small text file uploaded with `key` onto ticket `id`: its attachment id.
+    pub async fn text_attachment(&self, key: &str, id: i64) -> i64 {
+        let body = "--XB\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\
+                    Content-Type: text/plain\r\n\r\nhello\r\n--XB--\r\n";
+        let r = self
+            .send(
+                Method::POST,
+                &format!("/api/v1/tickets/{id}/attachments"),
+                &[
+                    ("x-api-key", key),
+                    ("content-type", "multipart/form-data; boundary=XB"),
+                ],
+                Body::from(body),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.json()["items"][0]["id"].as_i64().unwrap()
+    }
+
+    /// A canned response for every department, made with an admin's `key`: its id.
+    pub async fn canned_response(&self, key: &str) -> i64 {
+        let r = self
+            .json(
+                Method::POST,
+                "/api/v1/canned-responses",
+                key,
+                serde_json::json!({"name": "Hello", "body": "Hello {{requester_name}}"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.json()["id"].as_i64().unwrap()
+    }
+
     pub async fn audit_count(&self, action: &str) -> i64 {
         let mut conn = self.state.db.pool.acquire().await.unwrap();
         sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1")
