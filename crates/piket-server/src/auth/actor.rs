@@ -56,6 +56,19 @@ impl Actor {
         self.role_name == SUPERADMIN || self.via == Via::System
     }
 
+    /// Whether `other` reaches exactly what this actor does: the same scope, permissions and
+    /// departments (in any order).
+    pub fn same_reach(&self, other: &Actor) -> bool {
+        let sorted = |d: &[i64]| {
+            let mut d = d.to_vec();
+            d.sort_unstable();
+            d
+        };
+        self.scope == other.scope
+            && self.permissions == other.permissions
+            && sorted(&self.departments) == sorted(&other.departments)
+    }
+
     pub fn can(&self, permission: &str) -> bool {
         self.permissions.contains(permission)
     }

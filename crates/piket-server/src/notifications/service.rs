@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::state::App;
 use crate::tickets::policy;
-use crate::users::store::load_actor;
+use crate::users::store::load_actors;
 use crate::validate::Check;
 
 /// Longest reply text quoted in an email.
@@ -39,18 +39,21 @@ pub async fn ticket_event(
         return Ok(());
     };
     let kind = event.kind();
-    let people = store::ticket_people(conn, ticket_id).await?;
     let watchers = crate::tickets::store::watchers(conn, ticket_id).await?;
+    let mut ids: Vec<i64> = watchers.clone();
+    ids.push(ticket.requester_id);
+    ids.extend(ticket.assignee_id);
+    ids.sort_unstable();
+    ids.dedup();
+    // Enabled users only, each once, by id.
+    let people = load_actors(conn, &ids, Via::System, "").await?;
     let muted: HashSet<(i64, String)> = store::ticket_mutes(conn, ticket_id)
         .await?
         .into_iter()
         .collect();
-    for id in people {
+    for person in people {
         // The rule that opens the ticket decides who hears of it: a watcher from another
         // department, or a user who lost the right to read tickets, hears nothing.
-        let Some(person) = load_actor(conn, id, Via::System, "").await? else {
-            continue;
-        };
         if !policy::sees(&person, &ticket, &watchers) {
             continue;
         }

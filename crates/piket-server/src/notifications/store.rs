@@ -137,17 +137,6 @@ const TICKET_PEOPLE: &str = "SELECT requester_id FROM tickets WHERE id = $1 \
      UNION SELECT assignee_id FROM tickets WHERE id = $1 AND assignee_id IS NOT NULL \
      UNION SELECT user_id FROM ticket_watchers WHERE ticket_id = $1";
 
-/// The requester, assignee and watchers of a ticket: the people a ticket event may reach.
-pub async fn ticket_people(conn: &mut AnyConnection, ticket_id: i64) -> AppResult<Vec<i64>> {
-    let people: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT u.id FROM users u WHERE u.disabled = 0 AND u.id IN ({TICKET_PEOPLE}) ORDER BY u.id"
-    )))
-    .bind(ticket_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(people)
-}
-
 /// (user, kind) for every mute of the ticket's people.
 pub async fn ticket_mutes(
     conn: &mut AnyConnection,

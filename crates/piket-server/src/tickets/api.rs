@@ -151,7 +151,9 @@ pub async fn export(
     ApiActor(actor): ApiActor,
     Query(q): Query<ListQuery>,
 ) -> AppResult<impl IntoResponse> {
-    Ok(csv_download(service::export_csv(&state, &actor, &q).await?))
+    Ok(csv_download(
+        super::export::export_csv(&state, &actor, &q).await?,
+    ))
 }
 
 /// A CSV body served as a download, streamed (shared with the list page's export link).

@@ -5,6 +5,7 @@ pub mod asset_store;
 pub mod assets;
 pub mod comments;
 pub mod detail_view;
+pub mod export;
 pub mod filter;
 pub mod history;
 pub mod live;

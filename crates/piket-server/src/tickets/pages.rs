@@ -108,7 +108,7 @@ pub async fn export(
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
     Ok(super::api::csv_download(
-        service::export_csv(&state, &actor, &q).await?,
+        super::export::export_csv(&state, &actor, &q).await?,
     ))
 }
 

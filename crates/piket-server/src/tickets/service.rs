@@ -472,12 +472,18 @@ async fn apply(
                 .collect();
             // A new watcher must be able to open the ticket as it will be: watching lets a
             // requester see it, never staff outside its department (they would hear nothing).
-            for w in set.iter().filter(|w| !watchers.contains(w)) {
-                match users::store::load_actor(conn, *w, Via::System, "").await? {
+            let added: Vec<i64> = set
+                .iter()
+                .copied()
+                .filter(|w| !watchers.contains(w))
+                .collect();
+            let found = users::store::load_actors(conn, &added, Via::System, "").await?;
+            for w in added {
+                match found.iter().find(|a| a.user_id == w) {
                     None => c.fail("watchers", format!("no active user {w}")),
                     Some(a) => {
                         let sees = policy::sees_parts(
-                            &a,
+                            a,
                             department_id,
                             before.requester_id,
                             assignee_id,
@@ -1004,126 +1010,4 @@ pub async fn counts(state: &AppState, actor: &Actor) -> AppResult<StatusCounts> 
     actor.require("tickets.read")?;
     let mut conn = state.db.pool.acquire().await?;
     store::counts(&mut conn, actor).await
-}
-
-/// A cell that a spreadsheet would run as a formula gets a leading apostrophe.
-pub fn csv_cell(value: &str) -> String {
-    let neutral = match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
-        _ => value.to_string(),
-    };
-    if neutral.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", neutral.replace('"', "\"\""))
-    } else {
-        neutral
-    }
-}
-
-const CSV_HEADER: &str = "id,title,status,priority,requester,assignee,department,category,created_at,updated_at,due_at\n";
-
-/// The current view as CSV, every page of it, with no cap: streamed page by page as the client
-/// reads. The first page is read before answering, so a bad filter is still a clear 4xx; a
-/// failure later ends the download early (and is logged).
-pub async fn export_csv(
-    state: &AppState,
-    actor: &Actor,
-    query: &ListQuery,
-) -> AppResult<impl futures_util::Stream<Item = AppResult<String>> + Send + 'static> {
-    use futures_util::StreamExt;
-    let mut q = ListQuery {
-        limit: Some(crate::api::page::MAX_LIMIT),
-        cursor: None,
-        ..query.clone()
-    };
-    let first = list(state, actor, &q).await?;
-    let mut head = String::from(CSV_HEADER);
-    csv_rows(&mut head, &first.items);
-    q.cursor = first.next_cursor;
-    let (state, actor) = (state.clone(), actor.clone());
-    let rest = futures_util::stream::unfold(Some(q), move |next| {
-        let (state, actor) = (state.clone(), actor.clone());
-        async move {
-            let mut q = next?;
-            q.cursor.as_ref()?;
-            let page = match still_reaches(&state, &actor).await {
-                Ok(()) => list(&state, &actor, &q).await,
-                Err(e) => Err(e),
-            };
-            match page {
-                Ok(page) => {
-                    let mut out = String::new();
-                    csv_rows(&mut out, &page.items);
-                    q.cursor = page.next_cursor;
-                    Some((Ok(out), Some(q)))
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "CSV export ended early");
-                    Some((Err(e), None))
-                }
-            }
-        }
-    });
-    Ok(futures_util::stream::once(async move { Ok(head) }).chain(rest))
-}
-
-/// A long download answers to the caller as they are now: disabled, or with another role,
-/// permissions or departments, the export ends (403) instead of going on with the old reach.
-async fn still_reaches(state: &AppState, actor: &Actor) -> AppResult<()> {
-    let mut conn = state.db.pool.acquire().await?;
-    let now =
-        users::store::load_actor(&mut conn, actor.user_id, actor.via.clone(), &actor.ip).await?;
-    let sorted = |d: &[i64]| {
-        let mut d = d.to_vec();
-        d.sort_unstable();
-        d
-    };
-    match now {
-        Some(a)
-            if a.scope == actor.scope
-                && a.permissions == actor.permissions
-                && sorted(&a.departments) == sorted(&actor.departments) =>
-        {
-            Ok(())
-        }
-        _ => Err(AppError::Forbidden),
-    }
-}
-
-/// Append one CSV line per ticket.
-fn csv_rows(out: &mut String, items: &[TicketSummary]) {
-    for t in items {
-        let cells = [
-            t.id.to_string(),
-            t.title.clone(),
-            t.status.clone(),
-            t.priority.clone(),
-            t.requester_name.clone(),
-            t.assignee_name.clone().unwrap_or_default(),
-            t.department_name.clone().unwrap_or_default(),
-            t.category_name.clone().unwrap_or_default(),
-            t.created_at.clone(),
-            t.updated_at.clone(),
-            t.due_at.clone().unwrap_or_default(),
-        ];
-        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-        out.push_str(&line.join(","));
-        out.push('\n');
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_cells_cannot_become_formulas() {
-        assert_eq!(csv_cell("=1+1"), "'=1+1");
-        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_cell("-2"), "'-2");
-        assert_eq!(csv_cell("+CMD()"), "'+CMD()");
-        assert_eq!(csv_cell("\tx"), "'\tx");
-        assert_eq!(csv_cell("\rx"), "\"'\rx\"");
-        assert_eq!(csv_cell("a,\"b\""), "\"a,\"\"b\"\"\"");
-        assert_eq!(csv_cell("plain"), "plain");
-    }
 }

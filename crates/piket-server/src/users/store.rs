@@ -280,11 +280,35 @@ struct ActorRow {
     email: String,
     name: String,
     locale: Option<String>,
-    disabled: i64,
     role_id: i64,
     role_name: String,
     scope: String,
     permissions: String,
+}
+
+const ACTOR_ROW: &str = "SELECT u.id, u.email, u.name, u.locale, r.id AS role_id, \
+     r.name AS role_name, r.scope, r.permissions FROM users u JOIN roles r ON r.id = u.role_id";
+
+impl ActorRow {
+    fn into_actor(self, departments: Vec<i64>, via: Via, ip: &str) -> Actor {
+        Actor {
+            user_id: self.id,
+            name: self.name,
+            email: self.email,
+            role_id: self.role_id,
+            role_name: self.role_name,
+            permissions: self
+                .permissions
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
+            scope: Scope::parse(&self.scope).unwrap_or(Scope::Own),
+            departments,
+            locale: self.locale,
+            via,
+            ip: ip.to_string(),
+        }
+    }
 }
 
 /// The actor for an enabled user, or `None` when the user is gone or disabled.
@@ -294,36 +318,41 @@ pub async fn load_actor(
     via: Via,
     ip: &str,
 ) -> AppResult<Option<Actor>> {
-    let row: Option<ActorRow> = sqlx::query_as(
-        "SELECT u.id, u.email, u.name, u.locale, u.disabled, r.id AS role_id, r.name AS role_name, r.scope, r.permissions \
-         FROM users u JOIN roles r ON r.id = u.role_id WHERE u.id = $1",
-    )
-    .bind(user_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row.filter(|r| r.disabled == 0) else {
-        return Ok(None);
-    };
-    let departments: Vec<i64> =
-        sqlx::query_scalar("SELECT department_id FROM user_departments WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_all(conn)
-            .await?;
-    Ok(Some(Actor {
-        user_id: row.id,
-        name: row.name,
-        email: row.email,
-        role_id: row.role_id,
-        role_name: row.role_name,
-        permissions: row
-            .permissions
-            .split_whitespace()
-            .map(str::to_string)
-            .collect(),
-        scope: Scope::parse(&row.scope).unwrap_or(Scope::Own),
-        departments,
-        locale: row.locale,
-        via,
-        ip: ip.to_string(),
-    }))
+    Ok(load_actors(conn, &[user_id], via, ip).await?.pop())
+}
+
+/// The actors of those of `user_ids` who are enabled, by id, in two statements (for checks
+/// over several people at once: who may hear of a ticket, who may watch it).
+pub async fn load_actors(
+    conn: &mut AnyConnection,
+    user_ids: &[i64],
+    via: Via,
+    ip: &str,
+) -> AppResult<Vec<Actor>> {
+    if user_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(ACTOR_ROW);
+    sql.push(" WHERE u.disabled = 0 AND u.id IN ")
+        .bind_list(user_ids)
+        .push(" ORDER BY u.id");
+    let rows: Vec<ActorRow> = sql.query_as().fetch_all(&mut *conn).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut sql = Sql::new("SELECT user_id, department_id FROM user_departments WHERE user_id IN ");
+    sql.bind_list(&ids).push(" ORDER BY user_id, department_id");
+    let memberships: Vec<(i64, i64)> = sql.query_as().fetch_all(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let departments = memberships
+                .iter()
+                .filter(|(u, _)| *u == row.id)
+                .map(|(_, d)| *d)
+                .collect();
+            row.into_actor(departments, via.clone(), ip)
+        })
+        .collect())
 }
