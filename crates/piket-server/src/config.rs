@@ -89,6 +89,38 @@ pub struct Settings {
         global = true
     )]
     pub attachment_types: Option<Vec<String>>,
+    /// Seconds a client has to send a request's headers, counted from the connection's start
+    /// or, on a kept-alive connection, from the end of the previous response (so it is also
+    /// how long an idle connection is kept)
+    #[arg(long, env = "PIKET_HEADER_TIMEOUT_SECS", global = true)]
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds a request body may go without sending anything before the request is refused
+    #[arg(long, env = "PIKET_BODY_TIMEOUT_SECS", global = true)]
+    pub body_timeout_secs: Option<u64>,
+    /// Open connections served at once; more wait to be accepted
+    #[arg(long, env = "PIKET_MAX_CONNECTIONS", global = true)]
+    pub max_connections: Option<u32>,
+    /// Open connections from one client address (trusted proxies are exempt); more are closed
+    #[arg(long, env = "PIKET_MAX_CONNECTIONS_PER_IP", global = true)]
+    pub max_connections_per_ip: Option<u32>,
+    /// JSON API requests allowed per API key per minute (429 with Retry-After beyond)
+    #[arg(long, env = "PIKET_API_RATE_PER_MINUTE", global = true)]
+    pub api_rate_per_minute: Option<u32>,
+    /// JSON API requests allowed per client address per minute, with or without a key
+    #[arg(long, env = "PIKET_API_IP_RATE_PER_MINUTE", global = true)]
+    pub api_ip_rate_per_minute: Option<u32>,
+    /// Origins allowed to call the JSON API from a browser (CORS); none by default
+    #[arg(long, env = "PIKET_CORS_ORIGINS", value_delimiter = ',', global = true)]
+    pub cors_origins: Option<Vec<String>>,
+    /// Also write the log to daily files in this directory (piket.log.YYYY-MM-DD)
+    #[arg(long, env = "PIKET_LOG_DIR", global = true)]
+    pub log_dir: Option<PathBuf>,
+    /// Daily log files kept in log_dir
+    #[arg(long, env = "PIKET_LOG_RETENTION_DAYS", global = true)]
+    pub log_retention_days: Option<u32>,
+    /// Character classes (lower case, upper case, digits, others) a password must mix; 0 = off
+    #[arg(long, env = "PIKET_PASSWORD_CLASSES", global = true)]
+    pub password_classes: Option<u8>,
 }
 
 macro_rules! merge_fields {
@@ -121,7 +153,17 @@ impl Settings {
             smtp_tls,
             smtp_from,
             attachment_max_bytes,
-            attachment_types
+            attachment_types,
+            header_timeout_secs,
+            body_timeout_secs,
+            max_connections,
+            max_connections_per_ip,
+            api_rate_per_minute,
+            api_ip_rate_per_minute,
+            cors_origins,
+            log_dir,
+            log_retention_days,
+            password_classes
         );
         self
     }
@@ -172,6 +214,27 @@ pub struct Config {
     pub attachment_max_bytes: u64,
     /// Accepted attachment kinds (`attachments::kind` names).
     pub attachment_types: Vec<String>,
+    /// Connection limits and timeouts (`listen`).
+    pub connections: ConnectionLimits,
+    /// JSON API requests per minute: per API key, and per client address.
+    pub api_rate_per_minute: u32,
+    pub api_ip_rate_per_minute: u32,
+    /// Origins allowed to call the JSON API from a browser; empty: no CORS headers at all.
+    pub cors_origins: Vec<axum::http::HeaderValue>,
+    /// Daily log files, if any: the directory and how many days are kept.
+    pub log_dir: Option<PathBuf>,
+    pub log_retention_days: u32,
+    /// Character classes a password must mix (0: no such rule).
+    pub password_classes: u8,
+}
+
+/// How the HTTP server treats slow or numerous clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    pub header_timeout: std::time::Duration,
+    pub body_timeout: std::time::Duration,
+    pub max_connections: u32,
+    pub max_per_ip: u32,
 }
 
 impl Config {
@@ -253,6 +316,12 @@ impl Config {
         }
         let attachment_types =
             crate::attachments::kind::parse_allow_list(s.attachment_types.as_deref())?;
+        let connections = connection_limits(s)?;
+        let cors_origins = cors_origins(s.cors_origins.as_deref().unwrap_or_default())?;
+        let password_classes = s.password_classes.unwrap_or(0);
+        if password_classes > 4 {
+            return Err("password_classes must be between 0 and 4".into());
+        }
         Ok(Config {
             listen,
             data_dir,
@@ -269,6 +338,13 @@ impl Config {
             outbox_worker: s.outbox_worker.unwrap_or(true),
             attachment_max_bytes,
             attachment_types,
+            connections,
+            api_rate_per_minute: s.api_rate_per_minute.unwrap_or(600).max(1),
+            api_ip_rate_per_minute: s.api_ip_rate_per_minute.unwrap_or(1200).max(1),
+            cors_origins,
+            log_dir: s.log_dir.clone(),
+            log_retention_days: s.log_retention_days.unwrap_or(14).max(1),
+            password_classes,
         })
     }
 
@@ -280,6 +356,44 @@ impl Config {
     pub fn https(&self) -> bool {
         self.base_url.starts_with("https://")
     }
+}
+
+fn connection_limits(s: &Settings) -> Result<ConnectionLimits, String> {
+    let secs = |v: Option<u64>, default: u64, name: &str| match v.unwrap_or(default) {
+        n @ 1..=3600 => Ok(std::time::Duration::from_secs(n)),
+        _ => Err(format!("{name} must be between 1 and 3600")),
+    };
+    let limits = ConnectionLimits {
+        header_timeout: secs(s.header_timeout_secs, 10, "header_timeout_secs")?,
+        body_timeout: secs(s.body_timeout_secs, 30, "body_timeout_secs")?,
+        max_connections: s.max_connections.unwrap_or(1024),
+        max_per_ip: s.max_connections_per_ip.unwrap_or(256),
+    };
+    if limits.max_connections == 0 || limits.max_per_ip == 0 {
+        return Err("max_connections and max_connections_per_ip must be above 0".into());
+    }
+    Ok(limits)
+}
+
+/// CORS origins as the browser sends them: `scheme://host[:port]`, no path; `*` is refused
+/// (the API takes credentials in a header, and a wildcard would let any site use a key).
+fn cors_origins(list: &[String]) -> Result<Vec<axum::http::HeaderValue>, String> {
+    list.iter()
+        .map(|o| o.trim().trim_end_matches('/'))
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            let plain = (o.starts_with("http://") || o.starts_with("https://"))
+                && !o
+                    .split_once("://")
+                    .is_some_and(|(_, rest)| rest.contains('/'));
+            match axum::http::HeaderValue::from_str(o) {
+                Ok(v) if plain => Ok(v),
+                _ => Err(format!(
+                    "cors_origins: {o:?} is not an origin like https://app.example.com"
+                )),
+            }
+        })
+        .collect()
 }
 
 fn sqlite_url(path: &Path) -> String {
@@ -335,6 +449,34 @@ mod tests {
             ..Default::default()
         };
         assert!(Config::resolve(&bad).is_err());
+        for bad in [
+            Settings {
+                cors_origins: Some(vec!["*".into()]),
+                ..Default::default()
+            },
+            Settings {
+                cors_origins: Some(vec!["https://a.example/path".into()]),
+                ..Default::default()
+            },
+            Settings {
+                header_timeout_secs: Some(0),
+                ..Default::default()
+            },
+            Settings {
+                password_classes: Some(5),
+                ..Default::default()
+            },
+        ] {
+            assert!(Config::resolve(&bad).is_err(), "{bad:?}");
+        }
+        let cors = Settings {
+            cors_origins: Some(vec!["https://app.example/".into()]),
+            ..Default::default()
+        };
+        assert_eq!(
+            Config::resolve(&cors).unwrap().cors_origins,
+            ["https://app.example"]
+        );
         for (pool, ok) in [(0, false), (1, true), (500, true), (501, false)] {
             let s = Settings {
                 database_pool: Some(pool),

@@ -43,6 +43,9 @@ pub enum AppError {
     },
     /// A dependency (the database) is down; the client may retry.
     Unavailable,
+    /// The disk under the database or the files is full: nothing was written; the client may
+    /// retry once space is freed (507).
+    StorageFull,
     /// A bug or an unexpected failure; the message is logged, not shown.
     Internal(String),
 }
@@ -77,6 +80,7 @@ impl AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -92,6 +96,7 @@ impl AppError {
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Unavailable => "unavailable",
+            AppError::StorageFull => "storage_full",
             AppError::Internal(_) => "internal",
         }
     }
@@ -109,6 +114,9 @@ impl AppError {
                 format!("Too many requests; try again in {retry_after_secs} s.")
             }
             AppError::Unavailable => "The service is temporarily unavailable.".to_string(),
+            AppError::StorageFull => {
+                "The server's disk is full; nothing was saved. Try again later.".to_string()
+            }
             AppError::Internal(_) => "An internal error occurred.".to_string(),
         };
         Problem {
@@ -148,6 +156,21 @@ fn connection_lost(err: &sqlx::Error) -> bool {
     }
 }
 
+fn is_disk_full(code: Option<&str>) -> bool {
+    matches!(code, Some("13") | Some("53100"))
+}
+
+impl From<std::io::Error> for AppError {
+    fn from(err: std::io::Error) -> Self {
+        if err.kind() == std::io::ErrorKind::StorageFull {
+            tracing::error!(error = %err, "disk full");
+            AppError::StorageFull
+        } else {
+            AppError::Internal(err.to_string())
+        }
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
         match &err {
@@ -167,6 +190,13 @@ impl From<sqlx::Error> for AppError {
             sqlx::Error::Database(db) if db.code().as_deref() == Some("5") => {
                 tracing::warn!(error = %err, "database busy");
                 AppError::Unavailable
+            }
+            // The disk is full: SQLITE_FULL (13) or PostgreSQL's disk_full (53100). The
+            // transaction was rolled back; the pool drops a connection left inside one
+            // (`db::Db::connect`'s release check), so writes work again once space returns.
+            sqlx::Error::Database(db) if is_disk_full(db.code().as_deref()) => {
+                tracing::error!(error = %err, "disk full");
+                AppError::StorageFull
             }
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 AppError::Conflict("An object with the same unique value already exists.".into())

@@ -17,6 +17,7 @@ pub mod events;
 pub mod i18n;
 pub mod inventory;
 pub mod jobs;
+pub mod listen;
 pub mod notifications;
 pub mod notify;
 pub mod ops;
@@ -77,6 +78,8 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         catalog: i18n::Catalog::load()?,
         templates: web::render::Templates::load()?,
         metrics: Default::default(),
+        health: Default::default(),
+        api_limits: api::limits::ApiLimits::new(&config),
         login_limiter: RateLimiter::new(login_rate, 60_000),
         reset_limiter: RateLimiter::new(10, 60_000),
         enroll_limiter: RateLimiter::new(
@@ -297,8 +300,16 @@ pub fn router(state: AppState) -> Router {
         state.clone(),
         web::middleware::guard,
     ));
+    let mut api = api::router().layer(middleware::from_fn_with_state(
+        state.clone(),
+        api::limits::rate_limit,
+    ));
+    if let Some(cors) = api::limits::cors(&state.config) {
+        api = api.layer(cors);
+    }
+    let body_timeout = state.config.connections.body_timeout;
     Router::new()
-        .merge(api::router())
+        .merge(api)
         .route(
             "/api/update-main-device",
             post(inventory::collector::update_main_device),
@@ -316,6 +327,10 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.js", get(web::assets::js))
         .merge(web)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // A body that sends nothing for this long ends its request (slow clients, issue #17).
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            body_timeout,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             ops::observe::observe,

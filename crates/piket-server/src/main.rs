@@ -9,7 +9,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use piket_server::auth::actor::Actor;
 use piket_server::clock::SystemClock;
-use piket_server::config::{Config, LogFormat, Settings, DEFAULT_TOML};
+use piket_server::config::{Config, Settings, DEFAULT_TOML};
 use piket_server::{apikeys, auth, build_state, users};
 
 /// mimalloc instead of the system allocator: glibc's malloc and free were a sixth of the
@@ -102,20 +102,6 @@ enum ConfigCommand {
     PrintDefault,
 }
 
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "info,sqlx=warn".into());
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(ansi)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Json => builder.json().flatten_event(true).init(),
-        LogFormat::Text => builder.init(),
-    }
-}
-
 fn read_password(from_stdin: bool) -> Result<String, String> {
     let mut text = String::new();
     if !from_stdin {
@@ -149,7 +135,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         return Ok(());
     }
     let config = Config::load(&cli.settings)?;
-    init_logging(config.log_format);
+    let _log_files = piket_server::ops::logs::init(
+        config.log_format,
+        config.log_dir.as_deref(),
+        config.log_retention_days,
+    )?;
     match cli.command {
         Command::Serve => serve::run(config).await,
         Command::Migrate => {

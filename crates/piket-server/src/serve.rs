@@ -1,6 +1,5 @@
 //! `piket serve`: start the background workers, print the setup link, serve until SIGTERM/Ctrl-C.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use piket_server::clock::SystemClock;
@@ -54,11 +53,15 @@ pub async fn run(config: Config) -> Result<(), String> {
                 .await;
         });
     }
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())?;
+    piket_server::listen::serve(
+        listener,
+        router(state.clone()),
+        state.config.connections,
+        state.config.trusted_proxies.clone(),
+        shutdown_signal(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let _ = stop_tx.send(true);
     let _ = tokio::join!(worker, sweeper, events, scheduler);
     state.db.close().await;

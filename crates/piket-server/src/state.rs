@@ -20,6 +20,10 @@ pub struct App {
     pub catalog: Catalog,
     pub templates: Templates,
     pub metrics: Metrics,
+    /// What `/readyz` knows beyond a ping (a full disk).
+    pub health: crate::ops::health::Health,
+    /// The JSON API's request budget (see `api::limits`).
+    pub api_limits: crate::api::limits::ApiLimits,
     /// Login attempts per client IP.
     pub login_limiter: RateLimiter,
     /// Password-reset and setup requests per client IP.

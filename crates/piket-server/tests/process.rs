@@ -87,6 +87,9 @@ async fn kill_9_during_writes_loses_no_acknowledged_write_and_the_database_stays
     let mut server = Server(
         piket(dir.path())
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            // Writes as fast as it can until the kill: the API's budget must not end it first.
+            .args(["--api-rate-per-minute", "1000000000"])
+            .args(["--api-ip-rate-per-minute", "1000000000"])
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`: routes, the OpenAPI document, and problem+json for every error.
 
+pub mod limits;
 pub mod merge;
 pub mod page;
 

@@ -88,12 +88,16 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewApiKey) -> AppRes
     let name = c.text("name", &input.name, 1, 100);
     c.finish()?;
     let owner = input.user_id.unwrap_or(actor.user_id);
-    if owner != actor.user_id {
-        actor.require("apikeys.manage")?;
-    }
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    if user_store::get(&mut tx, owner).await?.is_none() {
+    if owner != actor.user_id {
+        actor.require("apikeys.manage")?;
+        // A key acts as its owner: making one for a wider account would be a way into it.
+        match crate::users::service::manageable(&mut tx, actor, owner).await {
+            Err(AppError::NotFound) => return Err(AppError::invalid("user_id", "no such user")),
+            other => other?,
+        };
+    } else if user_store::get(&mut tx, owner).await?.is_none() {
         return Err(AppError::invalid("user_id", "no such user"));
     }
     let prefix = token::random_alnum(8);
@@ -132,6 +136,9 @@ pub async fn revoke(state: &AppState, actor: &Actor, id: i64) -> AppResult<ApiKe
         .await?
         .filter(|k| may_see(actor, k))
         .ok_or(AppError::NotFound)?;
+    if before.user_id != actor.user_id {
+        crate::users::service::manageable(&mut tx, actor, before.user_id).await?;
+    }
     store::revoke(&mut tx, id, now).await?;
     let after = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     audit::record(

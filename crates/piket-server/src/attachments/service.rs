@@ -17,6 +17,9 @@ use crate::tickets::service::load_visible;
 use crate::tickets::{policy, Comment, NewComment, NewTicket, Ticket};
 
 fn io(e: std::io::Error) -> AppError {
+    if e.kind() == std::io::ErrorKind::StorageFull {
+        return AppError::from(e);
+    }
     AppError::Internal(format!("blob store: {e}"))
 }
 

@@ -140,7 +140,10 @@ async fn stream_file(
     max: u64,
     raw_name: &str,
 ) -> AppResult<Option<Staged>> {
-    let io = |e: std::io::Error| AppError::Internal(format!("staging an upload: {e}"));
+    let io = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::StorageFull => AppError::from(e),
+        _ => AppError::Internal(format!("staging an upload: {e}")),
+    };
     let mut staged = Staged {
         path: staging_path(state.blobs.staging_dir()),
         file_name: kind::sanitize_name(raw_name),

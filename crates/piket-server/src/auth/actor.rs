@@ -93,13 +93,34 @@ impl Actor {
         }
     }
 
-    /// Whether the actor may hand out a role with these permissions: never more than they hold,
-    /// and only a superadmin makes superadmins.
-    pub fn may_grant(&self, role_name: &str, permissions: &BTreeSet<String>) -> bool {
+    /// Whether the actor may create, edit or hand out a role with these permissions and this
+    /// scope: never more permissions than they hold, never a wider scope, and only a superadmin
+    /// makes superadmins.
+    pub fn may_grant(&self, role_name: &str, permissions: &BTreeSet<String>, scope: Scope) -> bool {
         if role_name == SUPERADMIN {
             return self.is_superadmin();
         }
-        self.is_superadmin() || permissions.is_subset(&self.permissions)
+        self.is_superadmin()
+            || (permissions.is_subset(&self.permissions) && self.scope.covers(scope))
+    }
+
+    /// Whether the actor may manage (edit, disable, delete, set the password or email of, make
+    /// keys for) an account holding this role and these departments: its role must be one the
+    /// actor could grant, and an actor short of `all` scope must belong to every department the
+    /// account belongs to. Otherwise a department admin could take over a wider account.
+    pub fn may_manage(
+        &self,
+        role_name: &str,
+        permissions: &BTreeSet<String>,
+        scope: Scope,
+        departments: &[i64],
+    ) -> bool {
+        if self.is_superadmin() {
+            return true;
+        }
+        self.may_grant(role_name, permissions, scope)
+            && (self.scope == Scope::All
+                || departments.iter().all(|d| self.departments.contains(d)))
     }
 
     /// Departments the actor may place records in; `None` means any.
@@ -148,14 +169,49 @@ mod tests {
         let a = actor(Scope::All, &["users.manage", "tickets.read"], vec![]);
         let small: BTreeSet<String> = ["tickets.read".to_string()].into();
         let big: BTreeSet<String> = ["tickets.read".to_string(), "roles.manage".to_string()].into();
-        assert!(a.may_grant("Helper", &small));
-        assert!(!a.may_grant("Helper", &big));
-        assert!(!a.may_grant(SUPERADMIN, &small));
+        assert!(a.may_grant("Helper", &small, Scope::All));
+        assert!(!a.may_grant("Helper", &big, Scope::Own));
+        assert!(!a.may_grant(SUPERADMIN, &small, Scope::All));
         let root = Actor {
             role_name: SUPERADMIN.into(),
             ..a
         };
-        assert!(root.may_grant(SUPERADMIN, &big));
+        assert!(root.may_grant(SUPERADMIN, &big, Scope::All));
+    }
+
+    #[test]
+    fn nobody_grants_a_wider_scope_than_their_own() {
+        let a = actor(
+            Scope::Department,
+            &["users.manage", "tickets.read"],
+            vec![1],
+        );
+        let small: BTreeSet<String> = ["tickets.read".to_string()].into();
+        assert!(a.may_grant("Helper", &small, Scope::Department));
+        assert!(a.may_grant("Helper", &small, Scope::Own));
+        assert!(!a.may_grant("Helper", &small, Scope::All));
+        let own = actor(Scope::Own, &["tickets.read"], vec![]);
+        assert!(!own.may_grant("Helper", &small, Scope::Department));
+    }
+
+    #[test]
+    fn department_admins_manage_only_narrower_accounts_inside_their_departments() {
+        let a = actor(
+            Scope::Department,
+            &["users.manage", "tickets.read"],
+            vec![1, 2],
+        );
+        let small: BTreeSet<String> = ["tickets.read".to_string()].into();
+        let all = Actor::system().permissions;
+        assert!(a.may_manage("Helper", &small, Scope::Own, &[1]));
+        assert!(a.may_manage("Helper", &small, Scope::Department, &[1, 2]));
+        assert!(!a.may_manage("Helper", &small, Scope::Department, &[1, 3]));
+        assert!(!a.may_manage("Admin", &all, Scope::All, &[1]));
+        assert!(!a.may_manage("Helper", &small, Scope::All, &[1]));
+        assert!(!a.may_manage(SUPERADMIN, &small, Scope::Own, &[1]));
+        let global = actor(Scope::All, &["users.manage", "tickets.read"], vec![]);
+        assert!(global.may_manage("Helper", &small, Scope::Department, &[3]));
+        assert!(!global.may_manage("Admin", &all, Scope::All, &[]));
     }
 
     #[test]

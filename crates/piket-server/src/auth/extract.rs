@@ -64,7 +64,7 @@ impl FromRequestParts<AppState> for ClientIp {
 /// The caller of a JSON API endpoint, authenticated by `X-API-Key` or `Authorization: Bearer`.
 pub struct ApiActor(pub Actor);
 
-fn api_key(headers: &HeaderMap) -> Option<&str> {
+pub fn api_key(headers: &HeaderMap) -> Option<&str> {
     if let Some(v) = headers.get("x-api-key") {
         return v.to_str().ok();
     }

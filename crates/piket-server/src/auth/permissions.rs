@@ -55,6 +55,16 @@ impl Scope {
             Scope::Own => "own",
         }
     }
+    /// Whether a holder of this scope reaches at least what a holder of `other` does:
+    /// `all` covers everything, `department` covers `department` and `own`.
+    pub fn covers(self, other: Scope) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Department => other != Scope::All,
+            Scope::Own => other == Scope::Own,
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Scope> {
         match text {
             "all" => Some(Scope::All),

@@ -51,6 +51,28 @@ pub fn default_pool_size(backend: Backend, cores: usize) -> u32 {
     }
 }
 
+/// Whether a connection coming back to the pool may be handed out again: never while it is
+/// still inside a transaction. A dropped transaction queues its `ROLLBACK`; flushing it (a
+/// ping) normally ends the transaction. When the database had already rolled back on its own
+/// (SQLite does so when the disk fills), that `ROLLBACK` fails and sqlx would keep counting the
+/// transaction as open: every later `BEGIN` on that connection then failed ("begin_with at
+/// non-zero transaction depth") until a restart. Such a connection is closed instead. Only
+/// connections released inside a transaction pay for the check.
+async fn release_outside_transaction(conn: &mut sqlx::AnyConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!(
+            "a connection was still inside a transaction after its rollback; closing it"
+        );
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 impl Db {
     /// Connect and check the connection, failing fast (not hanging) when the server is away.
     /// `pool`: the pool's size, `None` for [`default_pool_size`].
@@ -73,7 +95,8 @@ impl Db {
             .max_connections(size)
             .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(3))
-            .idle_timeout(Duration::from_secs(300));
+            .idle_timeout(Duration::from_secs(300))
+            .after_release(|conn, _meta| Box::pin(release_outside_transaction(conn)));
         let pool_options = match backend {
             Backend::Sqlite => pool_options.after_connect(|conn, _meta| {
                 Box::pin(async move {

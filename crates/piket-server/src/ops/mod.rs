@@ -1,5 +1,7 @@
 //! Operations: status, health and readiness probes, Prometheus metrics, and the request observer.
 
+pub mod health;
+pub mod logs;
 pub mod metrics;
 pub mod observe;
 
@@ -33,8 +35,12 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The process can serve: the database answers.
+/// The process can serve: the database answers and the disk was not found full in the last
+/// seconds (`health`).
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.health.disk_recently_full(state.now()) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "disk full");
+    }
     match state.db.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),

@@ -36,6 +36,9 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     let micros = started.elapsed().as_micros() as u64;
     let status = response.status().as_u16();
     state.metrics.observe(status, micros);
+    if status == 507 {
+        state.health.storage_full(state.now());
+    }
     span.in_scope(|| tracing::info!(status, ms = micros as f64 / 1000.0, "served"));
 
     let h = response.headers_mut();

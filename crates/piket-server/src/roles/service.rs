@@ -79,6 +79,7 @@ fn check(
     name: &str,
     description: &str,
     permissions: &[String],
+    scope: Scope,
 ) -> AppResult<(String, String, Vec<String>)> {
     let mut c = Check::new();
     let name = c.text("name", name, 1, 60);
@@ -86,11 +87,13 @@ fn check(
     let set: BTreeSet<String> = permissions.iter().map(|p| p.trim().to_string()).collect();
     if let Some(unknown) = set.iter().find(|p| !permissions::is_known(p)) {
         c.fail("permissions", format!("unknown permission {unknown:?}"));
-    } else if !actor.may_grant(&name, &set) {
+    } else if !actor.may_grant(&name, &set, Scope::Own) {
         c.fail(
             "permissions",
             "you cannot grant permissions you do not hold",
         );
+    } else if !actor.may_grant(&name, &set, scope) {
+        c.fail("scope", "you cannot grant a wider scope than your own");
     }
     if BUILTIN_ROLES
         .iter()
@@ -102,10 +105,35 @@ fn check(
     Ok((name, description, set.into_iter().collect()))
 }
 
+/// Whether the actor may edit or delete an existing role: it must be one they could grant
+/// (no wider in permissions or scope than their own), and an actor short of `all` scope must
+/// reach every holder of it (a change to a role changes every holder's rights).
+async fn may_change(conn: &mut sqlx::AnyConnection, actor: &Actor, role: &Role) -> AppResult<()> {
+    let perms: BTreeSet<String> = role.permissions.iter().cloned().collect();
+    if !actor.may_grant(&role.name, &perms, role.scope) {
+        return Err(AppError::Forbidden);
+    }
+    if actor.scope != Scope::All && !actor.is_superadmin() {
+        let holders = store::holder_departments(conn, role.id).await?;
+        let outside = holders
+            .iter()
+            .any(|(_, d)| d.is_none_or(|d| !actor.departments.contains(&d)));
+        if outside {
+            return Err(AppError::Forbidden);
+        }
+    }
+    Ok(())
+}
+
 pub async fn create(state: &AppState, actor: &Actor, input: NewRole) -> AppResult<Role> {
     actor.require("roles.manage")?;
-    let (name, description, perms) =
-        check(actor, &input.name, &input.description, &input.permissions)?;
+    let (name, description, perms) = check(
+        actor,
+        &input.name,
+        &input.description,
+        &input.permissions,
+        input.scope,
+    )?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let fields = RoleFields {
@@ -143,13 +171,15 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: RolePatch) 
             "Built-in roles cannot be changed; create a custom role instead.".into(),
         ));
     }
+    may_change(&mut tx, actor, &before).await?;
+    let scope: Scope = patch.scope.unwrap_or(before.scope);
     let (name, description, perms) = check(
         actor,
         patch.name.as_deref().unwrap_or(&before.name),
         patch.description.as_deref().unwrap_or(&before.description),
         patch.permissions.as_deref().unwrap_or(&before.permissions),
+        scope,
     )?;
-    let scope: Scope = patch.scope.unwrap_or(before.scope);
     store::update(
         &mut tx,
         id,
@@ -192,6 +222,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
             "Built-in roles cannot be deleted.".into(),
         ));
     }
+    may_change(&mut tx, actor, &before).await?;
     if store::user_count(&mut tx, id).await? > 0 {
         return Err(AppError::Conflict(
             "The role is still given to users; move them to another role first.".into(),

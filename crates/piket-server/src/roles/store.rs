@@ -130,3 +130,18 @@ pub async fn user_count(conn: &mut AnyConnection, id: i64) -> AppResult<i64> {
             .await?,
     )
 }
+
+/// The department memberships of everyone holding the role: one `(user, department)` row per
+/// membership, and `(user, None)` for a holder in no department.
+pub async fn holder_departments(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> AppResult<Vec<(i64, Option<i64>)>> {
+    Ok(sqlx::query_as(
+        "SELECT u.id, ud.department_id FROM users u \
+         LEFT JOIN user_departments ud ON ud.user_id = u.id WHERE u.role_id = $1",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?)
+}

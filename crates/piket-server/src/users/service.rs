@@ -57,6 +57,26 @@ async fn visible(conn: &mut AnyConnection, actor: &Actor, id: i64) -> AppResult<
     }
 }
 
+/// A user the actor may manage: visible to them (else "not found"), and holding no more than
+/// the actor could grant, within the actor's departments (else "forbidden"). Every change to
+/// another account (its fields, password, email, state, deletion, API keys) asks this first.
+pub(crate) async fn manageable(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<User> {
+    let user = visible(conn, actor, id).await?;
+    let role = role_store::get(conn, user.role_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let permissions = role.permissions.iter().cloned().collect();
+    if actor.may_manage(&role.name, &permissions, role.scope, &user.departments) {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<User> {
     let mut conn = state.db.pool.acquire().await?;
     visible(&mut conn, actor, id).await
@@ -112,7 +132,11 @@ async fn check_departments(
 }
 
 fn check_grant(c: &mut Check, actor: &Actor, role: &Role) {
-    if !actor.may_grant(&role.name, &role.permissions.iter().cloned().collect()) {
+    if !actor.may_grant(
+        &role.name,
+        &role.permissions.iter().cloned().collect(),
+        role.scope,
+    ) {
         c.fail(
             "role",
             "you cannot give a role with more rights than your own",
@@ -188,10 +212,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewUser) -> AppResul
 pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: UserPatch) -> AppResult<User> {
     actor.require("users.manage")?;
     let mut conn = state.db.pool.acquire().await?;
-    let before = visible(&mut conn, actor, id).await?;
-    if before.role_name == SUPERADMIN && !actor.is_superadmin() {
-        return Err(AppError::Forbidden);
-    }
+    let before = manageable(&mut conn, actor, id).await?;
     let mut c = Check::new();
     let email = c.email("email", patch.email.as_deref().unwrap_or(&before.email));
     let name = c.text(
@@ -284,14 +305,11 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     actor.require("users.manage")?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let before = visible(&mut tx, actor, id).await?;
+    let before = manageable(&mut tx, actor, id).await?;
     if id == actor.user_id {
         return Err(AppError::Conflict(
             "You cannot delete your own account.".into(),
         ));
-    }
-    if before.role_name == SUPERADMIN && !actor.is_superadmin() {
-        return Err(AppError::Forbidden);
     }
     store::delete(&mut tx, id).await?;
     if before.role_name == SUPERADMIN && store::count_active_superadmins(&mut tx).await? == 0 {

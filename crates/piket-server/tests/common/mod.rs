@@ -126,6 +126,10 @@ impl TestApp {
             database_pool: std::env::var("PIKET_TEST_DATABASE_POOL")
                 .ok()
                 .and_then(|n| n.parse().ok()),
+            // The API's request budget is tested on its own (`api_limits`); other tests make
+            // hundreds of calls within one minute of the test clock.
+            api_rate_per_minute: Some(1_000_000_000),
+            api_ip_rate_per_minute: Some(1_000_000_000),
             ..Default::default()
         };
         adjust(&mut settings);
