@@ -177,3 +177,51 @@ async fn kill_9_during_writes_loses_no_acknowledged_write_and_the_database_stays
         .unwrap();
     assert_eq!(n as usize, stored.len());
 }
+
+/// `--log-dir`: the log also goes to a daily file in that directory, in the same format, and
+/// a file from long ago beyond the retention is removed when the server starts writing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_dir_gets_daily_files_and_old_ones_are_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    for day in ["2020-01-01", "2020-01-02", "2020-01-03"] {
+        std::fs::write(logs.join(format!("piket.{day}.log")), "old\n").unwrap();
+    }
+    let port = free_port();
+    let mut server = Server(
+        piket(dir.path())
+            .env("RUST_LOG", "info")
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--log-dir")
+            .arg(&logs)
+            .args(["--log-retention-days", "2"])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let today = loop {
+        let files: Vec<String> = std::fs::read_dir(&logs)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| !n.starts_with("piket.2020-"))
+            .collect();
+        if let Some(name) = files.first() {
+            let text = std::fs::read_to_string(logs.join(name)).unwrap();
+            if text.contains("piket is serving") {
+                break name.clone();
+            }
+        }
+        assert!(Instant::now() < deadline, "no log file with the start line");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    server.kill();
+    assert!(today.starts_with("piket.") && today.ends_with(".log"), "{today}");
+    let left: Vec<String> = std::fs::read_dir(&logs)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    assert!(left.len() <= 2, "retention of 2 kept {left:?}");
+    assert!(left.contains(&today));
+}
