@@ -88,7 +88,7 @@ async fn a_body_that_stops_arriving_ends_its_request() {
     let started = Instant::now();
     let (answer, _) = read_until_closed(&mut s, Duration::from_secs(6)).await;
     assert!(
-        answer.starts_with("HTTP/1.1 4"),
+        answer.starts_with("HTTP/1.1 400"),
         "a stalled body got no client error: {answer:?}"
     );
     assert!(started.elapsed() < Duration::from_secs(5));
