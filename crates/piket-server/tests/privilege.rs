@@ -347,3 +347,17 @@ async fn the_users_page_refuses_the_same_takeover() {
     );
     signed_in(app, "boss@example.com").await;
 }
+
+#[tokio::test]
+async fn the_user_form_offers_only_roles_the_admin_may_give() {
+    let w = world().await;
+    let mut lead = signed_in(&w.app, "lead@example.com").await;
+    let r = lead.get("/admin/users/new").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains(">Requester<"), "{}", r.body);
+    for wider in [">Admin<", ">Superadmin<", ">Technician<"] {
+        assert!(!r.body.contains(wider), "{wider} offered");
+    }
+    let mut root = signed_in(&w.app, "root@example.com").await;
+    assert!(root.get("/admin/users/new").await.body.contains(">Admin<"));
+}

@@ -217,7 +217,10 @@ async fn log_dir_gets_daily_files_and_old_ones_are_removed() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     server.kill();
-    assert!(today.starts_with("piket.") && today.ends_with(".log"), "{today}");
+    assert!(
+        today.starts_with("piket.") && today.ends_with(".log"),
+        "{today}"
+    );
     let left: Vec<String> = std::fs::read_dir(&logs)
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())

@@ -68,6 +68,16 @@ pub async fn list(state: &AppState, actor: &Actor) -> AppResult<Vec<Role>> {
     store::all(&mut conn).await
 }
 
+/// The roles the actor may hand out (for the user form's choice list).
+pub async fn grantable(state: &AppState, actor: &Actor) -> AppResult<Vec<Role>> {
+    let mut all = list(state, actor).await?;
+    all.retain(|r| {
+        let perms = r.permissions.iter().cloned().collect();
+        actor.may_grant(&r.name, &perms, r.scope)
+    });
+    Ok(all)
+}
+
 pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Role> {
     may_list(actor)?;
     let mut conn = state.db.pool.acquire().await?;

@@ -84,8 +84,12 @@ async fn form(
         StatusCode::OK
     };
     let errors = err.map(field_errors).unwrap_or_default();
-    let all_roles = roles::service::list(state, actor).await?;
-    let all_departments = departments::service::all(state).await?;
+    // Only what the actor may hand out: the service refuses the rest anyway.
+    let all_roles = roles::service::grantable(state, actor).await?;
+    let mut all_departments = departments::service::all(state).await?;
+    if let Some(own) = actor.assignable_departments() {
+        all_departments.retain(|d| own.contains(&d.id));
+    }
     let values = context! { email => &f.email, name => &f.name, role_id => f.role_id, departments => &f.departments, locale => &f.locale, disabled => f.disabled };
     let html = page(
         state,
