@@ -2,12 +2,14 @@
 
 use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::HeaderMap;
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::Form;
 use minijinja::context;
 use serde::Deserialize;
 
 use super::extract::WebActor;
+use super::login::DEVICE_TTL_MS;
 use super::service::{self, SetupForm};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
@@ -73,18 +75,36 @@ pub struct LoginForm {
 pub async fn login(
     State(state): State<AppState>,
     ctx: WebCtx,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    match service::login(
+    let device = cookies::get(&headers, &cookies::name(&state.config, cookies::DEVICE));
+    match super::login::login(
         &state,
         &form.email,
         &form.password,
         &ctx.ip,
         ctx.session_token.as_deref(),
+        device.as_deref(),
     )
     .await
     {
-        Ok(session) => Ok(with_session(&state, &session.token, "/")),
+        Ok(signed_in) => {
+            let device_cookie = cookies::set(
+                &state.config,
+                cookies::DEVICE,
+                &signed_in.device,
+                Some((DEVICE_TTL_MS / 1000) as u64),
+            );
+            Ok((
+                AppendHeaders([
+                    (SET_COOKIE, session_cookie(&state, &signed_in.session.token)),
+                    (SET_COOKIE, device_cookie),
+                ]),
+                Redirect::to("/"),
+            )
+                .into_response())
+        }
         Err(AppError::Unauthorized) => {
             let html = page(
                 &state,
@@ -295,6 +315,8 @@ pub struct PasswordFields {
     pub current_password: String,
     pub password: String,
     pub password_confirm: String,
+    /// The "also revoke my API keys" box (checked by default); absent when unchecked.
+    pub revoke_api_keys: Option<String>,
 }
 
 pub async fn change_password(
@@ -309,13 +331,18 @@ pub async fn change_password(
         &f.current_password,
         &f.password,
         &f.password_confirm,
+        f.revoke_api_keys.is_some(),
     )
     .await
     {
         Ok(session) => Ok(with_session(
             &state,
             &session.token,
-            "/profile?msg=password_changed",
+            if f.revoke_api_keys.is_some() {
+                "/profile?msg=password_changed_keys_revoked"
+            } else {
+                "/profile?msg=password_changed"
+            },
         )),
         Err(e @ AppError::Invalid(_)) => {
             let user = users::get(&state, &actor, actor.user_id).await?;
@@ -323,7 +350,7 @@ pub async fn change_password(
                 &state,
                 &ctx,
                 "profile.html",
-                context! { nav => "profile", user => user, errors => field_errors(&e), flash => None::<String> },
+                context! { nav => "profile", user => user, errors => field_errors(&e), flash => None::<String>, keep_keys => f.revoke_api_keys.is_none() },
             )?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }
@@ -337,6 +364,15 @@ pub struct LangFields {
     pub back: Option<String>,
 }
 
+/// Whether `back` is a path on this site and nothing else. Browsers read `/\host` and
+/// `/\t/host` as another host, and a control character cannot go into a `Location` header at
+/// all (it used to be a 500), so only printable ASCII without a backslash, starting with one `/`.
+fn is_local_path(back: &str) -> bool {
+    back.starts_with('/')
+        && !back.starts_with("//")
+        && back.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+}
+
 /// Language choice for visitors who are not signed in (signed-in users keep theirs in the profile).
 pub async fn set_language(
     State(state): State<AppState>,
@@ -344,11 +380,10 @@ pub async fn set_language(
 ) -> AppResult<Response> {
     let locale =
         Locale::parse(&f.lang).ok_or_else(|| AppError::invalid("lang", "must be en or id"))?;
-    // Only local paths: never redirect off-site.
     let back = f
         .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
-        .unwrap_or_else(|| "/login".into());
+        .filter(|b| is_local_path(b))
+        .unwrap_or_else(|| "/".into());
     let cookie = cookies::set(
         &state.config,
         cookies::LANG,
@@ -356,4 +391,28 @@ pub async fn set_language(
         Some(365 * 24 * 3600),
     );
     Ok(([(SET_COOKIE, cookie)], Redirect::to(&back)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_path;
+
+    #[test]
+    fn only_plain_local_paths_are_local() {
+        assert!(is_local_path("/"));
+        assert!(is_local_path("/tickets?status=open&q=a%20b"));
+        for bad in [
+            "",
+            "tickets",
+            "//evil.com",
+            "/\\evil.com",
+            "/\t/evil.com",
+            "/a\r\nSet-Cookie: x=1",
+            "/a b",
+            "https://evil.com",
+            "/caf\u{e9}",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
+    }
 }
