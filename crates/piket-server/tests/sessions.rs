@@ -482,3 +482,44 @@ async fn the_language_form_goes_back_only_to_a_local_path() {
         assert!(!r.cookies().iter().any(|c| c.contains("piket_session=x")));
     }
 }
+
+/// Guards against the same 500 on the ticket list's bulk form: a CR/LF in its `back` failed the
+/// request after the change was made. The change is made and the list comes back.
+#[tokio::test]
+async fn a_bulk_change_with_a_broken_back_path_still_lands_on_the_list() {
+    let app = app().await;
+    let (_, key) = app.admin().await;
+    let dept = app.department(&key, "IT").await;
+    let r = app
+        .json(
+            Method::POST,
+            "/api/v1/tickets",
+            &key,
+            json!({"title": "Printer", "description": "", "department": dept}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap().to_string();
+    let mut b = signed_in(&app, "root@example.com").await;
+    for back in ["/tickets\r\nSet-Cookie: x=1", "/tickets/\\evil.com"] {
+        let r = b
+            .post(
+                "/tickets/bulk",
+                &[("ids", &id), ("status", "pending"), ("back", back)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{back:?}: {}", r.body);
+        assert_eq!(r.header("location"), "/tickets?msg=saved");
+    }
+    let r = b
+        .post(
+            "/tickets/bulk",
+            &[
+                ("ids", &id),
+                ("status", "open"),
+                ("back", "/tickets?status=open"),
+            ],
+        )
+        .await;
+    assert_eq!(r.header("location"), "/tickets?status=open&msg=saved");
+}
