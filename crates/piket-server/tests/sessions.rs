@@ -523,3 +523,39 @@ async fn a_bulk_change_with_a_broken_back_path_still_lands_on_the_list() {
         .await;
     assert_eq!(r.header("location"), "/tickets?status=open&msg=saved");
 }
+
+/// The first superadmin's browser is trusted from setup on: a stranger's failures right after
+/// setup do not lock the only admin out of it.
+#[tokio::test]
+async fn the_setup_browser_is_trusted_for_the_first_admin() {
+    let app = app().await;
+    let token = piket_server::auth::service::ensure_setup_token(&app.state)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut admin = Browser::new(&app);
+    admin.get(&format!("/setup?token={token}")).await;
+    let r = admin
+        .post(
+            "/setup",
+            &[
+                ("token", &token),
+                ("name", "Budi"),
+                ("email", "budi@example.com"),
+                ("password", "kopi-tubruk-pagi"),
+                ("password_confirm", "kopi-tubruk-pagi"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(admin.cookies.contains_key("piket_device"));
+    admin.post("/logout", &[]).await;
+    let mut stranger = Browser::new(&app);
+    for _ in 0..5 {
+        try_login(&mut stranger, "budi@example.com", "guess-guess-guess").await;
+    }
+    let r = try_login(&mut stranger, "budi@example.com", "kopi-tubruk-pagi").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    let r = try_login(&mut admin, "budi@example.com", "kopi-tubruk-pagi").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+}

@@ -105,10 +105,6 @@ pub async fn login(
         count_failure(state, &key, &email, known, trusted, ip).await?;
         return Err(AppError::Unauthorized);
     };
-    let device = match device.filter(|_| trusted) {
-        Some(d) => d.to_string(),
-        None => token::random_token(32),
-    };
     let mut tx = state.db.begin().await?;
     // Only the lock this sign-in was held to: a sign-in from a trusted browser does not lift
     // the lock strangers earned on the account.
@@ -116,15 +112,7 @@ pub async fn login(
     if let Some(old) = old_session {
         store::delete_session(&mut tx, &token::hash_token(old)).await?;
     }
-    store::save_device(
-        &mut tx,
-        &token::hash_token(&device),
-        user_id,
-        now,
-        now + DEVICE_TTL_MS,
-        DEVICES_PER_USER,
-    )
-    .await?;
+    let device = remember_device(&mut tx, user_id, now, device.filter(|_| trusted)).await?;
     let session = issue_session(&mut tx, state, user_id, ip).await?;
     let actor = actor_for_audit(user_id, &email, ip);
     audit::record(
@@ -144,6 +132,27 @@ pub async fn login(
     // Sessions ended above: cached session actors must not outlive them.
     state.actor_cache.invalidate();
     Ok(SignedIn { session, device })
+}
+
+/// Trust this browser for `user_id`: renew `known` (its cookie, already trusted for this account)
+/// or make a new one. Returns the cookie value to set.
+pub(super) async fn remember_device(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+    now: i64,
+    known: Option<&str>,
+) -> AppResult<String> {
+    let device = known.map_or_else(|| token::random_token(32), str::to_string);
+    store::save_device(
+        conn,
+        &token::hash_token(&device),
+        user_id,
+        now,
+        now + DEVICE_TTL_MS,
+        DEVICES_PER_USER,
+    )
+    .await?;
+    Ok(device)
 }
 
 /// Count a failed sign-in under `key`, lock the key when the schedule says so, and write both to

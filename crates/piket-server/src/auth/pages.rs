@@ -9,7 +9,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::extract::WebActor;
-use super::login::DEVICE_TTL_MS;
+use super::login::{SignedIn, DEVICE_TTL_MS};
 use super::service::{self, SetupForm};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
@@ -38,6 +38,24 @@ fn with_session(state: &AppState, token: &str, to: &str) -> Response {
     (
         [(SET_COOKIE, session_cookie(state, token))],
         Redirect::to(to),
+    )
+        .into_response()
+}
+
+/// Home, with the new session's cookie and the browser's device cookie (see `auth::login`).
+fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> Response {
+    let device_cookie = cookies::set(
+        &state.config,
+        cookies::DEVICE,
+        &signed_in.device,
+        Some((DEVICE_TTL_MS / 1000) as u64),
+    );
+    (
+        AppendHeaders([
+            (SET_COOKIE, session_cookie(state, &signed_in.session.token)),
+            (SET_COOKIE, device_cookie),
+        ]),
+        Redirect::to("/"),
     )
         .into_response()
 }
@@ -90,22 +108,7 @@ pub async fn login(
     )
     .await
     {
-        Ok(signed_in) => {
-            let device_cookie = cookies::set(
-                &state.config,
-                cookies::DEVICE,
-                &signed_in.device,
-                Some((DEVICE_TTL_MS / 1000) as u64),
-            );
-            Ok((
-                AppendHeaders([
-                    (SET_COOKIE, session_cookie(&state, &signed_in.session.token)),
-                    (SET_COOKIE, device_cookie),
-                ]),
-                Redirect::to("/"),
-            )
-                .into_response())
-        }
+        Ok(signed_in) => Ok(signed_in_response(&state, &signed_in)),
         Err(AppError::Unauthorized) => {
             let html = page(
                 &state,
@@ -177,7 +180,7 @@ pub async fn setup(
         locale: Some(ctx.locale),
     };
     match service::complete_setup(&state, form, &ctx.ip).await {
-        Ok(session) => Ok(with_session(&state, &session.token, "/")),
+        Ok(signed_in) => Ok(signed_in_response(&state, &signed_in)),
         Err(e @ AppError::Invalid(_)) => {
             let values = context! { name => f.name, email => f.email };
             let html = page(

@@ -134,12 +134,13 @@ pub struct SetupForm<'a> {
     pub locale: Option<Locale>,
 }
 
-/// Create the first superadmin with a single-use token, and sign them in.
+/// Create the first superadmin with a single-use token, and sign them in (this browser is
+/// trusted for the account from the start, see `auth::login`).
 pub async fn complete_setup(
     state: &AppState,
     form: SetupForm<'_>,
     ip: &str,
-) -> AppResult<NewSession> {
+) -> AppResult<super::login::SignedIn> {
     state
         .reset_limiter
         .hit(ip, state.now())
@@ -191,8 +192,9 @@ pub async fn complete_setup(
     )
     .await?;
     let session = issue_session(&mut tx, state, user_id, ip).await?;
+    let device = super::login::remember_device(&mut tx, user_id, now, None).await?;
     tx.commit().await?;
-    Ok(session)
+    Ok(super::login::SignedIn { session, device })
 }
 
 fn check_new_password(c: &mut Check, state: &AppState, new: &str, confirm: &str, email: &str) {
