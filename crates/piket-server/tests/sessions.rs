@@ -559,3 +559,34 @@ async fn the_setup_browser_is_trusted_for_the_first_admin() {
     let r = try_login(&mut admin, "budi@example.com", "kopi-tubruk-pagi").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 }
+
+/// Guards against a stolen session guessing the current password on the change form without
+/// limit (it was not limited at all): those checks count against the per-IP sign-in limit.
+#[tokio::test]
+async fn the_current_password_cannot_be_guessed_without_limit() {
+    let app = TestApp::new().await;
+    app.user("budi@example.com", "Technician", vec![]).await;
+    let mut b = signed_in(&app, "budi@example.com").await;
+    let mut statuses = Vec::new();
+    for i in 0..25 {
+        let guess = format!("guess-number-{i}");
+        let r = b
+            .post(
+                "/profile/password",
+                &[
+                    ("current_password", guess.as_str()),
+                    ("password", "nasi-goreng-pedas"),
+                    ("password_confirm", "nasi-goreng-pedas"),
+                ],
+            )
+            .await;
+        statuses.push(r.status);
+    }
+    // One sign-in and 19 guesses fit in the default 20 a minute.
+    assert!(statuses[..19]
+        .iter()
+        .all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY));
+    assert!(statuses[19..]
+        .iter()
+        .all(|s| *s == StatusCode::TOO_MANY_REQUESTS));
+}

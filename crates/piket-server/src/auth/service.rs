@@ -218,6 +218,14 @@ pub async fn change_password(
     confirm: &str,
     revoke_keys: bool,
 ) -> AppResult<NewSession> {
+    // The current password is a password check like a sign-in: a stolen session must not guess
+    // it without limit, so the per-IP sign-in limit counts these too.
+    state
+        .login_limiter
+        .hit(&actor.ip, state.now())
+        .map_err(|s| AppError::RateLimited {
+            retry_after_secs: s,
+        })?;
     let mut conn = state.db.pool.acquire().await?;
     let creds = user_store::credentials_by_id(&mut conn, actor.user_id)
         .await?
