@@ -187,7 +187,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     }
                     other => describe(other),
                 })?;
-            println!("password updated; the user's sessions were signed out");
+            println!("password updated; the user's sessions were signed out and API keys revoked");
             Ok(())
         }
         Command::Apikey(ApikeyCommand::Create { user, name }) => {

@@ -76,6 +76,9 @@ async fn sweep_sessions(
     loop {
         if let Ok(mut conn) = state.db.pool.acquire().await {
             let _ = auth::store::delete_expired_sessions(&mut conn, state.now()).await;
+            let now = state.now();
+            let cutoff = now - auth::throttle::FAILURE_WINDOW_MS;
+            let _ = auth::store::delete_stale_sign_in_state(&mut conn, now, cutoff).await;
         }
         tokio::select! {
             _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}

@@ -159,6 +159,35 @@ pub async fn revoke(state: &AppState, actor: &Actor, id: i64) -> AppResult<ApiKe
     Ok(after)
 }
 
+/// Revoke every live key of `user_id` inside the caller's transaction (a password set by someone
+/// else, a reset, or a change with "also revoke my API keys"): a stolen password must not keep
+/// API access. Audited when there was anything to revoke. The caller empties the actor cache
+/// after committing.
+pub async fn revoke_all_of(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    user_id: i64,
+    now: i64,
+) -> AppResult<u64> {
+    let n = store::revoke_all_of(conn, user_id, now).await?;
+    if n > 0 {
+        audit::record(
+            conn,
+            now,
+            actor,
+            Change {
+                action: "apikey.revoke_all",
+                object_kind: "user",
+                object_id: Some(user_id),
+                before: None,
+                after: Some(serde_json::json!({ "revoked": n })),
+            },
+        )
+        .await?;
+    }
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse;

@@ -92,6 +92,20 @@ pub async fn revoke(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult<()
     Ok(())
 }
 
+/// Revoke every live key of a user; how many were live.
+pub async fn revoke_all_of(conn: &mut AnyConnection, user_id: i64, now: i64) -> AppResult<u64> {
+    Ok(
+        sqlx::query(
+            "UPDATE api_keys SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(user_id)
+        .execute(conn)
+        .await?
+        .rows_affected(),
+    )
+}
+
 #[derive(sqlx::FromRow)]
 pub struct KeyAuth {
     pub id: i64,

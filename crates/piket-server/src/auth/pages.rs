@@ -2,12 +2,14 @@
 
 use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::HeaderMap;
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::Form;
 use minijinja::context;
 use serde::Deserialize;
 
 use super::extract::WebActor;
+use super::login::{SignedIn, DEVICE_TTL_MS};
 use super::service::{self, SetupForm};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
@@ -15,6 +17,7 @@ use crate::state::AppState;
 use crate::users::{service as users, ProfilePatch};
 use crate::web::context::WebCtx;
 use crate::web::cookies;
+use crate::web::redirect::is_local_path;
 use crate::web::render::{field_errors, flash, page};
 
 #[derive(Deserialize, Default)]
@@ -35,6 +38,24 @@ fn with_session(state: &AppState, token: &str, to: &str) -> Response {
     (
         [(SET_COOKIE, session_cookie(state, token))],
         Redirect::to(to),
+    )
+        .into_response()
+}
+
+/// Home, with the new session's cookie and the browser's device cookie (see `auth::login`).
+fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> Response {
+    let device_cookie = cookies::set(
+        &state.config,
+        cookies::DEVICE,
+        &signed_in.device,
+        Some((DEVICE_TTL_MS / 1000) as u64),
+    );
+    (
+        AppendHeaders([
+            (SET_COOKIE, session_cookie(state, &signed_in.session.token)),
+            (SET_COOKIE, device_cookie),
+        ]),
+        Redirect::to("/"),
     )
         .into_response()
 }
@@ -73,18 +94,21 @@ pub struct LoginForm {
 pub async fn login(
     State(state): State<AppState>,
     ctx: WebCtx,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    match service::login(
+    let device = cookies::get(&headers, &cookies::name(&state.config, cookies::DEVICE));
+    match super::login::login(
         &state,
         &form.email,
         &form.password,
         &ctx.ip,
         ctx.session_token.as_deref(),
+        device.as_deref(),
     )
     .await
     {
-        Ok(session) => Ok(with_session(&state, &session.token, "/")),
+        Ok(signed_in) => Ok(signed_in_response(&state, &signed_in)),
         Err(AppError::Unauthorized) => {
             let html = page(
                 &state,
@@ -156,7 +180,7 @@ pub async fn setup(
         locale: Some(ctx.locale),
     };
     match service::complete_setup(&state, form, &ctx.ip).await {
-        Ok(session) => Ok(with_session(&state, &session.token, "/")),
+        Ok(signed_in) => Ok(signed_in_response(&state, &signed_in)),
         Err(e @ AppError::Invalid(_)) => {
             let values = context! { name => f.name, email => f.email };
             let html = page(
@@ -295,6 +319,8 @@ pub struct PasswordFields {
     pub current_password: String,
     pub password: String,
     pub password_confirm: String,
+    /// The "also revoke my API keys" box (checked by default); absent when unchecked.
+    pub revoke_api_keys: Option<String>,
 }
 
 pub async fn change_password(
@@ -309,13 +335,18 @@ pub async fn change_password(
         &f.current_password,
         &f.password,
         &f.password_confirm,
+        f.revoke_api_keys.is_some(),
     )
     .await
     {
         Ok(session) => Ok(with_session(
             &state,
             &session.token,
-            "/profile?msg=password_changed",
+            if f.revoke_api_keys.is_some() {
+                "/profile?msg=password_changed_keys_revoked"
+            } else {
+                "/profile?msg=password_changed"
+            },
         )),
         Err(e @ AppError::Invalid(_)) => {
             let user = users::get(&state, &actor, actor.user_id).await?;
@@ -323,7 +354,7 @@ pub async fn change_password(
                 &state,
                 &ctx,
                 "profile.html",
-                context! { nav => "profile", user => user, errors => field_errors(&e), flash => None::<String> },
+                context! { nav => "profile", user => user, errors => field_errors(&e), flash => None::<String>, keep_keys => f.revoke_api_keys.is_none() },
             )?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }
@@ -344,11 +375,10 @@ pub async fn set_language(
 ) -> AppResult<Response> {
     let locale =
         Locale::parse(&f.lang).ok_or_else(|| AppError::invalid("lang", "must be en or id"))?;
-    // Only local paths: never redirect off-site.
     let back = f
         .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
-        .unwrap_or_else(|| "/login".into());
+        .filter(|b| is_local_path(b))
+        .unwrap_or_else(|| "/".into());
     let cookie = cookies::set(
         &state.config,
         cookies::LANG,

@@ -1,9 +1,10 @@
-//! Sign-in rules: login with throttling and lockout, sessions, first-run setup, password change
-//! and reset. Every answer is the same whether an account exists or not.
+//! Session and password rules: sessions, first-run setup, password change and reset (signing in
+//! itself is `auth::login`). Every answer is the same whether an account exists or not.
 
 use super::actor::{Actor, Via};
 use super::cache::TTL_MS as CACHE_TTL_MS;
 use super::{password, store, token};
+use crate::apikeys::service as apikeys;
 use crate::audit::{self, Change};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
@@ -13,12 +14,13 @@ use crate::state::AppState;
 use crate::users::store::{self as user_store, UserFields};
 use crate::validate::Check;
 
-const LOCK_AFTER_FAILURES: i64 = 5;
-const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
-const LOCK_MS: i64 = 15 * 60 * 1000;
 const RESET_TTL_MS: i64 = 60 * 60 * 1000;
 const SETUP_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 const TOUCH_EVERY_MS: i64 = 5 * 60 * 1000;
+/// Reset mails one address receives per [`RESET_WINDOW_MS`], whatever the client addresses
+/// asking (the per-IP limit alone let many clients flood one inbox).
+const RESETS_PER_ADDRESS: i64 = 3;
+const RESET_WINDOW_MS: i64 = 60 * 60 * 1000;
 
 /// A freshly issued session: the cookie value (shown once) and its owner.
 pub struct NewSession {
@@ -26,7 +28,7 @@ pub struct NewSession {
     pub user_id: i64,
 }
 
-async fn issue_session(
+pub(super) async fn issue_session(
     conn: &mut sqlx::AnyConnection,
     state: &AppState,
     user_id: i64,
@@ -48,84 +50,6 @@ fn session_actor_for_audit(user_id: i64, email: &str, ip: &str) -> Actor {
         ip: ip.to_string(),
         ..Actor::system()
     }
-}
-
-/// Check credentials; on success a new session (the old one, if any, is revoked: no fixation).
-pub async fn login(
-    state: &AppState,
-    email: &str,
-    password_text: &str,
-    ip: &str,
-    old_session: Option<&str>,
-) -> AppResult<NewSession> {
-    let now = state.now();
-    state
-        .login_limiter
-        .hit(ip, now)
-        .map_err(|s| AppError::RateLimited {
-            retry_after_secs: s,
-        })?;
-    let email = email.trim().to_lowercase();
-    let key = format!("login:{email}");
-    let mut conn = state.db.pool.acquire().await?;
-    let mut throttle = store::throttle(&mut conn, &key).await?;
-    if throttle.locked_until > now {
-        return Err(AppError::RateLimited {
-            retry_after_secs: ((throttle.locked_until - now) / 1000).max(1) as u64,
-        });
-    }
-    let creds = user_store::credentials(&mut conn, &email).await?;
-    let ok = match creds
-        .as_ref()
-        .and_then(|c| c.password_hash.as_deref().filter(|_| c.disabled == 0))
-    {
-        Some(hash) => password::verify(password_text, hash),
-        None => {
-            password::dummy_verify(password_text);
-            false
-        }
-    };
-    let Some(user_id) = creds.filter(|_| ok).map(|c| c.id) else {
-        if now - throttle.window_start > FAILURE_WINDOW_MS {
-            throttle = store::Throttle {
-                failures: 0,
-                window_start: now,
-                locked_until: 0,
-            };
-        }
-        throttle.failures += 1;
-        if throttle.failures >= LOCK_AFTER_FAILURES {
-            throttle.locked_until = now + LOCK_MS;
-            tracing::warn!(%ip, "account temporarily locked after repeated failed logins");
-        }
-        store::save_throttle(&mut conn, &key, &throttle).await?;
-        return Err(AppError::Unauthorized);
-    };
-    drop(conn);
-    let mut tx = state.db.begin().await?;
-    store::clear_throttle(&mut tx, &key).await?;
-    if let Some(old) = old_session {
-        store::delete_session(&mut tx, &token::hash_token(old)).await?;
-    }
-    let session = issue_session(&mut tx, state, user_id, ip).await?;
-    let actor = session_actor_for_audit(user_id, &email, ip);
-    audit::record(
-        &mut tx,
-        now,
-        &actor,
-        Change {
-            action: "session.login",
-            object_kind: "user",
-            object_id: Some(user_id),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    // Sessions ended above: cached session actors must not outlive them.
-    state.actor_cache.invalidate();
-    Ok(session)
 }
 
 pub async fn logout(state: &AppState, session_token: &str) -> AppResult<()> {
@@ -210,12 +134,13 @@ pub struct SetupForm<'a> {
     pub locale: Option<Locale>,
 }
 
-/// Create the first superadmin with a single-use token, and sign them in.
+/// Create the first superadmin with a single-use token, and sign them in (this browser is
+/// trusted for the account from the start, see `auth::login`).
 pub async fn complete_setup(
     state: &AppState,
     form: SetupForm<'_>,
     ip: &str,
-) -> AppResult<NewSession> {
+) -> AppResult<super::login::SignedIn> {
     state
         .reset_limiter
         .hit(ip, state.now())
@@ -267,8 +192,9 @@ pub async fn complete_setup(
     )
     .await?;
     let session = issue_session(&mut tx, state, user_id, ip).await?;
+    let device = super::login::remember_device(&mut tx, user_id, now, None).await?;
     tx.commit().await?;
-    Ok(session)
+    Ok(super::login::SignedIn { session, device })
 }
 
 fn check_new_password(c: &mut Check, state: &AppState, new: &str, confirm: &str, email: &str) {
@@ -283,14 +209,23 @@ fn check_new_password(c: &mut Check, state: &AppState, new: &str, confirm: &str,
 }
 
 /// Change one's own password; every other session of the user is revoked and the current one
-/// is replaced by a new id.
+/// is replaced by a new id. With `revoke_keys` (the form's default) the user's API keys go too.
 pub async fn change_password(
     state: &AppState,
     actor: &Actor,
     current: &str,
     new: &str,
     confirm: &str,
+    revoke_keys: bool,
 ) -> AppResult<NewSession> {
+    // The current password is a password check like a sign-in: a stolen session must not guess
+    // it without limit, so the per-IP sign-in limit counts these too.
+    state
+        .login_limiter
+        .hit(&actor.ip, state.now())
+        .map_err(|s| AppError::RateLimited {
+            retry_after_secs: s,
+        })?;
     let mut conn = state.db.pool.acquire().await?;
     let creds = user_store::credentials_by_id(&mut conn, actor.user_id)
         .await?
@@ -311,6 +246,9 @@ pub async fn change_password(
     let mut tx = state.db.begin().await?;
     user_store::set_password_hash(&mut tx, actor.user_id, &hash, now).await?;
     store::delete_sessions_of(&mut tx, actor.user_id, None).await?;
+    if revoke_keys {
+        apikeys::revoke_all_of(&mut tx, actor, actor.user_id, now).await?;
+    }
     let session = issue_session(&mut tx, state, actor.user_id, &actor.ip).await?;
     audit::record(
         &mut tx,
@@ -329,6 +267,21 @@ pub async fn change_password(
     // Sessions ended above: cached session actors must not outlive them.
     state.actor_cache.invalidate();
     Ok(session)
+}
+
+/// A password was set without the old one (a reset, an admin, the command line): whoever knew
+/// the old one keeps nothing it opened. The user's API keys are revoked and their trusted
+/// browsers forgotten (sessions are the caller's: it already revokes them). The caller empties
+/// the actor cache after committing.
+pub async fn revoke_after_password_set(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    user_id: i64,
+    now: i64,
+) -> AppResult<()> {
+    store::delete_devices_of(conn, user_id).await?;
+    apikeys::revoke_all_of(conn, actor, user_id, now).await?;
+    Ok(())
 }
 
 /// Send a reset link if the account exists; the caller's answer never says whether it did.
@@ -351,6 +304,19 @@ pub async fn request_reset(state: &AppState, email: &str, ip: &str) -> AppResult
     let user = user_store::get(&mut tx, creds.id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let sent = store::count_hit(
+        &mut tx,
+        &format!("reset:{}", user.email),
+        now,
+        now - RESET_WINDOW_MS,
+    )
+    .await?;
+    if sent.failures > RESETS_PER_ADDRESS {
+        // Same answer as any other request; the last link sent stays the valid one.
+        tx.commit().await?;
+        tracing::warn!(%ip, "password reset mail held back: too many for one address");
+        return Ok(());
+    }
     store::delete_unused_tokens(&mut tx, "reset", Some(user.id)).await?;
     let reset = token::random_token(32);
     store::insert_token(
@@ -398,7 +364,8 @@ pub async fn reset_token_valid(state: &AppState, reset: &str) -> AppResult<bool>
     store::token_valid(&mut conn, &token::hash_token(reset), "reset", state.now()).await
 }
 
-/// Set a new password with a reset token; the token works once and every session is revoked.
+/// Set a new password with a reset token; the token works once, and every session, API key and
+/// trusted browser of the user is revoked.
 pub async fn complete_reset(
     state: &AppState,
     reset: &str,
@@ -424,6 +391,7 @@ pub async fn complete_reset(
     store::delete_sessions_of(&mut tx, user_id, None).await?;
     store::clear_throttle(&mut tx, &format!("login:{}", user.email)).await?;
     let actor = session_actor_for_audit(user_id, &user.email, ip);
+    revoke_after_password_set(&mut tx, &actor, user_id, now).await?;
     audit::record(
         &mut tx,
         now,
@@ -443,7 +411,8 @@ pub async fn complete_reset(
     Ok(())
 }
 
-/// Used by the command line: create or update a user's password without the old one.
+/// Used by the command line: create or update a user's password without the old one. Like an
+/// admin setting it, this revokes the user's sessions, API keys and trusted browsers.
 pub async fn set_password_by_email(state: &AppState, email: &str, new: &str) -> AppResult<()> {
     let email = email.trim().to_lowercase();
     password::check_policy(new, state.config.password_min_length, &email)?;
@@ -456,6 +425,7 @@ pub async fn set_password_by_email(state: &AppState, email: &str, new: &str) -> 
     user_store::set_password_hash(&mut tx, id, &hash, now).await?;
     store::delete_sessions_of(&mut tx, id, None).await?;
     store::clear_throttle(&mut tx, &format!("login:{email}")).await?;
+    revoke_after_password_set(&mut tx, &Actor::system(), id, now).await?;
     audit::record(
         &mut tx,
         now,

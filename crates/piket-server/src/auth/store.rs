@@ -1,4 +1,5 @@
-//! SQL for sessions, one-time tokens (setup, password reset) and the per-account login throttle.
+//! SQL for sessions, one-time tokens (setup, password reset), the login throttle (per account,
+//! per trusted browser, per reset address) and trusted browsers (device cookies).
 
 use sqlx::AnyConnection;
 
@@ -164,23 +165,117 @@ pub async fn throttle(conn: &mut AnyConnection, key: &str) -> AppResult<Throttle
     Ok(row.unwrap_or_default())
 }
 
-pub async fn save_throttle(conn: &mut AnyConnection, key: &str, t: &Throttle) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start, locked_until = excluded.locked_until",
+/// Count one more failure (or reset mail) under `key` in one statement, so concurrent attempts
+/// all count; a window that started before `window_cutoff` starts again at `now`.
+pub async fn count_hit(
+    conn: &mut AnyConnection,
+    key: &str,
+    now: i64,
+    window_cutoff: i64,
+) -> AppResult<Throttle> {
+    Ok(sqlx::query_as(
+        "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, 1, $2, 0) \
+         ON CONFLICT (key) DO UPDATE SET \
+         failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
+         window_start = CASE WHEN login_throttle.window_start < $3 THEN $2 ELSE login_throttle.window_start END \
+         RETURNING failures, window_start, locked_until",
     )
     .bind(key)
-    .bind(t.failures)
-    .bind(t.window_start)
-    .bind(t.locked_until)
-    .execute(conn)
-    .await?;
+    .bind(now)
+    .bind(window_cutoff)
+    .fetch_one(conn)
+    .await?)
+}
+
+pub async fn lock_throttle(conn: &mut AnyConnection, key: &str, until: i64) -> AppResult<()> {
+    sqlx::query("UPDATE login_throttle SET locked_until = $1 WHERE key = $2")
+        .bind(until)
+        .bind(key)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn clear_throttle(conn: &mut AnyConnection, key: &str) -> AppResult<()> {
     sqlx::query("DELETE FROM login_throttle WHERE key = $1")
         .bind(key)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Forget throttle rows whose window ended before `window_cutoff` and whose lock is over, and
+/// trusted browsers past their expiry (the hourly sweep).
+pub async fn delete_stale_sign_in_state(
+    conn: &mut AnyConnection,
+    now: i64,
+    window_cutoff: i64,
+) -> AppResult<u64> {
+    let throttles =
+        sqlx::query("DELETE FROM login_throttle WHERE window_start < $1 AND locked_until < $2")
+            .bind(window_cutoff)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    let devices = sqlx::query("DELETE FROM login_devices WHERE expires_at < $1")
+        .bind(now)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    Ok(throttles + devices)
+}
+
+/// The account a trusted browser belongs to, if its cookie is known and not expired.
+pub async fn device_user(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: i64,
+) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT user_id FROM login_devices WHERE token_hash = $1 AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Remember a browser for `user_id` (or renew it), keeping only the user's `keep` most recently
+/// used browsers: signing in again and again from new browsers cannot grow the table.
+pub async fn save_device(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    user_id: i64,
+    now: i64,
+    expires_at: i64,
+    keep: i64,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO login_devices (token_hash, user_id, created_at, last_used_at, expires_at) VALUES ($1, $2, $3, $3, $4) \
+         ON CONFLICT (token_hash) DO UPDATE SET last_used_at = excluded.last_used_at, expires_at = excluded.expires_at",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "DELETE FROM login_devices WHERE user_id = $1 AND token_hash NOT IN \
+         (SELECT token_hash FROM login_devices WHERE user_id = $1 ORDER BY last_used_at DESC, created_at DESC LIMIT $2)",
+    )
+    .bind(user_id)
+    .bind(keep)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Forget every trusted browser of a user (their password was reset or set by someone else).
+pub async fn delete_devices_of(conn: &mut AnyConnection, user_id: i64) -> AppResult<()> {
+    sqlx::query("DELETE FROM login_devices WHERE user_id = $1")
+        .bind(user_id)
         .execute(conn)
         .await?;
     Ok(())

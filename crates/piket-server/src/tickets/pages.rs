@@ -435,8 +435,9 @@ pub async fn bulk(
     };
     service::bulk(&state, &actor, change).await?;
     let back = f.get("back");
-    // Only a path on this site, so the form cannot redirect elsewhere.
-    let back = if back.starts_with("/tickets") && !back.starts_with("//") {
+    // Only a plain path on this site: the form cannot redirect elsewhere, and a CR/LF is not a 500
+    // after the change is made.
+    let back = if back.starts_with("/tickets") && crate::web::redirect::is_local_path(&back) {
         back
     } else {
         "/tickets".to_string()

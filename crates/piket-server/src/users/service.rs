@@ -272,6 +272,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: UserPatch) 
     store::set_departments(&mut tx, id, &departments).await?;
     if let Some(hash) = &hash {
         store::set_password_hash(&mut tx, id, hash, now).await?;
+        crate::auth::service::revoke_after_password_set(&mut tx, actor, id, now).await?;
     }
     if before.role_name == SUPERADMIN && store::count_active_superadmins(&mut tx).await? == 0 {
         return Err(AppError::Conflict(

@@ -46,3 +46,5 @@ pub fn clear(config: &Config, base: &str) -> String {
 pub const SESSION: &str = "piket_session";
 pub const CSRF: &str = "piket_csrf";
 pub const LANG: &str = "piket_lang";
+/// A browser that signed in to an account before (see `auth::login`).
+pub const DEVICE: &str = "piket_device";

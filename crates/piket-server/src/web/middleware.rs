@@ -1,5 +1,5 @@
-//! The web layer's guard: CSRF (double-submit cookie + Origin check) on every state-changing
-//! request, the session, the language, and turning errors into pages.
+//! The web layer's guard: the Origin check on every request, CSRF (double-submit cookie) on every
+//! state-changing one, the session, the language, and turning errors into pages.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -46,9 +46,6 @@ fn origin_ok(req: &Request, base_url: &str) -> bool {
 }
 
 async fn check_csrf(req: Request, expected: &str, state: &AppState) -> Result<Request, AppError> {
-    if !origin_ok(&req, &state.config.base_url) {
-        return Err(AppError::Forbidden);
-    }
     if let Some(header_token) = req
         .headers()
         .get("x-csrf-token")
@@ -144,6 +141,12 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         }
     }
 
+    // A foreign Origin is refused on every method, not only on forms: a page elsewhere must not
+    // read the live ticket stream (`/events/tickets`) or anything else with the user's cookies.
+    // Same-origin navigations send no Origin, or ours.
+    if !origin_ok(&req, &state.config.base_url) {
+        return error_page(&state, &ctx, AppError::Forbidden.problem());
+    }
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let mut req = if unsafe_method {
         match check_csrf(req, &csrf, &state).await {

@@ -7,4 +7,5 @@ pub mod form;
 pub mod layout;
 pub mod middleware;
 pub mod multipart_csrf;
+pub mod redirect;
 pub mod render;

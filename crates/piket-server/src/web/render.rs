@@ -244,6 +244,7 @@ pub fn flash(key: Option<&str>) -> Option<String> {
         "deleted",
         "revoked",
         "password_changed",
+        "password_changed_keys_revoked",
         "reset_sent",
         "reset_done",
         "merged",
