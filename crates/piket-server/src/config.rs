@@ -89,6 +89,9 @@ pub struct Settings {
         global = true
     )]
     pub attachment_types: Option<Vec<String>>,
+    /// File holding the key that seals stored secrets (default: <data>/secret.key)
+    #[arg(long, env = "PIKET_SECRET_KEY_FILE", global = true)]
+    pub secret_key_file: Option<PathBuf>,
 }
 
 macro_rules! merge_fields {
@@ -121,7 +124,8 @@ impl Settings {
             smtp_tls,
             smtp_from,
             attachment_max_bytes,
-            attachment_types
+            attachment_types,
+            secret_key_file
         );
         self
     }
@@ -172,6 +176,8 @@ pub struct Config {
     pub attachment_max_bytes: u64,
     /// Accepted attachment kinds (`attachments::kind` names).
     pub attachment_types: Vec<String>,
+    /// The key that seals stored secrets (`secrets`); never inside the database.
+    pub secret_key_file: PathBuf,
 }
 
 impl Config {
@@ -253,6 +259,13 @@ impl Config {
         }
         let attachment_types =
             crate::attachments::kind::parse_allow_list(s.attachment_types.as_deref())?;
+        let secret_key_file = match &s.secret_key_file {
+            Some(p) if p.as_os_str().is_empty() => {
+                return Err("secret_key_file must not be empty".into())
+            }
+            Some(p) => p.clone(),
+            None => data_dir.join("secret.key"),
+        };
         Ok(Config {
             listen,
             data_dir,
@@ -269,6 +282,7 @@ impl Config {
             outbox_worker: s.outbox_worker.unwrap_or(true),
             attachment_max_bytes,
             attachment_types,
+            secret_key_file,
         })
     }
 
@@ -323,6 +337,14 @@ mod tests {
         assert!(cfg.https());
         assert!(cfg.is_sqlite());
         assert_eq!(cfg.password_min_length, 10);
+        assert_eq!(
+            cfg.secret_key_file,
+            PathBuf::from("piket-data").join("secret.key")
+        );
+        let shared: Settings =
+            toml::from_str("secret_key_file = \"/etc/piket/secret.key\"").unwrap();
+        let cfg = Config::resolve(&shared).unwrap();
+        assert_eq!(cfg.secret_key_file, PathBuf::from("/etc/piket/secret.key"));
     }
 
     #[test]
