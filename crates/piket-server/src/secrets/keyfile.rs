@@ -11,6 +11,12 @@ use rand::TryRngCore;
 /// The 32 key bytes; never printed.
 pub struct KeyBytes([u8; 32]);
 
+impl std::fmt::Debug for KeyBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyBytes(…)")
+    }
+}
+
 impl KeyBytes {
     pub fn from_bytes(bytes: [u8; 32]) -> KeyBytes {
         KeyBytes(bytes)
