@@ -469,3 +469,35 @@ async fn a_key_file_set_elsewhere_is_used_and_merges_carry_the_credential_over()
     );
     assert_eq!(d.credential(keep).await, "dup-s3cret");
 }
+
+/// Guards the write path every reporter shares (`inventory::service::write`): a credential that
+/// arrives unsealed (the legacy collector's `data.credential`) never lands in the column in the
+/// clear, whatever the collector itself accepts.
+#[tokio::test]
+async fn a_reported_credential_is_never_stored_in_the_clear() {
+    let d = desk().await;
+    d.app.user("budi@example.com", "requester", vec![]).await;
+    let body = r#"{"email":"budi@example.com","data":{"hostname":"PC-BUDI","credential":"budi:plain-s3cret"}}"#;
+    let r = d
+        .app
+        .send(
+            Method::POST,
+            "/api/update-main-device",
+            &[("content-type", "application/json")],
+            axum::body::Body::from(body),
+        )
+        .await;
+    assert!(
+        r.status.is_success() || r.status.is_client_error(),
+        "{}",
+        r.body
+    );
+    let mut conn = d.app.state.db.pool.acquire().await.unwrap();
+    let clear: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM hardware_assets WHERE credential LIKE '%plain-s3cret%'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(clear, 0);
+}
