@@ -6,7 +6,8 @@
 //! into another row or column does not open. The empty string stays empty ("nothing stored"), so
 //! `column <> ''` still answers "is one set" in SQL. `keyfile` reads and writes the key, `startup`
 //! checks it against the database and seals what older versions left in the clear, `rotate`
-//! re-seals everything under a new key, `store` is their SQL.
+//! re-seals everything under a new key, `store` is their SQL, `pages` what a reveal page shows
+//! when a value does not open.
 
 pub mod keyfile;
 pub mod pages;
