@@ -401,6 +401,25 @@ async fn rotate_reseals_every_secret_under_a_new_key() {
     assert_eq!(d.app.state.secrets.key_id(), done.new_key);
     assert_eq!(d.credential(hw).await, "rotate-me");
     assert_eq!(d.key(lic).await, "ROTATE-KEY");
+
+    // A value that does not open would be stranded under the thrown-away key: the rotation
+    // refuses, changing nothing and leaving no key files behind.
+    let other = d.asset("Other", "other-secret").await;
+    d.set_raw(HARDWARE_CREDENTIAL, other, &raw_hw).await;
+    let key_before = std::fs::read(&path).unwrap();
+    let err = rotate::run(&d.app.state.db, &path, &d.app.state.secrets)
+        .await
+        .unwrap_err();
+    assert!(
+        err.contains(&format!("hardware_assets.credential row {other}")),
+        "{err}"
+    );
+    assert!(err.contains("nothing changed"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), key_before);
+    assert!(!keyfile::sibling(&path, "new").exists());
+    assert!(!keyfile::sibling(&path, "old").exists());
+    assert_eq!(d.raw(HARDWARE_CREDENTIAL, hw).await, raw_hw);
+    assert_eq!(d.raw(LICENSE_KEY, lic).await, raw_lic);
 }
 
 /// Guards against a rotation cut short leaving the database sealed under a key nobody loads:

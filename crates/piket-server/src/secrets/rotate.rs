@@ -31,7 +31,16 @@ pub struct Rotated {
 pub async fn run(db: &Db, path: &Path, current: &SecretBox) -> Result<Rotated, String> {
     let new_key = stage(path)?;
     let next = SecretBox::new(&new_key);
-    let (resealed, broken) = reseal(db, current, &next).await?;
+    let (resealed, broken) = match reseal(db, current, &next).await {
+        Ok(done) => done,
+        Err(Stopped::BeforeCommit(m)) => {
+            // Nothing depends on the new key: no leftovers.
+            let _ = std::fs::remove_file(keyfile::sibling(path, "new"));
+            let _ = std::fs::remove_file(keyfile::sibling(path, "old"));
+            return Err(format!("{m}; nothing changed"));
+        }
+        Err(Stopped::AtCommit(m)) => return Err(m),
+    };
     finish(path, next.key_id())?;
     Ok(Rotated {
         old_key: current.key_id().to_string(),
@@ -52,59 +61,81 @@ pub fn stage(path: &Path) -> Result<KeyBytes, String> {
     Ok(new_key)
 }
 
+/// Why re-sealing stopped.
+#[derive(Debug)]
+pub enum Stopped {
+    /// Before the commit: the database is as it was.
+    BeforeCommit(String),
+    /// The commit failed: it may or may not have happened, so `<key>.new` must stay (the next
+    /// start uses whichever key the database names).
+    AtCommit(String),
+}
+
+/// Most rows named when values do not open.
+const NAMED: usize = 10;
+
 /// Step 2: every value opened with `current` and sealed with `next`, in one transaction;
-/// (values sealed, malformed values left alone). Refuses, changing nothing, when a sealed value
-/// does not open (it would be left under a key about to be thrown away) or when a value
-/// changes meanwhile (a server still running).
+/// (values sealed, malformed values left alone). Refuses when a sealed value does not open (it
+/// would stay under a key about to be thrown away) or changes meanwhile (a server still
+/// running).
 pub async fn reseal(
     db: &Db,
     current: &SecretBox,
     next: &SecretBox,
-) -> Result<(usize, usize), String> {
-    let run = async {
-        let mut tx = db.begin().await?;
-        let (mut resealed, mut broken) = (0, 0);
-        let mut unreadable = Vec::new();
-        for col in COLUMNS {
-            for (id, v) in store::values(&mut tx, *col).await? {
-                let at = col.at(id);
-                if classify(&v) == Stored::Broken {
-                    broken += 1;
-                    continue;
-                }
-                let plain = match current.open(at, &v) {
-                    Ok(p) => p,
-                    Err(_) => {
-                        unreadable.push(format!("{}.{} row {id}", col.table, col.column));
+) -> Result<(usize, usize), Stopped> {
+    let work =
+        async {
+            let mut tx = db.begin().await?;
+            let (mut resealed, mut broken) = (0, 0);
+            let mut unreadable = Vec::new();
+            for col in COLUMNS {
+                for (id, v) in store::values(&mut tx, *col).await? {
+                    let at = col.at(id);
+                    if classify(&v) == Stored::Broken {
+                        broken += 1;
                         continue;
                     }
-                };
-                let sealed = next.seal(at, &plain)?;
-                if !store::replace(&mut tx, *col, id, &v, &sealed).await? {
-                    return Err(AppError::Conflict(format!(
-                        "{}.{} row {id} changed during the rotation; stop every piket server \
+                    let Ok(plain) = current.open(at, &v) else {
+                        unreadable.push(format!("{}.{} row {id}", col.table, col.column));
+                        continue;
+                    };
+                    let sealed = next.seal(at, &plain)?;
+                    if !store::replace(&mut tx, *col, id, &v, &sealed).await? {
+                        return Err(AppError::Conflict(format!(
+                            "{}.{} row {id} changed during the rotation; stop every piket server \
                          and run it again",
-                        col.table, col.column
-                    )));
+                            col.table, col.column
+                        )));
+                    }
+                    resealed += 1;
                 }
-                resealed += 1;
             }
-        }
-        if !unreadable.is_empty() {
-            return Err(AppError::Conflict(format!(
-                "{} secret(s) do not open with the current key ({}); set them again or clear \
+            if !unreadable.is_empty() {
+                let more = unreadable.len().saturating_sub(NAMED);
+                unreadable.truncate(NAMED);
+                return Err(AppError::Conflict(format!(
+                "{} secret(s) do not open with the current key ({}{}); set them again or clear \
                  them, then rotate",
-                unreadable.len(),
-                unreadable.join(", ")
+                unreadable.len() + more,
+                unreadable.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
             )));
-        }
-        tx.commit().await?;
-        Ok((resealed, broken))
-    };
-    run.await.map_err(|e| match e {
-        AppError::Conflict(m) => m,
-        other => format!("re-sealing failed, nothing changed: {other}"),
-    })
+            }
+            Ok((tx, resealed, broken))
+        };
+    let (tx, resealed, broken) = work.await.map_err(|e| {
+        Stopped::BeforeCommit(match e {
+            AppError::Conflict(m) => m,
+            other => format!("re-sealing failed: {other}"),
+        })
+    })?;
+    tx.commit().await.map_err(|e| {
+        Stopped::AtCommit(format!(
+            "the commit failed ({e}): it may or may not have happened. Start piket: it uses \
+             whichever of the key files the database was sealed with"
+        ))
+    })?;
+    Ok((resealed, broken))
 }
 
 /// Step 3: `<path>.new` becomes `<path>`; `<path>.old` goes.
