@@ -121,6 +121,9 @@ pub struct Settings {
     /// Character classes (lower case, upper case, digits, others) a password must mix; 0 = off
     #[arg(long, env = "PIKET_PASSWORD_CLASSES", global = true)]
     pub password_classes: Option<u8>,
+    /// File holding the key that seals stored secrets (default: <data>/secret.key)
+    #[arg(long, env = "PIKET_SECRET_KEY_FILE", global = true)]
+    pub secret_key_file: Option<PathBuf>,
 }
 
 macro_rules! merge_fields {
@@ -163,7 +166,8 @@ impl Settings {
             cors_origins,
             log_dir,
             log_retention_days,
-            password_classes
+            password_classes,
+            secret_key_file
         );
         self
     }
@@ -226,6 +230,8 @@ pub struct Config {
     pub log_retention_days: u32,
     /// Character classes a password must mix (0: no such rule).
     pub password_classes: u8,
+    /// The key that seals stored secrets (`secrets`); never inside the database.
+    pub secret_key_file: PathBuf,
 }
 
 /// How the HTTP server treats slow or numerous clients.
@@ -322,6 +328,13 @@ impl Config {
         if password_classes > 4 {
             return Err("password_classes must be between 0 and 4".into());
         }
+        let secret_key_file = match &s.secret_key_file {
+            Some(p) if p.as_os_str().is_empty() => {
+                return Err("secret_key_file must not be empty".into())
+            }
+            Some(p) => p.clone(),
+            None => data_dir.join("secret.key"),
+        };
         Ok(Config {
             listen,
             data_dir,
@@ -345,6 +358,7 @@ impl Config {
             log_dir: s.log_dir.clone(),
             log_retention_days: s.log_retention_days.unwrap_or(14).max(1),
             password_classes,
+            secret_key_file,
         })
     }
 
@@ -437,6 +451,14 @@ mod tests {
         assert!(cfg.https());
         assert!(cfg.is_sqlite());
         assert_eq!(cfg.password_min_length, 10);
+        assert_eq!(
+            cfg.secret_key_file,
+            PathBuf::from("piket-data").join("secret.key")
+        );
+        let shared: Settings =
+            toml::from_str("secret_key_file = \"/etc/piket/secret.key\"").unwrap();
+        let cfg = Config::resolve(&shared).unwrap();
+        assert_eq!(cfg.secret_key_file, PathBuf::from("/etc/piket/secret.key"));
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod notify;
 pub mod ops;
 pub mod refcache;
 pub mod roles;
+pub mod secrets;
 pub mod seed;
 pub mod sla;
 pub mod state;
@@ -48,7 +49,8 @@ use crate::state::{App, AppState};
 /// Largest request body accepted anywhere but the upload routes (see `attachments::upload`).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// Open the database, migrate, make sure the built-in roles exist, and load templates and catalog.
+/// Open the database, migrate, make sure the built-in roles exist, load the secret key (sealing
+/// what an older version stored in the clear), and load templates and catalog.
 pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, String> {
     if config.is_sqlite() {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
@@ -72,6 +74,9 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
                 config.data_dir.display()
             )
         })?;
+    let key_dir = (config.secret_key_file.parent() == Some(config.data_dir.as_path()))
+        .then_some(config.data_dir.as_path());
+    let secrets = secrets::startup::prepare(&db, &config.secret_key_file, key_dir).await?;
     let login_rate = config.login_rate_per_minute;
     let unread = Arc::new(notifications::unread::UnreadCounts::default());
     Ok(Arc::new(App {
@@ -95,6 +100,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         events: events::Events::new(db.backend, unread.clone()),
         unread,
         blobs: Arc::new(blobs),
+        secrets,
         config,
         db,
         clock,

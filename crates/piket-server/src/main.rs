@@ -1,4 +1,4 @@
-//! The `piket` command line: serve, migrate, user, apikey, backup, config.
+//! The `piket` command line: serve, migrate, user, apikey, backup, secrets, config.
 
 mod serve;
 
@@ -48,6 +48,9 @@ enum Command {
         #[arg(long)]
         out: std::path::PathBuf,
     },
+    /// Stored secrets (asset credentials, licence keys)
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
     /// Configuration helpers
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -94,6 +97,12 @@ enum ApikeyCommand {
         #[arg(long)]
         name: String,
     },
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Seal every stored secret under a new key and replace the key file (stop every server first)
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -218,6 +227,31 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             db.backup_sqlite(&out).await.map_err(|e| e.to_string())?;
             println!("backup written to {}", out.display());
+            println!(
+                "the secret key {} is not in the backup: keep a copy of it apart from the \
+                 backups; without it the asset credentials and licence keys in them are lost",
+                config.secret_key_file.display()
+            );
+            Ok(())
+        }
+        Command::Secrets(SecretsCommand::Rotate) => {
+            let state = build_state(config, Arc::new(SystemClock)).await?;
+            let path = state.config.secret_key_file.clone();
+            let done = piket_server::secrets::rotate::run(&state.db, &path, &state.secrets).await?;
+            println!(
+                "{} secret(s) re-sealed; key {} replaced by key {} in {}",
+                done.resealed,
+                done.old_key,
+                done.new_key,
+                path.display()
+            );
+            if done.broken > 0 {
+                println!(
+                    "{} malformed secret(s) were left as they were (unreadable before too): set them again",
+                    done.broken
+                );
+            }
+            println!("restart every piket server now, and replace your saved copy of the key with the new file");
             Ok(())
         }
         Command::Seed { tickets, seed } => {

@@ -48,6 +48,8 @@ pub struct App {
     pub index_stats: RefCache<crate::tickets::search::IndexStats>,
     /// Attachment bytes (a local directory by default).
     pub blobs: Arc<dyn BlobStore>,
+    /// Seals and opens stored secrets (see `secrets`).
+    pub secrets: crate::secrets::SecretBox,
 }
 
 pub type AppState = Arc<App>;

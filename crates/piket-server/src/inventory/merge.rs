@@ -4,11 +4,13 @@
 //! main-device flag when the owner agrees, deletes the duplicate and audits `hardware.merge`.
 
 use super::history::{self, Source};
+use super::service::NewCredential;
 use super::store::{self, Record};
 use super::{merge_store, service, Hardware};
 use crate::audit::{self, to_json, Change};
 use crate::auth::actor::Actor;
 use crate::error::{AppError, AppResult};
+use crate::secrets::HARDWARE_CREDENTIAL;
 use crate::state::AppState;
 
 /// The survivor's record with its empty fields taken from the duplicate's.
@@ -72,7 +74,18 @@ pub async fn merge(state: &AppState, actor: &Actor, id: i64, from: i64) -> AppRe
     };
     let survivor_record = Record::of(&survivor, store::credential(&mut tx, id).await?);
     let other_record = Record::of(&other, store::credential(&mut tx, from).await?);
-    let merged = fill(&survivor_record, &other_record);
+    let mut merged = fill(&survivor_record, &other_record);
+    // The duplicate's credential is sealed for its own row: opened here and sealed again for
+    // the survivor's (one that does not open is left behind with the duplicate).
+    let taken = if merged.credential != survivor_record.credential {
+        merged.credential = survivor_record.credential.clone();
+        state
+            .secrets
+            .open(HARDWARE_CREDENTIAL.at(from), &other_record.credential)
+            .ok()
+    } else {
+        None
+    };
     merge_store::move_rows(&mut tx, id, from).await?;
     // The duplicate goes first: its asset tag and main-device flag are unique.
     store::delete(&mut tx, from).await?;
@@ -87,8 +100,21 @@ pub async fn merge(state: &AppState, actor: &Actor, id: i64, from: i64) -> AppRe
         format!("#{} ({})", other.id, other.name),
     )];
     history::record(&mut tx, id, now, &source, &note).await?;
-    let after = if merged != survivor_record {
-        service::write(&mut tx, now, actor, &source, Some(&survivor), &merged).await?
+    let after = if merged != survivor_record || taken.is_some() {
+        let fresh = taken.as_deref().map(|plain| NewCredential {
+            secrets: &state.secrets,
+            plain,
+        });
+        service::write_with(
+            &mut tx,
+            now,
+            actor,
+            &source,
+            Some(&survivor),
+            &merged,
+            fresh,
+        )
+        .await?
     } else {
         store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?
     };

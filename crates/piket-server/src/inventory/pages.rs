@@ -414,14 +414,19 @@ pub async fn reveal(
     WebActor(actor): WebActor,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let secret = service::reveal(&state, &actor, id).await?;
+    let (secret, status) =
+        crate::secrets::pages::revealed(service::reveal(&state, &actor, id).await)?;
     let asset = service::get(&state, &actor, id).await?;
     let view = View {
         asset: Some(&asset),
-        revealed: Some(secret),
+        msg: secret
+            .is_none()
+            .then_some(crate::secrets::pages::UNREADABLE_FLASH),
+        revealed: secret,
         ..View::default()
     };
-    let response = render(&state, &ctx, &actor, &Fields::of(&asset), view).await?;
+    let mut response = render(&state, &ctx, &actor, &Fields::of(&asset), view).await?;
+    *response.status_mut() = status;
     Ok(crate::web::render::no_store(response))
 }
 

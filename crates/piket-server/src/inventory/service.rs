@@ -16,6 +16,7 @@ use crate::api::page::{Page, PageRequest};
 use crate::audit::{self, to_json, Change};
 use crate::auth::actor::Actor;
 use crate::error::{AppError, AppResult};
+use crate::secrets::{SecretBox, HARDWARE_CREDENTIAL};
 use crate::state::AppState;
 use crate::validate::Check;
 
@@ -96,7 +97,9 @@ pub async fn last_report(
 }
 
 /// Store `record` as asset `id` (or a new one), keep one main device per owner, and write the
-/// history and the audit entry. Shared by people and the collector.
+/// history and the audit entry. Shared by people and the collector. `record.credential` is
+/// the stored (sealed) one passed on, or empty to clear it; a new credential comes only
+/// through [`write_with`].
 pub async fn write(
     conn: &mut AnyConnection,
     now: i64,
@@ -105,10 +108,43 @@ pub async fn write(
     before: Option<&Hardware>,
     record: &Record,
 ) -> AppResult<Hardware> {
+    write_with(conn, now, actor, source, before, record, None).await
+}
+
+/// A credential a person typed, to be sealed for the asset's row.
+pub(crate) struct NewCredential<'a> {
+    pub secrets: &'a SecretBox,
+    pub plain: &'a str,
+}
+
+/// [`write`], storing `fresh` as the credential when given. It is sealed here because a new
+/// asset's id, which the seal is bound to, exists only after the insert.
+pub(crate) async fn write_with(
+    conn: &mut AnyConnection,
+    now: i64,
+    actor: &Actor,
+    source: &Source<'_>,
+    before: Option<&Hardware>,
+    record: &Record,
+    fresh: Option<NewCredential<'_>>,
+) -> AppResult<Hardware> {
     let old_credential = match before {
         Some(b) => store::credential(conn, b.id).await?,
         None => String::new(),
     };
+    let mut record = Cow::Borrowed(record);
+    if !record.credential.is_empty() && record.credential != old_credential {
+        // Anything else would be a secret in the clear (a report that carries one): the
+        // column keeps what it had.
+        tracing::warn!(
+            asset = before.map(|b| b.id),
+            "an unsealed credential was not stored"
+        );
+        record.to_mut().credential = old_credential.clone();
+    }
+    if let (Some(n), Some(b)) = (&fresh, before) {
+        record.to_mut().credential = n.secrets.seal(HARDWARE_CREDENTIAL.at(b.id), n.plain)?;
+    }
     if let (true, Some(owner)) = (record.is_main, record.owner_id) {
         let others = store::clear_other_main(conn, owner, before.map_or(0, |b| b.id)).await?;
         let change = [(
@@ -130,10 +166,17 @@ pub async fn write(
     }
     let id = match before {
         Some(b) => {
-            store::update(conn, b.id, record, now).await?;
+            store::update(conn, b.id, &record, now).await?;
             b.id
         }
-        None => store::insert(conn, record, now).await?,
+        None => {
+            let id = store::insert(conn, &record, now).await?;
+            if let Some(n) = &fresh {
+                let sealed = n.secrets.seal(HARDWARE_CREDENTIAL.at(id), n.plain)?;
+                store::set_credential(conn, id, &sealed).await?;
+            }
+            id
+        }
     };
     let after = store::get(conn, id).await?.ok_or(AppError::NotFound)?;
     let changes = match before {
@@ -170,12 +213,17 @@ pub async fn save(
         Some(id) => Some(visible(&mut tx, actor, id).await?),
         None => None,
     };
-    let credential = match &before {
+    let stored = match &before {
         Some(b) => store::credential(&mut tx, b.id).await?,
         None => String::new(),
     };
+    let mut input = input;
     let mut c = Check::new();
-    let record = validate::record(&mut c, &input, &credential);
+    let typed = input
+        .credential
+        .take()
+        .map(|v| c.text("credential", &v, 0, validate::SHORT));
+    let mut record = validate::record(&mut c, &input, &stored);
     if let Some(d) = record.department_id {
         if crate::departments::store::get(&mut tx, d).await?.is_none() {
             c.fail("department_id", "no such department");
@@ -206,7 +254,40 @@ pub async fn save(
         actor_id: (actor.user_id != 0).then_some(actor.user_id),
         label: actor.email.clone(),
     };
-    let after = write(&mut tx, now, actor, &source, before.as_ref(), &record).await?;
+    let fresh = match typed.as_deref() {
+        None => None,
+        Some("") => {
+            record.credential.clear();
+            None
+        }
+        // The same secret typed again is no change (no new history line).
+        Some(plain) => match &before {
+            Some(b)
+                if state
+                    .secrets
+                    .open(HARDWARE_CREDENTIAL.at(b.id), &stored)
+                    .ok()
+                    .as_deref()
+                    == Some(plain) =>
+            {
+                None
+            }
+            _ => Some(NewCredential {
+                secrets: &state.secrets,
+                plain,
+            }),
+        },
+    };
+    let after = write_with(
+        &mut tx,
+        now,
+        actor,
+        &source,
+        before.as_ref(),
+        &record,
+        fresh,
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -242,12 +323,14 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
 }
 
 /// The stored credential, for those allowed; every reveal is audited (without the secret).
+/// One that does not open (altered, or copied from another row) is a `409`, not audited.
 pub async fn reveal(state: &AppState, actor: &Actor, id: i64) -> AppResult<String> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     visible(&mut tx, actor, id).await?;
     actor.require("inventory.credentials.reveal")?;
-    let secret = store::credential(&mut tx, id).await?;
+    let stored = store::credential(&mut tx, id).await?;
+    let secret = state.secrets.open(HARDWARE_CREDENTIAL.at(id), &stored)?;
     let change = Change {
         action: "hardware.credential_reveal",
         object_kind: "hardware",

@@ -193,6 +193,7 @@ pub async fn list(
     Ok(rows.into_iter().map(Hardware::from).collect())
 }
 
+/// The credential as stored: sealed (`secrets::HARDWARE_CREDENTIAL.at(id)` opens it), or empty.
 pub async fn credential(conn: &mut AnyConnection, id: i64) -> AppResult<String> {
     Ok(
         sqlx::query_scalar("SELECT credential FROM hardware_assets WHERE id = $1")
@@ -202,6 +203,16 @@ pub async fn credential(conn: &mut AnyConnection, id: i64) -> AppResult<String> 
     )
 }
 
+/// Store an already sealed credential.
+pub async fn set_credential(conn: &mut AnyConnection, id: i64, sealed: &str) -> AppResult<()> {
+    sqlx::query("UPDATE hardware_assets SET credential = $2 WHERE id = $1")
+        .bind(id)
+        .bind(sealed.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// The columns written on insert and update, in bind order after the id.
 const COLUMNS: &str =
     "asset_tag, name, kind, manufacturer, model, serial, cpu, ram_mb, storage, os, \
@@ -209,7 +220,9 @@ const COLUMNS: &str =
      purchase_date, warranty_end, notes, jenis, lisensi_windows, credential, office, \
      lisensi_office, is_main";
 
-/// A validated asset as stored (the credential in the clear: it must be revealed on request).
+/// A validated asset as stored. The credential is the column's text, sealed (see `secrets`):
+/// callers pass on what `credential` read; a new one reaches the row through
+/// `service::write_with`, which seals it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Record {
     pub asset_tag: String,

@@ -248,6 +248,7 @@ pub fn flash(key: Option<&str>) -> Option<String> {
         "reset_sent",
         "reset_done",
         "merged",
+        "secret_unreadable",
     ];
     key.filter(|k| KNOWN.contains(k))
         .map(|k| format!("flash_{k}"))

@@ -88,6 +88,7 @@ pub async fn all(conn: &mut AnyConnection) -> AppResult<Vec<License>> {
     Ok(out)
 }
 
+/// The key as stored: sealed (`secrets::LICENSE_KEY.at(id)` opens it), or empty.
 pub async fn key(conn: &mut AnyConnection, id: i64) -> AppResult<String> {
     Ok(
         sqlx::query_scalar("SELECT license_key FROM licenses WHERE id = $1")
@@ -95,6 +96,16 @@ pub async fn key(conn: &mut AnyConnection, id: i64) -> AppResult<String> {
             .fetch_one(conn)
             .await?,
     )
+}
+
+/// Store an already sealed key.
+pub async fn set_key(conn: &mut AnyConnection, id: i64, sealed: &str) -> AppResult<()> {
+    sqlx::query("UPDATE licenses SET license_key = $2 WHERE id = $1")
+        .bind(id)
+        .bind(sealed.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Insert (`id` = None) or update, and replace the assignments; the id.

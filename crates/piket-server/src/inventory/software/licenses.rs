@@ -10,6 +10,7 @@ use crate::audit::{self, to_json, Change};
 use crate::auth::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::inventory::validate::is_date;
+use crate::secrets::LICENSE_KEY;
 use crate::state::AppState;
 use crate::validate::Check;
 
@@ -85,7 +86,7 @@ pub struct RevealedKey {
     pub key: String,
 }
 
-/// A checked licence as stored (the key in the clear).
+/// A checked licence as stored (the key sealed, see `secrets`, or empty).
 #[derive(Debug, Clone)]
 pub struct Record {
     pub product: String,
@@ -165,10 +166,22 @@ pub async fn save(
         None => None,
     };
     let mut c = Check::new();
-    let key = match (&input.key, id) {
-        (Some(k), _) => c.text("key", k, 0, 500),
-        (None, Some(id)) => store::key(&mut tx, id).await?,
-        (None, None) => String::new(),
+    let stored = match id {
+        Some(id) => store::key(&mut tx, id).await?,
+        None => String::new(),
+    };
+    let typed = input.key.as_deref().map(|k| c.text("key", k, 0, 500));
+    // A key typed now is sealed once the row (and so its id) exists; the same key typed
+    // again keeps the stored one.
+    let (key, fresh) = match (typed, id) {
+        (None, _) => (stored, None),
+        (Some(k), _) if k.is_empty() => (String::new(), None),
+        (Some(k), Some(id))
+            if state.secrets.open(LICENSE_KEY.at(id), &stored).ok() == Some(k.clone()) =>
+        {
+            (stored, None)
+        }
+        (Some(k), _) => (stored, Some(k)),
     };
     if !(1..=MAX_SEATS).contains(&input.seats) {
         c.fail("seats", format!("must be between 1 and {MAX_SEATS}"));
@@ -217,6 +230,10 @@ pub async fn save(
     };
     c.finish()?;
     let id = store::save(&mut tx, id, &record, now).await?;
+    if let Some(plain) = fresh {
+        let sealed = state.secrets.seal(LICENSE_KEY.at(id), &plain)?;
+        store::set_key(&mut tx, id, &sealed).await?;
+    }
     let after = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let change = Change {
         action: if before.is_some() {
@@ -276,12 +293,14 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
 }
 
 /// The key in the clear, for those allowed; every reveal is audited (without the secret).
+/// One that does not open (altered, or copied from another row) is a `409`, not audited.
 pub async fn reveal(state: &AppState, actor: &Actor, id: i64) -> AppResult<String> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     found(&mut tx, actor, id).await?;
     actor.require("inventory.credentials.reveal")?;
-    let key = store::key(&mut tx, id).await?;
+    let stored = store::key(&mut tx, id).await?;
+    let key = state.secrets.open(LICENSE_KEY.at(id), &stored)?;
     let change = Change {
         action: "license.key_reveal",
         object_kind: "license",

@@ -297,14 +297,19 @@ pub async fn license_reveal(
     WebActor(actor): WebActor,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let key = licenses::reveal(&state, &actor, id).await?;
+    let (key, status) =
+        crate::secrets::pages::revealed(licenses::reveal(&state, &actor, id).await)?;
     let license = licenses::get(&state, &actor, id).await?;
     let view = View {
         license: Some(&license),
-        revealed: Some(key),
+        msg: key
+            .is_none()
+            .then_some(crate::secrets::pages::UNREADABLE_FLASH),
+        revealed: key,
         ..View::default()
     };
-    let response = render(&state, &ctx, &actor, &LicenseFields::of(&license), view).await?;
+    let mut response = render(&state, &ctx, &actor, &LicenseFields::of(&license), view).await?;
+    *response.status_mut() = status;
     Ok(crate::web::render::no_store(response))
 }
 
