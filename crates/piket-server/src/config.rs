@@ -366,6 +366,14 @@ impl Config {
         self.database_url.starts_with("sqlite:")
     }
 
+    /// What new passwords must satisfy.
+    pub fn password_policy(&self) -> crate::auth::password::Policy {
+        crate::auth::password::Policy {
+            min_length: self.password_min_length,
+            classes: self.password_classes,
+        }
+    }
+
     /// Whether cookies must be `Secure` and `__Host-` prefixed.
     pub fn https(&self) -> bool {
         self.base_url.starts_with("https://")

@@ -41,7 +41,26 @@ pub fn dummy_verify(password: &str) {
 }
 
 /// The policy: length bounds, not a common password, not the email.
-pub fn check_policy(password: &str, min_length: usize, email: &str) -> AppResult<()> {
+/// What a new password must satisfy (from the configuration).
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub min_length: usize,
+    /// How many of the four character classes (lower case, upper case, digits, anything
+    /// else) it must mix; 0 for no such rule.
+    pub classes: u8,
+}
+
+/// How many of the four character classes a password mixes.
+fn classes_in(password: &str) -> u8 {
+    let has = |f: fn(char) -> bool| u8::from(password.chars().any(f));
+    has(char::is_lowercase)
+        + has(char::is_uppercase)
+        + has(|c| c.is_numeric())
+        + has(|c| !c.is_alphanumeric())
+}
+
+pub fn check_policy(password: &str, policy: &Policy, email: &str) -> AppResult<()> {
+    let min_length = policy.min_length;
     let length = password.chars().count();
     if length < min_length {
         return Err(AppError::invalid(
@@ -53,6 +72,15 @@ pub fn check_policy(password: &str, min_length: usize, email: &str) -> AppResult
         return Err(AppError::invalid(
             "password",
             format!("must be at most {MAX_LENGTH} characters"),
+        ));
+    }
+    if classes_in(password) < policy.classes {
+        return Err(AppError::invalid(
+            "password",
+            format!(
+                "must mix at least {} of: lower case, upper case, digits, other characters",
+                policy.classes
+            ),
         ));
     }
     let lower = password.to_lowercase();
@@ -77,6 +105,25 @@ pub fn check_policy(password: &str, min_length: usize, email: &str) -> AppResult
 mod tests {
     use super::*;
 
+    const TEN: Policy = Policy {
+        min_length: 10,
+        classes: 0,
+    };
+
+    #[test]
+    fn an_optional_rule_asks_for_a_mix_of_character_classes() {
+        let three = Policy {
+            min_length: 10,
+            classes: 3,
+        };
+        assert!(check_policy("tidak-mudah-ditebak", &three, "").is_err());
+        assert!(check_policy("Tidak-mudah-ditebak", &three, "").is_ok());
+        assert!(check_policy("tidakmudah42", &three, "").is_err());
+        assert!(check_policy("Tidakmudah42", &three, "").is_ok());
+        assert!(check_policy("ΚΑΛΗΜΈΡΑ-σας", &three, "").is_ok());
+        assert!(check_policy("Tidak-mudah-ditebak", &TEN, "").is_ok());
+    }
+
     #[test]
     fn hash_verifies_only_the_right_password_and_is_argon2id() {
         let h = hash("correct horse battery").unwrap();
@@ -88,11 +135,11 @@ mod tests {
 
     #[test]
     fn policy_refuses_short_common_and_email_passwords() {
-        assert!(check_policy("short", 10, "").is_err());
-        assert!(check_policy("1234567890", 10, "").is_err());
-        assert!(check_policy("Password123", 10, "").is_err());
-        assert!(check_policy("budi.santoso", 10, "budi.santoso@example.com").is_err());
-        assert!(check_policy(&"x".repeat(300), 10, "").is_err());
-        assert!(check_policy("tidak-mudah-ditebak", 10, "budi@example.com").is_ok());
+        assert!(check_policy("short", &TEN, "").is_err());
+        assert!(check_policy("1234567890", &TEN, "").is_err());
+        assert!(check_policy("Password123", &TEN, "").is_err());
+        assert!(check_policy("budi.santoso", &TEN, "budi.santoso@example.com").is_err());
+        assert!(check_policy(&"x".repeat(300), &TEN, "").is_err());
+        assert!(check_policy("tidak-mudah-ditebak", &TEN, "budi@example.com").is_ok());
     }
 }

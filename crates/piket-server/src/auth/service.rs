@@ -199,7 +199,7 @@ pub async fn complete_setup(
 
 fn check_new_password(c: &mut Check, state: &AppState, new: &str, confirm: &str, email: &str) {
     if let Err(AppError::Invalid(errs)) =
-        password::check_policy(new, state.config.password_min_length, email)
+        password::check_policy(new, &state.config.password_policy(), email)
     {
         errs.into_iter().for_each(|e| c.fail(&e.field, e.message));
     }
@@ -415,7 +415,7 @@ pub async fn complete_reset(
 /// admin setting it, this revokes the user's sessions, API keys and trusted browsers.
 pub async fn set_password_by_email(state: &AppState, email: &str, new: &str) -> AppResult<()> {
     let email = email.trim().to_lowercase();
-    password::check_policy(new, state.config.password_min_length, &email)?;
+    password::check_policy(new, &state.config.password_policy(), &email)?;
     let hash = password::hash(new)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
