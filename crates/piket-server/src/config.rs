@@ -89,6 +89,15 @@ pub struct Settings {
         global = true
     )]
     pub attachment_types: Option<Vec<String>>,
+    /// Bytes each user may upload per UTC day (0: no limit)
+    #[arg(long, env = "PIKET_ATTACHMENT_DAILY_QUOTA_BYTES", global = true)]
+    pub attachment_daily_quota_bytes: Option<u64>,
+    /// Refuse uploads while less than this many bytes are free on the attachment disk
+    #[arg(long, env = "PIKET_ATTACHMENT_MIN_FREE_BYTES", global = true)]
+    pub attachment_min_free_bytes: Option<u64>,
+    /// Refuse uploads while less than this percentage of the attachment disk is free (0 to 100)
+    #[arg(long, env = "PIKET_ATTACHMENT_MIN_FREE_PERCENT", global = true)]
+    pub attachment_min_free_percent: Option<u8>,
 }
 
 macro_rules! merge_fields {
@@ -121,7 +130,10 @@ impl Settings {
             smtp_tls,
             smtp_from,
             attachment_max_bytes,
-            attachment_types
+            attachment_types,
+            attachment_daily_quota_bytes,
+            attachment_min_free_bytes,
+            attachment_min_free_percent
         );
         self
     }
@@ -172,6 +184,12 @@ pub struct Config {
     pub attachment_max_bytes: u64,
     /// Accepted attachment kinds (`attachments::kind` names).
     pub attachment_types: Vec<String>,
+    /// Bytes one user may upload per UTC day; 0 is no limit (`attachments::quota`).
+    pub attachment_daily_quota_bytes: u64,
+    /// Uploads are refused (507) while the attachment disk has less free than this...
+    pub attachment_min_free_bytes: u64,
+    /// ... or than this percentage of its size.
+    pub attachment_min_free_percent: u8,
 }
 
 impl Config {
@@ -253,6 +271,10 @@ impl Config {
         }
         let attachment_types =
             crate::attachments::kind::parse_allow_list(s.attachment_types.as_deref())?;
+        let attachment_min_free_percent = s.attachment_min_free_percent.unwrap_or(5);
+        if attachment_min_free_percent > 100 {
+            return Err("attachment_min_free_percent must be between 0 and 100".into());
+        }
         Ok(Config {
             listen,
             data_dir,
@@ -269,6 +291,11 @@ impl Config {
             outbox_worker: s.outbox_worker.unwrap_or(true),
             attachment_max_bytes,
             attachment_types,
+            attachment_daily_quota_bytes: s
+                .attachment_daily_quota_bytes
+                .unwrap_or(200 * 1024 * 1024),
+            attachment_min_free_bytes: s.attachment_min_free_bytes.unwrap_or(1024 * 1024 * 1024),
+            attachment_min_free_percent,
         })
     }
 

@@ -92,6 +92,8 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         events: events::Events::new(db.backend, unread.clone()),
         unread,
         blobs: Arc::new(blobs),
+        thumbnails: Default::default(),
+        password_permits: auth::password::permits(),
         config,
         db,
         clock,

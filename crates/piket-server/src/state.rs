@@ -44,6 +44,10 @@ pub struct App {
     pub index_stats: RefCache<crate::tickets::search::IndexStats>,
     /// Attachment bytes (a local directory by default).
     pub blobs: Arc<dyn BlobStore>,
+    /// Thumbnails being made, and how many may be at once (see `attachments::thumbnails`).
+    pub thumbnails: crate::attachments::thumbnails::Thumbnails,
+    /// One permit per core for argon2 hashing on blocking threads (see `auth::password`).
+    pub password_permits: Arc<tokio::sync::Semaphore>,
 }
 
 pub type AppState = Arc<App>;

@@ -212,7 +212,14 @@ fn is_html(response: &Response) -> bool {
 /// The HTML face of a [`Problem`].
 pub fn error_page(state: &AppState, ctx: &WebCtx, problem: Problem) -> Response {
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let key = format!("error_{}", problem.status);
+    // A message for the problem's code where the status alone says too little (a daily upload
+    // limit is not "too large"), else one for the status.
+    let by_code = format!("error_{}", problem.code);
+    let key = if state.catalog.get(ctx.locale, &by_code) != by_code {
+        by_code
+    } else {
+        format!("error_{}", problem.status)
+    };
     let known = state.catalog.get(ctx.locale, &key) != key;
     let message = if known {
         state.catalog.get(ctx.locale, &key).to_string()
