@@ -76,20 +76,25 @@ pub fn make(bytes: &[u8]) -> Result<Vec<u8>, String> {
 mod tests {
     use super::*;
 
-    /// A PNG header claiming `width`×`height` with no image data after it.
+    /// A PNG claiming `width`×`height` with an empty image data chunk.
     fn header_only(width: u32, height: u32) -> Vec<u8> {
+        fn chunk(png: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+            let mut crc = flate2::Crc::new();
+            crc.update(kind);
+            crc.update(data);
+            png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            png.extend_from_slice(kind);
+            png.extend_from_slice(data);
+            png.extend_from_slice(&crc.sum().to_be_bytes());
+        }
         let mut ihdr = Vec::new();
         ihdr.extend_from_slice(&width.to_be_bytes());
         ihdr.extend_from_slice(&height.to_be_bytes());
         ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
-        let mut crc = flate2::Crc::new();
-        crc.update(b"IHDR");
-        crc.update(&ihdr);
         let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-        png.extend_from_slice(&13u32.to_be_bytes());
-        png.extend_from_slice(b"IHDR");
-        png.extend_from_slice(&ihdr);
-        png.extend_from_slice(&crc.sum().to_be_bytes());
+        chunk(&mut png, b"IHDR", &ihdr);
+        chunk(&mut png, b"IDAT", &[]);
+        chunk(&mut png, b"IEND", &[]);
         png
     }
 
