@@ -149,7 +149,7 @@ impl AppError {
 /// `200 MiB` for whole mebibytes, else a byte count.
 fn bytes_text(n: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if n >= MIB && n % MIB == 0 {
+    if n >= MIB && n.is_multiple_of(MIB) {
         format!("{} MiB", n / MIB)
     } else {
         format!("{n} bytes")

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
-use common::{Reply, TestApp};
+use common::{signed_in, Reply, TestApp};
 use serde_json::json;
 
 const BOUNDARY: &str = "----piket-limits-9f2c";
@@ -283,6 +283,75 @@ async fn uploads_past_the_daily_quota_are_refused_whole_until_the_next_day() {
     d.app.clock.advance_ms(DAY_MS);
     let r = upload(&d.app, &d.alice, d.ticket, "b.txt", &text(6_000, 2)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}
+
+/// The reply box (a multipart page form) over the quota: the same refusal, as a page in the
+/// reader's language that says what happened; the reply is not posted either, and a reply
+/// without files still is.
+#[tokio::test]
+async fn the_reply_box_over_the_quota_says_so_and_posts_nothing() {
+    let d = desk_with(|s| s.attachment_daily_quota_bytes = Some(1_000)).await;
+    let b = signed_in(&d.app, "alice@example.com").await;
+    let cookie = b.cookie_header();
+    let post = |data: Vec<u8>, lang: &'static str| {
+        let csrf = b.csrf();
+        let mut body = format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n\
+             --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\nSee attached\r\n"
+        )
+        .into_bytes();
+        if !data.is_empty() {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"log.txt\"\r\n\
+                     Content-Type: text/plain\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(&data);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        let len = body.len().to_string();
+        let cookie = cookie.clone();
+        let path = format!("/tickets/{}/comments", d.ticket);
+        let app = &d.app;
+        async move {
+            app.send(
+                Method::POST,
+                &path,
+                &[
+                    ("cookie", &cookie),
+                    (
+                        "content-type",
+                        &format!("multipart/form-data; boundary={BOUNDARY}"),
+                    ),
+                    ("content-length", &len),
+                    ("accept-language", lang),
+                ],
+                Body::from(body),
+            )
+            .await
+        }
+    };
+    let comments = || async {
+        let mut conn = d.app.state.db.pool.acquire().await.unwrap();
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM ticket_comments")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap()
+    };
+    let before = comments().await;
+    let r = post(text(1_500, 4), "en").await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    assert!(r.body.contains("upload limit"), "{}", r.body);
+    let r = post(text(1_500, 4), "id").await;
+    assert!(r.body.contains("batas unggahan"), "{}", r.body);
+    assert_eq!(comments().await, before, "the reply went nowhere");
+    assert_eq!(rows(&d.app).await, 0);
+    let r = post(Vec::new(), "en").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(comments().await, before + 1);
 }
 
 /// Guards against parallel uploads passing the quota together (each checking before the other
