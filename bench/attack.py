@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Attack benchmark (issue #17, part 3): the server's peak memory, and the p99 latency of an
 unrelated request (GET /healthz), during
-  (a) 12 parallel thumbnail requests of a 258 KiB PNG declaring 8000x8000, and
-  (b) 200 concurrent logins,
+  (a) 12 parallel thumbnail requests of a ~250 KiB PNG declaring 8000x8000 (64 MP),
+  (b) 200 concurrent logins, and
+  (c) 12 parallel thumbnail requests of a legitimate 6000x6000 PNG (36 MP, under the limit),
 each against the same unrelated request with no attack, measured in the same run (the
 reference). Every scenario gets a fresh server process, so its peak (VmHWM) is its own; the
-data directory is shared, and stored thumbnails are removed before each start.
+data directory is shared, and stored thumbnails are removed before each start. The prober
+runs for the attack and at least --reference-s seconds.
 
   python3 bench/attack.py                                   # target/release/piket
   python3 bench/attack.py --piket /tmp/piket-before --piket target/release/piket
@@ -57,8 +59,21 @@ def api(port, method, path, key, body=None, content_type="application/json"):
     return status, raw
 
 
+def upload_png(port, key, ticket, png, name):
+    boundary = "piketbenchboundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"{name}\"\r\nContent-Type: image/png\r\n\r\n").encode() \
+        + png + f"\r\n--{boundary}--\r\n".encode()
+    status, raw = api(port, "POST", f"/api/v1/tickets/{ticket}/attachments", key, body,
+                      f"multipart/form-data; boundary={boundary}")
+    if status != 201:
+        raise fb.BenchError(f"upload: {status} {raw[:200]!r}")
+    att = json.loads(raw)["items"][0]["id"]
+    return f"/api/v1/tickets/{ticket}/attachments/{att}/thumbnail"
+
+
 def prepare(args, data, log):
-    """A database with the bench admin, a department, a ticket and the PNG on it."""
+    """A database with the bench admin, a department, a ticket and the PNGs on it."""
     proc, port, _ = fb.start(server_cmd, args, data, log)
     fb.stop(proc)
     key = fb.create_api_key(args, data)
@@ -74,18 +89,11 @@ def prepare(args, data, log):
             raise fb.BenchError(f"ticket: {status} {raw[:200]!r}")
         ticket = json.loads(raw)["id"]
         png = bomb_png()
-        boundary = "piketbenchboundary"
-        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-                f"filename=\"screen.png\"\r\nContent-Type: image/png\r\n\r\n").encode() \
-            + png + f"\r\n--{boundary}--\r\n".encode()
-        status, raw = api(port, "POST", f"/api/v1/tickets/{ticket}/attachments", key, body,
-                          f"multipart/form-data; boundary={boundary}")
-        if status != 201:
-            raise fb.BenchError(f"upload: {status} {raw[:200]!r}")
-        att = json.loads(raw)["items"][0]["id"]
+        bomb = upload_png(port, key, ticket, png, "screen.png")
+        legit = upload_png(port, key, ticket, bomb_png(6000, 6000), "photo.png")
     finally:
         fb.stop(proc)
-    return key, f"/api/v1/tickets/{ticket}/attachments/{att}/thumbnail", len(png)
+    return key, bomb, legit, len(png)
 
 
 def server_cmd(args, port, data):
@@ -194,12 +202,9 @@ def scenario(args, data, log, name, attack):
         prober = Prober(port)
         prober.start()
         t0 = time.perf_counter()
-        if attack is None:
-            time.sleep(args.reference_s)
-            statuses = []
-        else:
-            statuses = attack(port)
+        statuses = [] if attack is None else attack(port)
         took = time.perf_counter() - t0
+        time.sleep(max(0.0, args.reference_s - took))
         prober.stop_flag.set()
         prober.join()
         peak_kb = status_kb(proc.pid, "VmHWM")
@@ -219,12 +224,14 @@ def scenario(args, data, log, name, attack):
 def measure(args, binary, tmp, log):
     args.piket = binary
     data = str(tmp / f"data-{abs(hash(binary))}")
-    key, path, png_len = prepare(args, data, log)
+    key, bomb, legit, png_len = prepare(args, data, log)
     rows = [scenario(args, data, log, "reference (no attack)", None),
-            scenario(args, data, log, f"{args.thumbnails} thumbnail requests",
-                     lambda port: thumbnails(port, key, path, args.thumbnails)),
-            scenario(args, data, log, f"{args.logins} concurrent logins",
-                     lambda port: logins(port, args.logins))]
+            scenario(args, data, log, f"(a) {args.thumbnails} thumbnails 64 MP",
+                     lambda port: thumbnails(port, key, bomb, args.thumbnails)),
+            scenario(args, data, log, f"(b) {args.logins} concurrent logins",
+                     lambda port: logins(port, args.logins)),
+            scenario(args, data, log, f"(c) {args.thumbnails} thumbnails 36 MP",
+                     lambda port: thumbnails(port, key, legit, args.thumbnails))]
     return {"binary": binary, "png_bytes": png_len, "rows": rows}
 
 
@@ -234,11 +241,11 @@ def report(results):
         ref = rows[0]
         print(f"\n{res['binary']}  (PNG {res['png_bytes'] / 1024:.0f} KiB, 8000x8000)")
         print(f"  {'scenario':<26} {'peak RSS':>9} {'x ref':>6} {'RSS +2s':>8} "
-              f"{'p99 /healthz':>13} {'x ref':>7} {'max':>8} {'attack':>7}  statuses")
+              f"{'p99 /healthz':>13} {'x ref':>7} {'max':>8} {'probes':>6} {'attack':>7}  statuses")
         for r in rows:
             print(f"  {r['scenario']:<26} {r['peak_mb']:>6.0f} MB {r['peak_mb'] / ref['peak_mb']:>6.1f}"
                   f" {r['after_2s_mb']:>5.0f} MB {r['p99_ms']:>10.1f} ms"
-                  f" {r['p99_ms'] / ref['p99_ms']:>7.1f} {r['max_ms']:>5.0f} ms"
+                  f" {r['p99_ms'] / ref['p99_ms']:>7.1f} {r['max_ms']:>5.0f} ms {r['probes']:>6}"
                   f" {r['attack_s']:>6.1f}s  {r['statuses']}")
 
 
