@@ -124,6 +124,15 @@ pub struct Settings {
     /// File holding the key that seals stored secrets (default: <data>/secret.key)
     #[arg(long, env = "PIKET_SECRET_KEY_FILE", global = true)]
     pub secret_key_file: Option<PathBuf>,
+    /// Bytes each user may upload per UTC day (0: no limit)
+    #[arg(long, env = "PIKET_ATTACHMENT_DAILY_QUOTA_BYTES", global = true)]
+    pub attachment_daily_quota_bytes: Option<u64>,
+    /// Refuse uploads while less than this many bytes are free on the attachment disk
+    #[arg(long, env = "PIKET_ATTACHMENT_MIN_FREE_BYTES", global = true)]
+    pub attachment_min_free_bytes: Option<u64>,
+    /// Refuse uploads while less than this percentage of the attachment disk is free (0 to 100)
+    #[arg(long, env = "PIKET_ATTACHMENT_MIN_FREE_PERCENT", global = true)]
+    pub attachment_min_free_percent: Option<u8>,
 }
 
 macro_rules! merge_fields {
@@ -167,7 +176,10 @@ impl Settings {
             log_dir,
             log_retention_days,
             password_classes,
-            secret_key_file
+            secret_key_file,
+            attachment_daily_quota_bytes,
+            attachment_min_free_bytes,
+            attachment_min_free_percent
         );
         self
     }
@@ -232,6 +244,12 @@ pub struct Config {
     pub password_classes: u8,
     /// The key that seals stored secrets (`secrets`); never inside the database.
     pub secret_key_file: PathBuf,
+    /// Bytes one user may upload per UTC day; 0 is no limit (`attachments::quota`).
+    pub attachment_daily_quota_bytes: u64,
+    /// Uploads are refused (507) while the attachment disk has less free than this...
+    pub attachment_min_free_bytes: u64,
+    /// ... or than this percentage of its size.
+    pub attachment_min_free_percent: u8,
 }
 
 /// How the HTTP server treats slow or numerous clients.
@@ -335,6 +353,10 @@ impl Config {
             Some(p) => p.clone(),
             None => data_dir.join("secret.key"),
         };
+        let attachment_min_free_percent = s.attachment_min_free_percent.unwrap_or(5);
+        if attachment_min_free_percent > 100 {
+            return Err("attachment_min_free_percent must be between 0 and 100".into());
+        }
         Ok(Config {
             listen,
             data_dir,
@@ -359,6 +381,11 @@ impl Config {
             log_retention_days: s.log_retention_days.unwrap_or(14).max(1),
             password_classes,
             secret_key_file,
+            attachment_daily_quota_bytes: s
+                .attachment_daily_quota_bytes
+                .unwrap_or(200 * 1024 * 1024),
+            attachment_min_free_bytes: s.attachment_min_free_bytes.unwrap_or(1024 * 1024 * 1024),
+            attachment_min_free_percent,
         })
     }
 

@@ -38,6 +38,13 @@ pub enum AppError {
     /// The request itself is malformed (bad JSON, wrong type, unknown field).
     BadRequest(String),
     PayloadTooLarge,
+    /// An upload would pass the uploader's daily allowance (bytes per UTC day).
+    QuotaExceeded {
+        limit_bytes: u64,
+    },
+    /// The disk is below its free-space floor: uploads are refused until room is made (507);
+    /// the rest of the server still works. [`AppError::StorageFull`] is the disk actually full.
+    InsufficientStorage,
     RateLimited {
         retry_after_secs: u64,
     },
@@ -77,7 +84,10 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PayloadTooLarge | AppError::QuotaExceeded { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            AppError::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
@@ -94,6 +104,8 @@ impl AppError {
             AppError::Invalid(_) => "validation_failed",
             AppError::BadRequest(_) => "bad_request",
             AppError::PayloadTooLarge => "payload_too_large",
+            AppError::QuotaExceeded { .. } => "upload_quota_exceeded",
+            AppError::InsufficientStorage => "insufficient_storage",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Unavailable => "unavailable",
             AppError::StorageFull => "storage_full",
@@ -110,6 +122,16 @@ impl AppError {
             AppError::Conflict(m) | AppError::BadRequest(m) => m.clone(),
             AppError::Invalid(_) => "Some fields are not valid.".to_string(),
             AppError::PayloadTooLarge => "The request body is too large.".to_string(),
+            AppError::QuotaExceeded { limit_bytes } => format!(
+                "This upload would pass your daily upload limit of {}; nothing was stored. \
+                 The limit starts again at 00:00 UTC.",
+                bytes_text(*limit_bytes)
+            ),
+            AppError::InsufficientStorage => {
+                "The server is low on disk space and accepts no uploads for now; nothing was \
+                 stored."
+                    .to_string()
+            }
             AppError::RateLimited { retry_after_secs } => {
                 format!("Too many requests; try again in {retry_after_secs} s.")
             }
@@ -130,6 +152,16 @@ impl AppError {
                 _ => Vec::new(),
             },
         }
+    }
+}
+
+/// `200 MiB` for whole mebibytes, else a byte count.
+fn bytes_text(n: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if n >= MIB && n.is_multiple_of(MIB) {
+        format!("{} MiB", n / MIB)
+    } else {
+        format!("{n} bytes")
     }
 }
 

@@ -101,6 +101,8 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         unread,
         blobs: Arc::new(blobs),
         secrets,
+        thumbnails: Default::default(),
+        password_permits: auth::password::permits(),
         config,
         db,
         clock,

@@ -50,6 +50,10 @@ pub struct App {
     pub blobs: Arc<dyn BlobStore>,
     /// Seals and opens stored secrets (see `secrets`).
     pub secrets: crate::secrets::SecretBox,
+    /// Thumbnails being made, and how many may be at once (see `attachments::thumbnails`).
+    pub thumbnails: crate::attachments::thumbnails::Thumbnails,
+    /// One permit per core for argon2 hashing on blocking threads (see `auth::password`).
+    pub password_permits: Arc<tokio::sync::Semaphore>,
 }
 
 pub type AppState = Arc<App>;

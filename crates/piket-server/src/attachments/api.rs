@@ -1,5 +1,6 @@
 //! JSON handlers for attachments, and the one place a stored file becomes a download response.
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -37,11 +38,14 @@ pub async fn list(
 
 /// Upload files as multipart field `file`. The kind is judged from the content against the
 /// server's allow-list; a body over the size limit is refused with 413 (by Content-Length before
-/// it is read, or as soon as it grows past the limit).
+/// it is read, or as soon as it grows past the limit). Over the uploader's daily quota is 413
+/// too (code `upload_quota_exceeded`), and while the server's disk is nearly full 507; either way
+/// nothing is stored.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/attachments", tag = "tickets", params(("id" = i64, Path)),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, body = Items<Attachment>), (status = 404, body = Problem),
-        (status = 413, body = Problem), (status = 422, body = Problem)))]
+        (status = 413, body = Problem), (status = 422, body = Problem),
+        (status = 507, body = Problem)))]
 pub async fn upload(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -50,6 +54,7 @@ pub async fn upload(
 ) -> AppResult<(StatusCode, Json<Items<Attachment>>)> {
     upload::check_length(&state, req.headers())?;
     service::ensure_visible(&state, &actor, id).await?;
+    service::before_upload(&state, &actor, upload::declared_length(req.headers())).await?;
     let mp = Multipart::from_request(req, &state)
         .await
         .map_err(|e| AppError::BadRequest(e.body_text()))?;
@@ -159,7 +164,7 @@ pub fn file_response(att: &Attachment, blob: Blob) -> Response {
     response
 }
 
-pub fn thumbnail_response(png: Vec<u8>) -> Response {
+pub fn thumbnail_response(png: Bytes) -> Response {
     (
         [
             (header::CONTENT_TYPE, "image/png"),

@@ -6,7 +6,9 @@ use axum::body::to_bytes;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header;
 
+use super::service;
 use super::upload::{self, Staged};
+use crate::auth::actor::Actor;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::state::AppState;
 use crate::web::form::FormPairs;
@@ -24,7 +26,7 @@ pub struct PageForm {
     pub errors: Vec<FieldError>,
 }
 
-pub async fn read(state: &AppState, req: Request) -> AppResult<PageForm> {
+pub async fn read(state: &AppState, actor: &Actor, req: Request) -> AppResult<PageForm> {
     let multipart = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -43,6 +45,7 @@ pub async fn read(state: &AppState, req: Request) -> AppResult<PageForm> {
         });
     }
     upload::check_length(state, req.headers())?;
+    service::before_upload(state, actor, upload::declared_length(req.headers())).await?;
     let mp = Multipart::from_request(req, state)
         .await
         .map_err(|e| AppError::BadRequest(e.body_text()))?;

@@ -1,14 +1,18 @@
 //! Ticket attachments: files on a ticket or on one of its replies, streamed to the blob store
 //! (`crate::storage`) under their SHA-256, checked by content against an allow-list, served as
-//! downloads (safe raster images inline, with thumbnails) to those who may see the ticket.
+//! downloads (safe raster images inline, with thumbnails) to those who may see the ticket,
+//! within daily upload quotas; a periodic sweep removes what crashes leave behind.
 
 pub mod api;
 pub mod form;
 pub mod kind;
 pub mod pages;
+pub mod quota;
 pub mod service;
 pub mod store;
+pub mod sweep;
 pub mod thumb;
+pub mod thumbnails;
 pub mod upload;
 
 use serde::Serialize;

@@ -1,11 +1,14 @@
 //! Rules for attachments: a file is seen, uploaded and fetched by exactly those who see its
 //! ticket (`tickets::policy`), files on internal notes only by staff, and everything out of
-//! reach is "not found". Blobs are removed once no attachment row uses them.
+//! reach is "not found". Uploads count against the uploader's daily quota. Blobs are removed
+//! once no attachment row uses them.
 
+use axum::body::Bytes;
 use sqlx::AnyConnection;
 
+use super::thumbnails::{self, Outcome};
 use super::upload::Staged;
-use super::{kind, store, thumb, Attachment};
+use super::{kind, quota, store, thumb, Attachment};
 use crate::audit::{self, to_json, Change};
 use crate::auth::actor::Actor;
 use crate::error::{AppError, AppResult};
@@ -39,6 +42,16 @@ pub async fn ensure_visible(state: &AppState, actor: &Actor, ticket_id: i64) -> 
     load_visible(&mut conn, actor, ticket_id).await.map(|_| ())
 }
 
+/// Before an upload's body is read: refuse one surely over the actor's quota or arriving while
+/// the disk is nearly full (see `quota::precheck`; the upload's transaction counts exactly).
+pub async fn before_upload(
+    state: &AppState,
+    actor: &Actor,
+    declared: Option<u64>,
+) -> AppResult<()> {
+    quota::precheck(state, actor, declared).await
+}
+
 pub async fn list(state: &AppState, actor: &Actor, ticket_id: i64) -> AppResult<Vec<Attachment>> {
     let mut conn = state.db.pool.acquire().await?;
     load_visible(&mut conn, actor, ticket_id).await?;
@@ -46,7 +59,8 @@ pub async fn list(state: &AppState, actor: &Actor, ticket_id: i64) -> AppResult<
 }
 
 /// Move staged files into the store and record them on the ticket (and comment) inside the
-/// caller's transaction. Identical content is stored once.
+/// caller's transaction. Identical content is stored once. The files count against the actor's
+/// daily quota first: over it, none of them is moved in.
 pub async fn attach_in(
     conn: &mut AnyConnection,
     state: &AppState,
@@ -56,6 +70,8 @@ pub async fn attach_in(
     files: Vec<Staged>,
 ) -> AppResult<Vec<Attachment>> {
     let now = state.now();
+    let bytes = files.iter().map(|f| f.size).sum();
+    quota::charge(conn, state, actor, bytes, now).await?;
     let mut out = Vec::new();
     for file in files {
         state
@@ -219,13 +235,14 @@ pub async fn open(
     }
 }
 
-/// A PNG thumbnail of an image attachment, made on first request and kept in the store.
+/// A PNG thumbnail of an image attachment, made on first request (once, however many ask at
+/// the same time) and kept in the store; an image that cannot have one is "not found".
 pub async fn thumbnail(
     state: &AppState,
     actor: &Actor,
     ticket_id: i64,
     id: i64,
-) -> AppResult<Vec<u8>> {
+) -> AppResult<Bytes> {
     let att = {
         let mut conn = state.db.pool.acquire().await?;
         visible(&mut conn, actor, ticket_id, id).await?
@@ -233,32 +250,13 @@ pub async fn thumbnail(
     if !att.image {
         return Err(AppError::NotFound);
     }
-    let key = thumb::key(&att.sha256);
-    if let Some(bytes) = state.blobs.read(&key).await.map_err(io)? {
-        return Ok(bytes);
+    match thumbnails::get(state, &att.sha256).await {
+        Outcome::Made(png) => Ok(png),
+        Outcome::Refused => Err(AppError::NotFound),
+        Outcome::Failed(e) => Err(AppError::Internal(format!(
+            "thumbnail of attachment {id}: {e}"
+        ))),
     }
-    let original = state
-        .blobs
-        .read(&att.sha256)
-        .await
-        .map_err(io)?
-        .ok_or(AppError::NotFound)?;
-    let made = tokio::task::spawn_blocking(move || thumb::make(&original))
-        .await
-        .map_err(|e| AppError::Internal(format!("thumbnail task: {e}")))?;
-    let bytes = match made {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::info!(attachment = id, error = %e, "no thumbnail for this image");
-            return Err(AppError::NotFound);
-        }
-    };
-    state
-        .blobs
-        .put_bytes(&key, bytes.clone())
-        .await
-        .map_err(io)?;
-    Ok(bytes)
 }
 
 /// Staff who may edit the ticket, or the uploader, remove a file.
@@ -314,7 +312,7 @@ pub async fn before_ticket_delete(
 
 /// Delete blobs (and their thumbnails) that no row uses, re-checking just before each removal so
 /// that an upload of the same content committed meanwhile keeps its file. Failures are logged: a
-/// leftover blob wastes space but breaks nothing.
+/// leftover blob wastes space until the `attachments.sweep` job finds it.
 pub async fn remove_unused(state: &AppState, shas: Vec<String>) {
     for sha in shas {
         let still_used = match state.db.pool.acquire().await {
@@ -323,7 +321,7 @@ pub async fn remove_unused(state: &AppState, shas: Vec<String>) {
         };
         match still_used {
             Ok(false) => {
-                for key in [thumb::key(&sha), sha.clone()] {
+                for key in thumb::derived_keys(&sha).into_iter().chain([sha.clone()]) {
                     if let Err(e) = state.blobs.delete(&key).await {
                         tracing::warn!(key = %key, error = %e, "could not remove a blob");
                     }

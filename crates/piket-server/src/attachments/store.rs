@@ -1,4 +1,5 @@
-//! SQL for attachment rows. The bytes live in the blob store under `sha256`.
+//! SQL for attachment rows (the bytes live in the blob store under `sha256`) and for the daily
+//! upload counters of `quota`.
 
 use sqlx::AnyConnection;
 
@@ -151,4 +152,70 @@ pub async fn comment_of(
     .bind(comment_id)
     .fetch_optional(conn)
     .await?)
+}
+
+/// Which of these digests some row still uses (asked in batches).
+pub async fn used_among(
+    conn: &mut AnyConnection,
+    digests: &[String],
+) -> AppResult<std::collections::HashSet<String>> {
+    let mut used = std::collections::HashSet::new();
+    for batch in digests.chunks(500) {
+        let placeholders: Vec<String> = (1..=batch.len()).map(|i| format!("${i}")).collect();
+        // Only numbered placeholders are formatted in; the digests are bound.
+        let sql = format!(
+            "SELECT DISTINCT sha256 FROM ticket_attachments WHERE sha256 IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+        for d in batch {
+            query = query.bind(d);
+        }
+        used.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(used)
+}
+
+/// Bytes a user has uploaded on a UTC day (`quota::day`).
+pub async fn usage(conn: &mut AnyConnection, user_id: i64, day: i64) -> AppResult<i64> {
+    let bytes: Option<i64> =
+        sqlx::query_scalar("SELECT bytes FROM upload_usage WHERE user_id = $1 AND day = $2")
+            .bind(user_id)
+            .bind(day)
+            .fetch_optional(conn)
+            .await?;
+    Ok(bytes.unwrap_or(0))
+}
+
+/// Add `bytes` to a user's day unless that would pass `limit`; whether it was added. One
+/// statement, so two uploads at once cannot both pass (PostgreSQL makes the second wait for the
+/// first's row; SQLite has one writer).
+pub async fn add_usage(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    day: i64,
+    bytes: i64,
+    limit: i64,
+) -> AppResult<bool> {
+    let done = sqlx::query(
+        "INSERT INTO upload_usage (user_id, day, bytes) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id, day) DO UPDATE SET bytes = upload_usage.bytes + excluded.bytes \
+         WHERE upload_usage.bytes + excluded.bytes <= $4",
+    )
+    .bind(user_id)
+    .bind(day)
+    .bind(bytes)
+    .bind(limit)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Drop the counters of days before `day`.
+pub async fn forget_usage_before(conn: &mut AnyConnection, day: i64) -> AppResult<()> {
+    sqlx::query("DELETE FROM upload_usage WHERE day < $1")
+        .bind(day)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

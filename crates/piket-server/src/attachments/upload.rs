@@ -45,13 +45,17 @@ pub struct Upload {
     pub errors: Vec<FieldError>,
 }
 
-/// Refuse a declared body larger than the limit before any of it is read.
-pub fn check_length(state: &AppState, headers: &HeaderMap) -> AppResult<()> {
-    let declared = headers
+/// The body length a request declares, if it does.
+pub fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    match declared {
+        .and_then(|v| v.trim().parse::<u64>().ok())
+}
+
+/// Refuse a declared body larger than the limit before any of it is read.
+pub fn check_length(state: &AppState, headers: &HeaderMap) -> AppResult<()> {
+    match declared_length(headers) {
         Some(n) if n > state.config.attachment_max_bytes.saturating_add(FORM_SLACK) => {
             Err(AppError::PayloadTooLarge)
         }

@@ -89,17 +89,20 @@ pub async fn login(
             retry_after_secs: ((throttle_row.locked_until - now + 999) / 1000).max(1) as u64,
         });
     }
+    // No connection is held while waiting for a hashing permit: a burst of sign-ins must not
+    // empty the pool for everyone else. Failures are counted by one upsert afterwards.
+    drop(conn);
+    let permits = &state.password_permits;
     let ok = match creds
         .as_ref()
         .and_then(|c| c.password_hash.as_deref().filter(|_| c.disabled == 0))
     {
-        Some(hash) => password::verify(password_text, hash),
+        Some(hash) => password::verify(permits, password_text, hash).await,
         None => {
-            password::dummy_verify(password_text);
+            password::dummy_verify(permits, password_text).await;
             false
         }
     };
-    drop(conn);
     let Some(user_id) = creds.as_ref().filter(|_| ok).map(|c| c.id) else {
         let known = creds.as_ref().map(|c| c.id);
         count_failure(state, &key, &email, known, trusted, ip).await?;

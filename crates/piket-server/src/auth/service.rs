@@ -152,7 +152,7 @@ pub async fn complete_setup(
     let name = c.text("name", form.name, 1, 100);
     check_new_password(&mut c, state, form.password, form.password_confirm, &email);
     c.finish()?;
-    let hash = password::hash(form.password)?;
+    let hash = password::hash(&state.password_permits, form.password).await?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     if user_store::count(&mut tx).await? > 0
@@ -232,16 +232,16 @@ pub async fn change_password(
         .ok_or(AppError::NotFound)?;
     drop(conn);
     let mut c = Check::new();
-    if !creds
-        .password_hash
-        .as_deref()
-        .is_some_and(|h| password::verify(current, h))
-    {
+    let current_ok = match creds.password_hash.as_deref() {
+        Some(h) => password::verify(&state.password_permits, current, h).await,
+        None => false,
+    };
+    if !current_ok {
         c.fail("current_password", "is not your current password");
     }
     check_new_password(&mut c, state, new, confirm, &actor.email);
     c.finish()?;
-    let hash = password::hash(new)?;
+    let hash = password::hash(&state.password_permits, new).await?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     user_store::set_password_hash(&mut tx, actor.user_id, &hash, now).await?;
@@ -374,19 +374,28 @@ pub async fn complete_reset(
     ip: &str,
 ) -> AppResult<()> {
     let now = state.now();
-    let mut tx = state.db.begin().await?;
-    let Some(user_id) =
-        store::consume_token(&mut tx, &token::hash_token(reset), "reset", now).await?
-    else {
-        return Err(AppError::NotFound);
+    let token_hash = token::hash_token(reset);
+    // The new password is checked and hashed before the transaction: a write transaction that
+    // waited for a hashing permit would hold SQLite's write lock meanwhile.
+    let user = {
+        let mut conn = state.db.pool.acquire().await?;
+        let Some(user_id) = store::token_user(&mut conn, &token_hash, "reset", now).await? else {
+            return Err(AppError::NotFound);
+        };
+        user_store::get(&mut conn, user_id)
+            .await?
+            .ok_or(AppError::NotFound)?
     };
-    let user = user_store::get(&mut tx, user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let mut c = Check::new();
     check_new_password(&mut c, state, new, confirm, &user.email);
     c.finish()?;
-    let hash = password::hash(new)?;
+    let hash = password::hash(&state.password_permits, new).await?;
+    let mut tx = state.db.begin().await?;
+    // Used here, once: a second reset with the same token gets nothing.
+    let user_id = match store::consume_token(&mut tx, &token_hash, "reset", now).await? {
+        Some(id) if id == user.id => id,
+        _ => return Err(AppError::NotFound),
+    };
     user_store::set_password_hash(&mut tx, user_id, &hash, now).await?;
     store::delete_sessions_of(&mut tx, user_id, None).await?;
     store::clear_throttle(&mut tx, &format!("login:{}", user.email)).await?;
@@ -416,7 +425,7 @@ pub async fn complete_reset(
 pub async fn set_password_by_email(state: &AppState, email: &str, new: &str) -> AppResult<()> {
     let email = email.trim().to_lowercase();
     password::check_policy(new, &state.config.password_policy(), &email)?;
-    let hash = password::hash(new)?;
+    let hash = password::hash(&state.password_permits, new).await?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let id = user_store::id_by_email(&mut tx, &email)

@@ -117,6 +117,24 @@ pub async fn consume_token(
     Ok(row.map(|(u,)| u.unwrap_or(0)))
 }
 
+/// The user of a token that would be accepted, without using it.
+pub async fn token_user(
+    conn: &mut AnyConnection,
+    hash: &str,
+    purpose: &str,
+    now: i64,
+) -> AppResult<Option<i64>> {
+    let row: Option<(Option<i64>,)> = sqlx::query_as(
+        "SELECT user_id FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+    )
+    .bind(hash)
+    .bind(purpose)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(u,)| u.unwrap_or(0)))
+}
+
 /// Whether a token would be accepted (for showing the form), without using it.
 pub async fn token_valid(
     conn: &mut AnyConnection,

@@ -29,13 +29,30 @@ fn sla_escalate(state: AppState, now: i64) -> JobFuture {
     Box::pin(async move { crate::sla::escalate::run(&state, now).await.map(|_| ()) })
 }
 
+fn attachments_sweep(state: AppState, now: i64) -> JobFuture {
+    Box::pin(async move {
+        crate::attachments::sweep::run(&state, now)
+            .await
+            .map(|_| ())
+    })
+}
+
 /// Every periodic job the server runs.
 pub fn registry() -> Vec<Job> {
-    vec![Job {
-        name: "sla.escalate",
-        every_ms: 60_000,
-        work: sla_escalate,
-    }]
+    vec![
+        Job {
+            name: "sla.escalate",
+            every_ms: 60_000,
+            work: sla_escalate,
+        },
+        // Leftovers must be an hour old to go, so a quarter-hour period removes them within
+        // 75 minutes of a crash while listing the store only four times an hour.
+        Job {
+            name: "attachments.sweep",
+            every_ms: 15 * 60_000,
+            work: attachments_sweep,
+        },
+    ]
 }
 
 /// A job's row, for the admin page.

@@ -36,7 +36,13 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     let micros = started.elapsed().as_micros() as u64;
     let status = response.status().as_u16();
     state.metrics.observe(status, micros);
-    if status == 507 {
+    // A disk found full (not an upload refused above the free-space floor: the node still
+    // serves everything else).
+    let full = response
+        .extensions()
+        .get::<crate::error::Problem>()
+        .is_some_and(|p| p.code == "storage_full");
+    if full {
         state.health.storage_full(state.now());
     }
     span.in_scope(|| tracing::info!(status, ms = micros as f64 / 1000.0, "served"));

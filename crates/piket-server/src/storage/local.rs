@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use axum::body::{Body, Bytes};
 use tokio::io::AsyncReadExt;
 
-use super::{staging_path, valid_key, Blob, BlobStore, BoxFuture};
+use super::{staging_path, sweep_staging, valid_key, Blob, BlobStore, BoxFuture, Listed};
 
 pub struct LocalStore {
     root: PathBuf,
@@ -20,7 +20,8 @@ impl LocalStore {
     pub fn open(root: &Path) -> io::Result<LocalStore> {
         let staging = root.join("tmp");
         std::fs::create_dir_all(&staging)?;
-        sweep_staging(&staging);
+        // Leftovers of a crash; the `attachments.sweep` job does the same while serving.
+        sweep_staging(&staging, super::STALE_AFTER);
         Ok(LocalStore {
             root: root.to_path_buf(),
             staging,
@@ -32,26 +33,6 @@ impl LocalStore {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "bad blob key"));
         }
         Ok(self.root.join(&key[..2]).join(key))
-    }
-}
-
-/// Staging files left by a crash. Only day-old ones go: another node sharing the directory may be
-/// receiving an upload right now. File times come from the system clock, so this compares with
-/// it rather than with the application clock.
-fn sweep_staging(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let old = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age.as_secs() > 24 * 3600);
-        if old && entry.file_name().to_string_lossy().ends_with(".part") {
-            let _ = std::fs::remove_file(entry.path());
-        }
     }
 }
 
@@ -135,4 +116,42 @@ impl BlobStore for LocalStore {
     fn exists<'a>(&'a self, key: &'a str) -> BoxFuture<'a, io::Result<bool>> {
         Box::pin(async move { tokio::fs::try_exists(self.path(key)?).await })
     }
+
+    fn list(&self) -> BoxFuture<'_, io::Result<Vec<Listed>>> {
+        let root = self.root.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || list_dir(&root))
+                .await
+                .map_err(io::Error::other)?
+        })
+    }
+}
+
+/// Every object under the fan-out directories (`ab/abcdef…`); anything else (the staging
+/// directory, stray names) is not an object and is left alone.
+fn list_dir(root: &Path) -> io::Result<Vec<Listed>> {
+    let mut out = Vec::new();
+    for fan in std::fs::read_dir(root)? {
+        let fan = fan?;
+        let prefix = fan.file_name().to_string_lossy().to_string();
+        if prefix.len() != 2 || !fan.file_type()?.is_dir() {
+            continue;
+        }
+        for entry in std::fs::read_dir(fan.path())? {
+            let entry = entry?;
+            let key = entry.file_name().to_string_lossy().to_string();
+            if !valid_key(&key) || !key.starts_with(&prefix) {
+                continue;
+            }
+            // A file removed meanwhile (by a delete or another node's sweep) is simply skipped.
+            let Ok(meta) = entry.metadata() else { continue };
+            let age = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .unwrap_or_default();
+            out.push(Listed { key, age });
+        }
+    }
+    Ok(out)
 }

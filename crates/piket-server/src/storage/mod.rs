@@ -11,6 +11,7 @@ use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::time::Duration;
 
 use axum::body::Body;
 
@@ -21,6 +22,19 @@ pub struct Blob {
     pub len: u64,
     pub body: Body,
 }
+
+/// One stored object as listed for the sweep: its key and how long ago it was last written
+/// (by the system clock, which file and object times come from).
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub key: String,
+    pub age: Duration,
+}
+
+/// A staging file or an unused object this much older than its last write belongs to no upload
+/// in progress: an upload writes its staging file continually and commits moments after moving
+/// it in.
+pub const STALE_AFTER: Duration = Duration::from_secs(3600);
 
 pub trait BlobStore: Send + Sync + 'static {
     /// A local directory for partial uploads; files there are moved in with [`BlobStore::put_file`].
@@ -37,11 +51,38 @@ pub trait BlobStore: Send + Sync + 'static {
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, io::Result<()>>;
     /// Whether `key` exists (tests and maintenance).
     fn exists<'a>(&'a self, key: &'a str) -> BoxFuture<'a, io::Result<bool>>;
+    /// Every object with its age (for the sweep of unused blobs, `attachments::sweep`).
+    fn list(&self) -> BoxFuture<'_, io::Result<Vec<Listed>>>;
 }
 
 /// A fresh staging path inside `dir` with a random name.
 pub fn staging_path(dir: &Path) -> PathBuf {
     dir.join(format!("{}.part", crate::auth::token::random_token(16)))
+}
+
+/// Remove the `.part` files in `dir` not written to for `older_than`: uploads killed mid-way.
+/// File times come from the system clock, so this compares with it rather than with the
+/// application clock. Returns how many went.
+pub fn sweep_staging(dir: &Path, older_than: Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= older_than);
+        if stale
+            && entry.file_name().to_string_lossy().ends_with(".part")
+            && std::fs::remove_file(entry.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 /// Keys are lowercase hex digests, optionally with a `.suffix` of ASCII letters and digits: never a

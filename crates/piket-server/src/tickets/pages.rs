@@ -195,7 +195,7 @@ pub async fn create(
     WebActor(actor): WebActor,
     req: Request,
 ) -> AppResult<Response> {
-    let form = crate::attachments::form::read(&state, req).await?;
+    let form = crate::attachments::form::read(&state, &actor, req).await?;
     let f = form.fields;
     let values = context! {
         title => f.get("title"), description => f.get("description"), priority => f.get("priority"),
@@ -388,7 +388,7 @@ pub async fn reply(
     req: Request,
 ) -> AppResult<Response> {
     crate::attachments::service::ensure_visible(&state, &actor, id).await?;
-    let form = crate::attachments::form::read(&state, req).await?;
+    let form = crate::attachments::form::read(&state, &actor, req).await?;
     let f = form.fields;
     let input = NewComment {
         body: f.get("body"),

@@ -161,7 +161,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewUser) -> AppResul
     let departments = check_departments(&mut conn, &mut c, actor, &input.departments).await?;
     let hash = match &input.password {
         Some(p) => match password::check_policy(p, &state.config.password_policy(), &email) {
-            Ok(()) => Some(password::hash(p)?),
+            Ok(()) => Some(password::hash(&state.password_permits, p).await?),
             Err(AppError::Invalid(errs)) => {
                 errs.into_iter().for_each(|e| c.fail(&e.field, e.message));
                 None
@@ -246,7 +246,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: UserPatch) 
     let hash = match &patch.password {
         Some(p) => {
             password::check_policy(p, &state.config.password_policy(), &email)?;
-            Some(password::hash(p)?)
+            Some(password::hash(&state.password_permits, p).await?)
         }
         None => None,
     };

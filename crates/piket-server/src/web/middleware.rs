@@ -164,7 +164,10 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         response = if problem.status == 401 {
             Redirect::to("/login").into_response()
         } else {
-            error_page(&state, &ctx, problem)
+            // The problem stays attached for the request observer (a full disk, `ops::health`).
+            let mut page = error_page(&state, &ctx, problem.clone());
+            page.extensions_mut().insert(problem);
+            page
         };
     } else if (response.status().is_client_error() || response.status().is_server_error())
         && !is_html(&response)
@@ -215,7 +218,14 @@ fn is_html(response: &Response) -> bool {
 /// The HTML face of a [`Problem`].
 pub fn error_page(state: &AppState, ctx: &WebCtx, problem: Problem) -> Response {
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let key = format!("error_{}", problem.status);
+    // A message for the problem's code where the status alone says too little (a daily upload
+    // limit is not "too large"), else one for the status.
+    let by_code = format!("error_{}", problem.code);
+    let key = if state.catalog.get(ctx.locale, &by_code) != by_code {
+        by_code
+    } else {
+        format!("error_{}", problem.status)
+    };
     let known = state.catalog.get(ctx.locale, &key) != key;
     let message = if known {
         state.catalog.get(ctx.locale, &key).to_string()
