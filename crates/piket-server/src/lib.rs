@@ -83,6 +83,10 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
             agents::enroll::FAILURES_PER_WINDOW,
             agents::enroll::WINDOW_MS,
         ),
+        collector_limiter: RateLimiter::new(
+            inventory::collector::UNKNOWN_PER_WINDOW,
+            inventory::collector::UNKNOWN_WINDOW_MS,
+        ),
         categories: Default::default(),
         canned: Default::default(),
         assignees: Default::default(),
