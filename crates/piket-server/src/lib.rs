@@ -259,6 +259,10 @@ fn inventory_pages() -> Router<AppState> {
         .route("/inventory/{id}/delete", post(p::delete))
         .route("/inventory/{id}/merge", post(p::merge))
         .route(
+            "/inventory/{id}/suggestions/{sid}/dismiss",
+            post(p::dismiss_suggestion),
+        )
+        .route(
             "/admin/inventory/collector",
             get(admin::show).post(admin::save),
         )

@@ -247,6 +247,7 @@ pub fn flash(key: Option<&str>) -> Option<String> {
         "reset_sent",
         "reset_done",
         "merged",
+        "dismissed",
     ];
     key.filter(|k| KNOWN.contains(k))
         .map(|k| format!("flash_{k}"))
