@@ -372,3 +372,51 @@ async fn expired_and_used_up_tokens_keep_their_agents_and_admit_no_new_ones() {
     );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM hardware_assets").await, 2);
 }
+
+/// The anonymous switch is on the settings page with its risk stated, off by default; ticking
+/// it lets an agent without a password report, and unticking it closes the door again.
+#[tokio::test]
+async fn admins_open_the_agent_endpoints_to_anonymous_reports_on_the_settings_page() {
+    let app = TestApp::new().await;
+    app.admin().await;
+    let mut admin = signed_in(&app, "root@example.com").await;
+    let page = admin.get("/admin/inventory/collector").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"anonymous-risk\""), "{}", page.body);
+    assert!(page
+        .body
+        .contains("can change a device that an anonymous agent created"));
+    let anonymous_box = page.body.split("id=\"f-anonymous-agents\"").nth(1).unwrap();
+    assert!(
+        !anonymous_box.starts_with(" value=\"on\" checked"),
+        "off by default"
+    );
+    assert_challenge(&fusion(&app, None, FIXTURE).await);
+
+    let on = [
+        ("enabled", "on"),
+        ("legacy_agents", "on"),
+        ("anonymous_agents", "on"),
+        ("token", "keep"),
+    ];
+    let r = admin.post("/admin/inventory/collector", &on).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r
+        .body
+        .contains("id=\"f-anonymous-agents\" value=\"on\" checked"));
+    assert_eq!(fusion(&app, None, FIXTURE).await.status, StatusCode::OK);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM hardware_assets").await, 1);
+
+    let off = [
+        ("enabled", "on"),
+        ("legacy_agents", "on"),
+        ("token", "keep"),
+    ];
+    assert_eq!(
+        admin.post("/admin/inventory/collector", &off).await.status,
+        StatusCode::OK
+    );
+    let r = fusion(&app, None, FIXTURE).await;
+    assert_challenge(&r);
+    assert!(app.audit_count("inventory.collector_settings").await >= 2);
+}
