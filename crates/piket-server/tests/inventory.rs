@@ -1093,3 +1093,41 @@ async fn unknown_emails_are_limited_per_client_address() {
         .advance_ms(piket_server::inventory::collector::UNKNOWN_WINDOW_MS);
     assert_eq!(d.collect(REPORT, None).await.status, StatusCode::OK);
 }
+
+/// Today's hole: naming any user's email, a collector report adopted an unowned asset of any
+/// department by its hostname, rewrote it and made it that user's main device. It adopts only
+/// within the user's department (or an asset without one); otherwise it makes a new device.
+#[tokio::test]
+async fn the_collector_adopts_a_hostname_match_only_in_the_users_department() {
+    let d = desk().await;
+    let hr_pc = d
+        .create(
+            &d.admin,
+            json!({"name": "HR server", "type": "server", "department_id": d.hr,
+                   "hostname": "DESKTOP-ABC123", "os": "Windows Server 2019"}),
+        )
+        .await;
+    let hr_path = format!("{HW}/{}", hr_pc["id"]);
+    let before = d.app.get(&hr_path, &d.admin).await.json();
+    let r = d.collect(REPORT, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_ne!(r.json()["main_id"], hr_pc["id"]);
+    assert_eq!(d.app.get(&hr_path, &d.admin).await.json(), before);
+    // In Budi's own department the same match is adopted.
+    let it_pc = d
+        .create(
+            &d.admin,
+            json!({"name": "IT desk", "type": "desktop", "department_id": d.it,
+                   "hostname": "PC-IT-9"}),
+        )
+        .await;
+    d.app
+        .user("rina@example.com", "requester", vec![d.it])
+        .await;
+    let mine = REPORT
+        .replace("budi@", "rina@")
+        .replace("DESKTOP-ABC123", "PC-IT-9");
+    let r = d.collect(&mine, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["main_id"], it_pc["id"]);
+}
