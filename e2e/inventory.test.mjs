@@ -86,17 +86,23 @@ test("admin records a device, searches it by serial, reveals its credential and 
     await admin.click("nav.mainnav a[href='/admin/inventory/collector']");
     assert.match(await admin.textContent("#collector-risk"), /overwrite that user's main device/);
 
-    // The FusionInventory/OCS/GLPI switch on the same page: off, agents get 403; on, SEND.
+    // The FusionInventory/OCS/GLPI switches on the same page: agents without a password get a
+    // Basic challenge by default; off, 403; on with anonymous reports allowed, SEND.
     const prolog = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><REQUEST><DEVICEID>e2e-pc-2026-11-25-10-00-00</DEVICEID><QUERY>PROLOG</QUERY></REQUEST>";
     const ocs = () => admin.request.post(`${server.base}/ocsinventory`, { headers: { "content-type": "application/xml" }, data: prolog });
     assert.ok(await admin.isChecked("#f-legacy-agents"), "on by default");
-    assert.equal((await ocs()).status(), 200);
+    assert.equal(await admin.isChecked("#f-anonymous-agents"), false, "anonymous reports off by default");
+    assert.match(await admin.textContent("#anonymous-risk"), /anonymous agent created/);
+    const challenged = await ocs();
+    assert.equal(challenged.status(), 401);
+    assert.equal(challenged.headers()["www-authenticate"], "Basic realm=\"piket\"");
     await admin.uncheck("#f-legacy-agents");
     await admin.click("#collector-form button[type=submit]");
     await admin.waitForSelector("#collector-form");
     assert.equal(await admin.isChecked("#f-legacy-agents"), false);
     assert.equal((await ocs()).status(), 403);
     await admin.check("#f-legacy-agents");
+    await admin.check("#f-anonymous-agents");
     await admin.click("#collector-form button[type=submit]");
     await admin.waitForSelector("#collector-form");
     const back = await ocs();

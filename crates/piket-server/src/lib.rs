@@ -91,6 +91,10 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
             agents::enroll::FAILURES_PER_WINDOW,
             agents::enroll::WINDOW_MS,
         ),
+        collector_limiter: RateLimiter::new(
+            inventory::collector::UNKNOWN_PER_WINDOW,
+            inventory::collector::UNKNOWN_WINDOW_MS,
+        ),
         categories: Default::default(),
         canned: Default::default(),
         assignees: Default::default(),
@@ -265,6 +269,10 @@ fn inventory_pages() -> Router<AppState> {
         .route("/inventory/{id}/reveal", post(p::reveal))
         .route("/inventory/{id}/delete", post(p::delete))
         .route("/inventory/{id}/merge", post(p::merge))
+        .route(
+            "/inventory/{id}/suggestions/{sid}/dismiss",
+            post(p::dismiss_suggestion),
+        )
         .route(
             "/admin/inventory/collector",
             get(admin::show).post(admin::save),

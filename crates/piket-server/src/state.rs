@@ -28,8 +28,10 @@ pub struct App {
     pub login_limiter: RateLimiter,
     /// Password-reset and setup requests per client IP.
     pub reset_limiter: RateLimiter,
-    /// Failed agent enrollments per client IP.
+    /// Failed agent enrollments (and wrong legacy-agent passwords) per client IP.
     pub enroll_limiter: RateLimiter,
+    /// The collector's "User not found" answers per client IP (guessing emails).
+    pub collector_limiter: RateLimiter,
     /// API-key callers, briefly (see `auth::cache`).
     pub actor_cache: ActorCache,
     /// Live ticket events for this node's open pages (see `events`).

@@ -230,13 +230,74 @@ async fn enrollment_creates_a_device_and_an_asset_in_the_tokens_department() {
     let listed = d.app.get(TOKENS, &d.admin).await.json();
     assert_eq!(listed[0]["uses"], 1);
 
-    // The same machine again (same serial): the same asset, a second device.
+    // The same machine again (same serial): the asset is the first device's, so the second
+    // device gets a new asset and the admin a merge suggestion.
     let (_, _, again) = d.enrolled(&secret, "pc-01-renamed", "sn1").await;
-    assert_eq!(again, asset);
-    assert_eq!(d.rows().await.0, 1);
+    assert_ne!(again, asset);
+    assert_eq!(d.rows().await.0, 2);
     assert_eq!(d.rows().await.1, 2);
     let devices = d.app.get("/api/v1/agent/devices", &d.admin).await.json();
     assert_eq!(devices.as_array().unwrap().len(), 2);
+    assert_eq!(
+        d.count("SELECT COUNT(*) FROM asset_merge_suggestions WHERE reason = 'serial'")
+            .await,
+        1
+    );
+}
+
+/// Today's attack: a department's enrollment token enrolled as another department's asset by
+/// sending its serial or hostname, and the agent then rewrote that asset. A token adopts only
+/// an asset in its own department that no other device owns; otherwise it makes a new asset
+/// and a merge suggestion.
+#[tokio::test]
+async fn a_token_never_enrolls_into_another_departments_asset() {
+    let d = desk().await;
+    let hr = d.app.department(&d.admin, "HR").await;
+    let mk = |name: &str, dept: i64, serial: &str, host: &str| {
+        json!({"name": name, "type": "desktop", "department_id": dept,
+               "manufacturer": "Dell", "serial": serial, "hostname": host})
+    };
+    let mut ids = Vec::new();
+    for body in [
+        mk("HR by serial", hr, "HR-SN", ""),
+        mk("HR by host", hr, "", "hr-host"),
+        mk("IT PC", d.it, "IT-SN", ""),
+    ] {
+        let r = d
+            .app
+            .json(Method::POST, "/api/v1/inventory/hardware", &d.admin, body)
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push(r.json()["id"].as_i64().unwrap());
+    }
+    let secret = d.token(json!({"name": "IT", "department_id": d.it})).await;
+    for (host, serial, target) in [("x", "HR-SN", ids[0]), ("hr-host", "", ids[1])] {
+        let (_, _, got) = d.enrolled(&secret, host, serial).await;
+        assert_ne!(got, target, "{host} {serial}");
+        let hw = d
+            .app
+            .get(&format!("/api/v1/inventory/hardware/{got}"), &d.admin)
+            .await
+            .json();
+        assert_eq!(hw["department_id"], d.it);
+        let mut conn = d.app.state.db.pool.acquire().await.unwrap();
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM asset_merge_suggestions WHERE asset_id = $1 AND other_id = $2",
+        )
+        .bind(got)
+        .bind(target)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(n, 1);
+    }
+    let hr_ids = d
+        .count("SELECT COUNT(*) FROM asset_identities i JOIN hardware_assets a ON a.id = i.asset_id WHERE a.department_id IS NOT NULL AND a.name LIKE 'HR %'")
+        .await;
+    assert_eq!(hr_ids, 0, "no agent reports into HR's assets");
+    // Its own department's asset, no agent yet: adopted.
+    let (_, _, got) = d.enrolled(&secret, "it-pc", "IT-SN").await;
+    assert_eq!(got, ids[2]);
 }
 
 #[tokio::test]
@@ -767,14 +828,28 @@ async fn downloads_are_listed_and_served_from_the_data_folder_only() {
 }
 
 /// Personal commands run at the same instant on one machine (a script that retried, two
-/// commands pasted at once) enroll one asset, not one each: on PostgreSQL the enrollment takes
-/// its turn before looking for the machine (`db/turns.rs`).
+/// commands pasted at once) race for the asset an admin registered for it: exactly one device
+/// adopts it, every other one is a device of its own with a new asset and a merge suggestion.
+/// On PostgreSQL the enrollment takes its turn before looking for the machine (`db/turns.rs`),
+/// so two cannot both find it unowned.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn racing_personal_enrollments_of_one_machine_make_one_asset() {
+async fn racing_personal_enrollments_of_one_machine_adopt_its_asset_once() {
     let d = desk().await;
     d.app
         .user("budi@example.com", "requester", vec![d.it])
         .await;
+    let r = d
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/inventory/hardware",
+            &d.admin,
+            json!({"name": "Budi's laptop", "type": "laptop", "department_id": d.it,
+                   "manufacturer": "Dell", "serial": "SN-RACE"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let registered = r.json()["id"].as_i64().unwrap();
     let mut b = signed_in(&d.app, "budi@example.com").await;
     let mut secrets = Vec::new();
     for _ in 0..16 {
@@ -804,6 +879,19 @@ async fn racing_personal_enrollments_of_one_machine_make_one_asset() {
     for racer in racers {
         assert_eq!(racer.await.unwrap(), StatusCode::CREATED);
     }
-    assert_eq!(d.count("SELECT COUNT(*) FROM hardware_assets").await, 1);
     assert_eq!(d.count("SELECT COUNT(*) FROM agent_devices").await, 16);
+    let mut conn = d.app.state.db.pool.acquire().await.unwrap();
+    let adopted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agent_devices WHERE asset_id = $1")
+        .bind(registered)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    assert_eq!(adopted, 1, "one device adopts the registered asset");
+    assert_eq!(d.count("SELECT COUNT(*) FROM hardware_assets").await, 16);
+    assert_eq!(
+        d.count("SELECT COUNT(*) FROM asset_merge_suggestions")
+            .await,
+        15
+    );
 }

@@ -1,6 +1,9 @@
 //! The real `fusioninventory-agent` (Debian's package) reporting to the real `piket` binary:
 //! PROLOG, then INVENTORY over zlib, answered so the agent accepts it; the device appears with
 //! the hostname, serial, CPU, memory and software count of the agent's own `--local` XML.
+//! Without a password it is refused with a Basic challenge; with the admin's anonymous switch
+//! on it reports without one; given `--user`/`--password` (an enrollment token) it answers the
+//! challenge and keeps reporting into the same asset once the switch is off again.
 //! Prints `SKIPPED: fusioninventory-agent not installed` when the agent is missing (CI installs it).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -16,8 +19,61 @@ const AGENT: &str = "fusioninventory-agent";
 /// Categories that only slow the run down and that Piket does not map.
 const SKIP: &str = "printer,usb,process,environment,local_user,local_group";
 
+/// The database the server in `data` uses.
+fn database_url(data: &std::path::Path) -> String {
+    match std::env::var("PIKET_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => fresh_pg_database(&url),
+        _ => format!("sqlite://{}", data.join("piket.db").display()),
+    }
+}
+
+/// Flip the admin's switch for anonymous agent reports, as the settings page does.
+async fn anonymous_agents(data: &std::path::Path, on: bool) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&database_url(data))
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO settings (key, value, updated_at) VALUES ('agents.anonymous', $1, 0) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(if on { "1" } else { "0" })
+    .execute(&mut conn)
+    .await
+    .unwrap();
+}
+
+/// A count from the server's database.
+async fn scalar(data: &std::path::Path, sql: &'static str) -> i64 {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&database_url(data))
+        .await
+        .unwrap();
+    sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+}
+
+/// Run the agent against `server`, with extra arguments; its exit status and whole log.
+fn run_agent(server: &str, extra: &[&str]) -> (bool, String) {
+    let run = agent()
+        .args(["--server", server, "--force", "--debug", "--debug"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    (run.status.success(), log)
+}
+
 fn piket(data: &std::path::Path) -> Command {
-    let mut c = Command::new(BIN);
+    // PIKET_TEST_BIN: a copy of this checkout's binary, where several checkouts share a target
+    // directory and another build may replace `target/debug/piket` while this test runs.
+    let bin = std::env::var("PIKET_TEST_BIN").unwrap_or_else(|_| BIN.to_string());
+    let mut c = Command::new(bin);
     c.env_remove("PIKET_DATABASE_URL")
         .env("RUST_LOG", "warn")
         .arg("--data")
@@ -181,26 +237,59 @@ async fn the_real_fusioninventory_agent_reports_its_machine() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    // The agent, pointed at Piket as at an OCS server.
-    let started = Instant::now();
-    let run = agent()
-        .args([
-            "--server",
-            &format!("{base}/ocsinventory"),
-            "--force",
-            "--debug",
-            "--debug",
-        ])
-        .output()
+    let server = format!("{base}/ocsinventory");
+    let r = client
+        .post(format!("{base}/api/v1/agent/enrollment-tokens"))
+        .header("x-api-key", &key)
+        .json(&serde_json::json!({"name": "FusionInventory agents"}))
+        .send()
+        .await
         .unwrap();
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
+    assert_eq!(r.status(), 201);
+    let token: serde_json::Value = r.json().await.unwrap();
+    let token = token["secret"].as_str().unwrap().to_string();
+
+    // Without a password (the default): refused with a challenge, nothing stored.
+    let (_, log) = run_agent(&server, &[]);
+    assert!(
+        log.contains("authentication required, no credentials available"),
+        "{log}"
     );
+    assert_eq!(
+        scalar(&data, "SELECT COUNT(*) FROM hardware_assets").await,
+        0
+    );
+
+    // The admin lets anonymous agents in: the agent reports without a password.
+    anonymous_agents(&data, true).await;
+    let (ok, log) = run_agent(&server, &[]);
+    assert!(ok, "{log}");
+    assert!(log.contains("no_account_update"), "{log}");
+    assert_eq!(
+        scalar(&data, "SELECT COUNT(*) FROM hardware_assets").await,
+        1
+    );
+    assert_eq!(
+        scalar(
+            &data,
+            "SELECT COUNT(*) FROM asset_identities WHERE token_id IS NULL"
+        )
+        .await,
+        1
+    );
+
+    // Anonymous reports off again; the agent, pointed at Piket as at an OCS server, now with
+    // the token as its password, answers the challenge and reports into the same asset.
+    anonymous_agents(&data, false).await;
+    let started = Instant::now();
+    let (ok, log) = run_agent(&server, &["--user", "agent", "--password", &token]);
     println!("agent run took {:?}", started.elapsed());
-    assert!(run.status.success(), "{log}");
+    assert!(ok, "{log}");
     assert!(!log.contains("[error]"), "{log}");
+    assert!(
+        log.contains("authentication required, submitting credentials"),
+        "the agent answered the challenge: {log}"
+    );
     assert!(
         log.contains("<RESPONSE>SEND</RESPONSE>"),
         "the agent read our PROLOG reply: {log}"
@@ -212,6 +301,15 @@ async fn the_real_fusioninventory_agent_reports_its_machine() {
     assert!(
         log.contains("no_account_update"),
         "the agent read our INVENTORY reply"
+    );
+    assert_eq!(
+        scalar(
+            &data,
+            "SELECT COUNT(*) FROM asset_identities WHERE token_id IS NOT NULL"
+        )
+        .await,
+        1,
+        "the agent is bound to its token now"
     );
 
     let list: serde_json::Value = client
@@ -258,11 +356,9 @@ async fn the_real_fusioninventory_agent_reports_its_machine() {
     }
 
     // A second run changes nothing: still one asset.
-    let again = agent()
-        .args(["--server", &format!("{base}/ocsinventory"), "--force"])
-        .output()
-        .unwrap();
-    assert!(again.status.success());
+    let (ok, log) = run_agent(&server, &["--user", "agent", "--password", &token]);
+    assert!(ok, "{log}");
+    assert!(!log.contains("[error]"), "{log}");
     let list: serde_json::Value = client
         .get(format!("{base}/api/v1/inventory/hardware"))
         .header("x-api-key", &key)

@@ -998,3 +998,136 @@ async fn racing_first_reports_end_with_one_main_device() {
     assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
     assert_eq!(d.count("SELECT COUNT(*) FROM hardware_assets").await, 1);
 }
+
+/// Today's hole: the collector wrote `credential`, `lisensi_windows` and the other fields seed
+/// 000 says an admin fills by hand (and the admin could then reveal a planted `credential` as
+/// if they had typed it). The collector accepts them as the contract sends them and writes none.
+#[tokio::test]
+async fn the_collector_never_writes_the_fields_an_admin_fills_by_hand() {
+    let d = desk().await;
+    let planted = r#"{"email":"budi@example.com","data":{"cpu":"Intel Core i7","jenis":"Server","lisensi_windows":"PLANTED-KEY","credential":"attacker:planted","office":"Planted Office","lisensi_office":"PLANTED-OFF"}}"#;
+    // A device the collector creates: none of them set.
+    let r = d.collect(planted, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let main_id = r.json()["main_id"].as_i64().unwrap();
+    let path = format!("{HW}/{main_id}");
+    let h = d.app.get(&path, &d.admin).await.json();
+    assert_eq!(h["cpu"], "Intel Core i7");
+    for field in ["jenis", "lisensi_windows", "office", "lisensi_office"] {
+        assert_eq!(h[field], "", "{field}");
+    }
+    assert_eq!(h["credential_set"], false);
+
+    // What the admin typed stays, whatever a report says.
+    let r = d
+        .send(
+            Method::PATCH,
+            &path,
+            &d.admin,
+            json!({"jenis": "PC", "lisensi_windows": "W10-PRO-KEY", "credential": "budi:rahasia",
+                   "office": "Office 2019", "lisensi_office": "OFF-KEY"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = d.collect(&planted.replace("i7", "i9"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let h = d.app.get(&path, &d.admin).await.json();
+    assert_eq!(h["cpu"], "Intel Core i9");
+    assert_eq!(h["jenis"], "PC");
+    assert_eq!(h["lisensi_windows"], "W10-PRO-KEY");
+    assert_eq!(h["office"], "Office 2019");
+    assert_eq!(h["lisensi_office"], "OFF-KEY");
+    let r = d
+        .send(Method::POST, &format!("{path}/reveal"), &d.admin, json!({}))
+        .await;
+    assert_eq!(r.json()["credential"], "budi:rahasia");
+    // Still checked like the others: a non-string is the contract's 400.
+    let r = d
+        .collect(
+            r#"{"email":"budi@example.com","data":{"credential":5}}"#,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        r.body,
+        r#"{"status":"error","message":"data.credential must be a string or null"}"#
+    );
+}
+
+/// Today's hole: the collector answered 200 or 404 for a thousand guessed emails in under a
+/// second, telling which users exist. Past a few unknown emails per client address, every
+/// answer to that address is the contract's 429 (a known email too, or it would still tell).
+#[tokio::test]
+async fn unknown_emails_are_limited_per_client_address() {
+    let d = desk().await;
+    let limit = piket_server::inventory::collector::UNKNOWN_PER_WINDOW;
+    for i in 0..limit {
+        let r = d
+            .collect(
+                &format!(r#"{{"email":"guess{i}@example.com","data":{{"cpu":"x"}}}}"#),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "guess {i}");
+        assert_eq!(r.body, r#"{"status":"error","message":"User not found"}"#);
+    }
+    for email in ["guess-more@example.com", "budi@example.com"] {
+        let r = d
+            .collect(
+                &format!(r#"{{"email":"{email}","data":{{"cpu":"x"}}}}"#),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{email}");
+        assert_eq!(
+            r.body,
+            r#"{"status":"error","message":"Rate limit exceeded"}"#
+        );
+        assert_eq!(r.header("content-type"), "application/json");
+    }
+    assert_eq!(d.count("SELECT COUNT(*) FROM hardware_assets").await, 0);
+    // The window ends: answers as before.
+    d.app
+        .clock
+        .advance_ms(piket_server::inventory::collector::UNKNOWN_WINDOW_MS);
+    assert_eq!(d.collect(REPORT, None).await.status, StatusCode::OK);
+}
+
+/// Today's hole: naming any user's email, a collector report adopted an unowned asset of any
+/// department by its hostname, rewrote it and made it that user's main device. It adopts only
+/// within the user's department (or an asset without one); otherwise it makes a new device.
+#[tokio::test]
+async fn the_collector_adopts_a_hostname_match_only_in_the_users_department() {
+    let d = desk().await;
+    let hr_pc = d
+        .create(
+            &d.admin,
+            json!({"name": "HR server", "type": "server", "department_id": d.hr,
+                   "hostname": "DESKTOP-ABC123", "os": "Windows Server 2019"}),
+        )
+        .await;
+    let hr_path = format!("{HW}/{}", hr_pc["id"]);
+    let before = d.app.get(&hr_path, &d.admin).await.json();
+    let r = d.collect(REPORT, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_ne!(r.json()["main_id"], hr_pc["id"]);
+    assert_eq!(d.app.get(&hr_path, &d.admin).await.json(), before);
+    // In Budi's own department the same match is adopted.
+    let it_pc = d
+        .create(
+            &d.admin,
+            json!({"name": "IT desk", "type": "desktop", "department_id": d.it,
+                   "hostname": "PC-IT-9"}),
+        )
+        .await;
+    d.app
+        .user("rina@example.com", "requester", vec![d.it])
+        .await;
+    let mine = REPORT
+        .replace("budi@", "rina@")
+        .replace("DESKTOP-ABC123", "PC-IT-9");
+    let r = d.collect(&mine, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["main_id"], it_pc["id"]);
+}

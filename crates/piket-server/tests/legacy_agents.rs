@@ -1,6 +1,8 @@
 //! FusionInventory/OCS (XML) and GLPI (JSON) agents reporting into Piket: the protocols' answers,
 //! compressed like the requests; inventories landing in one asset per machine; and hostile
 //! bodies (zip bombs, entities, deep nesting, huge strings, garbage) refused with nothing stored.
+//! Agents sign in with HTTP Basic (an enrollment token as the password); `agent_auth.rs` holds
+//! the tests of who may write to which asset.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -26,6 +28,29 @@ const URLS: &[&str] = &[
 ];
 const PROLOG: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<REQUEST>\n  <DEVICEID>pc-finance-07-2026-11-25-02-09-20</DEVICEID>\n  <QUERY>PROLOG</QUERY>\n  <TOKEN>12345678</TOKEN>\n</REQUEST>\n";
 const AGENT_ID: &str = "3a609a2e-947f-4e6a-9af9-32c024ac3944";
+
+/// A test server with an enrollment token (no department) that the helpers sign in with.
+struct Lab {
+    app: TestApp,
+    /// `Authorization` header value; empty sends none.
+    auth: String,
+}
+
+impl std::ops::Deref for Lab {
+    type Target = TestApp;
+    fn deref(&self) -> &TestApp {
+        &self.app
+    }
+}
+
+async fn lab() -> Lab {
+    let app = TestApp::new().await;
+    let token = common::agent_token(&app, None).await;
+    Lab {
+        auth: common::basic("agent", &token),
+        app,
+    }
+}
 
 struct Out {
     status: StatusCode,
@@ -59,8 +84,11 @@ fn unpack(raw: &[u8]) -> String {
     out
 }
 
-async fn post(app: &TestApp, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Out {
+async fn post(app: &Lab, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Out {
     let mut req = Request::builder().method("POST").uri(path);
+    if !app.auth.is_empty() {
+        req = req.header("authorization", app.auth.as_str());
+    }
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
@@ -84,7 +112,7 @@ async fn post(app: &TestApp, path: &str, headers: &[(&str, &str)], body: Vec<u8>
     }
 }
 
-async fn fusion(app: &TestApp, xml: &str) -> Out {
+async fn fusion(app: &Lab, xml: &str) -> Out {
     post(
         app,
         "/ocsinventory",
@@ -94,7 +122,7 @@ async fn fusion(app: &TestApp, xml: &str) -> Out {
     .await
 }
 
-async fn glpi(app: &TestApp, body: &Value, ct: &str) -> Out {
+async fn glpi(app: &Lab, body: &Value, ct: &str) -> Out {
     let text = body.to_string().into_bytes();
     let bytes = match ct {
         "application/x-compress-zlib" => zlib(&text),
@@ -165,7 +193,7 @@ fn glpi_inventory(deviceid: &str, hostname: &str, serial: &str) -> Value {
 
 #[tokio::test]
 async fn prolog_is_answered_with_its_frequency_and_send_compressed_like_the_request() {
-    let app = TestApp::new().await;
+    let app = lab().await;
     for url in URLS {
         for (ct, body, magic) in [
             ("application/xml", PROLOG.as_bytes().to_vec(), &b"<?"[..]),
@@ -216,7 +244,7 @@ async fn prolog_is_answered_with_its_frequency_and_send_compressed_like_the_requ
 
 #[tokio::test]
 async fn a_fusioninventory_report_creates_one_asset_and_the_same_report_changes_nothing() {
-    let app = TestApp::new().await;
+    let app = lab().await;
     let (_, key) = app.admin().await;
     let r = fusion(&app, FIXTURE).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -285,7 +313,7 @@ async fn a_fusioninventory_report_creates_one_asset_and_the_same_report_changes_
 
 #[tokio::test]
 async fn glpi_contact_is_answered_ok_with_expiration_and_the_agent_id_echoed() {
-    let app = TestApp::new().await;
+    let app = lab().await;
     let contact = json!({
         "action": "contact", "deviceid": "pc-07-2024-01-01-00-00-00", "name": "GLPI-Agent",
         "version": "1.7", "installed-tasks": ["inventory"], "enabled-tasks": ["inventory"],
@@ -321,7 +349,7 @@ async fn glpi_contact_is_answered_ok_with_expiration_and_the_agent_id_echoed() {
 
 #[tokio::test]
 async fn a_glpi_inventory_creates_then_updates_the_asset() {
-    let app = TestApp::new().await;
+    let app = lab().await;
     let (_, key) = app.admin().await;
     let mut inv = glpi_inventory("pc-07-2024-01-01-00-00-00", "PC-07", "SN-GLPI-1");
     let r = glpi(&app, &inv, "application/x-compress-zlib").await;
@@ -366,11 +394,15 @@ async fn a_glpi_inventory_creates_then_updates_the_asset() {
     );
 }
 
+/// A second agent on one machine (here: migrated from FusionInventory to the GLPI agent) is a
+/// new device identity: the machine's asset is owned by the first, so the second gets its own
+/// asset and the admin a merge suggestion; once merged, both agents report into one asset.
 #[tokio::test]
-async fn one_machine_reported_by_fusioninventory_and_by_glpi_is_one_asset() {
-    let app = TestApp::new().await;
+async fn a_second_agent_on_one_machine_is_suggested_for_merging_then_reports_into_one_asset() {
+    let app = lab().await;
     let (_, key) = app.admin().await;
     assert_eq!(fusion(&app, FIXTURE).await.status, StatusCode::OK);
+    let first = assets(&app, &key).await[0]["id"].as_i64().unwrap();
     // Migrated to the GLPI agent: new device id, same serial and manufacturer.
     let inv = glpi_inventory(
         "pc-finance-07-2025-02-01-10-00-00",
@@ -380,33 +412,55 @@ async fn one_machine_reported_by_fusioninventory_and_by_glpi_is_one_asset() {
     let r = glpi(&app, &inv, "application/json").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let list = assets(&app, &key).await;
+    assert_eq!(list.len(), 2, "another agent's asset is not taken over");
+    let second = list
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .find(|id| *id != first)
+        .unwrap();
+    assert_eq!(
+        count(&app, &format!("SELECT COUNT(*) FROM asset_merge_suggestions WHERE asset_id = {second} AND other_id = {first} AND reason = 'serial'")).await,
+        1
+    );
+    assert_eq!(app.audit_count("hardware.merge_suggested").await, 1);
+
+    // The admin merges the new asset into the old one: both identities now report there.
+    let r = app
+        .json(
+            axum::http::Method::POST,
+            &format!("{HW}/{first}/merge"),
+            &key,
+            json!({"from": second}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM asset_merge_suggestions").await,
+        0
+    );
+    let mut newer = inv.clone();
+    newer["content"]["hardware"]["memory"] = json!(65_536);
+    assert_eq!(
+        glpi(&app, &newer, "application/json").await.status,
+        StatusCode::OK
+    );
+    let list = assets(&app, &key).await;
     assert_eq!(list.len(), 1, "one device, one asset");
-    assert_eq!(list[0]["ram_mb"], 16_384, "the newer report wins");
-    let id = list[0]["id"].as_i64().unwrap();
+    assert_eq!(list[0]["id"], first);
+    assert_eq!(list[0]["ram_mb"], 65_536, "the newer report wins");
     assert_eq!(
         count(
             &app,
-            &format!("SELECT COUNT(*) FROM asset_identities WHERE asset_id = {id}")
+            &format!("SELECT COUNT(*) FROM asset_identities WHERE asset_id = {first}")
         )
         .await,
         2
-    );
-    assert_eq!(software_count(&app, &key, id).await, 3);
-    assert_eq!(
-        count(
-            &app,
-            &format!(
-                "SELECT COUNT(*) FROM asset_reports WHERE asset_id = {id} AND source = 'glpi'"
-            )
-        )
-        .await,
-        1
     );
 }
 
 #[tokio::test]
 async fn hostile_bodies_are_refused_and_store_nothing() {
-    let app = TestApp::new().await;
+    let app = lab().await;
     // A zip bomb: 40 MiB of blanks in a few KiB.
     let inner = format!(
         "<REQUEST><QUERY>INVENTORY</QUERY>{}</REQUEST>",
@@ -534,7 +588,7 @@ async fn hostile_bodies_are_refused_and_store_nothing() {
 
 #[tokio::test]
 async fn huge_strings_are_stored_cut() {
-    let app = TestApp::new().await;
+    let app = lab().await;
     let (_, key) = app.admin().await;
     let long = "M".repeat(100_000);
     let xml = FIXTURE
@@ -566,7 +620,7 @@ async fn huge_strings_are_stored_cut() {
 
 #[tokio::test]
 async fn admins_switch_agent_endpoints_off_and_agents_get_403() {
-    let app = TestApp::new().await;
+    let app = lab().await;
     app.admin().await;
     let mut b = Browser::new(&app);
     b.get("/login").await;
@@ -639,7 +693,7 @@ async fn admins_switch_agent_endpoints_off_and_agents_get_403() {
 
 #[tokio::test]
 async fn the_asset_page_shows_the_last_report_and_escapes_agent_strings() {
-    let app = TestApp::new().await;
+    let app = lab().await;
     let (_, key) = app.admin().await;
     let xml = FIXTURE.replacen(
         "<SMODEL>20XW00A1US</SMODEL>",
@@ -675,7 +729,7 @@ async fn the_asset_page_shows_the_last_report_and_escapes_agent_strings() {
 
 #[tokio::test]
 async fn a_partial_glpi_report_keeps_the_sections_it_left_out() {
-    let app = TestApp::new().await;
+    let app = lab().await;
     let (_, key) = app.admin().await;
     let full = glpi_inventory("pc-07-2024-01-01-00-00-00", "PC-07", "SN-GLPI-1");
     assert_eq!(
@@ -704,25 +758,27 @@ async fn a_partial_glpi_report_keeps_the_sections_it_left_out() {
     );
 }
 
-/// Two agents on one new machine (a GLPI agent and a FusionInventory agent, or a retry) can
-/// send its first report at the same moment: on PostgreSQL each used to find no asset and create
-/// its own. Sixteen at once (different agents), each on its own task, end with one asset.
+/// An agent's first report and its retries can arrive at the same moment: on PostgreSQL each
+/// used to find no asset and create its own. Sixteen at once, each on its own task, end with one
+/// asset. (Different agents on one machine are different identities: see the test above.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn racing_first_reports_of_one_machine_make_one_asset() {
-    let app = TestApp::new().await;
+async fn racing_first_reports_of_one_agent_make_one_asset() {
+    let app = lab().await;
     let (_, key) = app.admin().await;
     let racers: Vec<_> = (0..16)
         .map(|i| {
-            // Each its own agent (device id); the machine (serial, hostname) is the same.
-            let body = glpi_inventory(&format!("pc-race-{i}"), "PC-RACE", "SN-RACE-1")
-                .to_string()
-                .into_bytes();
+            // One agent (device id) sending its first report again and again.
+            let mut inv = glpi_inventory("pc-race", "PC-RACE", "SN-RACE-1");
+            inv["content"]["hardware"]["memory"] = json!(1024 * (i % 2 + 1));
+            let body = inv.to_string().into_bytes();
             let router = app.router.clone();
+            let auth = app.auth.clone();
             tokio::spawn(async move {
                 let req = Request::builder()
                     .method("POST")
                     .uri("/front/inventory.php")
                     .header("content-type", "application/json")
+                    .header("authorization", auth)
                     .body(Body::from(body))
                     .unwrap();
                 router.oneshot(req).await.unwrap().status()

@@ -1,6 +1,8 @@
-//! `POST /api/v1/agent/enroll`: trade an enrollment token for a device id and secret. The asset
-//! is found (identity, serial with manufacturer, hostname) or created; a bad token changes
-//! nothing, answers 401 and counts towards a per-IP limit on failures (429 past it).
+//! `POST /api/v1/agent/enroll`: trade an enrollment token for a device id and secret. An asset
+//! with the same serial or hostname is adopted only within the token's reach and when no other
+//! device identity owns it (`ingest::place`); otherwise a new asset is made with a merge
+//! suggestion. A bad token changes nothing, answers 401 and counts towards a per-IP limit on
+//! failures (429 past it).
 
 use axum::body::Body;
 use axum::extract::State;
@@ -18,7 +20,7 @@ use crate::auth::token;
 use crate::db::turns::{self, Turn};
 use crate::error::{AppError, AppResult};
 use crate::inventory::history::Source;
-use crate::inventory::ingest::{self, map, Origin};
+use crate::inventory::ingest::{self, map, Origin, TokenScope, Trust};
 use crate::inventory::service;
 use crate::inventory::store::{self as asset_store, Record};
 use crate::state::AppState;
@@ -91,6 +93,12 @@ pub async fn enroll(
         identity: Some(key.clone()),
         asset: None,
         department_id: tok.department_id,
+        trust: Trust::Token(TokenScope {
+            id: tok.id,
+            department_id: tok.department_id,
+            owner_id: tok.owner_id,
+            active: true,
+        }),
         label: format!("piket-agent {key}"),
         ip: ip.to_string(),
     };
@@ -109,36 +117,25 @@ pub async fn enroll(
     // asset (PostgreSQL; SQLite's writers already run one at a time). Enrolling is rare, so
     // every enrollment waits for the one turn that asset creation from reports also takes.
     turns::take(&mut tx, state.db.backend, Turn::NewAsset).await?;
-    let found = match ingest::find_asset(&mut tx, &origin, &inv).await? {
-        // A personal token never takes over somebody else's asset: a new one is made instead.
-        Some(id) if tok.owner_id.is_some() => {
-            let owner = asset_store::get(&mut tx, id)
-                .await?
-                .and_then(|h| h.owner_id);
-            owner.is_none_or(|o| Some(o) == tok.owner_id).then_some(id)
-        }
-        other => other,
-    };
-    let asset_id = match (found, tok.owner_id) {
+    let placed = ingest::place::place(&mut tx, &origin, &inv).await?;
+    let asset_id = match placed.asset {
         // An asset already known keeps its data and software until the first report.
-        (Some(id), _) => id,
-        (None, Some(owner)) => {
+        Some(id) => id,
+        None => {
             let record = Record {
-                owner_id: Some(owner),
+                owner_id: tok.owner_id,
                 ..map::new_record(&inv, tok.department_id)
             };
-            service::write(&mut tx, now, &actor, &source, None, &record)
+            let id = service::write(&mut tx, now, &actor, &source, None, &record)
                 .await?
-                .id
-        }
-        (None, None) => {
-            let fingerprint = inv.fingerprint();
-            ingest::apply(&mut tx, state.db.backend, now, &origin, &inv, fingerprint)
-                .await?
-                .asset_id
+                .id;
+            if let Some(resembles) = placed.resembles {
+                ingest::suggest(&mut tx, now, &actor, id, resembles).await?;
+            }
+            id
         }
     };
-    ingest::store::remember_identity(&mut tx, "piket", &key, asset_id, now).await?;
+    ingest::store::remember_identity(&mut tx, "piket", &key, asset_id, Some(tok.id), now).await?;
     if let Some(owner) = tok.owner_id {
         give_to(&mut tx, now, &actor, &source, asset_id, owner).await?;
     }

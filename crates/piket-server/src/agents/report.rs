@@ -17,7 +17,7 @@ use super::store::{self, DeviceRow};
 use crate::auth::extract::ClientIp;
 use crate::auth::token;
 use crate::error::{AppError, AppResult};
-use crate::inventory::ingest::{self, Origin};
+use crate::inventory::ingest::{self, Origin, Trust};
 use crate::state::AppState;
 
 pub async fn handler(
@@ -157,6 +157,7 @@ async fn handle(state: &AppState, ip: &str, headers: &HeaderMap, raw: Body) -> A
         identity: Some(device.device_key.clone()),
         asset: Some(device.asset_id),
         department_id: None,
+        trust: Trust::Device,
         label: format!("piket-agent {}", device.device_key),
         ip: ip.to_string(),
     };

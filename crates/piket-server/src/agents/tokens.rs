@@ -68,6 +68,28 @@ pub async fn active(
     Ok(found.filter(|t| status(t, now) == "active"))
 }
 
+/// The unrevoked token a presented secret names, as a scope for placing reports: a legacy
+/// agent's password. An expired or used-up one still vouches for identities bound to it before.
+pub async fn scope(
+    conn: &mut AnyConnection,
+    secret: &str,
+    now: i64,
+) -> AppResult<Option<crate::inventory::ingest::TokenScope>> {
+    let secret = secret.trim();
+    if !secret.starts_with(TOKEN_PREFIX) || secret.len() > 128 {
+        return Ok(None);
+    }
+    let found = store::token_by_hash(conn, &token::hash_token(secret)).await?;
+    Ok(found
+        .filter(|t| t.revoked_at.is_none())
+        .map(|t| crate::inventory::ingest::TokenScope {
+            id: t.id,
+            department_id: t.department_id,
+            owner_id: t.owner_id,
+            active: status(&t, now) == "active",
+        }))
+}
+
 pub async fn list(state: &AppState, actor: &Actor) -> AppResult<Vec<EnrollmentToken>> {
     actor.require("settings.manage")?;
     let now = state.now();

@@ -2,6 +2,7 @@
 
 pub mod actor;
 pub mod api;
+pub mod basic;
 pub mod cache;
 pub mod extract;
 pub mod login;

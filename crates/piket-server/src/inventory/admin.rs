@@ -1,4 +1,5 @@
-//! The admin page for the collector endpoint: switch it off, or demand an enrollment token.
+//! The admin page for the collector endpoint (switch it off, or demand an enrollment token) and
+//! the FusionInventory/OCS/GLPI agent endpoints (off, or open to anonymous reports).
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -6,7 +7,7 @@ use axum::Form;
 use minijinja::context;
 use serde::Deserialize;
 
-use super::settings::{self, CollectorSettings, TokenChange};
+use super::settings::{self, AgentSwitches, CollectorSettings, TokenChange};
 use crate::auth::extract::WebActor;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -50,6 +51,8 @@ pub struct Fields {
     pub enabled: Option<String>,
     #[serde(default)]
     pub legacy_agents: Option<String>,
+    #[serde(default)]
+    pub anonymous_agents: Option<String>,
     /// `keep`, `generate` or `remove`.
     #[serde(default)]
     pub token: String,
@@ -70,7 +73,10 @@ pub async fn save(
         &state,
         &actor,
         f.enabled.is_some(),
-        f.legacy_agents.is_some(),
+        AgentSwitches {
+            legacy_agents: f.legacy_agents.is_some(),
+            anonymous_agents: f.anonymous_agents.is_some(),
+        },
         change,
     )
     .await?;

@@ -1,6 +1,9 @@
 //! `POST /api/update-main-device`: the legacy inventory collector's contract, kept exactly
 //! (`{email, data}` in, `{status, message, main_id}` out, plain JSON errors, never problem+json).
-//! No API key: the caller is trusted with nothing but naming a user, so every byte is checked.
+//! No API key: the caller is trusted with nothing but naming a user, so every byte is checked,
+//! the fields seed 000 says an admin fills by hand (`jenis`, `lisensi_windows`, `credential`,
+//! `office`, `lisensi_office`) are accepted as the contract sends them but never written, and
+//! unknown emails are answered only so often per client address.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -27,6 +30,10 @@ pub const MAX_FIELD: usize = super::validate::SHORT;
 /// Requests per user per window.
 pub const LIMIT: i64 = 10;
 pub const WINDOW_MS: i64 = 60 * 60 * 1000;
+/// "User not found" answers per client address per window; past it every answer is 429, so
+/// guessing which emails exist costs an hour per few guesses.
+pub const UNKNOWN_PER_WINDOW: u32 = 10;
+pub const UNKNOWN_WINDOW_MS: i64 = 60 * 60 * 1000;
 /// The header carrying the enrollment token when the admin demands one.
 pub const TOKEN_HEADER: &str = "x-enrollment-token";
 
@@ -68,12 +75,14 @@ pub struct Report {
     pub ipaddress: Option<String>,
     pub hostname: Option<String>,
     pub storage: Option<String>,
+    /// Only to guess the type of a device the report creates; the `jenis` field itself, like
+    /// the other hand-filled ones, is never written from a report.
     pub jenis: Option<String>,
-    pub lisensi_windows: Option<String>,
-    pub credential: Option<String>,
-    pub office: Option<String>,
-    pub lisensi_office: Option<String>,
 }
+
+/// Fields the contract carries (as null) that an admin fills by hand: checked like the others
+/// so the contract's 400s stay as they were, then dropped.
+const HAND_FILLED: &[&str] = &["lisensi_windows", "credential", "office", "lisensi_office"];
 
 fn text(data: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {
     match data.get(key) {
@@ -132,11 +141,10 @@ pub fn parse(body: &[u8]) -> Result<(String, Report), String> {
         hostname: text(data, "hostname")?,
         storage: text(data, "storage")?,
         jenis: text(data, "jenis")?,
-        lisensi_windows: text(data, "lisensi_windows")?,
-        credential: text(data, "credential")?,
-        office: text(data, "office")?,
-        lisensi_office: text(data, "lisensi_office")?,
     };
+    for key in HAND_FILLED {
+        text(data, key)?;
+    }
     Ok((email, report))
 }
 
@@ -165,11 +173,6 @@ fn apply(r: &mut Record, report: Report) {
     set(&mut r.ip_addresses, report.ipaddress);
     set(&mut r.hostname, report.hostname);
     set(&mut r.storage, report.storage);
-    set(&mut r.jenis, report.jenis);
-    set(&mut r.lisensi_windows, report.lisensi_windows);
-    set(&mut r.credential, report.credential);
-    set(&mut r.office, report.office);
-    set(&mut r.lisensi_office, report.lisensi_office);
 }
 
 enum Outcome {
@@ -206,12 +209,14 @@ async fn update(state: &AppState, ip: &str, email: &str, report: Report) -> AppR
         .await?;
     let mut before = store::main_of(&mut tx, user_id).await?;
     // No main device yet: adopt the asset an agent already reported under this hostname, if it
-    // has no owner or is this user's, rather than creating a second asset for one machine.
+    // has no owner or is this user's, rather than creating a second asset for one machine; and
+    // only in the user's department (or none), or naming a user would reach any department.
     if let (None, Some(host)) = (&before, report.hostname.as_deref()) {
         if let Some(id) = super::ingest::store::by_hostname(&mut tx, host, "").await? {
-            before = store::get(&mut tx, id)
-                .await?
-                .filter(|h| h.owner_id.is_none() || h.owner_id == Some(user_id));
+            before = store::get(&mut tx, id).await?.filter(|h| {
+                (h.owner_id.is_none() || h.owner_id == Some(user_id))
+                    && (h.department_id.is_none() || h.department_id == department)
+            });
         }
     }
     let mut record = match &before {
@@ -314,6 +319,11 @@ async fn handle(
         Ok(v) => v,
         Err(message) => return Ok(error(StatusCode::BAD_REQUEST, message)),
     };
+    // An address that named too many unknown users gets 429 for every email: a 200 for a real
+    // one would still tell it which exist.
+    if state.collector_limiter.check(ip, state.now()).is_err() {
+        return Ok(error(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded"));
+    }
     // First reports racing for one user all try to create the main device; a loser of the
     // unique index tries again and updates the winner's (a few times: under load a retry can
     // meet another racer's insert still in flight).
@@ -334,12 +344,17 @@ async fn handle(
                 main_id,
             },
         ),
-        Outcome::UnknownUser => error(StatusCode::NOT_FOUND, "User not found"),
+        Outcome::UnknownUser => {
+            let _ = state.collector_limiter.hit(ip, state.now());
+            error(StatusCode::NOT_FOUND, "User not found")
+        }
         Outcome::Limited => error(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded"),
     })
 }
 
 /// The collector's report: each field a string or null; null or absent keeps the stored value.
+/// `jenis`, `lisensi_windows`, `credential`, `office` and `lisensi_office` are accepted and
+/// ignored: an admin fills them by hand.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct CollectorData {
@@ -376,6 +391,7 @@ pub struct CollectorReply {
 
 /// Legacy inventory collector: update (or create) the user's main device. No API key; plain JSON
 /// errors (not problem+json). Admins may switch it off (403) or demand `X-Enrollment-Token` (401).
+/// A client address that names too many unknown emails gets 429 for a while.
 #[utoipa::path(post, path = "/api/update-main-device", tag = "inventory", operation_id = "update_main_device", security(()),
     request_body = CollectorRequest,
     params(("X-Enrollment-Token" = Option<String>, Header, description = "Only when an admin demands a token")),

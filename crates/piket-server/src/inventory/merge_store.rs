@@ -1,5 +1,6 @@
 //! SQL for merging a duplicate asset into another: every row that points at the duplicate moves
-//! to the survivor, skipping rows the survivor already has (plain SQL both backends run).
+//! to the survivor, skipping rows the survivor already has (plain SQL both backends run); and
+//! the merge suggestions reports leave.
 
 use sqlx::AnyConnection;
 
@@ -59,4 +60,48 @@ pub async fn find_by_ref(conn: &mut AnyConnection, reference: &str) -> AppResult
     .bind(reference)
     .fetch_optional(conn)
     .await?)
+}
+
+/// A merge suggestion with both assets' names, times in ms.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SuggestionRow {
+    pub id: i64,
+    pub asset_id: i64,
+    pub asset_name: String,
+    pub other_id: i64,
+    pub other_name: String,
+    pub reason: String,
+    pub source: String,
+    pub created_at: i64,
+}
+
+const SUGGESTION: &str = "SELECT s.id, s.asset_id, a.name AS asset_name, s.other_id, \
+     o.name AS other_name, s.reason, s.source, s.created_at FROM asset_merge_suggestions s \
+     JOIN hardware_assets a ON a.id = s.asset_id JOIN hardware_assets o ON o.id = s.other_id";
+
+/// The suggestions that involve an asset, on either side, newest first.
+pub async fn suggestions_of(conn: &mut AnyConnection, asset: i64) -> AppResult<Vec<SuggestionRow>> {
+    let sql = format!(
+        "{SUGGESTION} WHERE s.asset_id = $1 OR s.other_id = $1 ORDER BY s.id DESC LIMIT 50"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(asset)
+        .fetch_all(conn)
+        .await?)
+}
+
+pub async fn suggestion(conn: &mut AnyConnection, id: i64) -> AppResult<Option<SuggestionRow>> {
+    let sql = format!("{SUGGESTION} WHERE s.id = $1");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn delete_suggestion(conn: &mut AnyConnection, id: i64) -> AppResult<()> {
+    sqlx::query("DELETE FROM asset_merge_suggestions WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Hardware inventory: assets with owners and departments, their field history, the run-time
 //! settings of the legacy collector endpoint, and that endpoint itself (`collector`); the
-//! FusionInventory/OCS/GLPI agent endpoints (`protocols`).
+//! FusionInventory/OCS/GLPI agent endpoints (`protocols`); merge suggestions reports leave
+//! (`suggestions`).
 
 pub mod admin;
 pub mod api;
@@ -15,6 +16,7 @@ pub mod service;
 pub mod settings;
 pub mod software;
 pub mod store;
+pub mod suggestions;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};

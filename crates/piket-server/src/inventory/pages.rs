@@ -301,6 +301,10 @@ async fn render(
         Some(a) => service::last_report(state, actor, a.id).await?,
         None => None,
     };
+    let suggestions = match view.asset {
+        Some(a) => super::suggestions::of_asset(state, actor, a.id).await?,
+        None => Vec::new(),
+    };
     let departments = crate::departments::service::all(state).await?;
     let status = if view.err.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -316,7 +320,7 @@ async fn render(
             context! {
                 nav => "inventory", asset => view.asset, values => values, history => history, software => software,
                 tickets => tickets, can_read_tickets => actor.can("tickets.read"), merge_from => view.merge_from,
-                last_report => last_report,
+                last_report => last_report, suggestions => suggestions,
                 owners => owners, departments => departments, types => TYPES, statuses => STATUSES,
                 can_write => can_write, can_reveal => actor.can("inventory.credentials.reveal"),
                 revealed => view.revealed, flash => flash(view.msg),
@@ -467,4 +471,14 @@ pub async fn merge(
         }
         Err(e) => Err(e),
     }
+}
+
+/// Dismiss a merge suggestion shown on this asset's page.
+pub async fn dismiss_suggestion(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path((id, sid)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    super::suggestions::dismiss(&state, &actor, id, sid).await?;
+    Ok(Redirect::to(&format!("/inventory/{id}?msg=dismissed")).into_response())
 }

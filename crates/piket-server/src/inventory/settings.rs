@@ -1,5 +1,5 @@
-//! The collector endpoint's run-time settings (on/off, enrollment token hash) and the switch of
-//! the FusionInventory/OCS/GLPI agent endpoints, kept in the
+//! The collector endpoint's run-time settings (on/off, enrollment token hash) and the switches of
+//! the FusionInventory/OCS/GLPI agent endpoints (on/off, anonymous reports), kept in the
 //! `settings` table so admins change them without a restart and every node sees the change.
 
 use serde::Serialize;
@@ -14,6 +14,7 @@ use crate::state::AppState;
 const ENABLED: &str = "collector.enabled";
 const TOKEN_HASH: &str = "collector.token_hash";
 const LEGACY_AGENTS: &str = "agents.legacy_protocols";
+const ANONYMOUS_AGENTS: &str = "agents.anonymous";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CollectorSettings {
@@ -25,6 +26,9 @@ pub struct CollectorSettings {
     pub token_required: bool,
     /// The FusionInventory/OCS/GLPI agent endpoints (`/ocsinventory`, …); on by default.
     pub legacy_agents: bool,
+    /// Those endpoints also take reports without a user and password; off by default, because
+    /// anyone who can reach the server could then report (see `ingest` for what they may change).
+    pub anonymous_agents: bool,
 }
 
 async fn value(conn: &mut AnyConnection, key: &str) -> AppResult<Option<String>> {
@@ -53,9 +57,13 @@ pub async fn load(conn: &mut AnyConnection) -> AppResult<CollectorSettings> {
     let enabled = value(conn, ENABLED).await?.is_none_or(|v| v == "1");
     let token_hash = value(conn, TOKEN_HASH).await?.filter(|h| !h.is_empty());
     let legacy_agents = value(conn, LEGACY_AGENTS).await?.is_none_or(|v| v == "1");
+    let anonymous_agents = value(conn, ANONYMOUS_AGENTS)
+        .await?
+        .is_some_and(|v| v == "1");
     Ok(CollectorSettings {
         enabled,
         legacy_agents,
+        anonymous_agents,
         token_required: token_hash.is_some(),
         token_hash,
     })
@@ -75,12 +83,19 @@ pub enum TokenChange {
     Remove,
 }
 
-/// Save the switch and the token choice; returns the new settings and a freshly made token.
+/// The agent endpoints' two switches.
+#[derive(Debug, Clone, Copy)]
+pub struct AgentSwitches {
+    pub legacy_agents: bool,
+    pub anonymous_agents: bool,
+}
+
+/// Save the switches and the token choice; returns the new settings and a freshly made token.
 pub async fn save(
     state: &AppState,
     actor: &Actor,
     enabled: bool,
-    legacy_agents: bool,
+    agents: AgentSwitches,
     token_change: TokenChange,
 ) -> AppResult<(CollectorSettings, Option<String>)> {
     actor.require("settings.manage")?;
@@ -88,8 +103,15 @@ pub async fn save(
     let mut tx = state.db.begin().await?;
     let before = load(&mut tx).await?;
     put(&mut tx, ENABLED, if enabled { "1" } else { "0" }, now).await?;
-    let legacy = if legacy_agents { "1" } else { "0" };
-    put(&mut tx, LEGACY_AGENTS, legacy, now).await?;
+    let flag = |on: bool| if on { "1" } else { "0" };
+    put(&mut tx, LEGACY_AGENTS, flag(agents.legacy_agents), now).await?;
+    put(
+        &mut tx,
+        ANONYMOUS_AGENTS,
+        flag(agents.anonymous_agents),
+        now,
+    )
+    .await?;
     let fresh = match token_change {
         TokenChange::Keep => None,
         TokenChange::Remove => {

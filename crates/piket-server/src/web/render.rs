@@ -249,6 +249,7 @@ pub fn flash(key: Option<&str>) -> Option<String> {
         "reset_done",
         "merged",
         "secret_unreadable",
+        "dismissed",
     ];
     key.filter(|k| KNOWN.contains(k))
         .map(|k| format!("flash_{k}"))

@@ -389,3 +389,55 @@ impl<'a> Browser<'a> {
         r
     }
 }
+
+/// A shared enrollment token (of `department`, if any), made as an admin would; its secret.
+pub async fn agent_token(app: &TestApp, department: Option<i64>) -> String {
+    let input = piket_server::agents::NewEnrollmentToken {
+        name: "agents".into(),
+        department_id: department,
+        ..Default::default()
+    };
+    piket_server::agents::tokens::create(&app.state, &Actor::system(), input)
+        .await
+        .unwrap()
+        .secret
+}
+
+/// Turn the legacy agent endpoints' switches as an admin would (the collector stays on).
+pub async fn agent_switches(app: &TestApp, legacy_agents: bool, anonymous_agents: bool) {
+    use piket_server::inventory::settings;
+    let switches = settings::AgentSwitches {
+        legacy_agents,
+        anonymous_agents,
+    };
+    settings::save(
+        &app.state,
+        &Actor::system(),
+        true,
+        switches,
+        settings::TokenChange::Keep,
+    )
+    .await
+    .unwrap();
+}
+
+/// `Authorization: Basic …` for a user and password.
+pub fn basic(user: &str, password: &str) -> String {
+    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = format!("{user}:{password}").into_bytes();
+    let mut out = String::from("Basic ");
+    for chunk in bytes.chunks(3) {
+        let mut n = 0u32;
+        for (i, b) in chunk.iter().enumerate() {
+            n |= u32::from(*b) << (16 - 8 * i);
+        }
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}

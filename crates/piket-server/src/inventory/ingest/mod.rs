@@ -1,17 +1,22 @@
 //! Reports from agents (piket-agent, FusionInventory/OCS, GLPI agents) applied to the hardware
-//! registry. One device, one asset: a report finds its asset by the identity it came under, then
-//! by serial with manufacturer, then by hostname, and only then creates one. A report whose
-//! fingerprint matches the last one applied changes nothing but the time it was seen.
+//! registry. A report finds its asset by the identity it came under; a serial or hostname match
+//! is adopted only as far as the report's credentials reach (`place`), else the report creates
+//! an asset and leaves a merge suggestion. A report whose fingerprint matches the last one
+//! applied changes nothing but the time it was seen.
 
 pub mod map;
+pub mod place;
 pub mod store;
 
 use piket_protocol::Inventory;
 use sqlx::AnyConnection;
 
+pub use place::{Placement, TokenScope, Trust};
+
 use super::history::Source;
 use super::software::store as software_store;
 use super::store::{self as asset_store, Record};
+use crate::audit::{self, Change};
 use crate::auth::actor::{Actor, Via};
 use crate::db::turns::{self, Turn};
 use crate::db::Backend;
@@ -29,6 +34,8 @@ pub struct Origin {
     pub asset: Option<i64>,
     /// Department of an asset this report creates.
     pub department_id: Option<i64>,
+    /// Who vouches for the report: decides which existing asset it may write to.
+    pub trust: Trust,
     /// Who the history and audit log name, e.g. `piket-agent dev_ab12`.
     pub label: String,
     pub ip: String,
@@ -67,34 +74,6 @@ pub async fn ingest(state: &AppState, origin: &Origin, inv: &Inventory) -> AppRe
     Ok(out)
 }
 
-/// The asset a report belongs to, if it has one yet.
-pub async fn find_asset(
-    conn: &mut AnyConnection,
-    origin: &Origin,
-    inv: &Inventory,
-) -> AppResult<Option<i64>> {
-    if let Some(id) = origin.asset {
-        return Ok(Some(id));
-    }
-    if let Some(identity) = &origin.identity {
-        if let Some(id) = store::by_identity(conn, origin.kind, identity).await? {
-            return Ok(Some(id));
-        }
-    }
-    let serial = map::clean(&inv.hardware.serial);
-    if !serial.is_empty() {
-        let manufacturer = map::clean(&inv.hardware.manufacturer);
-        if let Some(id) = store::by_serial(conn, &serial, &manufacturer).await? {
-            return Ok(Some(id));
-        }
-    }
-    let hostname = map::clean(&inv.hostname);
-    if !hostname.is_empty() {
-        return store::by_hostname(conn, &hostname, &serial).await;
-    }
-    Ok(None)
-}
-
 /// Apply one report inside the caller's transaction.
 pub async fn apply(
     conn: &mut AnyConnection,
@@ -104,13 +83,17 @@ pub async fn apply(
     inv: &Inventory,
     fingerprint: String,
 ) -> AppResult<Ingested> {
-    let mut found = find_asset(conn, origin, inv).await?;
-    if found.is_none() {
+    let mut placed = place::place(conn, origin, inv).await?;
+    if placed.asset.is_none() {
         // A new asset: reports that would create one take turns, and look again once it is
-        // this one's turn, because another agent on the same machine may just have created it.
+        // this one's turn, because a retry of the same agent may just have created it.
         turns::take(conn, backend, Turn::NewAsset).await?;
-        found = find_asset(conn, origin, inv).await?;
+        placed = place::place(conn, origin, inv).await?;
     }
+    if placed.binds_token {
+        bind_token(conn, origin, now).await?;
+    }
+    let found = placed.asset;
     if let Some(id) = found {
         if store::touch_if_same(conn, id, origin.kind, &fingerprint, now).await? {
             remember(conn, origin, id, now).await?;
@@ -159,6 +142,9 @@ pub async fn apply(
                 .id
         }
     };
+    if let (None, Some(resembles)) = (&before, placed.resembles) {
+        suggest(conn, now, &actor, asset_id, resembles).await?;
+    }
     let items = map::software(&inv.software);
     let diff = software_store::replace_installations(conn, asset_id, &items, now, &source).await?;
     let json = serde_json::to_string(inv).unwrap_or_default();
@@ -172,14 +158,50 @@ pub async fn apply(
     })
 }
 
+/// Count the binding of a new identity to its token as one use of it; a used-up token binds none.
+async fn bind_token(conn: &mut AnyConnection, origin: &Origin, now: i64) -> AppResult<()> {
+    let Trust::Token(t) = &origin.trust else {
+        return Ok(());
+    };
+    match crate::agents::store::use_token(conn, t.id, now).await? {
+        true => Ok(()),
+        false => Err(AppError::Unauthorized),
+    }
+}
+
+/// Leave an admin the suggestion that the new asset `asset` is the machine `other` is, audited.
+pub async fn suggest(
+    conn: &mut AnyConnection,
+    now: i64,
+    actor: &Actor,
+    asset: i64,
+    (other, reason): (i64, &'static str),
+) -> AppResult<()> {
+    store::suggest_merge(conn, asset, other, reason, &actor.name, now).await?;
+    let change = Change {
+        action: "hardware.merge_suggested",
+        object_kind: "hardware",
+        object_id: Some(asset),
+        before: None,
+        after: Some(serde_json::json!({ "asset_id": asset, "other_id": other, "reason": reason })),
+    };
+    audit::record(conn, now, actor, change).await
+}
+
 async fn remember(
     conn: &mut AnyConnection,
     origin: &Origin,
     asset: i64,
     now: i64,
 ) -> AppResult<()> {
+    let token = match &origin.trust {
+        Trust::Token(t) => Some(t.id),
+        _ => None,
+    };
     match &origin.identity {
-        Some(identity) => store::remember_identity(conn, origin.kind, identity, asset, now).await,
+        Some(identity) => {
+            store::remember_identity(conn, origin.kind, identity, asset, token, now).await
+        }
         None => Ok(()),
     }
 }

@@ -1,5 +1,5 @@
 //! SQL of report ingestion: finding the asset a report belongs to, and keeping the last report
-//! and the identities it came under.
+//! and the identities it came under, and the merge suggestions a report leaves.
 
 use sqlx::AnyConnection;
 
@@ -135,21 +135,84 @@ pub async fn report_of(
     .await?)
 }
 
-/// Map an identity to an asset (moving it if it pointed elsewhere).
+/// Map an identity to an asset (moving it if it pointed elsewhere), binding it to `token` when
+/// given (none keeps the token it is bound to).
 pub async fn remember_identity(
     conn: &mut AnyConnection,
     kind: &str,
     value: &str,
     asset: i64,
+    token: Option<i64>,
     now: i64,
 ) -> AppResult<()> {
     sqlx::query(
-        "INSERT INTO asset_identities (kind, value, asset_id, last_seen_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (kind, value) DO UPDATE SET asset_id = $3, last_seen_at = $4",
+        "INSERT INTO asset_identities (kind, value, asset_id, last_seen_at, token_id) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, value) DO UPDATE SET asset_id = $3, \
+         last_seen_at = $4, token_id = COALESCE($5, asset_identities.token_id)",
     )
     .bind(kind)
     .bind(value)
     .bind(asset)
+    .bind(now)
+    .bind(token)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The asset an identity reported into and the token it is bound to.
+pub async fn identity(
+    conn: &mut AnyConnection,
+    kind: &str,
+    value: &str,
+) -> AppResult<Option<(i64, Option<i64>)>> {
+    Ok(sqlx::query_as(
+        "SELECT asset_id, token_id FROM asset_identities WHERE kind = $1 AND value = $2",
+    )
+    .bind(kind)
+    .bind(value)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Whether a device identity other than (`kind`, `value`) reports into the asset; a revoked
+/// piket-agent no longer counts.
+pub async fn owned_by_other(
+    conn: &mut AnyConnection,
+    asset: i64,
+    kind: &str,
+    value: &str,
+) -> AppResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT i.asset_id FROM asset_identities i WHERE i.asset_id = $1 \
+         AND NOT (i.kind = $2 AND i.value = $3) AND NOT EXISTS (SELECT 1 FROM agent_devices d \
+         WHERE i.kind = 'piket' AND d.device_key = i.value AND d.revoked_at IS NOT NULL) LIMIT 1",
+    )
+    .bind(asset)
+    .bind(kind)
+    .bind(value)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Note that asset `asset` (new) looks like asset `other`; once per pair.
+pub async fn suggest_merge(
+    conn: &mut AnyConnection,
+    asset: i64,
+    other: i64,
+    reason: &str,
+    source: &str,
+    now: i64,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO asset_merge_suggestions (asset_id, other_id, reason, source, created_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (asset_id, other_id) DO NOTHING",
+    )
+    .bind(asset)
+    .bind(other)
+    .bind(reason)
+    .bind(source)
     .bind(now)
     .execute(conn)
     .await?;

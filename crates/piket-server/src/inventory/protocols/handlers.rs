@@ -1,7 +1,8 @@
 //! The HTTP side of the legacy agent endpoints (`/ocsinventory`, `/plugins/fusioninventory/`,
 //! `/front/inventory.php`): read the body under limits, answer in the protocol the agent spoke
 //! (XML or JSON, compressed like the request), and hand inventories to the ingest service.
-//! Unauthenticated, like OCS and GLPI; an admin switch turns them off (403).
+//! Agents sign in with HTTP Basic, an enrollment token as the password (401 with a Basic
+//! challenge otherwise); an admin may also accept anonymous reports, or turn them off (403).
 
 use axum::body::Body;
 use axum::extract::State;
@@ -11,8 +12,10 @@ use axum::response::{IntoResponse, Response};
 use super::content::to_inventory;
 use super::decode::{self, Encoding, Format};
 use super::{glpi_json, ocs_xml, Refusal, MAX_COMPRESSED};
+use crate::auth::basic::{self, Basic};
 use crate::auth::extract::ClientIp;
-use crate::inventory::ingest::{self, map::clean, Origin};
+use crate::error::{AppError, AppResult};
+use crate::inventory::ingest::{self, map::clean, Origin, Trust};
 use crate::inventory::settings;
 use crate::state::AppState;
 
@@ -48,6 +51,19 @@ impl Reply {
             Format::Xml => self.send(status, &ocs_xml::error_reply(message)),
             Format::Json => self.json(status, &glpi_json::error_reply(message)),
         }
+    }
+
+    /// 401 with the challenge that makes agents send their user and password.
+    fn challenge(&self) -> Response {
+        let mut r = self.error(
+            StatusCode::UNAUTHORIZED,
+            "Authentication required: the password is an enrollment token",
+        );
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(basic::CHALLENGE),
+        );
+        r
     }
 
     fn refuse(&self, r: Refusal) -> Response {
@@ -97,20 +113,23 @@ pub async fn receive(
         encoding: Encoding::Plain,
         agent_id,
     };
-    let enabled = match state.db.pool.acquire().await {
-        Ok(mut conn) => settings::load(&mut conn).await.map(|s| s.legacy_agents),
-        Err(e) => Err(e.into()),
-    };
-    match enabled {
-        Ok(true) => {}
-        Ok(false) => {
+    let trust = match trust(&state, &ip, &headers).await {
+        Ok(Admission::Trusted(t)) => t,
+        Ok(Admission::Off) => {
             return reply.error(
                 StatusCode::FORBIDDEN,
                 "Agent inventory is turned off on this server",
             )
         }
+        Ok(Admission::Refused) => return reply.challenge(),
+        Ok(Admission::Limited) => {
+            return reply.error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many failed sign-ins; try again later",
+            )
+        }
         Err(e) => return e.into_response(),
-    }
+    };
     let Ok(bytes) = axum::body::to_bytes(body, MAX_COMPRESSED).await else {
         return reply.refuse(Refusal::TooLarge("The request body is too large"));
     };
@@ -123,13 +142,64 @@ pub async fn receive(
     match decode::format_of(&ct, &data) {
         Some(Format::Xml) => {
             reply.format = Format::Xml;
-            ocs(&state, &ip, &reply, &data).await
+            ocs(&state, &ip, &reply, trust, &data).await
         }
         Some(Format::Json) => {
             reply.format = Format::Json;
-            glpi(&state, &ip, &reply, &headers, &data).await
+            glpi(&state, &ip, &reply, trust, &headers, &data).await
         }
         None => reply.refuse(Refusal::bad("The body is neither XML nor JSON")),
+    }
+}
+
+/// Whether a request may report at all, before its body is read.
+enum Admission {
+    Trusted(Trust),
+    /// The endpoints are off.
+    Off,
+    /// No credentials (and anonymous reports are off), or wrong ones: answer with a challenge.
+    Refused,
+    /// Too many wrong credentials from this address lately.
+    Limited,
+}
+
+async fn trust(state: &AppState, ip: &str, headers: &HeaderMap) -> AppResult<Admission> {
+    let now = state.now();
+    let mut conn = state.db.pool.acquire().await?;
+    let config = settings::load(&mut conn).await?;
+    if !config.legacy_agents {
+        return Ok(Admission::Off);
+    }
+    let password = match basic::credentials(headers) {
+        Basic::Absent if config.anonymous_agents => {
+            return Ok(Admission::Trusted(Trust::Anonymous))
+        }
+        Basic::Absent => return Ok(Admission::Refused),
+        Basic::Malformed => None,
+        Basic::Given { password, .. } => Some(password),
+    };
+    // Wrong passwords count towards the limit enrollment uses; past it nothing is looked up.
+    if state.enroll_limiter.check(ip, now).is_err() {
+        return Ok(Admission::Limited);
+    }
+    let scope = match password {
+        Some(p) => crate::agents::tokens::scope(&mut conn, &p, now).await?,
+        None => None,
+    };
+    match scope {
+        Some(s) => Ok(Admission::Trusted(Trust::Token(s))),
+        None => {
+            let _ = state.enroll_limiter.hit(ip, now);
+            Ok(Admission::Refused)
+        }
+    }
+}
+
+/// The department a report that creates an asset puts it in: the token's.
+fn department_of(trust: &Trust) -> Option<i64> {
+    match trust {
+        Trust::Token(t) => t.department_id,
+        _ => None,
     }
 }
 
@@ -163,6 +233,10 @@ async fn store(
             );
             None
         }
+        Err(AppError::Unauthorized) => {
+            tracing::warn!(source = origin.kind, "agent inventory refused: credentials");
+            Some(reply.challenge())
+        }
         Err(e) => {
             tracing::warn!(error = %e, source = origin.kind, "agent inventory refused");
             let status = e.into_response().status();
@@ -171,7 +245,7 @@ async fn store(
     }
 }
 
-async fn ocs(state: &AppState, ip: &str, reply: &Reply, data: &[u8]) -> Response {
+async fn ocs(state: &AppState, ip: &str, reply: &Reply, trust: Trust, data: &[u8]) -> Response {
     let req = match ocs_xml::parse(data) {
         Ok(r) => r,
         Err(r) => return reply.refuse(r),
@@ -191,7 +265,8 @@ async fn ocs(state: &AppState, ip: &str, reply: &Reply, data: &[u8]) -> Response
                 label: clean(&format!("FusionInventory agent {deviceid}")),
                 identity: Some(deviceid),
                 asset: None,
-                department_id: None,
+                department_id: department_of(&trust),
+                trust,
                 ip: ip.to_string(),
             };
             match store(state, reply, origin, &req.content, false).await {
@@ -207,6 +282,7 @@ async fn glpi(
     state: &AppState,
     ip: &str,
     reply: &Reply,
+    trust: Trust,
     headers: &HeaderMap,
     data: &[u8],
 ) -> Response {
@@ -239,7 +315,8 @@ async fn glpi(
                 label: clean(&format!("GLPI agent {deviceid}")),
                 identity: Some(deviceid),
                 asset: None,
-                department_id: None,
+                department_id: department_of(&trust),
+                trust,
                 ip: ip.to_string(),
             };
             match store(state, reply, origin, &req.content, req.partial).await {
