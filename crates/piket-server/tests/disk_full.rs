@@ -5,6 +5,7 @@
 //!
 //! The data directory is a small tmpfs mounted for the test, which needs root (CI runs as
 //! root); elsewhere the test says SKIPPED.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

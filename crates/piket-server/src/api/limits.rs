@@ -40,7 +40,7 @@ pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next)
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip());
         let ip = client_ip(req.headers(), peer, &state);
-        let by_key = api_key(req.headers()).map(|k| hash_token(k));
+        let by_key = api_key(req.headers()).map(hash_token);
         let verdict = state
             .api_limits
             .per_address
