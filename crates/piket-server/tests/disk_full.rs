@@ -69,7 +69,7 @@ async fn ticket_count(app: &TestApp) -> i64 {
         .unwrap()
 }
 
-async fn upload(app: &TestApp, key: &str, ticket: i64, bytes: usize) -> StatusCode {
+async fn upload(app: &TestApp, key: &str, ticket: i64, bytes: usize) -> common::Reply {
     let mut body = b"--XB\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\
                      Content-Type: text/plain\r\n\r\n"
         .to_vec();
@@ -85,7 +85,6 @@ async fn upload(app: &TestApp, key: &str, ticket: i64, bytes: usize) -> StatusCo
         Body::from(body),
     )
     .await
-    .status
 }
 
 #[tokio::test]
@@ -95,7 +94,13 @@ async fn a_full_disk_answers_507_changes_nothing_and_recovers_when_space_returns
         return;
     };
     let data = fs.path();
-    let app = TestApp::with(|s| s.data = Some(data.clone())).await;
+    // No free-space floor for uploads: this test is about the disk actually filling up.
+    let app = TestApp::with(|s| {
+        s.data = Some(data.clone());
+        s.attachment_min_free_bytes = Some(0);
+        s.attachment_min_free_percent = Some(0);
+    })
+    .await;
     let (_, key) = app.admin().await;
     let r = app
         .json(
@@ -111,10 +116,9 @@ async fn a_full_disk_answers_507_changes_nothing_and_recovers_when_space_returns
 
     fill(&data);
     // Uploads are staged in the data directory on both backends.
-    assert_eq!(
-        upload(&app, &key, ticket, 256 * 1024).await,
-        StatusCode::INSUFFICIENT_STORAGE
-    );
+    let r = upload(&app, &key, ticket, 256 * 1024).await;
+    assert_eq!(r.status, StatusCode::INSUFFICIENT_STORAGE);
+    assert_eq!(r.json()["code"], "storage_full", "{}", r.body);
     let before = ticket_count(&app).await;
     if common::backend_name() == "sqlite" {
         // The database lives on the full disk too. SQLite may still fit a few changes in
@@ -168,7 +172,10 @@ async fn a_full_disk_answers_507_changes_nothing_and_recovers_when_space_returns
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
     assert!(ticket_count(&app).await >= before + 12);
-    assert_eq!(upload(&app, &key, ticket, 1024).await, StatusCode::CREATED);
+    assert_eq!(
+        upload(&app, &key, ticket, 1024).await.status,
+        StatusCode::CREATED
+    );
     app.clock
         .advance_ms(piket_server::ops::health::DISK_FULL_MEMORY_MS);
     assert_eq!(app.get("/readyz", "").await.status, StatusCode::OK);

@@ -223,13 +223,17 @@ async fn the_real_fusioninventory_agent_reports_its_machine() {
     assert!(key.starts_with("pk_"), "{key}");
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
+    // The server's log goes to a file, shown when the agent's run fails.
+    let server_log = data.join("server.log");
     let _server = Server(
         piket(&data)
+            .env("RUST_LOG", "info")
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&server_log).unwrap())
             .spawn()
             .unwrap(),
     );
+    let server_log = move || std::fs::read_to_string(&server_log).unwrap_or_default();
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(20);
     while client.get(format!("{base}/healthz")).send().await.is_err() {
@@ -284,8 +288,8 @@ async fn the_real_fusioninventory_agent_reports_its_machine() {
     let started = Instant::now();
     let (ok, log) = run_agent(&server, &["--user", "agent", "--password", &token]);
     println!("agent run took {:?}", started.elapsed());
-    assert!(ok, "{log}");
-    assert!(!log.contains("[error]"), "{log}");
+    assert!(ok, "{log}\nserver:\n{}", server_log());
+    assert!(!log.contains("[error]"), "{log}\nserver:\n{}", server_log());
     assert!(
         log.contains("authentication required, submitting credentials"),
         "the agent answered the challenge: {log}"
@@ -357,8 +361,8 @@ async fn the_real_fusioninventory_agent_reports_its_machine() {
 
     // A second run changes nothing: still one asset.
     let (ok, log) = run_agent(&server, &["--user", "agent", "--password", &token]);
-    assert!(ok, "{log}");
-    assert!(!log.contains("[error]"), "{log}");
+    assert!(ok, "{log}\nserver:\n{}", server_log());
+    assert!(!log.contains("[error]"), "{log}\nserver:\n{}", server_log());
     let list: serde_json::Value = client
         .get(format!("{base}/api/v1/inventory/hardware"))
         .header("x-api-key", &key)
