@@ -121,7 +121,14 @@ pub async fn receive(
                 "Agent inventory is turned off on this server",
             )
         }
-        Ok(Admission::Refused) => return reply.challenge(),
+        Ok(Admission::Refused) => {
+            // Agents send a report without credentials first and again with them after the
+            // challenge. Read the body (bounded) before answering: a connection closed while the
+            // agent is still sending a large report resets it, and the agent loses the 401 and
+            // never retries (seen with the real fusioninventory-agent under load).
+            let _ = axum::body::to_bytes(body, MAX_COMPRESSED).await;
+            return reply.challenge();
+        }
         Ok(Admission::Limited) => {
             return reply.error(
                 StatusCode::TOO_MANY_REQUESTS,
