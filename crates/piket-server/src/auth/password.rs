@@ -86,7 +86,6 @@ pub async fn dummy_verify(permits: &Arc<Semaphore>, password: &str) {
     let _ = hash(permits, password).await;
 }
 
-/// The policy: length bounds, not a common password, not the email.
 /// What a new password must satisfy (from the configuration).
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {
@@ -105,6 +104,7 @@ fn classes_in(password: &str) -> u8 {
         + has(|c| !c.is_alphanumeric())
 }
 
+/// The policy: length bounds, the optional mix of classes, not a common password, not the email.
 pub fn check_policy(password: &str, policy: &Policy, email: &str) -> AppResult<()> {
     let min_length = policy.min_length;
     let length = password.chars().count();
