@@ -590,3 +590,50 @@ async fn the_current_password_cannot_be_guessed_without_limit() {
         .iter()
         .all(|s| *s == StatusCode::TOO_MANY_REQUESTS));
 }
+
+/// A burst of parallel guesses all read "not locked" before any of them was counted, so each
+/// got its own verdict (found by review after the lock was built). Now the lock is read again
+/// after the password check: at most the schedule's guesses get a verdict, the rest (the right
+/// password among them) get 429.
+#[tokio::test]
+async fn a_burst_of_parallel_guesses_gets_no_more_verdicts_than_the_lock_allows() {
+    let app = app().await;
+    app.user("budi@example.com", "requester", vec![]).await;
+    let all = u32::try_from(app.state.password_permits.available_permits()).unwrap();
+    let held = app
+        .state
+        .password_permits
+        .clone()
+        .acquire_many_owned(all)
+        .await
+        .unwrap();
+    let guesses = (0..12).map(|i| {
+        let app = &app;
+        async move {
+            let mut b = Browser::new(app);
+            b.get("/login").await;
+            let password = if i == 11 {
+                PASSWORD.to_string()
+            } else {
+                format!("wrong-guess-{i}")
+            };
+            try_login(&mut b, "budi@example.com", &password)
+                .await
+                .status
+        }
+    });
+    let release = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        drop(held);
+    };
+    let (statuses, ()) = tokio::join!(futures_util::future::join_all(guesses), release);
+    let verdicts = statuses
+        .iter()
+        .filter(|s| **s != StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert!(verdicts <= 5, "{verdicts} verdicts: {statuses:?}");
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+}

@@ -103,6 +103,18 @@ pub async fn login(
             false
         }
     };
+    // Read the lock again: a burst of parallel guesses all passed the first read before any
+    // of them was counted. Whatever this one's outcome, a lock earned meanwhile answers it
+    // (and a right password is not told apart from a wrong one), so a burst learns no more
+    // than the guesses the schedule allows.
+    let mut conn = state.db.pool.acquire().await?;
+    let throttle_row = store::throttle(&mut conn, &key).await?;
+    drop(conn);
+    if throttle_row.locked_until > now {
+        return Err(AppError::RateLimited {
+            retry_after_secs: ((throttle_row.locked_until - now + 999) / 1000).max(1) as u64,
+        });
+    }
     let Some(user_id) = creds.as_ref().filter(|_| ok).map(|c| c.id) else {
         let known = creds.as_ref().map(|c| c.id);
         count_failure(state, &key, &email, known, trusted, ip).await?;
