@@ -1094,6 +1094,26 @@ async fn unknown_emails_are_limited_per_client_address() {
     assert_eq!(d.collect(REPORT, None).await.status, StatusCode::OK);
 }
 
+/// Parallel guesses all passed a limit checked before any of them was counted (review
+/// finding): each request now takes its place in the count before the lookup.
+#[tokio::test]
+async fn parallel_unknown_emails_cannot_pass_the_limit_together() {
+    let d = desk().await;
+    let limit = piket_server::inventory::collector::UNKNOWN_PER_WINDOW as usize;
+    let bodies: Vec<String> = (0..3 * limit)
+        .map(|i| format!(r#"{{"email":"guess{i}@example.com","data":{{"cpu":"x"}}}}"#))
+        .collect();
+    let replies = futures_util::future::join_all(bodies.iter().map(|b| d.collect(b, None))).await;
+    let answered = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::NOT_FOUND)
+        .count();
+    assert!(answered <= limit, "{answered} answers for {limit} allowed");
+    assert!(replies
+        .iter()
+        .all(|r| r.status == StatusCode::NOT_FOUND || r.status == StatusCode::TOO_MANY_REQUESTS));
+}
+
 /// Today's hole: naming any user's email, a collector report adopted an unowned asset of any
 /// department by its hostname, rewrote it and made it that user's main device. It adopts only
 /// within the user's department (or an asset without one); otherwise it makes a new device.

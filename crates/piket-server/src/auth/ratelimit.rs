@@ -55,6 +55,17 @@ impl RateLimiter {
     }
 }
 
+impl RateLimiter {
+    /// Give back one hit of `key` (a request counted up front that turned out not to count).
+    pub fn refund(&self, key: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if let Some(entry) = entries.get_mut(key) {
+                entry.1 = entry.1.saturating_sub(1);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +78,16 @@ mod tests {
         assert_eq!(rl.hit("a", 30_000), Err(30));
         assert!(rl.hit("b", 30_000).is_ok());
         assert!(rl.hit("a", 60_000).is_ok());
+    }
+
+    #[test]
+    fn a_refunded_hit_is_not_counted() {
+        let rl = RateLimiter::new(1, 60_000);
+        assert!(rl.hit("a", 0).is_ok());
+        rl.refund("a");
+        assert!(rl.hit("a", 1).is_ok());
+        assert!(rl.hit("a", 2).is_err());
+        rl.refund("nobody");
     }
 
     #[test]

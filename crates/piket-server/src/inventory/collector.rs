@@ -321,7 +321,10 @@ async fn handle(
     };
     // An address that named too many unknown users gets 429 for every email: a 200 for a real
     // one would still tell it which exist.
-    if state.collector_limiter.check(ip, state.now()).is_err() {
+    // Every request takes its place in the count before the lookup, and one naming a known
+    // user gives it back: parallel requests cannot all pass a check made before any of them
+    // was counted (review finding).
+    if state.collector_limiter.hit(ip, state.now()).is_err() {
         return Ok(error(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded"));
     }
     // First reports racing for one user all try to create the main device; a loser of the
@@ -332,9 +335,13 @@ async fn handle(
         tries += 1;
         match update(state, ip, &email, report.clone()).await {
             Err(AppError::Conflict(_)) if tries < 4 => continue,
-            other => break other?,
+            other => break other,
         }
     };
+    if !matches!(outcome, Ok(Outcome::UnknownUser)) {
+        state.collector_limiter.refund(ip);
+    }
+    let outcome = outcome?;
     Ok(match outcome {
         Outcome::Updated(main_id) => reply(
             StatusCode::OK,
@@ -344,10 +351,7 @@ async fn handle(
                 main_id,
             },
         ),
-        Outcome::UnknownUser => {
-            let _ = state.collector_limiter.hit(ip, state.now());
-            error(StatusCode::NOT_FOUND, "User not found")
-        }
+        Outcome::UnknownUser => error(StatusCode::NOT_FOUND, "User not found"),
         Outcome::Limited => error(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded"),
     })
 }
