@@ -1150,4 +1150,23 @@ async fn the_collector_adopts_a_hostname_match_only_in_the_users_department() {
     let r = d.collect(&mine, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["main_id"], it_pc["id"]);
+    // An unowned asset of no department is nobody's to take by naming a user (review finding).
+    let global = d
+        .create(
+            &d.admin,
+            json!({"name": "DB server", "type": "server", "hostname": "DB-01"}),
+        )
+        .await;
+    let global_path = format!("{HW}/{}", global["id"]);
+    let before = d.app.get(&global_path, &d.admin).await.json();
+    d.app
+        .user("tono@example.com", "requester", vec![d.it])
+        .await;
+    let taker = REPORT
+        .replace("budi@", "tono@")
+        .replace("DESKTOP-ABC123", "DB-01");
+    let r = d.collect(&taker, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_ne!(r.json()["main_id"], global["id"]);
+    assert_eq!(d.app.get(&global_path, &d.admin).await.json(), before);
 }

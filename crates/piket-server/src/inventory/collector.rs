@@ -208,14 +208,17 @@ async fn update(state: &AppState, ip: &str, email: &str, report: Report) -> AppR
         .execute(&mut *tx)
         .await?;
     let mut before = store::main_of(&mut tx, user_id).await?;
-    // No main device yet: adopt the asset an agent already reported under this hostname, if it
-    // has no owner or is this user's, rather than creating a second asset for one machine; and
-    // only in the user's department (or none), or naming a user would reach any department.
+    // No main device yet: adopt the asset an agent already reported under this hostname rather
+    // than creating a second asset for one machine, if it is already this user's, or unowned in
+    // the user's own department. Never an unowned asset of no department: the collector needs
+    // no sign-in, so naming any user would hand it to them (review finding).
     if let (None, Some(host)) = (&before, report.hostname.as_deref()) {
         if let Some(id) = super::ingest::store::by_hostname(&mut tx, host, "").await? {
             before = store::get(&mut tx, id).await?.filter(|h| {
-                (h.owner_id.is_none() || h.owner_id == Some(user_id))
-                    && (h.department_id.is_none() || h.department_id == department)
+                h.owner_id == Some(user_id)
+                    || (h.owner_id.is_none()
+                        && department.is_some()
+                        && h.department_id == department)
             });
         }
     }
