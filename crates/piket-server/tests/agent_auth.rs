@@ -420,3 +420,38 @@ async fn admins_open_the_agent_endpoints_to_anonymous_reports_on_the_settings_pa
     assert_challenge(&r);
     assert!(app.audit_count("inventory.collector_settings").await >= 2);
 }
+
+/// Review finding: the holder of any token, knowing another agent's device id, reported under
+/// it. The identity moved to a new asset in the holder's department and was rebound to their
+/// token (the real agent, whose token had expired, got 401 for good). An identity another
+/// token vouched for is refused to a token that does not reach its asset, and nothing moves.
+/// (A GLPI partial report now asks the same question before it copies anything from the
+/// identity's last report: `protocols::partial::complete`.)
+#[tokio::test]
+async fn a_token_cannot_take_over_another_tokens_agent() {
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let it = app.department(&key, "IT").await;
+    let hr = app.department(&key, "HR").await;
+    let hr_token = basic("agent", &agent_token(&app, Some(hr)).await);
+    let it_token = basic("agent", &agent_token(&app, Some(it)).await);
+    // The HR agent reports with its token: a new HR asset bound to it.
+    let r = fusion(&app, Some(&hr_token), FIXTURE).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let victim = asset_of(&app, DEVICEID).await;
+    let before = hw(&app, &key, victim).await;
+    let assets = count(&app, "SELECT COUNT(*) FROM hardware_assets").await;
+    // The IT token holder reports under the HR agent's device id.
+    assert_challenge(&fusion(&app, Some(&it_token), FIXTURE).await);
+    assert_eq!(asset_of(&app, DEVICEID).await, victim);
+    assert_eq!(hw(&app, &key, victim).await, before);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM hardware_assets").await,
+        assets
+    );
+    // The HR agent still reports.
+    assert_eq!(
+        fusion(&app, Some(&hr_token), FIXTURE).await.status,
+        StatusCode::OK
+    );
+}

@@ -92,6 +92,12 @@ pub async fn place(
                 if within_reach(conn, t, asset).await? {
                     return Ok(Placement::existing(asset, true));
                 }
+                // Another token vouched for this identity: a token out of that asset's reach
+                // must not move or rebind it (its holder would lock the real agent out and
+                // take its identity, review finding).
+                if bound.is_some() {
+                    return Err(AppError::Unauthorized);
+                }
                 return Ok(Placement::new(Some((asset, "agent")), true));
             }
         }

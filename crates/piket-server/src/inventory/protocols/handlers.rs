@@ -218,11 +218,8 @@ async fn store(
     partial: bool,
 ) -> Option<Response> {
     let mut inventory = to_inventory(content);
-    let identity = origin.identity.clone().unwrap_or_default();
     let result = match partial {
-        true => {
-            super::partial::complete(state, origin.kind, &identity, content, &mut inventory).await
-        }
+        true => super::partial::complete(state, &origin, content, &mut inventory).await,
         false => Ok(()),
     };
     let result = match result {

@@ -6,21 +6,27 @@ use piket_protocol::Inventory;
 
 use super::content::Content;
 use crate::error::AppResult;
-use crate::inventory::ingest::store;
+use crate::inventory::ingest::{place, store, Origin};
 use crate::state::AppState;
 
-/// Fill what `content` left out from the last report of (`kind`, `identity`), if any.
+/// Fill what `content` left out from the last report of the agent's identity, if any, and
+/// only when the report may write to that identity's asset (`place`): otherwise a token holder
+/// naming another agent's device id would get that agent's last report copied into an asset of
+/// their own (review finding). A report that may not use the identity is refused here.
 pub async fn complete(
     state: &AppState,
-    kind: &str,
-    identity: &str,
+    origin: &Origin,
     content: &Content,
     inv: &mut Inventory,
 ) -> AppResult<()> {
+    let identity = origin.identity.clone().unwrap_or_default();
     let mut conn = state.db.pool.acquire().await?;
-    let Some(asset) = store::by_identity(&mut conn, kind, identity).await? else {
+    let Some(asset) = store::by_identity(&mut conn, origin.kind, &identity).await? else {
         return Ok(());
     };
+    if place::place(&mut conn, origin, inv).await?.asset != Some(asset) {
+        return Ok(());
+    }
     let Some((_, _, json)) = store::report_of(&mut conn, asset).await? else {
         return Ok(());
     };
