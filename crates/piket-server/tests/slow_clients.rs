@@ -132,3 +132,40 @@ async fn one_address_cannot_take_every_connection() {
     let (answer, _) = read_until_closed(&mut again, Duration::from_secs(3)).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
+
+/// Review finding: a client that pipelines requests and never reads the answers blocked its
+/// connection in a write for ever (the header timeout only runs while waiting for a request),
+/// so a few addresses could hold every slot. A write that waits longer than the body timeout
+/// now ends the connection.
+#[tokio::test]
+async fn a_client_that_never_reads_loses_its_connection() {
+    let app = app().await;
+    let addr = serve(&app).await;
+    let burst = "GET /static/app.css HTTP/1.1\r\nHost: x\r\n\r\n".repeat(2000);
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        // The requests fit in the socket buffers; the answers (16 MB) do not.
+        let _ =
+            tokio::time::timeout(Duration::from_millis(500), s.write_all(burst.as_bytes())).await;
+        held.push(s);
+    }
+    // Every slot of this address is taken by a connection stuck in a write...
+    let mut refused = TcpStream::connect(addr).await.unwrap();
+    let _ = refused
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await;
+    let (answer, _) = read_until_closed(&mut refused, Duration::from_millis(500)).await;
+    assert!(answer.is_empty(), "{answer:?}");
+    // ...until the write timeout (the body timeout, 1 s here) ends them, while they are still
+    // open on this side.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let mut again = TcpStream::connect(addr).await.unwrap();
+    again
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let (answer, _) = read_until_closed(&mut again, Duration::from_secs(3)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    drop(held);
+}

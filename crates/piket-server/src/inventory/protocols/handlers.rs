@@ -82,6 +82,20 @@ fn agent_id(headers: &HeaderMap) -> Option<HeaderValue> {
     ok.then(|| v.clone())
 }
 
+/// Read and drop a body, at most `limit` bytes, keeping none of it in memory: an unsigned
+/// client must not make the server hold megabytes before it is even asked to sign in.
+async fn drain(body: Body, limit: usize) {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut seen = 0usize;
+    while let Some(Ok(chunk)) = stream.next().await {
+        seen += chunk.len();
+        if seen > limit {
+            break;
+        }
+    }
+}
+
 /// `GET`: say what this URL is (agents only POST).
 pub async fn info() -> Response {
     (
@@ -126,7 +140,7 @@ pub async fn receive(
             // challenge. Read the body (bounded) before answering: a connection closed while the
             // agent is still sending a large report resets it, and the agent loses the 401 and
             // never retries (seen with the real fusioninventory-agent under load).
-            let _ = axum::body::to_bytes(body, MAX_COMPRESSED).await;
+            drain(body, MAX_COMPRESSED).await;
             return reply.challenge();
         }
         Ok(Admission::Limited) => {
