@@ -34,7 +34,7 @@ async fn world() -> World {
             &root,
             json!({"name": "Dept admin", "scope": "department", "permissions": [
                 "users.read", "users.manage", "roles.manage", "apikeys.manage", "tickets.read",
-                "tickets.create", "knowledge.read"]}),
+                "tickets.create", "knowledge.read", "settings.manage", "departments.manage"]}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -317,11 +317,89 @@ async fn a_department_admin_cannot_revoke_a_wider_accounts_keys() {
             axum::body::Body::empty(),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     assert_eq!(
         app.get("/api/v1/me", &boss_key).await.status,
         StatusCode::OK
     );
+    // Nor list or read them (review finding: `all=true` listed every department's keys).
+    let listed = app.get("/api/v1/api-keys?all=true", &w.lead).await.json();
+    let owners: Vec<i64> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["user_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(owners, [w.lead_id]);
+    let r = app.get(&format!("/api/v1/api-keys/{id}"), &w.lead).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+/// Review findings: a department-scoped holder of `settings.manage` made enrollment tokens for
+/// other departments (or none), whose agents then adopted those departments' assets; one with
+/// `departments.manage` deleted another department, dropping its memberships.
+#[tokio::test]
+async fn a_department_admin_makes_tokens_and_changes_departments_only_within_reach() {
+    let w = world().await;
+    let app = &w.app;
+    for department in [json!(w.b), json!(null)] {
+        let r = app
+            .json(
+                Method::POST,
+                "/api/v1/agent/enrollment-tokens",
+                &w.lead,
+                json!({"name": "theirs", "department_id": department}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{department}: {}",
+            r.body
+        );
+    }
+    let r = app
+        .json(
+            Method::POST,
+            "/api/v1/agent/enrollment-tokens",
+            &w.lead,
+            json!({"name": "ours", "department_id": w.a}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    for id in [w.a, w.b] {
+        let r = app
+            .send(
+                Method::DELETE,
+                &format!("/api/v1/departments/{id}"),
+                &[("x-api-key", &w.lead)],
+                axum::body::Body::empty(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "delete {id}");
+    }
+    for (id, status) in [(w.b, StatusCode::FORBIDDEN), (w.a, StatusCode::OK)] {
+        let r = app
+            .json(
+                Method::PATCH,
+                &format!("/api/v1/departments/{id}"),
+                &w.lead,
+                json!({"name": format!("Renamed {id}")}),
+            )
+            .await;
+        assert_eq!(r.status, status, "rename {id}: {}", r.body);
+    }
+    let r = app
+        .json(
+            Method::POST,
+            "/api/v1/departments",
+            &w.lead,
+            json!({"name": "C"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let all = app.get("/api/v1/departments", &w.root).await.json();
+    assert_eq!(all["items"].as_array().unwrap().len(), 2, "{all}");
 }
 
 #[tokio::test]

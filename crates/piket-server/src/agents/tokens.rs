@@ -130,6 +130,16 @@ pub async fn create(
             return Err(AppError::invalid("department_id", "no such department"));
         }
     }
+    // A token reaches its department's assets (and makes new ones there): an admin short of
+    // `all` scope names one of their own departments, never another or none (review finding).
+    if let Some(own) = actor.assignable_departments() {
+        if !input.department_id.is_some_and(|d| own.contains(&d)) {
+            return Err(AppError::invalid(
+                "department_id",
+                "must be among your own departments",
+            ));
+        }
+    }
     let now = state.now();
     let fields = Fields {
         name: &name,

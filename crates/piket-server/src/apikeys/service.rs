@@ -53,8 +53,24 @@ pub async fn authenticate(state: &AppState, key: &str, ip: &str) -> AppResult<Ac
     Ok(actor)
 }
 
-fn may_see(actor: &Actor, key: &ApiKey) -> bool {
-    key.user_id == actor.user_id || actor.can("apikeys.manage")
+/// Whether the actor may see (and revoke) the key: their own, any with `apikeys.manage` and
+/// `all` scope, and with `apikeys.manage` short of it only the keys of accounts they may
+/// manage (a department admin listed every department's keys, review finding).
+async fn may_see(conn: &mut sqlx::AnyConnection, actor: &Actor, key: &ApiKey) -> AppResult<bool> {
+    if key.user_id == actor.user_id {
+        return Ok(true);
+    }
+    if !actor.can("apikeys.manage") {
+        return Ok(false);
+    }
+    if actor.assignable_departments().is_none() {
+        return Ok(true);
+    }
+    match crate::users::service::manageable(conn, actor, key.user_id).await {
+        Ok(_) => Ok(true),
+        Err(AppError::NotFound | AppError::Forbidden) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn list(
@@ -65,7 +81,8 @@ pub async fn list(
     limit: Option<i64>,
 ) -> AppResult<Page<ApiKey>> {
     let page = PageRequest::parse(cursor, limit)?;
-    let owner = if all && actor.can("apikeys.manage") {
+    // Every user's keys only for those who reach every user; others see their own.
+    let owner = if all && actor.can("apikeys.manage") && actor.assignable_departments().is_none() {
         None
     } else {
         Some(actor.user_id)
@@ -77,10 +94,12 @@ pub async fn list(
 
 pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<ApiKey> {
     let mut conn = state.db.pool.acquire().await?;
-    store::get(&mut conn, id)
-        .await?
-        .filter(|k| may_see(actor, k))
-        .ok_or(AppError::NotFound)
+    let key = store::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    if may_see(&mut conn, actor, &key).await? {
+        Ok(key)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 pub async fn create(state: &AppState, actor: &Actor, input: NewApiKey) -> AppResult<CreatedApiKey> {
@@ -132,10 +151,10 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewApiKey) -> AppRes
 pub async fn revoke(state: &AppState, actor: &Actor, id: i64) -> AppResult<ApiKey> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let before = store::get(&mut tx, id)
-        .await?
-        .filter(|k| may_see(actor, k))
-        .ok_or(AppError::NotFound)?;
+    let before = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if !may_see(&mut tx, actor, &before).await? {
+        return Err(AppError::NotFound);
+    }
     if before.user_id != actor.user_id {
         crate::users::service::manageable(&mut tx, actor, before.user_id).await?;
     }

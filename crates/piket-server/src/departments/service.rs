@@ -60,12 +60,24 @@ fn check(name: &str, description: &str) -> AppResult<(String, String)> {
     Ok((name, description))
 }
 
+/// Making or deleting a department changes who reaches what everywhere: only for actors who
+/// reach every department (a department-scoped admin could delete another department and so
+/// widen what they manage, review finding). Renaming needs the department within reach.
+fn may_change(actor: &Actor, id: Option<i64>) -> AppResult<()> {
+    actor.require("departments.manage")?;
+    match (actor.assignable_departments(), id) {
+        (None, _) => Ok(()),
+        (Some(own), Some(id)) if own.contains(&id) => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
 pub async fn create(
     state: &AppState,
     actor: &Actor,
     input: NewDepartment,
 ) -> AppResult<Department> {
-    actor.require("departments.manage")?;
+    may_change(actor, None)?;
     let (name, description) = check(&input.name, &input.description)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -93,7 +105,7 @@ pub async fn update(
     id: i64,
     patch: DepartmentPatch,
 ) -> AppResult<Department> {
-    actor.require("departments.manage")?;
+    may_change(actor, Some(id))?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let before = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
@@ -120,7 +132,8 @@ pub async fn update(
 }
 
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
-    actor.require("departments.manage")?;
+    // Deleting even one's own department drops every membership in it.
+    may_change(actor, None)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let before = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
