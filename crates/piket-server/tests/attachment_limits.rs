@@ -522,3 +522,37 @@ async fn the_sweep_job_removes_unused_blobs_and_stale_staging_files_after_an_hou
         .await;
     assert_eq!(r.status, StatusCode::OK);
 }
+
+/// Review finding: a body without a length (chunked) skipped the checks made before reading
+/// and was staged up to the upload limit. With nothing left of the day's quota, or the disk
+/// below its floor, such a body is refused before a byte of it is read.
+#[tokio::test]
+async fn a_chunked_upload_is_judged_before_it_is_read() {
+    let d = desk_with(|s| s.attachment_daily_quota_bytes = Some(6_000)).await;
+    let r = upload(&d.app, &d.alice, d.ticket, "a.txt", &text(6_000, 1)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = chunked_upload(&d).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    assert_eq!(r.json()["code"], "upload_quota_exceeded");
+
+    let d = desk_with(|s| s.attachment_min_free_percent = Some(100)).await;
+    let r = chunked_upload(&d).await;
+    assert_eq!(r.status, StatusCode::INSUFFICIENT_STORAGE, "{}", r.body);
+}
+
+/// An upload with no length whose body fails if it is read at all.
+async fn chunked_upload(d: &Desk) -> Reply {
+    let broken = futures_util::stream::iter([Err::<Vec<u8>, std::io::Error>(
+        std::io::Error::other("never read"),
+    )]);
+    let path = format!("/api/v1/tickets/{}/attachments", d.ticket);
+    let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
+    d.app
+        .send(
+            Method::POST,
+            &path,
+            &[("x-api-key", &d.alice), ("content-type", &content_type)],
+            Body::from_stream(broken),
+        )
+        .await
+}

@@ -29,9 +29,14 @@ fn over_quota(state: &AppState) -> AppError {
 /// Before the body is read: refuse a request that is surely too big for what is left today or
 /// for the disk. Only requests declaring more than a form's text (`FORM_SLACK`) can be judged
 /// here: a reply without files is always multipart, and small uploads are counted by [`charge`].
+/// A body of unknown length (chunked) is judged as if it filled what is left: refused while
+/// the disk is below its floor or nothing is left of today's quota (it skipped both checks and
+/// staged up to the upload limit anyway, review finding).
 pub async fn precheck(state: &AppState, actor: &Actor, declared: Option<u64>) -> AppResult<()> {
-    let Some(declared) = declared.filter(|n| *n > FORM_SLACK) else {
-        return Ok(());
+    let declared = match declared {
+        None => FORM_SLACK * 2 + 1,
+        Some(n) if n > FORM_SLACK => n,
+        Some(_) => return Ok(()),
     };
     ensure_free_space(state)?;
     let limit = state.config.attachment_daily_quota_bytes;
@@ -88,7 +93,7 @@ pub async fn charge(
 
 /// 507 while the upload directory's file system has less free space than the floor: both
 /// `attachment_min_free_bytes` and `attachment_min_free_percent` of its size must be left.
-fn ensure_free_space(state: &AppState) -> AppResult<()> {
+pub(super) fn ensure_free_space(state: &AppState) -> AppResult<()> {
     let dir = state.blobs.staging_dir();
     match free_space(dir) {
         Ok((available, total)) => {

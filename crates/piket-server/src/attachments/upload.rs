@@ -135,6 +135,9 @@ async fn field_text(mut field: Field<'_>, used: &mut u64) -> AppResult<String> {
     String::from_utf8(buf).map_err(|_| AppError::BadRequest("a form field is not UTF-8".into()))
 }
 
+/// How often (in bytes of one request) staging looks at the disk's free space again.
+const CHECK_SPACE_EVERY: u64 = 4 * 1024 * 1024;
+
 /// Stream one file part to staging. `None` for the empty part a browser sends when no file was
 /// chosen.
 async fn stream_file(
@@ -159,10 +162,15 @@ async fn stream_file(
     let mut hasher = Sha256::new();
     let mut head: Vec<u8> = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        let before = *total;
         *total += chunk.len() as u64;
         if *total > max {
             // Dropping `staged` removes the partial file.
             return Err(AppError::PayloadTooLarge);
+        }
+        // Many uploads staged at once can still fill the disk: look again every 4 MiB.
+        if before / CHECK_SPACE_EVERY != *total / CHECK_SPACE_EVERY {
+            super::quota::ensure_free_space(state)?;
         }
         staged.size += chunk.len() as u64;
         hasher.update(&chunk);
