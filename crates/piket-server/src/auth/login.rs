@@ -117,7 +117,13 @@ pub async fn login(
     }
     let Some(user_id) = creds.as_ref().filter(|_| ok).map(|c| c.id) else {
         let known = creds.as_ref().map(|c| c.id);
-        count_failure(state, &key, &email, known, trusted, ip).await?;
+        // A failure counted while another one's lock already stood gets no verdict either:
+        // between the second read and the count, parallel guesses could still slip through.
+        if let Some(until) = count_failure(state, &key, &email, known, trusted, ip).await? {
+            return Err(AppError::RateLimited {
+                retry_after_secs: ((until - now + 999) / 1000).max(1) as u64,
+            });
+        }
         return Err(AppError::Unauthorized);
     };
     let mut tx = state.db.begin().await?;
@@ -179,12 +185,15 @@ async fn count_failure(
     user_id: Option<i64>,
     trusted: bool,
     ip: &str,
-) -> AppResult<()> {
+) -> AppResult<Option<i64>> {
     let now = state.now();
     let typed: String = email.chars().take(MAX_AUDIT_EMAIL).collect();
     let actor = actor_for_audit(0, &typed, ip);
     let mut tx = state.db.begin().await?;
     let counted = store::count_hit(&mut tx, key, now, now - throttle::FAILURE_WINDOW_MS).await?;
+    // The count is one upsert on the key's row, so it sees the lock of a failure counted just
+    // before it (PostgreSQL re-reads the row it waited for; SQLite writes one at a time).
+    let locked_before = (counted.locked_until > now).then_some(counted.locked_until);
     let lock = throttle::lock_ms(counted.failures);
     audit::record(
         &mut tx,
@@ -229,5 +238,5 @@ async fn count_failure(
             "sign-in locked after repeated failures");
     }
     tx.commit().await?;
-    Ok(())
+    Ok(locked_before)
 }
