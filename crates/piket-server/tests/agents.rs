@@ -835,9 +835,11 @@ async fn downloads_are_listed_and_served_from_the_data_folder_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_personal_enrollments_of_one_machine_adopt_its_asset_once() {
     let d = desk().await;
-    d.app
+    let budi = d
+        .app
         .user("budi@example.com", "requester", vec![d.it])
         .await;
+    // Registered for Budi (its owner): a personal command adopts only its maker's assets.
     let r = d
         .app
         .json(
@@ -845,7 +847,7 @@ async fn racing_personal_enrollments_of_one_machine_adopt_its_asset_once() {
             "/api/v1/inventory/hardware",
             &d.admin,
             json!({"name": "Budi's laptop", "type": "laptop", "department_id": d.it,
-                   "manufacturer": "Dell", "serial": "SN-RACE"}),
+                   "manufacturer": "Dell", "serial": "SN-RACE", "owner_id": budi.id}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -894,4 +896,52 @@ async fn racing_personal_enrollments_of_one_machine_adopt_its_asset_once() {
             .await,
         15
     );
+}
+
+/// Review finding: any signed-in user (a requester too) can make a personal command, and its
+/// token adopted an unowned asset of their department by serial (a shared server, a spare
+/// laptop), making them its owner with an agent that rewrites it. A personal token adopts only
+/// an asset its maker already owns; an unowned match is a new asset and a merge suggestion.
+#[tokio::test]
+async fn a_personal_command_never_takes_an_unowned_shared_asset() {
+    let d = desk().await;
+    let budi = d
+        .app
+        .user("budi@example.com", "requester", vec![d.it])
+        .await;
+    let r = d
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/inventory/hardware",
+            &d.admin,
+            json!({"name": "File server", "type": "server", "department_id": d.it,
+                   "manufacturer": "Dell", "serial": "SN-SHARED"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let shared = r.json()["id"].as_i64().unwrap();
+    let before = d
+        .app
+        .get(&format!("/api/v1/inventory/hardware/{shared}"), &d.admin)
+        .await
+        .json();
+    let mut b = signed_in(&d.app, "budi@example.com").await;
+    let r = b.post("/agent/command", &[]).await;
+    let secret = text(&r).split("--token ").nth(1).unwrap()[..44].to_string();
+    let (_, _, asset) = d.enrolled(&secret, "file-server", "SN-SHARED").await;
+    assert_ne!(asset, shared);
+    let after = d
+        .app
+        .get(&format!("/api/v1/inventory/hardware/{shared}"), &d.admin)
+        .await
+        .json();
+    assert_eq!(after, before);
+    assert_eq!(after["owner_id"], Value::Null);
+    let mine = d
+        .app
+        .get(&format!("/api/v1/inventory/hardware/{asset}"), &d.admin)
+        .await
+        .json();
+    assert_eq!(mine["owner_id"], budi.id);
 }

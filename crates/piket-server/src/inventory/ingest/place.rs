@@ -145,13 +145,15 @@ async fn same_machine(
 }
 
 /// The asset is in the token's department (both without one counts), and a personal token's
-/// owner is the asset's owner or it has none.
+/// owner already owns it. Any signed-in user can make a personal token, so one that took an
+/// unowned asset would hand its maker a shared machine of their department (review finding):
+/// an admin registers a PC *for* someone (its owner) for their agent to adopt it.
 async fn within_reach(conn: &mut AnyConnection, t: &TokenScope, asset: i64) -> AppResult<bool> {
     let Some(h) = asset_store::get(conn, asset).await? else {
         return Ok(false);
     };
     let owner_ok = match t.owner_id {
-        Some(o) => h.owner_id.is_none_or(|x| x == o),
+        Some(o) => h.owner_id == Some(o),
         None => true,
     };
     Ok(h.department_id == t.department_id && owner_ok)
