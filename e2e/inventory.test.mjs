@@ -4,9 +4,9 @@
 // those endpoints off (403) and on again.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { artifacts, freePort, startServer, launch, setupAdmin, createDepartment, createUser } from "./lib.mjs";
+import { artifacts, here, freePort, startServer, launch, setupAdmin, createDepartment, createUser } from "./lib.mjs";
 
 const PASSWORD = "nasi-goreng-kambing-pedas";
 const SECRET = "admin:Lapt0p-Rahasia!";
@@ -108,6 +108,25 @@ test("admin records a device, searches it by serial, reveals its credential and 
     const back = await ocs();
     assert.equal(back.status(), 200);
     assert.match(await back.text(), /<RESPONSE>SEND<\/RESPONSE>/);
+
+    // An anonymous agent reporting a machine with the ThinkPad's serial may not overwrite it: a
+    // new asset, and on the ThinkPad's page a merge suggestion the admin can dismiss.
+    const fixture = readFileSync(join(here, "..", "crates", "piket-server", "tests", "fixtures", "fusioninventory-inventory.xml"), "utf8")
+      .replace("PF3ABCD1", "PF-3XK9Z")
+      .replace("<MSN>L1HF16Q00HA</MSN>", "");
+    const report = await admin.request.post(`${server.base}/ocsinventory`, { headers: { "content-type": "application/xml" }, data: fixture });
+    assert.equal(report.status(), 200, await report.text());
+    await admin.goto(deviceUrl);
+    const suggestions = admin.locator("#merge-suggestions li.suggestion");
+    assert.equal(await suggestions.count(), 1);
+    assert.match(await suggestions.first().textContent(), /same serial number/);
+    assert.equal(await admin.locator("#f-ram_mb").inputValue(), "16384", "the report changed nothing here");
+    await admin.screenshot({ path: join(artifacts, "inventory-suggestion.png"), fullPage: true });
+    await admin.setViewportSize({ width: 360, height: 740 });
+    await admin.locator("#merge-suggestions").screenshot({ path: join(artifacts, "inventory-suggestion-phone.png") });
+    await admin.click("#merge-suggestions form[action$='/dismiss'] button[type=submit]");
+    await admin.waitForLoadState("load");
+    assert.equal(await admin.locator("#merge-suggestions li.suggestion").count(), 0);
     assert.deepEqual(csp, []);
   } finally {
     await browser.close();

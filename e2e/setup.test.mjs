@@ -40,6 +40,16 @@ test("first-run setup, login, and switching to Indonesian", async () => {
     await page.click("main button[type=submit]");
     await page.waitForURL(`${server.base}/`);
 
+    // Change the password on the profile page: revoking the API keys is offered, ticked.
+    await page.goto(`${server.base}/profile`);
+    assert.ok(await page.isChecked("#f-revoke-api-keys"), "revoking keys is the default");
+    await page.fill("#f-current_password", "teh-hangat-sore-hari");
+    await page.fill("#f-password", "kopi-tubruk-pagi-hari");
+    await page.fill("#f-password_confirm", "kopi-tubruk-pagi-hari");
+    await page.click("form[action='/profile/password'] button[type=submit]");
+    await page.waitForURL(/\/profile\?msg=password_changed_keys_revoked/);
+    await page.screenshot({ path: join(artifacts, "profile-password.png"), fullPage: true });
+
     // Switch the language to Indonesian in the profile.
     await page.goto(`${server.base}/profile`);
     await page.selectOption("#f-locale", "id");

@@ -46,6 +46,22 @@ fn actor_for_audit(user_id: i64, email: &str, ip: &str) -> Actor {
     }
 }
 
+/// The answer while `key` is locked until `until`.
+fn locked(until: i64, now: i64) -> AppError {
+    AppError::RateLimited {
+        retry_after_secs: ((until - now + 999) / 1000).max(1) as u64,
+    }
+}
+
+/// `Err` (429) while `key` is locked.
+async fn ensure_unlocked(conn: &mut sqlx::AnyConnection, key: &str, now: i64) -> AppResult<()> {
+    let row = store::throttle(conn, key).await?;
+    if row.locked_until > now {
+        return Err(locked(row.locked_until, now));
+    }
+    Ok(())
+}
+
 /// A device cookie we could have issued: 64 hex digits.
 fn well_formed(device: &str) -> bool {
     device.len() == 64 && device.bytes().all(|b| b.is_ascii_hexdigit())
@@ -83,12 +99,7 @@ pub async fn login(
         (Some(h), true) => format!("device:{h}"),
         _ => format!("login:{email}"),
     };
-    let throttle_row = store::throttle(&mut conn, &key).await?;
-    if throttle_row.locked_until > now {
-        return Err(AppError::RateLimited {
-            retry_after_secs: ((throttle_row.locked_until - now + 999) / 1000).max(1) as u64,
-        });
-    }
+    ensure_unlocked(&mut conn, &key, now).await?;
     // No connection is held while waiting for a hashing permit: a burst of sign-ins must not
     // empty the pool for everyone else. Failures are counted by one upsert afterwards.
     drop(conn);
@@ -108,21 +119,14 @@ pub async fn login(
     // (and a right password is not told apart from a wrong one), so a burst learns no more
     // than the guesses the schedule allows.
     let mut conn = state.db.pool.acquire().await?;
-    let throttle_row = store::throttle(&mut conn, &key).await?;
+    ensure_unlocked(&mut conn, &key, now).await?;
     drop(conn);
-    if throttle_row.locked_until > now {
-        return Err(AppError::RateLimited {
-            retry_after_secs: ((throttle_row.locked_until - now + 999) / 1000).max(1) as u64,
-        });
-    }
     let Some(user_id) = creds.as_ref().filter(|_| ok).map(|c| c.id) else {
         let known = creds.as_ref().map(|c| c.id);
         // A failure counted while another one's lock already stood gets no verdict either:
         // between the second read and the count, parallel guesses could still slip through.
         if let Some(until) = count_failure(state, &key, &email, known, trusted, ip).await? {
-            return Err(AppError::RateLimited {
-                retry_after_secs: ((until - now + 999) / 1000).max(1) as u64,
-            });
+            return Err(locked(until, now));
         }
         return Err(AppError::Unauthorized);
     };
