@@ -107,6 +107,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         secrets,
         thumbnails: Default::default(),
         password_permits: auth::password::permits(),
+        blob_gate: storage::BlobGate::default(),
         config,
         db,
         clock,

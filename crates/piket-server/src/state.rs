@@ -50,6 +50,8 @@ pub struct App {
     pub index_stats: RefCache<crate::tickets::search::IndexStats>,
     /// Attachment bytes (a local directory by default).
     pub blobs: Arc<dyn BlobStore>,
+    /// Orders blob removals against uploads of the same content (see `storage::BlobGate`).
+    pub blob_gate: crate::storage::BlobGate,
     /// Seals and opens stored secrets (see `secrets`).
     pub secrets: crate::secrets::SecretBox,
     /// Thumbnails being made, and how many may be at once (see `attachments::thumbnails`).

@@ -523,6 +523,63 @@ async fn the_sweep_job_removes_unused_blobs_and_stale_staging_files_after_an_hou
     assert_eq!(r.status, StatusCode::OK);
 }
 
+/// Guards against the sweep's last race (#17): between its "no row uses this blob" check and the
+/// delete, an upload of the same content could move its file in and commit, leaving a row whose
+/// file is gone. An upload now holds the blob gate from moving its file in until its commit, and
+/// the sweep checks and deletes under it, so it waits and then sees the row.
+#[tokio::test]
+async fn the_sweep_never_removes_a_blob_an_upload_of_the_same_content_is_committing() {
+    let d = desk_with(|_| {}).await;
+    let app = &d.app;
+    let data = text(500, 7);
+    let first = upload(app, &d.alice, d.ticket, "log.txt", &data).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let first = &first.json()["items"][0];
+    let (first_id, sha) = (
+        first["id"].as_i64().unwrap(),
+        first["sha256"].as_str().unwrap().to_string(),
+    );
+    // Its row went long ago and the file stayed: unused, two hours old.
+    {
+        let mut conn = app.state.db.pool.acquire().await.unwrap();
+        sqlx::query("DELETE FROM ticket_attachments WHERE id = $1")
+            .bind(first_id)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    }
+    age(&blob_path(app, &sha), Duration::from_secs(2 * 3600));
+
+    // An upload of the same bytes has moved its file in and is about to commit.
+    let writing = app.state.blob_gate.writing().await;
+    let state = app.state.clone();
+    let now = app.state.now();
+    let sweep = tokio::spawn(async move { piket_server::attachments::sweep::run(&state, now).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        exists(app, &sha).await,
+        "the sweep waits for the upload's commit before it decides"
+    );
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    sqlx::query(
+        "INSERT INTO ticket_attachments \
+         (ticket_id, comment_id, uploader_id, file_name, content_type, size, sha256, created_at) \
+         VALUES ($1, NULL, NULL, 'again.txt', 'text/plain', $2, $3, $4)",
+    )
+    .bind(d.ticket)
+    .bind(data.len() as i64)
+    .bind(sha.clone())
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    drop(writing);
+    let swept = sweep.await.unwrap().unwrap();
+    assert_eq!(swept.objects, 0, "the committed row keeps its blob");
+    assert!(exists(app, &sha).await);
+}
+
 /// Review finding: a body without a length (chunked) skipped the checks made before reading
 /// and was staged up to the upload limit. With nothing left of the day's quota, or the disk
 /// below its floor, such a body is refused before a byte of it is read.

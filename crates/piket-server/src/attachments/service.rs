@@ -60,7 +60,8 @@ pub async fn list(state: &AppState, actor: &Actor, ticket_id: i64) -> AppResult<
 
 /// Move staged files into the store and record them on the ticket (and comment) inside the
 /// caller's transaction. Identical content is stored once. The files count against the actor's
-/// daily quota first: over it, none of them is moved in.
+/// daily quota first: over it, none of them is moved in. The caller holds
+/// `state.blob_gate.writing()` from before this call until its transaction ends.
 pub async fn attach_in(
     conn: &mut AnyConnection,
     state: &AppState,
@@ -142,6 +143,8 @@ pub async fn upload(
             }
         }
     }
+    // Until the commit: a removal of the same content must see the row (`BlobGate`).
+    let _writing = state.blob_gate.writing().await;
     let out = attach_in(&mut tx, state, actor, ticket_id, comment_id, files).await?;
     let internal = out.iter().all(|a| a.internal);
     let event = TicketChanged::new(&row, &watchers, actor).internal(internal);
@@ -164,6 +167,8 @@ pub async fn reply(
     let (comment, event) =
         crate::tickets::service::add_comment_in(&mut tx, state, actor, ticket_id, input).await?;
     refused(errors)?;
+    // Until the commit: a removal of the same content must see the row (`BlobGate`).
+    let _writing = state.blob_gate.writing().await;
     attach_in(&mut tx, state, actor, ticket_id, Some(comment.id), files).await?;
     tx.commit().await?;
     state.events.committed(vec![event]);
@@ -183,6 +188,8 @@ pub async fn create_ticket(
     let (ticket, event) =
         crate::tickets::service::create_in(&mut tx, state, actor, input, source).await?;
     refused(errors)?;
+    // Until the commit: a removal of the same content must see the row (`BlobGate`).
+    let _writing = state.blob_gate.writing().await;
     attach_in(&mut tx, state, actor, ticket.summary.id, None, files).await?;
     tx.commit().await?;
     state.events.committed(vec![event]);
@@ -310,11 +317,12 @@ pub async fn before_ticket_delete(
     Ok(unused)
 }
 
-/// Delete blobs (and their thumbnails) that no row uses, re-checking just before each removal so
-/// that an upload of the same content committed meanwhile keeps its file. Failures are logged: a
+/// Delete blobs (and their thumbnails) that no row uses, re-checking just before each removal (with
+/// the `BlobGate` held) so that an upload of the same content keeps its file. Failures are logged: a
 /// leftover blob wastes space until the `attachments.sweep` job finds it.
 pub async fn remove_unused(state: &AppState, shas: Vec<String>) {
     for sha in shas {
+        let _removing = state.blob_gate.removing().await;
         let still_used = match state.db.pool.acquire().await {
             Ok(mut conn) => store::uses(&mut conn, &sha).await.map(|n| n > 0),
             Err(e) => Err(e.into()),

@@ -56,8 +56,9 @@ pub async fn run(state: &AppState, now: i64) -> AppResult<Swept> {
         if used.contains(d) {
             continue;
         }
-        // Asked again just before the removal: an upload of the same content may have
-        // committed since the batch question.
+        // Asked again just before the removal, with uploads held off: an upload of the same
+        // content may have committed since the batch question, or be moving its file in now.
+        let removing = state.blob_gate.removing().await;
         if store::uses(&mut conn, d).await? > 0 {
             continue;
         }
@@ -65,6 +66,7 @@ pub async fn run(state: &AppState, now: i64) -> AppResult<Swept> {
             Ok(()) => swept.objects += 1,
             Err(e) => tracing::warn!(key = %key, error = %e, "could not remove an unused blob"),
         }
+        drop(removing);
     }
     store::forget_usage_before(&mut conn, quota::day(now) - 1).await?;
     drop(conn);

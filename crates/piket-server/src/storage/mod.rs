@@ -36,6 +36,27 @@ pub struct Listed {
 /// it in.
 pub const STALE_AFTER: Duration = Duration::from_secs(3600);
 
+/// Orders the removal of unused blobs against uploads of the same content. An upload holds
+/// [`BlobGate::writing`] from moving its file in until its row commits; a removal holds
+/// [`BlobGate::removing`] while it asks whether any row uses a blob and deletes it. So a removal
+/// either finishes before the upload moves its file in (which then puts the bytes back) or
+/// sees the committed row; it can never delete a blob a row committed meanwhile refers to.
+/// In-process: one server owns a data directory.
+#[derive(Debug, Default)]
+pub struct BlobGate(tokio::sync::RwLock<()>);
+
+impl BlobGate {
+    /// Held by an upload (shared with other uploads) until its transaction ends.
+    pub async fn writing(&self) -> tokio::sync::RwLockReadGuard<'_, ()> {
+        self.0.read().await
+    }
+
+    /// Held by a removal (alone) around its last check and the delete.
+    pub async fn removing(&self) -> tokio::sync::RwLockWriteGuard<'_, ()> {
+        self.0.write().await
+    }
+}
+
 pub trait BlobStore: Send + Sync + 'static {
     /// A local directory for partial uploads; files there are moved in with [`BlobStore::put_file`].
     fn staging_dir(&self) -> &Path;
