@@ -446,6 +446,65 @@ async fn the_pages_preselect_the_main_device_and_show_the_links() {
     assert!(r.body.contains("Keyboard dead"), "{}", r.body);
 }
 
+/// Guards against a lost update (#18): the page's link and unlink read the ticket's assets in one
+/// transaction and wrote the whole list in another, so two people linking at once kept only one
+/// of the two. Each now changes the list as it stands inside its own change.
+#[tokio::test]
+async fn two_people_linking_assets_at_once_both_keep_theirs() {
+    let d = desk().await;
+    let other = d
+        .app
+        .user("tech2@example.com", "technician", vec![d.it])
+        .await;
+    assert!(other.id > 0);
+    let r = d
+        .ticket(
+            &d.tech,
+            json!({"title": "Slow network", "department": d.it}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    let mut one = signed_in(&d.app, "tech@example.com").await;
+    let mut two = signed_in(&d.app, "tech2@example.com").await;
+    let mut expected = Vec::new();
+    for round in 0..4 {
+        let a = d
+            .asset(json!({"name": format!("Switch {round}a"), "type": "network", "department_id": d.it}))
+            .await;
+        let b = d
+            .asset(json!({"name": format!("Switch {round}b"), "type": "network", "department_id": d.it}))
+            .await;
+        let (a_s, b_s) = (a.to_string(), b.to_string());
+        let path = format!("/tickets/{id}/assets");
+        let (fa, fb) = ([("asset_ref", a_s.as_str())], [("asset_ref", b_s.as_str())]);
+        let (ra, rb) = tokio::join!(one.post(&path, &fa), two.post(&path, &fb));
+        assert_eq!(ra.status, StatusCode::SEE_OTHER, "{}", ra.body);
+        assert_eq!(rb.status, StatusCode::SEE_OTHER, "{}", rb.body);
+        expected.extend([a, b]);
+        let got = d.app.get(&format!("{TK}/{id}"), &d.admin).await.json();
+        let mut linked = ids(&got, "assets");
+        linked.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(linked, expected, "round {round}: a link was lost");
+    }
+    // Two unlinks at once both stick too.
+    let (x, y) = (expected[0], expected[1]);
+    let (px, py) = (
+        format!("/tickets/{id}/assets/{x}/delete"),
+        format!("/tickets/{id}/assets/{y}/delete"),
+    );
+    let (rx, ry) = tokio::join!(one.post(&px, &[]), two.post(&py, &[]));
+    assert_eq!(
+        (rx.status, ry.status),
+        (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER)
+    );
+    let got = d.app.get(&format!("{TK}/{id}"), &d.admin).await.json();
+    let linked = ids(&got, "assets");
+    assert!(!linked.contains(&x) && !linked.contains(&y), "{linked:?}");
+    assert_eq!(linked.len(), expected.len() - 2);
+}
+
 #[tokio::test]
 async fn the_link_box_suggests_assets_within_reach() {
     let d = desk().await;

@@ -6,12 +6,13 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::{service, upload, Attachment};
+use super::{upload, Attachment};
 use crate::auth::extract::ApiActor;
 use crate::error::{AppError, AppResult, Problem};
 use crate::state::AppState;
 use crate::storage::Blob;
 use crate::tickets::api::Items;
+use crate::tickets::service::files as service;
 
 /// The multipart body of an upload (for the OpenAPI document).
 #[derive(utoipa::ToSchema)]
@@ -54,7 +55,7 @@ pub async fn upload(
 ) -> AppResult<(StatusCode, Json<Items<Attachment>>)> {
     upload::check_length(&state, req.headers())?;
     service::ensure_visible(&state, &actor, id).await?;
-    service::before_upload(&state, &actor, upload::declared_length(req.headers())).await?;
+    super::service::before_upload(&state, &actor, upload::declared_length(req.headers())).await?;
     let mp = Multipart::from_request(req, &state)
         .await
         .map_err(|e| AppError::BadRequest(e.body_text()))?;

@@ -4,10 +4,10 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::api::{file_response, thumbnail_response};
-use super::service;
 use crate::auth::extract::WebActor;
 use crate::error::AppResult;
 use crate::state::AppState;
+use crate::tickets::service::files as service;
 
 pub async fn download(
     State(state): State<AppState>,

@@ -1,7 +1,8 @@
-//! Rules for attachments: a file is seen, uploaded and fetched by exactly those who see its
-//! ticket (`tickets::policy`), files on internal notes only by staff, and everything out of
-//! reach is "not found". Uploads count against the uploader's daily quota. Blobs are removed
-//! once no attachment row uses them.
+//! Files on tickets as stored: moving accepted uploads into the blob store with their rows
+//! (charged to the uploader's daily quota, audited), removing rows, fetching bytes and
+//! thumbnails, and removing blobs once no row uses them. Who may do what with a ticket's files
+//! is the ticket's rule: `tickets::service::files` asks here after deciding. Nothing here
+//! imports the ticket domain.
 
 use axum::body::Bytes;
 use sqlx::AnyConnection;
@@ -12,34 +13,14 @@ use super::{kind, quota, store, thumb, Attachment};
 use crate::audit::{self, to_json, Change};
 use crate::auth::actor::Actor;
 use crate::error::{AppError, AppResult};
-use crate::events::{self, TicketChanged};
 use crate::state::AppState;
 use crate::storage::Blob;
-use crate::tickets::history::{self, Entry};
-use crate::tickets::service::load_visible;
-use crate::tickets::{policy, Comment, NewComment, NewTicket, Ticket};
 
 fn io(e: std::io::Error) -> AppError {
     if e.kind() == std::io::ErrorKind::StorageFull {
         return AppError::from(e);
     }
     AppError::Internal(format!("blob store: {e}"))
-}
-
-/// A file as refused by the rules, for the form that sent it.
-fn refused(errors: Vec<crate::error::FieldError>) -> AppResult<()> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Invalid(errors))
-    }
-}
-
-/// 404 unless the actor may see the ticket: asked before an upload's body is read, so nobody
-/// streams files toward a ticket out of their reach (the upload asks again in its transaction).
-pub async fn ensure_visible(state: &AppState, actor: &Actor, ticket_id: i64) -> AppResult<()> {
-    let mut conn = state.db.pool.acquire().await?;
-    load_visible(&mut conn, actor, ticket_id).await.map(|_| ())
 }
 
 /// Before an upload's body is read: refuse one surely over the actor's quota or arriving while
@@ -52,17 +33,44 @@ pub async fn before_upload(
     quota::precheck(state, actor, declared).await
 }
 
-pub async fn list(state: &AppState, actor: &Actor, ticket_id: i64) -> AppResult<Vec<Attachment>> {
-    let mut conn = state.db.pool.acquire().await?;
-    load_visible(&mut conn, actor, ticket_id).await?;
-    store::list(&mut conn, ticket_id, policy::is_staff(actor)).await
+/// A ticket's files; those on internal notes only for `staff`.
+pub async fn of_ticket(
+    conn: &mut AnyConnection,
+    ticket_id: i64,
+    staff: bool,
+) -> AppResult<Vec<Attachment>> {
+    store::list(conn, ticket_id, staff).await
+}
+
+/// One file of a ticket; one on an internal note only for `staff`, else "not found".
+pub async fn one(
+    conn: &mut AnyConnection,
+    ticket_id: i64,
+    id: i64,
+    staff: bool,
+) -> AppResult<Attachment> {
+    match store::get(conn, ticket_id, id).await? {
+        Some(att) if staff || !att.internal => Ok(att),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// The uploader of comment `comment_id` of the ticket, if it is one of its comments.
+pub async fn comment_author(
+    conn: &mut AnyConnection,
+    ticket_id: i64,
+    comment_id: i64,
+) -> AppResult<Option<Option<i64>>> {
+    Ok(store::comment_of(conn, ticket_id, comment_id)
+        .await?
+        .map(|(author, _)| author))
 }
 
 /// Move staged files into the store and record them on the ticket (and comment) inside the
 /// caller's transaction. Identical content is stored once. The files count against the actor's
 /// daily quota first: over it, none of them is moved in. The caller holds
 /// `state.blob_gate.writing()` from before this call until its transaction ends.
-pub async fn attach_in(
+pub async fn store_files(
     conn: &mut AnyConnection,
     state: &AppState,
     actor: &Actor,
@@ -101,159 +109,46 @@ pub async fn attach_in(
             after: to_json(&att),
         };
         audit::record(conn, now, actor, change).await?;
-        let entry = Entry {
-            field: "attachment",
-            old: None,
-            new: Some(att.file_name.clone()),
-            internal: att.internal,
-        };
-        history::record(conn, ticket_id, actor, entry, now).await?;
         out.push(att);
     }
     Ok(out)
 }
 
-/// The API upload: files on the ticket, or on one of the caller's own comments of it.
-pub async fn upload(
-    state: &AppState,
-    actor: &Actor,
-    ticket_id: i64,
-    comment_id: Option<i64>,
-    files: Vec<Staged>,
-    errors: Vec<crate::error::FieldError>,
-) -> AppResult<Vec<Attachment>> {
-    let mut tx = state.db.begin().await?;
-    let (row, watchers) = load_visible(&mut tx, actor, ticket_id).await?;
-    let staff = policy::is_staff(actor);
-    if !staff && row.requester_id != actor.user_id && row.status == "closed" {
-        return Err(AppError::Conflict("this ticket is closed".into()));
-    }
-    refused(errors)?;
-    if files.is_empty() {
-        return Err(AppError::invalid("file", "choose at least one file"));
-    }
-    if let Some(c) = comment_id {
-        match store::comment_of(&mut tx, ticket_id, c).await? {
-            Some((author, _)) if author == Some(actor.user_id) => {}
-            _ => {
-                return Err(AppError::invalid(
-                    "comment_id",
-                    "not one of your replies on this ticket",
-                ))
-            }
-        }
-    }
-    // Until the commit: a removal of the same content must see the row (`BlobGate`).
-    let _writing = state.blob_gate.writing().await;
-    let out = attach_in(&mut tx, state, actor, ticket_id, comment_id, files).await?;
-    let internal = out.iter().all(|a| a.internal);
-    let event = TicketChanged::new(&row, &watchers, actor).internal(internal);
-    events::stage(&mut tx, state.db.backend, &event).await?;
-    tx.commit().await?;
-    state.events.committed(vec![event]);
-    Ok(out)
-}
-
-/// Post a reply or note together with its files: all of it, or (a refused file) none of it.
-pub async fn reply(
-    state: &AppState,
-    actor: &Actor,
-    ticket_id: i64,
-    input: NewComment,
-    files: Vec<Staged>,
-    errors: Vec<crate::error::FieldError>,
-) -> AppResult<Comment> {
-    let mut tx = state.db.begin().await?;
-    let (comment, event) =
-        crate::tickets::service::add_comment_in(&mut tx, state, actor, ticket_id, input).await?;
-    refused(errors)?;
-    // Until the commit: a removal of the same content must see the row (`BlobGate`).
-    let _writing = state.blob_gate.writing().await;
-    attach_in(&mut tx, state, actor, ticket_id, Some(comment.id), files).await?;
-    tx.commit().await?;
-    state.events.committed(vec![event]);
-    Ok(comment)
-}
-
-/// File a ticket together with its files.
-pub async fn create_ticket(
-    state: &AppState,
-    actor: &Actor,
-    input: NewTicket,
-    source: &str,
-    files: Vec<Staged>,
-    errors: Vec<crate::error::FieldError>,
-) -> AppResult<Ticket> {
-    let mut tx = state.db.begin().await?;
-    let (ticket, event) =
-        crate::tickets::service::create_in(&mut tx, state, actor, input, source).await?;
-    refused(errors)?;
-    // Until the commit: a removal of the same content must see the row (`BlobGate`).
-    let _writing = state.blob_gate.writing().await;
-    attach_in(&mut tx, state, actor, ticket.summary.id, None, files).await?;
-    tx.commit().await?;
-    state.events.committed(vec![event]);
-    Ok(ticket)
-}
-
-/// One attachment the actor may fetch.
-async fn visible(
+/// Drop a file's row (audited) inside the caller's transaction; whether its blob is now unused
+/// (then call [`remove_unused`] after the commit).
+pub async fn remove(
     conn: &mut AnyConnection,
     actor: &Actor,
-    ticket_id: i64,
-    id: i64,
-) -> AppResult<Attachment> {
-    load_visible(conn, actor, ticket_id).await?;
-    of_ticket(conn, actor, ticket_id, id).await
-}
-
-/// One attachment of a ticket already known to be within the actor's reach.
-async fn of_ticket(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    ticket_id: i64,
-    id: i64,
-) -> AppResult<Attachment> {
-    let att = store::get(conn, ticket_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if att.internal && !policy::is_staff(actor) {
-        return Err(AppError::NotFound);
-    }
-    Ok(att)
-}
-
-pub async fn open(
-    state: &AppState,
-    actor: &Actor,
-    ticket_id: i64,
-    id: i64,
-) -> AppResult<(Attachment, Blob)> {
-    let att = {
-        let mut conn = state.db.pool.acquire().await?;
-        visible(&mut conn, actor, ticket_id, id).await?
+    att: &Attachment,
+    now: i64,
+) -> AppResult<bool> {
+    store::delete(conn, att.id).await?;
+    let unused = store::uses(conn, &att.sha256).await? == 0;
+    let change = Change {
+        action: "attachment.delete",
+        object_kind: "attachment",
+        object_id: Some(att.id),
+        before: to_json(att),
+        after: None,
     };
+    audit::record(conn, now, actor, change).await?;
+    Ok(unused)
+}
+
+/// A file's bytes.
+pub async fn bytes(state: &AppState, att: &Attachment) -> AppResult<Blob> {
     match state.blobs.open(&att.sha256).await.map_err(io)? {
-        Some(blob) => Ok((att, blob)),
+        Some(blob) => Ok(blob),
         None => Err(AppError::Internal(format!(
-            "attachment {id} has no blob {}",
-            att.sha256
+            "attachment {} has no blob {}",
+            att.id, att.sha256
         ))),
     }
 }
 
-/// A PNG thumbnail of an image attachment, made on first request (once, however many ask at
-/// the same time) and kept in the store; an image that cannot have one is "not found".
-pub async fn thumbnail(
-    state: &AppState,
-    actor: &Actor,
-    ticket_id: i64,
-    id: i64,
-) -> AppResult<Bytes> {
-    let att = {
-        let mut conn = state.db.pool.acquire().await?;
-        visible(&mut conn, actor, ticket_id, id).await?
-    };
+/// A PNG thumbnail of an image, made on first request (once, however many ask at the same
+/// time) and kept in the store; an image that cannot have one is "not found".
+pub async fn thumbnail(state: &AppState, att: &Attachment) -> AppResult<Bytes> {
     if !att.image {
         return Err(AppError::NotFound);
     }
@@ -261,45 +156,10 @@ pub async fn thumbnail(
         Outcome::Made(png) => Ok(png),
         Outcome::Refused => Err(AppError::NotFound),
         Outcome::Failed(e) => Err(AppError::Internal(format!(
-            "thumbnail of attachment {id}: {e}"
+            "thumbnail of attachment {}: {e}",
+            att.id
         ))),
     }
-}
-
-/// Staff who may edit the ticket, or the uploader, remove a file.
-pub async fn delete(state: &AppState, actor: &Actor, ticket_id: i64, id: i64) -> AppResult<()> {
-    let now = state.now();
-    let mut tx = state.db.begin().await?;
-    let (row, watchers) = load_visible(&mut tx, actor, ticket_id).await?;
-    let att = of_ticket(&mut tx, actor, ticket_id, id).await?;
-    if !(policy::is_staff(actor) || att.uploader_id == Some(actor.user_id)) {
-        return Err(AppError::Forbidden);
-    }
-    store::delete(&mut tx, id).await?;
-    let unused = store::uses(&mut tx, &att.sha256).await? == 0;
-    let change = Change {
-        action: "attachment.delete",
-        object_kind: "attachment",
-        object_id: Some(id),
-        before: to_json(&att),
-        after: None,
-    };
-    audit::record(&mut tx, now, actor, change).await?;
-    let entry = Entry {
-        field: "attachment",
-        old: Some(att.file_name.clone()),
-        new: None,
-        internal: att.internal,
-    };
-    history::record(&mut tx, ticket_id, actor, entry, now).await?;
-    let event = TicketChanged::new(&row, &watchers, actor).internal(att.internal);
-    events::stage(&mut tx, state.db.backend, &event).await?;
-    tx.commit().await?;
-    state.events.committed(vec![event]);
-    if unused {
-        remove_unused(state, vec![att.sha256]).await;
-    }
-    Ok(())
 }
 
 /// Inside a ticket's deletion: drop its attachment rows and say which digests nothing else uses.

@@ -183,7 +183,7 @@ pub async fn save(
     };
     let mut c = Check::new();
     let name = c.text("name", &input.name, 1, MAX_NAME);
-    let body = c.text("body", &input.body, 1, tickets::service::MAX_TEXT);
+    let body = c.text("body", &input.body, 1, tickets::model::MAX_TEXT);
     let unknown = unknown_placeholders(&body);
     if !unknown.is_empty() {
         let list = |names: &[&str]| {

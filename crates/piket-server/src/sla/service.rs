@@ -12,7 +12,7 @@ use crate::auth::actor::Actor;
 use crate::clock::format_ms;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::tickets::{priority_name, priority_rank, PRIORITIES};
+use crate::tickets::{Priority, Status, PRIORITIES};
 use crate::validate::Check;
 
 /// Staff see the targets; only `settings.manage` changes them.
@@ -26,7 +26,9 @@ fn may_read(actor: &Actor) -> AppResult<()> {
 
 fn policy_of(priority: i64, row: Option<&PolicyRow>) -> Policy {
     Policy {
-        priority: priority_name(priority).to_string(),
+        priority: Priority::from_rank(priority)
+            .unwrap_or(Priority::Normal)
+            .to_string(),
         first_response_minutes: row.and_then(|r| r.first_response_minutes),
         resolution_minutes: row.and_then(|r| r.resolution_minutes),
         updated_at: row.map(|r| format_ms(r.updated_at)),
@@ -54,7 +56,9 @@ pub async fn set_policy(
     input: PolicyInput,
 ) -> AppResult<Policy> {
     actor.require("settings.manage")?;
-    let rank = priority_rank(priority).ok_or(AppError::NotFound)?;
+    let rank = Priority::parse(priority)
+        .map(Priority::rank)
+        .ok_or(AppError::NotFound)?;
     let mut saved = save_policies(state, actor, &[(rank, input)], false).await?;
     saved.pop().ok_or(AppError::NotFound)
 }
@@ -81,7 +85,8 @@ async fn save_policies(
     for (rank, input) in inputs {
         let field = |name: &str| {
             if qualified {
-                format!("{name}.{}", priority_name(*rank))
+                let p = Priority::from_rank(*rank).unwrap_or(Priority::Normal);
+                format!("{name}.{p}")
             } else {
                 name.to_string()
             }
@@ -224,16 +229,16 @@ pub async fn start(conn: &mut AnyConnection, ticket_id: i64) -> AppResult<()> {
 pub async fn sync(
     conn: &mut AnyConnection,
     ticket_id: i64,
-    old_status: &str,
-    old_priority: i64,
+    old_status: Status,
+    old_priority: Priority,
     now: i64,
 ) -> AppResult<()> {
     let Some(mut t) = store::ticket(conn, ticket_id).await? else {
         return Ok(());
     };
-    let pauses = old_status != "pending" && t.status == "pending";
-    let resumes = old_status == "pending" && t.status != "pending";
-    let reprioritised = old_priority != t.priority;
+    let pauses = old_status != Status::Pending && t.status == Status::Pending;
+    let resumes = old_status == Status::Pending && t.status != Status::Pending;
+    let reprioritised = old_priority.rank() != t.priority;
     if !(pauses || resumes || reprioritised) {
         return Ok(());
     }

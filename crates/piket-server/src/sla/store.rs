@@ -77,7 +77,8 @@ pub async fn set_calendar(conn: &mut AnyConnection, body: &str, now: i64) -> App
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TicketSla {
     pub id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: crate::tickets::Status,
     pub priority: i64,
     pub created_at: i64,
     pub first_response_due_at: Option<i64>,

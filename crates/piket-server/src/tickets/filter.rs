@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{priority_rank, STATUSES};
+use super::{Priority, STATUSES};
 use crate::api::page::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::clock::parse_ms;
 use crate::error::{AppError, AppResult};
@@ -191,7 +191,8 @@ impl ListQuery {
             f.statuses.push(s);
         }
         for p in list(&self.priority) {
-            let rank = priority_rank(&p)
+            let rank = Priority::parse(&p)
+                .map(Priority::rank)
                 .ok_or_else(|| AppError::invalid("priority", format!("unknown priority `{p}`")))?;
             f.priorities.push(rank);
         }

@@ -10,6 +10,7 @@ pub mod filter;
 pub mod history;
 pub mod live;
 pub mod markdown;
+pub mod model;
 pub mod page_store;
 pub mod pages;
 pub mod policy;
@@ -20,33 +21,20 @@ pub mod service;
 pub mod snippet;
 pub mod store;
 pub mod views;
+pub mod work;
 
 use serde::{Deserialize, Serialize};
 
-/// The lifecycle states; `resolved` and `closed` may be reopened.
-pub const STATUSES: &[&str] = &["new", "open", "pending", "resolved", "closed"];
-/// Priorities by rank: the stored value is the index.
-pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
+pub use model::{Priority, Status};
+
+/// The lifecycle states, as stored (see `model::Status`).
+pub const STATUSES: &[&str] = Status::NAMES;
+/// Priorities by rank (see `model::Priority`).
+pub const PRIORITIES: &[&str] = Priority::NAMES;
 /// Where a ticket came from.
 pub const SOURCES: &[&str] = &[
     "web", "email", "api", "agent", "telegram", "whatsapp", "phone",
 ];
-
-pub fn priority_rank(name: &str) -> Option<i64> {
-    PRIORITIES.iter().position(|p| *p == name).map(|i| i as i64)
-}
-
-pub fn priority_name(rank: i64) -> &'static str {
-    PRIORITIES
-        .get(usize::try_from(rank).unwrap_or(1))
-        .copied()
-        .unwrap_or("normal")
-}
-
-/// Whether a status counts as finished work (no longer due, not in "open" views).
-pub fn is_done(status: &str) -> bool {
-    status == "resolved" || status == "closed"
-}
 
 /// A row of a ticket list.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -215,15 +215,7 @@ pub async fn create(
     })();
     let result = match input {
         Ok(input) => {
-            crate::attachments::service::create_ticket(
-                &state,
-                &actor,
-                input,
-                "web",
-                form.files,
-                form.errors,
-            )
-            .await
+            service::create_with_files(&state, &actor, input, "web", form.files, form.errors).await
         }
         Err(e) => Err(e),
     };
@@ -387,16 +379,14 @@ pub async fn reply(
     Path(id): Path<i64>,
     req: Request,
 ) -> AppResult<Response> {
-    crate::attachments::service::ensure_visible(&state, &actor, id).await?;
+    service::files::ensure_visible(&state, &actor, id).await?;
     let form = crate::attachments::form::read(&state, &actor, req).await?;
     let f = form.fields;
     let input = NewComment {
         body: f.get("body"),
         internal: f.get("internal") == "1",
     };
-    let result =
-        crate::attachments::service::reply(&state, &actor, id, input, form.files, form.errors)
-            .await;
+    let result = service::reply(&state, &actor, id, input, form.files, form.errors).await;
     match result {
         Ok(c) => Ok(Redirect::to(&format!("/tickets/{id}#c{}", c.id)).into_response()),
         Err(e @ AppError::Invalid(_)) => {
@@ -479,20 +469,11 @@ pub async fn link_asset(
             .ok_or_else(|| AppError::invalid("asset_ids", "no such asset"))
     };
     let result = match found {
-        Ok(asset) => {
-            let mut ids: Vec<i64> = service::get(&state, &actor, id)
-                .await?
-                .assets
-                .iter()
-                .map(|a| a.id)
-                .collect();
-            ids.push(asset);
-            change_assets(&state, &actor, id, ids).await
-        }
+        Ok(asset) => service::link_asset(&state, &actor, id, asset).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/tickets/{id}?msg=saved")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/tickets/{id}?msg=saved")).into_response()),
         Err(e @ AppError::Invalid(_)) => {
             detail_page(&state, &ctx, &actor, id, "", Some(&e), None).await
         }
@@ -507,26 +488,11 @@ pub async fn unlink_asset(
     WebActor(actor): WebActor,
     Path((id, asset)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
-    let ids: Vec<i64> = service::get(&state, &actor, id)
-        .await?
-        .assets
-        .iter()
-        .map(|a| a.id)
-        .filter(|a| *a != asset)
-        .collect();
-    match change_assets(&state, &actor, id, ids).await {
-        Ok(()) => Ok(Redirect::to(&format!("/tickets/{id}?msg=saved")).into_response()),
+    match service::unlink_asset(&state, &actor, id, asset).await {
+        Ok(_) => Ok(Redirect::to(&format!("/tickets/{id}?msg=saved")).into_response()),
         Err(e @ AppError::Invalid(_)) => {
             detail_page(&state, &ctx, &actor, id, "", Some(&e), None).await
         }
         Err(e) => Err(e),
     }
-}
-
-async fn change_assets(state: &AppState, actor: &Actor, id: i64, ids: Vec<i64>) -> AppResult<()> {
-    let patch = TicketPatch {
-        asset_ids: Some(ids),
-        ..Default::default()
-    };
-    service::update(state, actor, id, patch).await.map(|_| ())
 }

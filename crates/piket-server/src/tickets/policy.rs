@@ -82,11 +82,3 @@ pub fn require_edit(actor: &Actor) -> AppResult<()> {
         Err(AppError::Forbidden)
     }
 }
-
-/// A requester may only confirm a resolution (close) or reopen their ticket.
-pub fn requester_may_set_status(current: &str, next: &str) -> bool {
-    matches!(
-        (current, next),
-        ("resolved", "closed") | ("resolved", "open") | ("closed", "open")
-    )
-}

@@ -3,7 +3,7 @@
 use sqlx::AnyConnection;
 
 use super::filter::{make_cursor, parse_cursor, Filter, SortKey, Who};
-use super::{is_done, priority_name, StatusCounts, TicketSummary};
+use super::{Priority, Status, StatusCounts, TicketSummary};
 use crate::auth::actor::Actor;
 use crate::auth::permissions::Scope;
 use crate::clock::format_ms;
@@ -24,8 +24,10 @@ pub struct TicketRow {
     pub department_name: Option<String>,
     pub category_id: Option<i64>,
     pub category_name: Option<String>,
-    pub priority: i64,
-    pub status: String,
+    #[sqlx(try_from = "i64")]
+    pub priority: Priority,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
     pub assignee_id: Option<i64>,
     pub assignee_name: Option<String>,
     pub source: String,
@@ -41,7 +43,7 @@ pub struct TicketRow {
 
 impl TicketRow {
     pub fn overdue(&self, now: i64) -> bool {
-        self.due_at.is_some_and(|d| d < now) && !is_done(&self.status)
+        self.due_at.is_some_and(|d| d < now) && !self.status.is_done()
     }
 
     pub fn summary(self, now: i64) -> TicketSummary {
@@ -49,7 +51,7 @@ impl TicketRow {
             overdue: self.overdue(now),
             sla_state: self
                 .sla
-                .state(now, is_done(&self.status), self.first_response_at.is_some()),
+                .state(now, self.status.is_done(), self.first_response_at.is_some()),
             first_response_due_at: self.sla.first_response_due_at.map(format_ms),
             resolution_due_at: self.sla.resolution_due_at.map(format_ms),
             id: self.id,
@@ -60,8 +62,8 @@ impl TicketRow {
             department_name: self.department_name,
             category_id: self.category_id,
             category_name: self.category_name,
-            priority: priority_name(self.priority).to_string(),
-            status: self.status,
+            priority: self.priority.to_string(),
+            status: self.status.to_string(),
             assignee_id: self.assignee_id,
             assignee_name: self.assignee_name,
             source: self.source,
@@ -182,8 +184,8 @@ pub struct TicketFields<'a> {
     pub requester_id: i64,
     pub department_id: Option<i64>,
     pub category_id: Option<i64>,
-    pub priority: i64,
-    pub status: &'a str,
+    pub priority: Priority,
+    pub status: Status,
     pub assignee_id: Option<i64>,
     pub due_at: Option<i64>,
 }
@@ -204,8 +206,8 @@ pub async fn insert(
     .bind(f.requester_id)
     .bind(f.department_id)
     .bind(f.category_id)
-    .bind(f.priority)
-    .bind(f.status)
+    .bind(f.priority.rank())
+    .bind(f.status.as_str())
     .bind(f.assignee_id)
     .bind(source)
     .bind(f.due_at)
@@ -241,8 +243,8 @@ pub async fn update(
     .bind(f.requester_id)
     .bind(f.department_id)
     .bind(f.category_id)
-    .bind(f.priority)
-    .bind(f.status)
+    .bind(f.priority.rank())
+    .bind(f.status.as_str())
     .bind(f.assignee_id)
     .bind(f.due_at)
     .bind(m.first_response_at)
@@ -258,7 +260,7 @@ pub async fn update(
 pub async fn set_status(
     conn: &mut AnyConnection,
     id: i64,
-    status: &str,
+    status: Status,
     m: &Milestones,
     now: i64,
 ) -> AppResult<()> {
@@ -266,7 +268,7 @@ pub async fn set_status(
         "UPDATE tickets SET status = $2, resolved_at = $3, closed_at = $4, updated_at = $5 WHERE id = $1",
     )
     .bind(id)
-    .bind(status)
+    .bind(status.as_str())
     .bind(m.resolved_at)
     .bind(m.closed_at)
     .bind(now)
@@ -276,6 +278,16 @@ pub async fn set_status(
 }
 
 /// Bump `updated_at` (a reply arrived) and optionally the first response.
+/// Put `updated_at` back (a change that changed nothing).
+pub async fn keep_updated_at(conn: &mut AnyConnection, id: i64, at: i64) -> AppResult<()> {
+    sqlx::query("UPDATE tickets SET updated_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn touch(
     conn: &mut AnyConnection,
     id: i64,
@@ -467,7 +479,7 @@ fn sort_value(row: &TicketRow, key: SortKey) -> i64 {
     match key {
         SortKey::Updated => row.updated_at,
         SortKey::Created => row.created_at,
-        SortKey::Priority => row.priority,
+        SortKey::Priority => row.priority.rank(),
         SortKey::Id => row.id,
     }
 }

@@ -1,0 +1,129 @@
+//! Rules for tickets, one file per use: `create`, `change` (fields, watchers, linked assets,
+//! bulk), `comment` (replies and notes), `delete`, `files` (attachments on a ticket) and
+//! `query` (one ticket, the ticket page, lists, search, counts). Every write runs in one
+//! [`Work`](super::work::Work): begin, load what the actor sees, apply, notify, stage the event,
+//! commit and publish. What the fields may hold is `model`; who sees what is `policy`.
+
+mod change;
+mod comment;
+mod create;
+mod delete;
+pub mod files;
+mod query;
+
+use sqlx::AnyConnection;
+
+use super::store::{self, TicketRow};
+use super::{markdown, policy, LinkedAsset, Ticket};
+use crate::auth::actor::{Actor, Via};
+use crate::categories;
+use crate::clock::format_ms;
+use crate::error::{AppError, AppResult};
+use crate::validate::Check;
+
+pub use change::{bulk, link_asset, unlink_asset, update, watch};
+pub use comment::{add_comment, reply};
+pub use create::{create, create_with_files};
+pub use delete::delete;
+pub use query::{
+    assignees, comments, counts, detail, get, history, list, Detail, RANKED_CANDIDATES,
+};
+
+/// A ticket within reach (with its watchers), or not found.
+pub async fn load_visible(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<(TicketRow, Vec<i64>)> {
+    let row = store::get(conn, id).await?.ok_or(AppError::NotFound)?;
+    let watchers = store::watchers(conn, id).await?;
+    if policy::sees(actor, &row, &watchers) {
+        Ok((row, watchers))
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The whole ticket of a row: tags and linked assets read in `conn`.
+async fn full(
+    conn: &mut AnyConnection,
+    row: TicketRow,
+    watchers: Vec<i64>,
+    now: i64,
+) -> AppResult<Ticket> {
+    let tags = store::tags(conn, row.id).await?;
+    let assets = super::asset_store::of_ticket(conn, row.id).await?;
+    Ok(assemble(row, watchers, tags, assets, now))
+}
+
+fn assemble(
+    row: TicketRow,
+    watchers: Vec<i64>,
+    tags: Vec<String>,
+    assets: Vec<LinkedAsset>,
+    now: i64,
+) -> Ticket {
+    Ticket {
+        assets,
+        description_html: markdown::to_html(&row.description),
+        description: row.description.clone(),
+        tags,
+        watchers,
+        first_response_at: row.first_response_at.map(format_ms),
+        resolved_at: row.resolved_at.map(format_ms),
+        closed_at: row.closed_at.map(format_ms),
+        summary: row.summary(now),
+    }
+}
+
+async fn check_category(
+    c: &mut Check,
+    conn: &mut AnyConnection,
+    id: Option<i64>,
+) -> AppResult<Option<categories::Category>> {
+    match id {
+        None => Ok(None),
+        Some(id) => {
+            let found = categories::store::get(conn, id).await?;
+            if found.is_none() {
+                c.fail("category", "no such category");
+            }
+            Ok(found)
+        }
+    }
+}
+
+async fn check_department(
+    c: &mut Check,
+    conn: &mut AnyConnection,
+    id: Option<i64>,
+) -> AppResult<()> {
+    if let Some(id) = id {
+        if crate::departments::store::get(conn, id).await?.is_none() {
+            c.fail("department", "no such department");
+        }
+    }
+    Ok(())
+}
+
+/// An assignee must be an enabled user who can work tickets.
+async fn check_assignee(c: &mut Check, conn: &mut AnyConnection, id: Option<i64>) -> AppResult<()> {
+    if let Some(id) = id {
+        let ok = crate::users::store::load_actor(conn, id, Via::System, "")
+            .await?
+            .is_some_and(|a| policy::is_staff(&a));
+        if !ok {
+            c.fail("assignee", "must be an active user who works tickets");
+        }
+    }
+    Ok(())
+}
+
+/// Files a form refused (kind, emptiness), as the form's field errors.
+fn refused(errors: Vec<crate::error::FieldError>) -> AppResult<()> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}

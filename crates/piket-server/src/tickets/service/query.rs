@@ -1,0 +1,249 @@
+//! What the caller may see of tickets: one ticket, everything its page shows, lists and search
+//! (within the caller's reach, `policy::push_scope`), counts, and who can be assigned.
+
+use std::collections::HashMap;
+
+use sqlx::AnyConnection;
+
+use super::super::filter::ListQuery;
+use super::super::{
+    comments, history, policy, search, store, Comment, HistoryEntry, StatusCounts, Ticket,
+    TicketSummary,
+};
+use super::{assemble, full, load_visible};
+use crate::api::page::Page;
+use crate::auth::actor::Actor;
+use crate::db::Backend;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// Search ranks at most this many of the newest matches; older matches follow by recency.
+pub const RANKED_CANDIDATES: i64 = 200;
+
+pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Ticket> {
+    let mut conn = state.db.pool.acquire().await?;
+    let (row, watchers) = load_visible(&mut conn, actor, id).await?;
+    full(&mut conn, row, watchers, state.now()).await
+}
+
+/// Everything the ticket page shows, in one round of queries.
+pub struct Detail {
+    pub ticket: Ticket,
+    pub comments: Vec<Comment>,
+    pub history: Vec<HistoryEntry>,
+    pub attachments: Vec<crate::attachments::Attachment>,
+}
+
+/// One statement: the ticket row with everything around it packed (`page_store`).
+pub async fn detail(state: &AppState, actor: &Actor, id: i64) -> AppResult<Detail> {
+    let mut conn = state.db.pool.acquire().await?;
+    let staff = policy::is_staff(actor);
+    let (row, around) = super::super::page_store::page(&mut conn, state.db.backend, id, staff)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !policy::sees(actor, &row, &around.watchers) {
+        return Err(AppError::NotFound);
+    }
+    Ok(Detail {
+        ticket: assemble(
+            row,
+            around.watchers,
+            around.tags,
+            around.assets,
+            state.now(),
+        ),
+        comments: around.comments,
+        history: around.history,
+        attachments: around.attachments,
+    })
+}
+
+/// PostgreSQL's statistics of the search index (reference cache; see `search_plan::plan`).
+async fn index_stats(state: &AppState) -> AppResult<std::sync::Arc<search::IndexStats>> {
+    state
+        .index_stats
+        .get_or_load(state.now(), || async {
+            let mut conn = state.db.pool.acquire().await?;
+            search::index_stats(&mut conn).await
+        })
+        .await
+}
+
+/// Who tickets can be assigned to, from the reference cache (users and roles empty it).
+pub async fn assignees(state: &AppState) -> AppResult<Vec<store::Person>> {
+    let all = state
+        .assignees
+        .get_or_load(state.now(), || async {
+            let mut conn = state.db.pool.acquire().await?;
+            store::assignees(&mut conn).await
+        })
+        .await?;
+    Ok(all.as_ref().clone())
+}
+
+pub async fn comments(state: &AppState, actor: &Actor, id: i64) -> AppResult<Vec<Comment>> {
+    let mut conn = state.db.pool.acquire().await?;
+    load_visible(&mut conn, actor, id).await?;
+    comments::list(&mut conn, id, policy::is_staff(actor)).await
+}
+
+pub async fn history(state: &AppState, actor: &Actor, id: i64) -> AppResult<Vec<HistoryEntry>> {
+    let mut conn = state.db.pool.acquire().await?;
+    load_visible(&mut conn, actor, id).await?;
+    history::list(&mut conn, id, policy::is_staff(actor)).await
+}
+
+/// One page of the list (or of search results when `q` is set), within the caller's reach.
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    query: &ListQuery,
+) -> AppResult<Page<TicketSummary>> {
+    let now = state.now();
+    let f = query.parse(actor.user_id, now)?;
+    if let Some(q) = f.q.clone() {
+        let query = search::SearchQuery::parse(&q);
+        if query.is_empty() {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
+        }
+        // Before taking a connection: the planner's hint comes from a cache that loads with one.
+        let plan = match state.db.backend {
+            Backend::Postgres => {
+                search::plan(&query, &*index_stats(state).await?, RANKED_CANDIDATES)
+            }
+            Backend::Sqlite => search::Plan::default(),
+        };
+        let mut conn = state.db.pool.acquire().await?;
+        return search_page(state, &mut conn, actor, &f, &query, plan, now).await;
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    let mut sql = store::list_head(state.db.backend);
+    policy::push_scope(&mut sql, actor)?;
+    store::push_filter(&mut sql, &f, actor);
+    let (rows, next_cursor) = store::list(&mut conn, state.db.backend, sql, &f).await?;
+    Ok(Page {
+        items: rows.into_iter().map(|r| r.summary(now)).collect(),
+        next_cursor,
+    })
+}
+
+/// Search results: the newest [`RANKED_CANDIDATES`] matches ranked by relevance (cursor `r<offset>`),
+/// then every older match newest first (cursor `k<id>`), so nothing is capped.
+async fn search_page(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    f: &super::super::filter::Filter,
+    query: &search::SearchQuery,
+    plan: search::Plan,
+    now: i64,
+) -> AppResult<Page<TicketSummary>> {
+    let backend = state.db.backend;
+    let staff = policy::is_staff(actor);
+    let bad_cursor = || AppError::invalid("cursor", "is not a cursor this server issued");
+    enum Phase {
+        Ranked(usize),
+        Older(i64),
+    }
+    let phase = match f.cursor.as_deref() {
+        None => Phase::Ranked(0),
+        Some(c) => match (c.get(..1), c.get(1..).and_then(|n| n.parse::<i64>().ok())) {
+            // The ranked phase never holds more than the candidates.
+            (Some("r"), Some(n)) if (0..=RANKED_CANDIDATES).contains(&n) => {
+                Phase::Ranked(n as usize)
+            }
+            (Some("k"), Some(n)) => Phase::Older(n),
+            _ => return Err(bad_cursor()),
+        },
+    };
+    let narrow = |sql: &mut crate::db::sql::Sql| -> AppResult<()> {
+        policy::push_scope(sql, actor)?;
+        store::push_filter(sql, f, actor);
+        Ok(())
+    };
+    let empty = || Page {
+        items: Vec::new(),
+        next_cursor: None,
+    };
+    let limit = f.limit as usize;
+    let (rows, next_cursor) = match phase {
+        Phase::Ranked(offset) => {
+            let ranked = search::ranked_page(
+                conn,
+                backend,
+                query,
+                staff,
+                &plan,
+                RANKED_CANDIDATES,
+                (offset as i64, f.limit),
+                narrow,
+            )
+            .await?;
+            let Some(ranked) = ranked else {
+                return Ok(empty());
+            };
+            let capped = ranked.considered == RANKED_CANDIDATES;
+            let next = if ((offset + limit) as i64) < ranked.visible {
+                Some(format!("r{}", offset + limit))
+            } else if capped {
+                ranked.oldest.map(|id| format!("k{id}"))
+            } else {
+                None
+            };
+            (ranked.rows, next)
+        }
+        Phase::Older(before) => {
+            let index_first = plan.index_first;
+            let Some(mut sql) = search::candidates_head(backend, query, staff, index_first) else {
+                return Ok(empty());
+            };
+            narrow(&mut sql)?;
+            let found = search::older(conn, backend, index_first, sql, before, f.limit + 1).await?;
+            let more = found.len() > limit;
+            let page: Vec<i64> = found.into_iter().take(limit).collect();
+            let next = if more {
+                page.last().map(|id| format!("k{id}"))
+            } else {
+                None
+            };
+            (store::by_ids(conn, backend, &page).await?, next)
+        }
+    };
+    // Passages from the text in hand; the index is asked only for matches found elsewhere.
+    let terms = super::super::snippet::Terms::of(query);
+    let mut snippets: HashMap<i64, String> = rows
+        .iter()
+        .filter_map(|r| {
+            super::super::snippet::passage(&r.description, &terms)
+                .or_else(|| super::super::snippet::passage(&r.title, &terms))
+                .map(|p| (r.id, search::highlight(&p)))
+        })
+        .collect();
+    let rest: Vec<i64> = rows
+        .iter()
+        .map(|r| r.id)
+        .filter(|id| !snippets.contains_key(id))
+        .collect();
+    if !rest.is_empty() {
+        snippets.extend(search::snippets(conn, backend, query, staff, &rest).await?);
+    }
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            let id = r.id;
+            let mut s = r.summary(now);
+            s.snippet_html = snippets.remove(&id);
+            s
+        })
+        .collect();
+    Ok(Page { items, next_cursor })
+}
+
+pub async fn counts(state: &AppState, actor: &Actor) -> AppResult<StatusCounts> {
+    actor.require("tickets.read")?;
+    let mut conn = state.db.pool.acquire().await?;
+    store::counts(&mut conn, actor).await
+}
