@@ -278,6 +278,19 @@ pub async fn set_status(
 }
 
 /// Bump `updated_at` (a reply arrived) and optionally the first response.
+/// Hold the ticket's row until the transaction ends, so changes made from what was read of it
+/// (its watchers, its assets, its status) follow one another. SQLite's write transaction
+/// (`BEGIN IMMEDIATE`) already holds the whole database.
+pub async fn lock(conn: &mut AnyConnection, backend: Backend, id: i64) -> AppResult<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT id FROM tickets WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Put `updated_at` back (a change that changed nothing).
 pub async fn keep_updated_at(conn: &mut AnyConnection, id: i64, at: i64) -> AppResult<()> {
     sqlx::query("UPDATE tickets SET updated_at = $2 WHERE id = $1")

@@ -5,6 +5,7 @@
 
 use sqlx::AnyConnection;
 
+use super::store::{self, TicketRow};
 use crate::auth::actor::Actor;
 use crate::error::AppResult;
 use crate::events::{self, TicketChanged};
@@ -31,6 +32,13 @@ impl<'a> Work<'a> {
             events: Vec::new(),
             blobs: None,
         })
+    }
+
+    /// A ticket within the actor's reach (with its watchers), its row held until this work ends
+    /// (see `store::lock`), or not found.
+    pub async fn load(&mut self, id: i64) -> AppResult<(TicketRow, Vec<i64>)> {
+        store::lock(&mut self.tx, self.state.db.backend, id).await?;
+        super::service::load_visible(&mut self.tx, self.actor, id).await
     }
 
     /// The transaction's connection, for stores.

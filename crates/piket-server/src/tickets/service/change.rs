@@ -12,7 +12,7 @@ use super::super::model::{self, Status};
 use super::super::store::{self, Milestones, TicketFields, TicketRow};
 use super::super::work::Work;
 use super::super::{policy, search, BulkChange, BulkResult, Ticket, TicketPatch};
-use super::{check_assignee, check_category, check_department, full, load_visible};
+use super::{check_assignee, check_category, check_department, full};
 use crate::auth::actor::{Actor, Via};
 use crate::error::{AppError, AppResult};
 use crate::events::TicketChanged;
@@ -90,8 +90,8 @@ async fn change(
 ) -> AppResult<Ticket> {
     let mut work = Work::begin(state, actor).await?;
     let now = work.now;
+    let (before, watchers) = work.load(id).await?;
     let tx = work.conn();
-    let (before, watchers) = load_visible(&mut *tx, actor, id).await?;
     let mut patch = make(&watchers);
     if let Some(edit) = assets {
         let mut linked: Vec<i64> = super::super::asset_store::of_ticket(&mut *tx, id)
@@ -138,8 +138,8 @@ pub async fn bulk(state: &AppState, actor: &Actor, change: BulkChange) -> AppRes
     let mut updated = Vec::new();
     let ids: BTreeSet<i64> = change.ids.into_iter().collect();
     for id in ids {
+        let (before, watchers) = work.load(id).await?;
         let tx = work.conn();
-        let (before, watchers) = load_visible(&mut *tx, actor, id).await?;
         if apply(&mut *tx, state, actor, &before, &watchers, &patch, now).await? {
             let after = store::get(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
             notify_changes(&mut *tx, state, actor, &before, &after, now).await?;

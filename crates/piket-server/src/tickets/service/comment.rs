@@ -6,7 +6,7 @@ use super::super::model::{Status, MAX_TEXT};
 use super::super::work::Work;
 use super::super::{comments, policy, search, store, Comment, NewComment};
 use super::change::milestones;
-use super::{files, load_visible, refused};
+use super::{files, refused};
 use crate::attachments::upload::Staged;
 use crate::auth::actor::Actor;
 use crate::error::{AppError, AppResult, FieldError};
@@ -44,9 +44,9 @@ pub async fn reply(
 async fn add_in(work: &mut Work<'_>, id: i64, input: NewComment) -> AppResult<Comment> {
     let (state, actor, now) = (work.state, work.actor, work.now);
     let staff = policy::is_staff(actor);
-    let tx = work.conn();
     // Out of reach is a 404 before anything else is judged.
-    let (row, watchers) = load_visible(&mut *tx, actor, id).await?;
+    let (row, watchers) = work.load(id).await?;
+    let tx = work.conn();
     if input.internal && !staff {
         return Err(AppError::Forbidden);
     }

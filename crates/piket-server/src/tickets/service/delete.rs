@@ -3,7 +3,7 @@
 
 use super::super::store;
 use super::super::work::Work;
-use super::{full, load_visible};
+use super::full;
 use crate::audit::{self, to_json, Change};
 use crate::auth::actor::Actor;
 use crate::error::AppResult;
@@ -13,8 +13,8 @@ use crate::state::AppState;
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     let mut work = Work::begin(state, actor).await?;
     let now = work.now;
+    let (row, watchers) = work.load(id).await?;
     let tx = work.conn();
-    let (row, watchers) = load_visible(&mut *tx, actor, id).await?;
     actor.require("tickets.delete")?;
     let event = TicketChanged::new(&row, &watchers, actor);
     let before = full(&mut *tx, row, watchers, now).await?;

@@ -68,8 +68,8 @@ pub async fn upload(
     errors: Vec<FieldError>,
 ) -> AppResult<Vec<Attachment>> {
     let mut work = Work::begin(state, actor).await?;
+    let (row, watchers) = work.load(ticket_id).await?;
     let tx = work.conn();
-    let (row, watchers) = load_visible(&mut *tx, actor, ticket_id).await?;
     let staff = policy::is_staff(actor);
     if !staff && row.requester_id != actor.user_id && row.status == Status::Closed {
         return Err(AppError::Conflict("this ticket is closed".into()));
@@ -132,8 +132,8 @@ pub async fn thumbnail(
 pub async fn delete(state: &AppState, actor: &Actor, ticket_id: i64, id: i64) -> AppResult<()> {
     let mut work = Work::begin(state, actor).await?;
     let now = work.now;
+    let (row, watchers) = work.load(ticket_id).await?;
     let tx = work.conn();
-    let (row, watchers) = load_visible(&mut *tx, actor, ticket_id).await?;
     let att = files::one(&mut *tx, ticket_id, id, policy::is_staff(actor)).await?;
     if !(policy::is_staff(actor) || att.uploader_id == Some(actor.user_id)) {
         return Err(AppError::Forbidden);
