@@ -530,3 +530,28 @@ async fn change_assets(state: &AppState, actor: &Actor, id: i64, ids: Vec<i64>) 
     };
     service::update(state, actor, id, patch).await.map(|_| ())
 }
+
+/// This module's pages.
+pub fn pages() -> axum::Router<AppState> {
+    use axum::extract::DefaultBodyLimit;
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route(
+            "/tickets",
+            get(list).post(create).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/tickets/new", get(new))
+        .route("/events/tickets", get(super::live::stream))
+        .route("/tickets/bulk", post(bulk))
+        .route("/tickets/export.csv", get(export))
+        .route("/tickets/{id}", get(show).post(update))
+        .route(
+            "/tickets/{id}/comments",
+            post(reply).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/tickets/{id}/delete", post(delete))
+        .route("/tickets/{id}/assets", post(link_asset))
+        .route("/tickets/{id}/watch", post(watch))
+        .route("/tickets/{id}/assets/{asset_id}/delete", post(unlink_asset))
+        .merge(super::views::pages::pages())
+}
