@@ -523,7 +523,12 @@ async fn every_documented_operation_is_routed() {
         .await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     let r = app
-        .send(Method::POST, "/api/update-main-device/x", &[], Body::empty())
+        .send(
+            Method::POST,
+            "/api/update-main-device/x",
+            &[],
+            Body::empty(),
+        )
         .await;
     assert!(
         r.header("content-type").starts_with("text/html"),
@@ -563,8 +568,7 @@ async fn every_documented_operation_is_routed() {
             assert!(
                 !fallback,
                 "{method} {path} is documented but not routed: {} {}",
-                r.status,
-                r.body
+                r.status, r.body
             );
             probed += 1;
         }
@@ -580,7 +584,11 @@ fn server_sources() -> Vec<(String, String)> {
             if path.is_dir() {
                 walk(&path, root, out);
             } else if path.extension().is_some_and(|e| e == "rs") {
-                let name = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                let name = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.push((name, std::fs::read_to_string(&path).unwrap()));
             }
         }
@@ -643,7 +651,10 @@ async fn every_api_route_is_declared_with_its_document_entry() {
             }
         }
     }
-    assert!(plain > 80, "found only {plain} route calls: is the scan broken?");
+    assert!(
+        plain > 80,
+        "found only {plain} route calls: is the scan broken?"
+    );
     assert!(
         offending.is_empty(),
         "declare these with `routes!` in the domain's api.rs router() so they are documented: {offending:#?}"
@@ -675,10 +686,16 @@ async fn every_api_route_is_declared_with_its_document_entry() {
                 missing.push(format!("{file}: {method} {path}"));
             }
         }
-        assert_eq!(read, attributes, "{file}: write `method, path = \"…\"` first");
+        assert_eq!(
+            read, attributes,
+            "{file}: write `method, path = \"…\"` first"
+        );
         declared += read;
     }
-    assert!(declared > 90, "found only {declared} #[utoipa::path] attributes");
+    assert!(
+        declared > 90,
+        "found only {declared} #[utoipa::path] attributes"
+    );
     assert!(
         missing.is_empty(),
         "handlers documented but not merged into the API document: {missing:?}"
