@@ -37,7 +37,7 @@ use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 
 use crate::auth::ratelimit::RateLimiter;
@@ -114,201 +114,25 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
     }))
 }
 
+/// Every domain's pages, behind the session guard (see `router`).
 fn pages() -> Router<AppState> {
-    use crate::auth::pages as a;
     Router::new()
-        .route("/", get(a::home))
-        .route("/login", get(a::login_form).post(a::login))
-        .route("/logout", post(a::logout))
-        .route("/setup", get(a::setup_form).post(a::setup))
-        .route("/password/forgot", get(a::forgot_form).post(a::forgot))
-        .route("/password/reset", get(a::reset_form).post(a::reset))
-        .route("/profile", get(a::profile).post(a::save_profile))
-        .route("/profile/password", post(a::change_password))
-        .route("/language", post(a::set_language))
-        .route(
-            "/apikeys",
-            get(apikeys::pages::list).post(apikeys::pages::create),
-        )
-        .route("/apikeys/{id}/revoke", post(apikeys::pages::revoke))
-        .route(
-            "/admin/users",
-            get(users::pages::list).post(users::pages::create),
-        )
-        .route("/admin/users/new", get(users::pages::new))
-        .route(
-            "/admin/users/{id}",
-            get(users::pages::edit).post(users::pages::update),
-        )
-        .route("/admin/users/{id}/delete", post(users::pages::delete))
-        .route(
-            "/admin/roles",
-            get(roles::pages::list).post(roles::pages::create),
-        )
-        .route("/admin/roles/new", get(roles::pages::new))
-        .route(
-            "/admin/roles/{id}",
-            get(roles::pages::edit).post(roles::pages::update),
-        )
-        .route("/admin/roles/{id}/delete", post(roles::pages::delete))
-        .route(
-            "/admin/departments",
-            get(departments::pages::list).post(departments::pages::create),
-        )
-        .route("/admin/departments/new", get(departments::pages::new))
-        .route(
-            "/admin/departments/{id}",
-            get(departments::pages::edit).post(departments::pages::update),
-        )
-        .route(
-            "/admin/departments/{id}/delete",
-            post(departments::pages::delete),
-        )
-        .route("/admin/audit", get(audit::pages::list))
-        .route(
-            "/admin/categories",
-            get(categories::pages::list).post(categories::pages::create),
-        )
-        .route(
-            "/admin/categories/{id}",
-            get(categories::pages::edit).post(categories::pages::update),
-        )
-        .route(
-            "/admin/categories/{id}/delete",
-            post(categories::pages::delete),
-        )
-        .route(
-            "/admin/canned",
-            get(canned::pages::list).post(canned::pages::create),
-        )
-        .route(
-            "/admin/canned/{id}",
-            get(canned::pages::edit).post(canned::pages::update),
-        )
-        .route("/admin/canned/{id}/delete", post(canned::pages::delete))
-        .route(
-            "/tickets",
-            get(tickets::pages::list)
-                .post(tickets::pages::create)
-                .layer(DefaultBodyLimit::disable()),
-        )
-        .route("/tickets/views", post(tickets::views::pages::create))
-        .route(
-            "/tickets/views/{id}/delete",
-            post(tickets::views::pages::delete),
-        )
-        .route("/tickets/new", get(tickets::pages::new))
-        .route("/events/tickets", get(tickets::live::stream))
-        .route("/tickets/bulk", post(tickets::pages::bulk))
-        .route("/tickets/export.csv", get(tickets::pages::export))
-        .route(
-            "/tickets/{id}",
-            get(tickets::pages::show).post(tickets::pages::update),
-        )
-        .route(
-            "/tickets/{id}/comments",
-            post(tickets::pages::reply).layer(DefaultBodyLimit::disable()),
-        )
-        .route(
-            "/tickets/{id}/attachments/{attachment_id}",
-            get(attachments::pages::download),
-        )
-        .route(
-            "/tickets/{id}/attachments/{attachment_id}/thumbnail",
-            get(attachments::pages::thumbnail),
-        )
-        .route(
-            "/tickets/{id}/attachments/{attachment_id}/delete",
-            post(attachments::pages::delete),
-        )
-        .route("/tickets/{id}/delete", post(tickets::pages::delete))
-        .route("/tickets/{id}/assets", post(tickets::pages::link_asset))
-        .route("/tickets/{id}/watch", post(tickets::pages::watch))
-        .route(
-            "/tickets/{id}/assets/{asset_id}/delete",
-            post(tickets::pages::unlink_asset),
-        )
-        .route("/notifications", get(notifications::pages::list))
-        .route(
-            "/notifications/read-all",
-            post(notifications::pages::read_all),
-        )
-        .route(
-            "/notifications/settings",
-            post(notifications::pages::save_settings),
-        )
-        .route("/notifications/{id}/open", post(notifications::pages::open))
-        .route("/tickets/{id}/canned/{canned_id}", get(canned::pages::text))
-        .route("/admin/metrics", get(ops::metrics_web))
-        .route("/admin/sla", get(sla::pages::show))
-        .route("/admin/sla/policies", post(sla::pages::save_policies))
-        .route("/admin/sla/calendar", post(sla::pages::save_calendar))
-        .merge(inventory_pages())
+        .merge(auth::pages::pages())
+        .merge(apikeys::pages::pages())
+        .merge(users::pages::pages())
+        .merge(roles::pages::pages())
+        .merge(departments::pages::pages())
+        .merge(audit::pages::pages())
+        .merge(categories::pages::pages())
+        .merge(canned::pages::pages())
+        .merge(tickets::pages::pages())
+        .merge(attachments::pages::pages())
+        .merge(notifications::pages::pages())
+        .merge(ops::pages())
+        .merge(sla::pages::pages())
+        .merge(inventory::pages::pages())
+        .merge(agents::pages::pages())
         .fallback(|| async { error::AppError::NotFound })
-}
-
-fn inventory_pages() -> Router<AppState> {
-    use crate::inventory::software::pages as sw;
-    use crate::inventory::{admin, pages as p};
-    Router::new()
-        .route("/inventory", get(p::list).post(p::create))
-        .route("/inventory/new", get(p::new))
-        .route("/inventory/suggest", get(p::suggest))
-        .route("/inventory/software", get(sw::catalog))
-        .route(
-            "/inventory/licenses",
-            get(sw::licenses_page).post(sw::license_create),
-        )
-        .route(
-            "/inventory/licenses/{id}",
-            get(sw::license_page).post(sw::license_update),
-        )
-        .route("/inventory/licenses/{id}/reveal", post(sw::license_reveal))
-        .route("/inventory/licenses/{id}/delete", post(sw::license_delete))
-        .route("/inventory/{id}/software", post(sw::replace_device))
-        .route("/inventory/{id}", get(p::show).post(p::update))
-        .route("/inventory/{id}/reveal", post(p::reveal))
-        .route("/inventory/{id}/delete", post(p::delete))
-        .route("/inventory/{id}/merge", post(p::merge))
-        .route(
-            "/inventory/{id}/suggestions/{sid}/dismiss",
-            post(p::dismiss_suggestion),
-        )
-        .route(
-            "/admin/inventory/collector",
-            get(admin::show).post(admin::save),
-        )
-        .route(
-            "/admin/inventory/agents",
-            get(agents::pages::show).post(agents::pages::create),
-        )
-        .route(
-            "/admin/inventory/agents/tokens/{id}/revoke",
-            post(agents::pages::revoke_token),
-        )
-        .route(
-            "/admin/inventory/agents/devices/{id}/revoke",
-            post(agents::pages::revoke_device),
-        )
-        .route("/agent", get(agents::portal::show))
-        .route("/agent/command", post(agents::portal::create_command))
-        .route("/agent/download/{name}", get(agents::portal::download))
-}
-
-/// FusionInventory/OCS and GLPI agents, at the URLs they are usually pointed at.
-fn agent_endpoints() -> Router<AppState> {
-    use crate::inventory::protocols::handlers as h;
-    let mut r = Router::new();
-    for path in [
-        "/ocsinventory",
-        "/ocsinventory/",
-        "/plugins/fusioninventory",
-        "/plugins/fusioninventory/",
-        "/front/inventory.php",
-    ] {
-        r = r.route(path, get(h::info).post(h::receive));
-    }
-    r
 }
 
 /// The whole HTTP application.
@@ -327,16 +151,8 @@ pub fn router(state: AppState) -> Router {
     let body_timeout = state.config.connections.body_timeout;
     Router::new()
         .merge(api)
-        .route(
-            "/api/update-main-device",
-            post(inventory::collector::update_main_device),
-        )
-        .route(piket_protocol::ENROLL_PATH, post(agents::enroll::handler))
-        .route(
-            piket_protocol::INVENTORY_PATH,
-            post(agents::report::handler),
-        )
-        .merge(agent_endpoints())
+        .merge(Router::from(api::device_routes()))
+        .merge(inventory::protocols::router())
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics_api))

@@ -1,9 +1,11 @@
-//! JSON handlers for enrollment tokens and agent devices (`settings.manage`), and the OpenAPI
-//! entries of the two agent endpoints (whose handlers live in `enroll` and `report`).
+//! JSON handlers for enrollment tokens and agent devices (`settings.manage`), and the routes of
+//! the two endpoints the agent itself calls (their handlers live in `enroll` and `report`).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{
     devices, tokens, AgentDevice, CreatedEnrollmentToken, EnrollmentToken, NewEnrollmentToken,
@@ -58,6 +60,17 @@ pub async fn revoke(
     Ok(Json(tokens::revoke(&state, &actor, id).await?))
 }
 
+/// Revoke a token, for clients that cannot send DELETE: the same as `DELETE …/{id}`.
+#[utoipa::path(post, path = "/api/v1/agent/enrollment-tokens/{id}/revoke", tag = "agents", operation_id = "revoke_enrollment_token_by_post",
+    params(("id" = i64, Path)), responses((status = 200, body = EnrollmentToken), (status = 404, body = Problem)))]
+pub async fn revoke_by_post(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Json<EnrollmentToken>> {
+    Ok(Json(tokens::revoke(&state, &actor, id).await?))
+}
+
 /// Enrolled devices, newest first.
 #[utoipa::path(get, path = "/api/v1/agent/devices", tag = "agents", operation_id = "list_agent_devices",
     responses((status = 200, body = Vec<AgentDevice>), (status = 403, body = Problem)))]
@@ -79,22 +92,21 @@ pub async fn revoke_device(
     Ok(Json(devices::revoke(&state, &actor, id).await?))
 }
 
-/// Agent enrollment: `{"token", "hostname", "serial", "manufacturer", "agent_version"}` (at most
-/// 16 KiB) in, `{"device_id", "secret", "asset_id", "report_interval_hours"}` out (201). Errors
-/// are `{"error", "message"}`: 401 `invalid_token`, 429 `rate_limited` (Retry-After), 400, 413.
-#[utoipa::path(post, path = "/api/v1/agent/enroll", tag = "agents", operation_id = "agent_enroll", security(()),
-    request_body(content = Object, description = "piket-protocol EnrollRequest"),
-    responses((status = 201, description = "piket-protocol EnrollResponse"),
-        (status = 400, description = "bad_request"), (status = 401, description = "invalid_token"),
-        (status = 413, description = "too_large"), (status = 429, description = "rate_limited")))]
-pub async fn enroll_doc() {}
+/// This module's JSON routes, each with its OpenAPI entry.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list, create))
+        .routes(routes!(get, revoke))
+        .routes(routes!(revoke_by_post))
+        .routes(routes!(list_devices))
+        .routes(routes!(revoke_device))
+}
 
-/// Agent report: `Authorization: Bearer dev_….secret`, a piket-protocol InventoryReport, optionally
-/// `Content-Encoding: gzip` (at most 4 MiB sent, 16 MiB inflated). Answers
-/// `{"status": "updated"|"unchanged", "asset_id", "fingerprint", "report_interval_hours"}`.
-#[utoipa::path(post, path = "/api/v1/agent/inventory", tag = "agents", operation_id = "agent_inventory", security(("bearer" = [])),
-    request_body(content = Object, description = "piket-protocol InventoryReport"),
-    responses((status = 200, description = "piket-protocol InventoryResponse"),
-        (status = 400, description = "bad_request or unsupported_protocol"), (status = 401, description = "invalid_credentials"),
-        (status = 413, description = "too_large")))]
-pub async fn inventory_doc() {}
+/// The agent's enrollment and report endpoints, with their OpenAPI entries. They answer
+/// `{"error", "message"}` rather than problem+json and keep their own limits, so they are served
+/// outside the `/api/v1` layers (see `api::device_routes`).
+pub fn agent_protocol() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(super::enroll::handler))
+        .routes(routes!(super::report::handler))
+}

@@ -31,6 +31,14 @@ pub const MAX_BODY: usize = 16 * 1024;
 pub const FAILURES_PER_WINDOW: u32 = 10;
 pub const WINDOW_MS: i64 = 10 * 60 * 1000;
 
+/// Agent enrollment: `{"token", "hostname", "serial", "manufacturer", "agent_version"}` (at most
+/// 16 KiB) in, `{"device_id", "secret", "asset_id", "report_interval_hours"}` out (201). Errors
+/// are `{"error", "message"}`: 401 `invalid_token`, 429 `rate_limited` (Retry-After), 400, 413.
+#[utoipa::path(post, path = "/api/v1/agent/enroll", tag = "agents", operation_id = "agent_enroll", security(()),
+    request_body(content = Object, description = "piket-protocol EnrollRequest"),
+    responses((status = 201, description = "piket-protocol EnrollResponse"),
+        (status = 400, description = "bad_request"), (status = 401, description = "invalid_token"),
+        (status = 413, description = "too_large"), (status = 429, description = "rate_limited")))]
 pub async fn handler(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,

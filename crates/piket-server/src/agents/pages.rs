@@ -128,6 +128,24 @@ pub async fn revoke_device(
     Ok(Redirect::to("/admin/inventory/agents?msg=revoked").into_response())
 }
 
+/// This module's pages.
+pub fn pages() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/admin/inventory/agents", get(show).post(create))
+        .route(
+            "/admin/inventory/agents/tokens/{id}/revoke",
+            post(revoke_token),
+        )
+        .route(
+            "/admin/inventory/agents/devices/{id}/revoke",
+            post(revoke_device),
+        )
+        .route("/agent", get(super::portal::show))
+        .route("/agent/command", post(super::portal::create_command))
+        .route("/agent/download/{name}", get(super::portal::download))
+}
+
 #[cfg(test)]
 mod tests {
     use super::number;

@@ -20,6 +20,14 @@ use crate::error::{AppError, AppResult};
 use crate::inventory::ingest::{self, Origin, Trust};
 use crate::state::AppState;
 
+/// Agent report: `Authorization: Bearer dev_….secret`, a piket-protocol InventoryReport, optionally
+/// `Content-Encoding: gzip` (at most 4 MiB sent, 16 MiB inflated). Answers
+/// `{"status": "updated"|"unchanged", "asset_id", "fingerprint", "report_interval_hours"}`.
+#[utoipa::path(post, path = "/api/v1/agent/inventory", tag = "agents", operation_id = "agent_inventory", security(("bearer" = [])),
+    request_body(content = Object, description = "piket-protocol InventoryReport"),
+    responses((status = 200, description = "piket-protocol InventoryResponse"),
+        (status = 400, description = "bad_request or unsupported_protocol"), (status = 401, description = "invalid_credentials"),
+        (status = 413, description = "too_large")))]
 pub async fn handler(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,

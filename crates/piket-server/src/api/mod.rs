@@ -1,17 +1,20 @@
-//! The JSON API under `/api/v1`: routes, the OpenAPI document, and problem+json for every error.
+//! The JSON API under `/api/v1`: the domains' routers merged, the OpenAPI document built from
+//! them, and problem+json for every error.
 
 pub mod limits;
 pub mod merge;
 pub mod page;
 
-use axum::body::to_bytes;
+use axum::body::{to_bytes, Bytes};
 use axum::extract::Request;
+use axum::http::header;
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::{AppError, Problem};
 use crate::state::AppState;
@@ -24,6 +27,7 @@ struct Security;
 
 /// Handler names repeat across resources (`list`, `get`, …); client generators need unique
 /// operation ids, so a repeated one gets its path: `list_tickets`, `history_inventory_hardware`.
+/// Applied in `document`, once every domain's paths are in.
 struct UniqueOperationIds;
 
 impl Modify for UniqueOperationIds {
@@ -96,50 +100,53 @@ impl Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Piket API", description = "Piket service desk JSON API. Authenticate with `X-API-Key: pk_…` or `Authorization: Bearer pk_…`. Errors are application/problem+json."),
-    modifiers(&Security, &UniqueOperationIds),
+    modifiers(&Security),
     security(("api_key" = []), ("bearer" = [])),
-    paths(
-        ops::status,
-        auth::api::me, auth::api::update_me,
-        users::api::list, users::api::create, users::api::get, users::api::update, users::api::delete,
-        roles::api::list, roles::api::create, roles::api::get, roles::api::update, roles::api::delete, roles::api::permissions,
-        departments::api::list, departments::api::create, departments::api::get, departments::api::update, departments::api::delete,
-        apikeys::api::list, apikeys::api::create, apikeys::api::get, apikeys::api::revoke,
-        audit::api::list,
-        tickets::api::list, tickets::api::create, tickets::api::get, tickets::api::update, tickets::api::replace, tickets::api::delete,
-        tickets::api::comments, tickets::api::add_comment, tickets::api::history, tickets::api::counts, tickets::api::bulk, tickets::api::export,
-        categories::api::list, categories::api::create, categories::api::get, categories::api::update, categories::api::delete,
-        notifications::api::list, notifications::api::mark_read, notifications::api::mark_all_read,
-        notifications::api::settings, notifications::api::save_settings,
-        canned::api::list, canned::api::create, canned::api::get, canned::api::update, canned::api::delete, canned::api::expand,
-        tickets::views::api::list, tickets::views::api::create, tickets::views::api::delete,
-        attachments::api::list, attachments::api::upload, attachments::api::download, attachments::api::thumbnail, attachments::api::delete,
-        sla::api::policies, sla::api::set_policy, sla::api::calendar, sla::api::set_calendar,
-        inventory::api::list, inventory::api::create, inventory::api::get, inventory::api::replace, inventory::api::update,
-        inventory::api::delete, inventory::api::reveal, inventory::api::history, inventory::api::tickets, inventory::api::merge, inventory::collector::doc,
-        inventory::software::api::list, inventory::software::api::create, inventory::software::api::get,
-        inventory::software::api::replace, inventory::software::api::update, inventory::software::api::delete,
-        inventory::software::api::installed, inventory::software::api::replace_installed,
-        inventory::software::license_api::list, inventory::software::license_api::compliance,
-        inventory::software::license_api::create, inventory::software::license_api::get,
-        inventory::software::license_api::replace, inventory::software::license_api::update,
-        inventory::software::license_api::delete, inventory::software::license_api::reveal,
-        agents::api::list, agents::api::create, agents::api::get, agents::api::revoke,
-        agents::api::list_devices, agents::api::revoke_device, agents::api::enroll_doc, agents::api::inventory_doc,
-    ),
     components(schemas(Problem, crate::error::FieldError))
 )]
 pub struct ApiDoc;
 
-pub fn openapi_json() -> String {
-    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+/// Every domain's JSON routes under `/api/v1`, each carrying its OpenAPI entry (`routes!`).
+fn v1_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .merge(ops::api::router())
+        .merge(auth::api::router())
+        .merge(users::api::router())
+        .merge(roles::api::router())
+        .merge(departments::api::router())
+        .merge(apikeys::api::router())
+        .merge(audit::api::router())
+        .merge(tickets::api::router())
+        .merge(categories::api::router())
+        .merge(notifications::api::router())
+        .merge(canned::api::router())
+        .merge(attachments::api::router())
+        .merge(sla::api::router())
+        .merge(inventory::api::router())
+        .merge(agents::api::router())
 }
 
-async fn openapi() -> impl IntoResponse {
-    (
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        openapi_json(),
-    )
+/// Documented routes that answer in their own formats with their own limits, so `lib.rs` serves
+/// them outside the `/api/v1` layers: the agent's enrollment and reports, the legacy collector.
+pub fn device_routes() -> OpenApiRouter<AppState> {
+    agents::api::agent_protocol().merge(inventory::api::legacy_collector())
+}
+
+/// The whole document: top-level info and security from `ApiDoc`, then every path the two route
+/// sets carry.
+fn document(v1: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(v1);
+    doc.merge(device_routes().into_openapi());
+    UniqueOperationIds.modify(&mut doc);
+    doc
+}
+
+/// The OpenAPI document as served at `/api/v1/openapi.json`.
+pub fn openapi_json() -> String {
+    document(v1_routes().into_openapi())
+        .to_pretty_json()
+        .unwrap_or_default()
 }
 
 /// Turn framework rejections (bad JSON, unknown field, bad path, 405, 413) into problem+json.
@@ -175,221 +182,13 @@ async fn not_found() -> AppError {
     AppError::NotFound
 }
 
+/// The `/api/v1` router: the domains' routes, the document, and a problem+json 404 for the rest.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/status", get(ops::status))
+    let (routes, v1) = v1_routes().split_for_parts();
+    let spec = Bytes::from(document(v1).to_pretty_json().unwrap_or_default());
+    let openapi = move || async move { ([(header::CONTENT_TYPE, "application/json")], spec) };
+    routes
         .route("/api/v1/openapi.json", get(openapi))
-        .route("/api/v1/me", get(auth::api::me).patch(auth::api::update_me))
-        .route(
-            "/api/v1/users",
-            get(users::api::list).post(users::api::create),
-        )
-        .route(
-            "/api/v1/users/{id}",
-            get(users::api::get)
-                .patch(users::api::update)
-                .delete(users::api::delete),
-        )
-        .route(
-            "/api/v1/roles",
-            get(roles::api::list).post(roles::api::create),
-        )
-        .route(
-            "/api/v1/roles/{id}",
-            get(roles::api::get)
-                .patch(roles::api::update)
-                .delete(roles::api::delete),
-        )
-        .route("/api/v1/permissions", get(roles::api::permissions))
-        .route(
-            "/api/v1/departments",
-            get(departments::api::list).post(departments::api::create),
-        )
-        .route(
-            "/api/v1/departments/{id}",
-            get(departments::api::get)
-                .patch(departments::api::update)
-                .delete(departments::api::delete),
-        )
-        .route(
-            "/api/v1/api-keys",
-            get(apikeys::api::list).post(apikeys::api::create),
-        )
-        .route(
-            "/api/v1/api-keys/{id}",
-            get(apikeys::api::get).delete(apikeys::api::revoke),
-        )
-        .route("/api/v1/audit", get(audit::api::list))
-        .route(
-            "/api/v1/tickets",
-            get(tickets::api::list).post(tickets::api::create),
-        )
-        .route("/api/v1/tickets/counts", get(tickets::api::counts))
-        .route(
-            "/api/v1/tickets/bulk",
-            axum::routing::post(tickets::api::bulk),
-        )
-        .route("/api/v1/tickets/export.csv", get(tickets::api::export))
-        .route(
-            "/api/v1/tickets/{id}",
-            get(tickets::api::get)
-                .patch(tickets::api::update)
-                .put(tickets::api::replace)
-                .delete(tickets::api::delete),
-        )
-        .route(
-            "/api/v1/tickets/{id}/comments",
-            get(tickets::api::comments).post(tickets::api::add_comment),
-        )
-        .route("/api/v1/tickets/{id}/history", get(tickets::api::history))
-        .route(
-            "/api/v1/tickets/{id}/canned-responses/{canned_id}",
-            get(canned::api::expand),
-        )
-        .route(
-            "/api/v1/canned-responses",
-            get(canned::api::list).post(canned::api::create),
-        )
-        .route(
-            "/api/v1/canned-responses/{id}",
-            get(canned::api::get)
-                .put(canned::api::update)
-                .delete(canned::api::delete),
-        )
-        .route(
-            "/api/v1/ticket-views",
-            get(tickets::views::api::list).post(tickets::views::api::create),
-        )
-        .route(
-            "/api/v1/ticket-views/{id}",
-            axum::routing::delete(tickets::views::api::delete),
-        )
-        .route(
-            "/api/v1/tickets/{id}/attachments",
-            get(attachments::api::list)
-                .post(attachments::api::upload)
-                .layer(axum::extract::DefaultBodyLimit::disable()),
-        )
-        .route(
-            "/api/v1/tickets/{id}/attachments/{attachment_id}",
-            get(attachments::api::download).delete(attachments::api::delete),
-        )
-        .route(
-            "/api/v1/tickets/{id}/attachments/{attachment_id}/thumbnail",
-            get(attachments::api::thumbnail),
-        )
-        .route(
-            "/api/v1/categories",
-            get(categories::api::list).post(categories::api::create),
-        )
-        .route(
-            "/api/v1/categories/{id}",
-            get(categories::api::get)
-                .put(categories::api::update)
-                .delete(categories::api::delete),
-        )
-        .route("/api/v1/notifications", get(notifications::api::list))
-        .route(
-            "/api/v1/notifications/read-all",
-            axum::routing::post(notifications::api::mark_all_read),
-        )
-        .route(
-            "/api/v1/notifications/{id}/read",
-            axum::routing::post(notifications::api::mark_read),
-        )
-        .route(
-            "/api/v1/me/notification-settings",
-            get(notifications::api::settings).put(notifications::api::save_settings),
-        )
-        .route("/api/v1/sla/policies", get(sla::api::policies))
-        .route(
-            "/api/v1/sla/policies/{priority}",
-            axum::routing::put(sla::api::set_policy),
-        )
-        .route(
-            "/api/v1/sla/calendar",
-            get(sla::api::calendar).put(sla::api::set_calendar),
-        )
-        .route(
-            "/api/v1/agent/enrollment-tokens",
-            get(agents::api::list).post(agents::api::create),
-        )
-        .route(
-            "/api/v1/agent/enrollment-tokens/{id}",
-            get(agents::api::get).delete(agents::api::revoke),
-        )
-        .route(
-            "/api/v1/agent/enrollment-tokens/{id}/revoke",
-            axum::routing::post(agents::api::revoke),
-        )
-        .route("/api/v1/agent/devices", get(agents::api::list_devices))
-        .route(
-            "/api/v1/agent/devices/{id}",
-            axum::routing::delete(agents::api::revoke_device),
-        )
-        .route(
-            "/api/v1/inventory/hardware",
-            get(inventory::api::list).post(inventory::api::create),
-        )
-        .route(
-            "/api/v1/inventory/hardware/{id}",
-            get(inventory::api::get)
-                .put(inventory::api::replace)
-                .patch(inventory::api::update)
-                .delete(inventory::api::delete),
-        )
-        .route(
-            "/api/v1/inventory/hardware/{id}/reveal",
-            axum::routing::post(inventory::api::reveal),
-        )
-        .route(
-            "/api/v1/inventory/hardware/{id}/history",
-            get(inventory::api::history),
-        )
-        .route(
-            "/api/v1/inventory/hardware/{id}/tickets",
-            get(inventory::api::tickets),
-        )
-        .route(
-            "/api/v1/inventory/hardware/{id}/merge",
-            axum::routing::post(inventory::api::merge),
-        )
-        .route(
-            "/api/v1/inventory/hardware/{id}/software",
-            get(inventory::software::api::installed)
-                .put(inventory::software::api::replace_installed),
-        )
-        .route(
-            "/api/v1/inventory/software",
-            get(inventory::software::api::list).post(inventory::software::api::create),
-        )
-        .route(
-            "/api/v1/inventory/software/{id}",
-            get(inventory::software::api::get)
-                .put(inventory::software::api::replace)
-                .patch(inventory::software::api::update)
-                .delete(inventory::software::api::delete),
-        )
-        .route(
-            "/api/v1/inventory/licenses",
-            get(inventory::software::license_api::list)
-                .post(inventory::software::license_api::create),
-        )
-        .route(
-            "/api/v1/inventory/licenses/compliance",
-            get(inventory::software::license_api::compliance),
-        )
-        .route(
-            "/api/v1/inventory/licenses/{id}",
-            get(inventory::software::license_api::get)
-                .put(inventory::software::license_api::replace)
-                .patch(inventory::software::license_api::update)
-                .delete(inventory::software::license_api::delete),
-        )
-        .route(
-            "/api/v1/inventory/licenses/{id}/reveal",
-            axum::routing::post(inventory::software::license_api::reveal),
-        )
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .layer(middleware::from_fn(problems))
 }

@@ -4,6 +4,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{service, ApiKey, CreatedApiKey, NewApiKey};
 use crate::api::page::Page;
@@ -70,4 +72,11 @@ pub async fn revoke(
     Path(id): Path<i64>,
 ) -> AppResult<Json<ApiKey>> {
     Ok(Json(service::revoke(&state, &actor, id).await?))
+}
+
+/// This module's JSON routes, each with its OpenAPI entry.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list, create))
+        .routes(routes!(get, revoke))
 }

@@ -78,3 +78,11 @@ pub async fn revoke(
     service::revoke(&state, &actor, id).await?;
     Ok(Redirect::to("/apikeys?msg=revoked").into_response())
 }
+
+/// This module's pages.
+pub fn pages() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/apikeys", get(list).post(create))
+        .route("/apikeys/{id}/revoke", post(revoke))
+}

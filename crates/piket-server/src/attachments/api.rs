@@ -1,10 +1,12 @@
 //! JSON handlers for attachments, and the one place a stored file becomes a download response.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use super::{upload, Attachment};
 use crate::auth::extract::ApiActor;
@@ -176,6 +178,14 @@ pub fn thumbnail_response(png: Bytes) -> Response {
         png,
     )
         .into_response()
+}
+
+/// This module's JSON routes, each with its OpenAPI entry.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list, upload).layer(DefaultBodyLimit::disable()))
+        .routes(routes!(download, delete))
+        .routes(routes!(thumbnail))
 }
 
 #[cfg(test)]

@@ -35,3 +35,18 @@ pub async fn delete(
     service::delete(&state, &actor, id, attachment_id).await?;
     Ok(Redirect::to(&format!("/tickets/{id}?msg=deleted")).into_response())
 }
+
+/// This module's pages.
+pub fn pages() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/tickets/{id}/attachments/{attachment_id}", get(download))
+        .route(
+            "/tickets/{id}/attachments/{attachment_id}/thumbnail",
+            get(thumbnail),
+        )
+        .route(
+            "/tickets/{id}/attachments/{attachment_id}/delete",
+            post(delete),
+        )
+}

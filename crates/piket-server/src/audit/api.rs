@@ -2,6 +2,8 @@
 
 use axum::extract::{Query, State};
 use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{AuditEntry, AuditFilter};
 use crate::api::page::Page;
@@ -17,4 +19,9 @@ pub async fn list(
     Query(f): Query<AuditFilter>,
 ) -> AppResult<Json<Page<AuditEntry>>> {
     Ok(Json(super::list(&state, &actor, f).await?))
+}
+
+/// This module's JSON routes, each with its OpenAPI entry.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(list))
 }

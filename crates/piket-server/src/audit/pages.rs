@@ -45,3 +45,9 @@ pub async fn list(
     )?
     .into_response())
 }
+
+/// This module's pages.
+pub fn pages() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new().route("/admin/audit", get(list))
+}

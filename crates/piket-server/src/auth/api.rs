@@ -2,6 +2,8 @@
 
 use axum::extract::State;
 use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::extract::ApiActor;
 use crate::error::{AppResult, Problem};
@@ -22,4 +24,9 @@ pub async fn update_me(
     Json(patch): Json<ProfilePatch>,
 ) -> AppResult<Json<User>> {
     Ok(Json(service::update_profile(&state, &actor, patch).await?))
+}
+
+/// This module's JSON routes, each with its OpenAPI entry.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(me, update_me))
 }

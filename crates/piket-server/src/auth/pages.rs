@@ -387,3 +387,18 @@ pub async fn set_language(
     );
     Ok(([(SET_COOKIE, cookie)], Redirect::to(&back)).into_response())
 }
+
+/// This module's pages.
+pub fn pages() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/setup", get(setup_form).post(setup))
+        .route("/password/forgot", get(forgot_form).post(forgot))
+        .route("/password/reset", get(reset_form).post(reset))
+        .route("/profile", get(profile).post(save_profile))
+        .route("/profile/password", post(change_password))
+        .route("/language", post(set_language))
+}

@@ -3,6 +3,8 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{service, CannedResponse, ExpandedResponse, NewCannedResponse};
 use crate::auth::extract::ApiActor;
@@ -84,4 +86,12 @@ pub async fn expand(
     Ok(Json(
         service::expand_for_ticket(&state, &actor, id, canned_id).await?,
     ))
+}
+
+/// This module's JSON routes, each with its OpenAPI entry.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update, delete))
+        .routes(routes!(expand))
 }

@@ -174,3 +174,13 @@ pub async fn text(
     )
         .into_response())
 }
+
+/// This module's pages.
+pub fn pages() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/admin/canned", get(list).post(create))
+        .route("/admin/canned/{id}", get(edit).post(update))
+        .route("/admin/canned/{id}/delete", post(delete))
+        .route("/tickets/{id}/canned/{canned_id}", get(text))
+}

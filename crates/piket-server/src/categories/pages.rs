@@ -159,3 +159,12 @@ pub async fn delete(
     service::delete(&state, &actor, id).await?;
     Ok(Redirect::to("/admin/categories?msg=deleted").into_response())
 }
+
+/// This module's pages.
+pub fn pages() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/admin/categories", get(list).post(create))
+        .route("/admin/categories/{id}", get(edit).post(update))
+        .route("/admin/categories/{id}/delete", post(delete))
+}

@@ -3,6 +3,8 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{service, Department, DepartmentPatch, NewDepartment};
 use crate::api::page::{ListParams, Page};
@@ -65,4 +67,11 @@ pub async fn delete(
 ) -> AppResult<StatusCode> {
     service::delete(&state, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This module's JSON routes, each with its OpenAPI entry.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update, delete))
 }

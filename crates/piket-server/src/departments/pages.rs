@@ -157,3 +157,13 @@ pub async fn delete(
     service::delete(&state, &actor, id).await?;
     Ok(Redirect::to("/admin/departments?msg=deleted").into_response())
 }
+
+/// This module's pages.
+pub fn pages() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/admin/departments", get(list).post(create))
+        .route("/admin/departments/new", get(new))
+        .route("/admin/departments/{id}", get(edit).post(update))
+        .route("/admin/departments/{id}/delete", post(delete))
+}

@@ -3,6 +3,8 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{service, Hardware, HardwareFilter, HardwareHistoryEntry, HardwareInput, Revealed};
 use crate::api::page::Page;
@@ -152,4 +154,23 @@ pub async fn merge(
     Ok(Json(
         super::merge::merge(&state, &actor, id, req.from).await?,
     ))
+}
+
+/// This module's JSON routes, each with its OpenAPI entry.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list, create))
+        .routes(routes!(get, replace, update, delete))
+        .routes(routes!(reveal))
+        .routes(routes!(history))
+        .routes(routes!(tickets))
+        .routes(routes!(merge))
+        .merge(super::software::api::router())
+        .merge(super::software::license_api::router())
+}
+
+/// The legacy collector's endpoint with its OpenAPI entry. It answers plain JSON rather than
+/// problem+json and has its own limits, so it is served outside the `/api/v1` layers.
+pub fn legacy_collector() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(super::collector::update_main_device))
 }

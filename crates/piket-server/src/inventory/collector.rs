@@ -262,6 +262,15 @@ async fn update(state: &AppState, ip: &str, email: &str, report: Report) -> AppR
     Ok(Outcome::Updated(after.id))
 }
 
+/// Legacy inventory collector: update (or create) the user's main device. No API key; plain JSON
+/// errors (not problem+json). Admins may switch it off (403) or demand `X-Enrollment-Token` (401).
+/// A client address that names too many unknown emails gets 429 for a while.
+#[utoipa::path(post, path = "/api/update-main-device", tag = "inventory", operation_id = "update_main_device", security(()),
+    request_body = CollectorRequest,
+    params(("X-Enrollment-Token" = Option<String>, Header, description = "Only when an admin demands a token")),
+    responses((status = 200, body = CollectorReply), (status = 400, body = CollectorReply),
+        (status = 401, body = CollectorReply), (status = 403, body = CollectorReply),
+        (status = 404, body = CollectorReply), (status = 429, body = CollectorReply)))]
 pub async fn update_main_device(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -395,14 +404,3 @@ pub struct CollectorReply {
     message: String,
     main_id: Option<i64>,
 }
-
-/// Legacy inventory collector: update (or create) the user's main device. No API key; plain JSON
-/// errors (not problem+json). Admins may switch it off (403) or demand `X-Enrollment-Token` (401).
-/// A client address that names too many unknown emails gets 429 for a while.
-#[utoipa::path(post, path = "/api/update-main-device", tag = "inventory", operation_id = "update_main_device", security(()),
-    request_body = CollectorRequest,
-    params(("X-Enrollment-Token" = Option<String>, Header, description = "Only when an admin demands a token")),
-    responses((status = 200, body = CollectorReply), (status = 400, body = CollectorReply),
-        (status = 401, body = CollectorReply), (status = 403, body = CollectorReply),
-        (status = 404, body = CollectorReply), (status = 429, body = CollectorReply)))]
-pub async fn doc() {}

@@ -482,3 +482,25 @@ pub async fn dismiss_suggestion(
     super::suggestions::dismiss(&state, &actor, id, sid).await?;
     Ok(Redirect::to(&format!("/inventory/{id}?msg=dismissed")).into_response())
 }
+
+/// This module's pages.
+pub fn pages() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/inventory", get(list).post(create))
+        .route("/inventory/new", get(new))
+        .route("/inventory/suggest", get(suggest))
+        .route("/inventory/{id}", get(show).post(update))
+        .route("/inventory/{id}/reveal", post(reveal))
+        .route("/inventory/{id}/delete", post(delete))
+        .route("/inventory/{id}/merge", post(merge))
+        .route(
+            "/inventory/{id}/suggestions/{sid}/dismiss",
+            post(dismiss_suggestion),
+        )
+        .route(
+            "/admin/inventory/collector",
+            get(super::admin::show).post(super::admin::save),
+        )
+        .merge(super::software::pages::pages())
+}

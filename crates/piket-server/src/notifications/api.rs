@@ -3,6 +3,8 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{service, Notification, Settings};
 use crate::api::page::ListParams;
@@ -72,4 +74,13 @@ pub async fn save_settings(
     Json(input): Json<Settings>,
 ) -> AppResult<Json<Settings>> {
     Ok(Json(service::save_settings(&state, &actor, input).await?))
+}
+
+/// This module's JSON routes, each with its OpenAPI entry.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list))
+        .routes(routes!(mark_all_read))
+        .routes(routes!(mark_read))
+        .routes(routes!(settings, save_settings))
 }

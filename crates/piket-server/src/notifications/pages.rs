@@ -78,3 +78,13 @@ pub async fn save_settings(
     service::save_settings(&state, &actor, Settings { muted }).await?;
     Ok(Redirect::to("/notifications?msg=saved").into_response())
 }
+
+/// This module's pages.
+pub fn pages() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/notifications", get(list))
+        .route("/notifications/read-all", post(read_all))
+        .route("/notifications/settings", post(save_settings))
+        .route("/notifications/{id}/open", post(open))
+}

@@ -1,5 +1,6 @@
 //! Operations: status, health and readiness probes, Prometheus metrics, and the request observer.
 
+pub mod api;
 pub mod health;
 pub mod logs;
 pub mod metrics;
@@ -8,27 +9,10 @@ pub mod observe;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
-use axum::Json;
-use serde::Serialize;
 
 use crate::auth::extract::{ApiActor, WebActor};
 use crate::error::AppResult;
 use crate::state::AppState;
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Status {
-    pub status: String,
-    pub version: String,
-}
-
-/// Liveness and version, without authentication.
-#[utoipa::path(get, path = "/api/v1/status", tag = "ops", responses((status = 200, body = Status)))]
-pub async fn status() -> Json<Status> {
-    Json(Status {
-        status: "ok".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-    })
-}
 
 /// The process is up.
 pub async fn healthz() -> &'static str {
@@ -75,4 +59,9 @@ pub async fn metrics_web(
 /// `/metrics` on the separate, internal metrics address: no authentication.
 pub async fn metrics_open(State(state): State<AppState>) -> impl IntoResponse {
     exposition(&state)
+}
+
+/// The metrics page.
+pub fn pages() -> axum::Router<AppState> {
+    axum::Router::new().route("/admin/metrics", axum::routing::get(metrics_web))
 }

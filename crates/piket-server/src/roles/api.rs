@@ -4,6 +4,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{service, NewRole, PermissionInfo, Role, RolePatch};
 use crate::auth::extract::ApiActor;
@@ -91,4 +93,12 @@ pub async fn permissions(ApiActor(_actor): ApiActor) -> Json<PermissionList> {
             .collect(),
         next_cursor: None,
     })
+}
+
+/// This module's JSON routes, each with its OpenAPI entry.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update, delete))
+        .routes(routes!(permissions))
 }

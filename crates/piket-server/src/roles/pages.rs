@@ -171,3 +171,13 @@ pub async fn delete(
     service::delete(&state, &actor, id).await?;
     Ok(Redirect::to("/admin/roles?msg=deleted").into_response())
 }
+
+/// This module's pages.
+pub fn pages() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/admin/roles", get(list).post(create))
+        .route("/admin/roles/new", get(new))
+        .route("/admin/roles/{id}", get(edit).post(update))
+        .route("/admin/roles/{id}/delete", post(delete))
+}

@@ -2,6 +2,8 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{service, Calendar, Policy, PolicyInput, PolicyList};
 use crate::auth::extract::ApiActor;
@@ -51,4 +53,12 @@ pub async fn set_calendar(
     Json(input): Json<Calendar>,
 ) -> AppResult<Json<Calendar>> {
     Ok(Json(service::set_calendar(&state, &actor, input).await?))
+}
+
+/// This module's JSON routes, each with its OpenAPI entry.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(policies))
+        .routes(routes!(set_policy))
+        .routes(routes!(calendar, set_calendar))
 }

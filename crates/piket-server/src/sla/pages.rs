@@ -234,3 +234,12 @@ pub async fn save_calendar(
     };
     outcome(&state, &ctx, &actor, &values, result).await
 }
+
+/// This module's pages.
+pub fn pages() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/admin/sla", get(show))
+        .route("/admin/sla/policies", post(save_policies))
+        .route("/admin/sla/calendar", post(save_calendar))
+}

@@ -4,6 +4,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::filter::ListQuery;
 use super::{
@@ -171,4 +173,17 @@ pub fn csv_download(
         axum::body::Body::from_stream(csv),
     )
         .into_response()
+}
+
+/// This module's JSON routes, each with its OpenAPI entry.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list, create))
+        .routes(routes!(counts))
+        .routes(routes!(bulk))
+        .routes(routes!(export))
+        .routes(routes!(get, update, replace, delete))
+        .routes(routes!(comments, add_comment))
+        .routes(routes!(history))
+        .merge(super::views::api::router())
 }

@@ -496,3 +496,28 @@ pub async fn unlink_asset(
         Err(e) => Err(e),
     }
 }
+
+/// This module's pages.
+pub fn pages() -> axum::Router<AppState> {
+    use axum::extract::DefaultBodyLimit;
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route(
+            "/tickets",
+            get(list).post(create).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/tickets/new", get(new))
+        .route("/events/tickets", get(super::live::stream))
+        .route("/tickets/bulk", post(bulk))
+        .route("/tickets/export.csv", get(export))
+        .route("/tickets/{id}", get(show).post(update))
+        .route(
+            "/tickets/{id}/comments",
+            post(reply).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/tickets/{id}/delete", post(delete))
+        .route("/tickets/{id}/assets", post(link_asset))
+        .route("/tickets/{id}/watch", post(watch))
+        .route("/tickets/{id}/assets/{asset_id}/delete", post(unlink_asset))
+        .merge(super::views::pages::pages())
+}

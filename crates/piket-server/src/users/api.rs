@@ -3,6 +3,8 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{service, NewUser, User, UserFilter, UserPatch};
 use crate::api::page::Page;
@@ -63,4 +65,11 @@ pub async fn delete(
 ) -> AppResult<StatusCode> {
     service::delete(&state, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This module's JSON routes, each with its OpenAPI entry.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update, delete))
 }

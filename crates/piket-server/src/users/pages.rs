@@ -194,3 +194,13 @@ pub async fn delete(
     service::delete(&state, &actor, id).await?;
     Ok(Redirect::to("/admin/users?msg=deleted").into_response())
 }
+
+/// This module's pages.
+pub fn pages() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/admin/users", get(list).post(create))
+        .route("/admin/users/new", get(new))
+        .route("/admin/users/{id}", get(edit).post(update))
+        .route("/admin/users/{id}/delete", post(delete))
+}

@@ -41,3 +41,19 @@ impl Refusal {
 pub fn cut(s: &str) -> String {
     s.chars().take(MAX_TEXT).collect()
 }
+
+/// FusionInventory/OCS and GLPI agents, at the URLs they are usually pointed at.
+pub fn router() -> axum::Router<crate::state::AppState> {
+    use axum::routing::get;
+    let mut r = axum::Router::new();
+    for path in [
+        "/ocsinventory",
+        "/ocsinventory/",
+        "/plugins/fusioninventory",
+        "/plugins/fusioninventory/",
+        "/front/inventory.php",
+    ] {
+        r = r.route(path, get(handlers::info).post(handlers::receive));
+    }
+    r
+}

@@ -4,6 +4,8 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{
     service, InstallDiff, Installation, Software, SoftwareDetail, SoftwareFilter, SoftwareItem,
@@ -115,4 +117,12 @@ pub async fn replace_installed(
     Json(items): Json<Vec<SoftwareItem>>,
 ) -> AppResult<Json<InstallDiff>> {
     Ok(Json(service::replace(&state, &actor, id, items).await?))
+}
+
+/// This module's JSON routes, each with its OpenAPI entry.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list, create))
+        .routes(routes!(get, replace, update, delete))
+        .routes(routes!(installed, replace_installed))
 }

@@ -3,6 +3,8 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::licenses::{self as service, Compliance, License, LicenseInput, RevealedKey};
 use crate::auth::extract::ApiActor;
@@ -110,4 +112,13 @@ pub async fn reveal(
     Ok(Json(RevealedKey {
         key: service::reveal(&state, &actor, id).await?,
     }))
+}
+
+/// This module's JSON routes, each with its OpenAPI entry.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list, create))
+        .routes(routes!(compliance))
+        .routes(routes!(get, replace, update, delete))
+        .routes(routes!(reveal))
 }

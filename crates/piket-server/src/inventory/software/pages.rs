@@ -322,6 +322,24 @@ pub async fn license_delete(
     Ok(Redirect::to("/inventory/licenses?msg=deleted").into_response())
 }
 
+/// This module's pages.
+pub fn pages() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/inventory/software", get(catalog))
+        .route(
+            "/inventory/licenses",
+            get(licenses_page).post(license_create),
+        )
+        .route(
+            "/inventory/licenses/{id}",
+            get(license_page).post(license_update),
+        )
+        .route("/inventory/licenses/{id}/reveal", post(license_reveal))
+        .route("/inventory/licenses/{id}/delete", post(license_delete))
+        .route("/inventory/{id}/software", post(replace_device))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,8 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{NewSavedView, SavedView};
 use crate::auth::extract::ApiActor;
@@ -49,4 +51,11 @@ pub async fn delete(
 ) -> AppResult<StatusCode> {
     super::delete(&state, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This module's JSON routes, each with its OpenAPI entry.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list, create))
+        .routes(routes!(delete))
 }

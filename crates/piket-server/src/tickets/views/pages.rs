@@ -57,3 +57,11 @@ pub async fn delete(
     super::delete(&state, &actor, id).await?;
     Ok(Redirect::to("/tickets?msg=deleted").into_response())
 }
+
+/// This module's pages.
+pub fn pages() -> axum::Router<AppState> {
+    use axum::routing::post;
+    axum::Router::new()
+        .route("/tickets/views", post(create))
+        .route("/tickets/views/{id}/delete", post(delete))
+}
