@@ -9,7 +9,7 @@
 
 use crate::common::child;
 
-use child::{free_port, Server};
+use child::Server;
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -221,25 +221,17 @@ async fn the_real_fusioninventory_agent_reports_its_machine() {
         .unwrap();
     let key = String::from_utf8(out.stdout).unwrap().trim().to_string();
     assert!(key.starts_with("pk_"), "{key}");
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
     // The server's log goes to a file, shown when the agent's run fails.
     let server_log = data.join("server.log");
-    let _server = Server(
-        piket(&data)
-            .env("RUST_LOG", "info")
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .stderr(std::fs::File::create(&server_log).unwrap())
-            .spawn()
-            .unwrap(),
-    );
+    let mut serve = piket(&data);
+    serve
+        .env("RUST_LOG", "info")
+        .arg("serve")
+        .stderr(std::fs::File::create(&server_log).unwrap());
+    let (_server, addr) = Server::serve(serve, Duration::from_secs(20));
+    let base = format!("http://{addr}");
     let server_log = move || std::fs::read_to_string(&server_log).unwrap_or_default();
     let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 
     let server = format!("{base}/ocsinventory");
     let r = client

@@ -4,14 +4,14 @@
 //! a failed delivery waits out its backoff, then goes out once.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::common::child;
 use crate::common;
+use crate::common::child;
 
-use child::{free_port, Server};
+use child::{refusing_port, wait_until, Server};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -75,19 +75,6 @@ fn piket(data: &std::path::Path, smtp_port: u16) -> Command {
     c
 }
 
-async fn wait_until_up(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while client
-        .get(format!("{base}/api/v1/status"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_between_the_change_and_the_send_loses_no_email_and_sends_it_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -129,18 +116,14 @@ async fn a_crash_between_the_change_and_the_send_loses_no_email_and_sends_it_onc
     assert!(key.starts_with("pk_"), "{key}");
 
     // A node that does not deliver: the change commits with its outbox row, nothing is sent.
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut server = Server(
-        piket(dir.path(), smtp_port)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .args(["--outbox-worker", "false"])
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let mut serve = piket(dir.path(), smtp_port);
+    serve
+        .arg("serve")
+        .args(["--outbox-worker", "false"])
+        .stderr(Stdio::null());
+    let (mut server, addr) = Server::serve(serve, Duration::from_secs(20));
+    let base = format!("http://{addr}");
     let client = reqwest::Client::new();
-    wait_until_up(&client, &base).await;
     let r = client
         .post(format!("{base}/api/v1/tickets"))
         .header("x-api-key", &key)
@@ -149,25 +132,21 @@ async fn a_crash_between_the_change_and_the_send_loses_no_email_and_sends_it_onc
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 201);
+    // A sleep on purpose: what is tested is that nothing is sent during it.
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     assert!(received.lock().unwrap().is_empty(), "nothing sent yet");
     server.kill(); // SIGKILL
 
     // The restarted node delivers it, once.
-    let mut server = Server(
-        piket(dir.path(), smtp_port)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_until_up(&client, &base).await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while received.lock().unwrap().is_empty() {
-        assert!(Instant::now() < deadline, "the email never went out");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    // Several more worker rounds: still exactly one.
+    let mut serve = piket(dir.path(), smtp_port);
+    serve.arg("serve").stderr(Stdio::null());
+    let (mut server, _) = Server::serve(serve, Duration::from_secs(20));
+    wait_until(Duration::from_secs(20), "the email going out", || async {
+        !received.lock().unwrap().is_empty()
+    })
+    .await;
+    // Several more worker rounds: still exactly one (a sleep on purpose: what is tested is that
+    // no second copy goes out during it).
     tokio::time::sleep(Duration::from_millis(3_000)).await;
     let mails = received.lock().unwrap().clone();
     assert_eq!(mails.len(), 1, "{mails:#?}");
@@ -217,7 +196,7 @@ async fn a_failed_delivery_backs_off_then_goes_out_once() {
         .unwrap()
     };
     // Nothing listens on this port: the attempt fails and the next waits 30 s.
-    let dead = free_port();
+    let (_held, dead) = refusing_port();
     let now = app.state.now();
     assert_eq!(drain(&app.state, &mailer(dead)).await.unwrap(), 1);
     let (attempts, next, sent, error) = row().await;

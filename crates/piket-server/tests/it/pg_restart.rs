@@ -8,7 +8,7 @@
 
 use crate::common::child;
 
-use child::{free_port, Server};
+use child::{wait_until, Server};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -132,12 +132,13 @@ async fn a_postgres_restart_while_serving_fails_fast_with_503_then_recovers() {
             .unwrap()
             .success());
     }
-    let port = free_port();
+    // The cluster listens on a Unix socket in the test's own directory only (no TCP port to
+    // pick and race for).
     let cluster = Cluster {
         bin: bin.clone(),
         data: format!("{root}/pg"),
         options: format!(
-            "-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB"
+            "-p 5432 -k {root} -c listen_addresses='' -c fsync=off -c shared_buffers=16MB"
         ),
         log: format!("{root}/pg.log"),
     };
@@ -155,7 +156,7 @@ async fn a_postgres_restart_while_serving_fails_fast_with_503_then_recovers() {
         ],
     );
     cluster.start();
-    let url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+    let url = format!("postgres://postgres@localhost:5432/postgres?host={root}");
     let piket = |args: &[&str]| {
         let mut c = Command::new(BIN);
         c.env("RUST_LOG", "warn")
@@ -198,24 +199,22 @@ async fn a_postgres_restart_while_serving_fails_fast_with_503_then_recovers() {
     let key = String::from_utf8(out.stdout).unwrap().trim().to_string();
     assert!(key.starts_with("pk_"), "{key}");
 
-    let http = free_port();
-    let mut server = Server(
-        piket(&["serve", "--listen", &format!("127.0.0.1:{http}")])
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let base = format!("http://127.0.0.1:{http}");
+    let mut serve = piket(&["serve"]);
+    serve.stderr(Stdio::null());
+    let (mut server, addr) = Server::serve(serve, Duration::from_secs(20));
+    let base = format!("http://{addr}");
     let users = format!("{base}/api/v1/users");
     let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while status_of(&client, &users, &key).await != Some(200) {
-        assert!(Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until(
+        Duration::from_secs(20),
+        "the server answering 200",
+        || async { status_of(&client, &users, &key).await == Some(200) },
+    )
+    .await;
 
     cluster.stop();
-    // Past the API-key cache, so the request has to reach the database.
+    // Past the API-key cache, so the request has to reach the database (a sleep on purpose: the
+    // cache expires by the real clock of another process, there is no condition to wait on).
     tokio::time::sleep(Duration::from_millis(2_100)).await;
     for url in [users.as_str(), &format!("{base}/readyz")] {
         let started = Instant::now();

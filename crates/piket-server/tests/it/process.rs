@@ -3,9 +3,11 @@
 
 use crate::common::child;
 
-use child::{free_port, Server};
+use child::{wait_until, Server};
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_piket");
@@ -83,32 +85,21 @@ async fn kill_9_during_writes_loses_no_acknowledged_write_and_the_database_stays
     let key = String::from_utf8(out.stdout).unwrap().trim().to_string();
     assert!(key.starts_with("pk_"), "{key}");
 
-    let port = free_port();
-    let mut server = Server(
-        piket(dir.path())
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            // Writes as fast as it can until the kill: the API's budget must not end it first.
-            .args(["--api-rate-per-minute", "1000000000"])
-            .args(["--api-ip-rate-per-minute", "1000000000"])
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let base = format!("http://127.0.0.1:{port}");
+    let mut serve = piket(dir.path());
+    serve
+        .arg("serve")
+        // Writes as fast as it can until the kill: the API's budget must not end it first.
+        .args(["--api-rate-per-minute", "1000000000"])
+        .args(["--api-ip-rate-per-minute", "1000000000"])
+        .stderr(Stdio::null());
+    let (mut server, addr) = Server::serve(serve, Duration::from_secs(20));
+    let base = format!("http://{addr}");
     let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while client
-        .get(format!("{base}/api/v1/status"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let written = Arc::new(AtomicUsize::new(0));
     let writer = {
         let client = client.clone();
         let base = base.clone();
+        let written = written.clone();
         tokio::spawn(async move {
             let mut acknowledged = Vec::new();
             for i in 0..100_000 {
@@ -120,14 +111,23 @@ async fn kill_9_during_writes_loses_no_acknowledged_write_and_the_database_stays
                     .send()
                     .await;
                 match r {
-                    Ok(r) if r.status().as_u16() == 201 => acknowledged.push(name),
+                    Ok(r) if r.status().as_u16() == 201 => {
+                        acknowledged.push(name);
+                        written.fetch_add(1, Ordering::Relaxed);
+                    }
                     _ => break,
                 }
             }
             acknowledged
         })
     };
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Killed in the middle of a stream of writes, once a few hundred are acknowledged.
+    wait_until(
+        Duration::from_secs(30),
+        "200 acknowledged writes",
+        || async { written.load(Ordering::Relaxed) >= 200 },
+    )
+    .await;
     server.kill(); // SIGKILL
     let acknowledged = writer.await.unwrap();
     assert!(
@@ -188,18 +188,15 @@ async fn log_dir_gets_daily_files_and_old_ones_are_removed() {
     for day in ["2020-01-01", "2020-01-02", "2020-01-03"] {
         std::fs::write(logs.join(format!("piket.{day}.log")), "old\n").unwrap();
     }
-    let port = free_port();
-    let mut server = Server(
-        piket(dir.path())
-            .env("RUST_LOG", "info")
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .arg("--log-dir")
-            .arg(&logs)
-            .args(["--log-retention-days", "2"])
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let mut serve = piket(dir.path());
+    serve
+        .env("RUST_LOG", "info")
+        .arg("serve")
+        .arg("--log-dir")
+        .arg(&logs)
+        .args(["--log-retention-days", "2"])
+        .stderr(Stdio::null());
+    let (mut server, _) = Server::serve(serve, Duration::from_secs(20));
     let deadline = Instant::now() + Duration::from_secs(20);
     let today = loop {
         let files: Vec<String> = std::fs::read_dir(&logs)

@@ -623,6 +623,7 @@ async fn a_burst_of_parallel_guesses_gets_no_more_verdicts_than_the_lock_allows(
         }
     });
     let release = async {
+        // A pause on purpose: the guesses must pile up while the lock is held.
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         drop(held);
     };
