@@ -540,6 +540,22 @@ const REPORT: &str = r#"{"email":"budi@example.com","data":{"manufaktur":"Window
 
 #[tokio::test]
 async fn the_collector_contract_holds_byte_for_byte() {
+    // The protocol's type (what `piket-agent collect` sends) writes this body byte for byte.
+    let text = |v: &str| Some(v.to_string());
+    let sent = piket_protocol::CollectorRequest {
+        email: "budi@example.com".into(),
+        data: piket_protocol::CollectorData {
+            manufaktur: text("Windows"),
+            cpu: text("Intel Core i5"),
+            ram: text("16.0 GB"),
+            os: text("Windows-10-10.0.19041-SP0"),
+            ipaddress: text("192.168.1.100"),
+            hostname: text("DESKTOP-ABC123"),
+            storage: text("500.0 GB"),
+            ..Default::default()
+        },
+    };
+    assert_eq!(serde_json::to_string(&sent).unwrap(), REPORT);
     let d = desk().await;
     // No main device yet: one is created for the user, in their department.
     let r = d.collect(REPORT, None).await;
