@@ -83,6 +83,14 @@ async fn postgres_url() -> Option<String> {
     let base = std::env::var("PIKET_TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.is_empty())?;
+    let url = fresh_postgres_database(&base).await;
+    assert!(url.is_some(), "PIKET_TEST_DATABASE_URL must be reachable");
+    url
+}
+
+/// A new, empty database on the PostgreSQL server of `base` (a URL of any database there):
+/// its URL, or None when the server cannot be reached.
+pub async fn fresh_postgres_database(base: &str) -> Option<String> {
     use sqlx::Connection;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -92,9 +100,7 @@ async fn postgres_url() -> Option<String> {
         "piket_t_{now}_{}",
         piket_server::auth::token::random_token(6)
     );
-    let mut conn = sqlx::PgConnection::connect(&base)
-        .await
-        .expect("PIKET_TEST_DATABASE_URL must be reachable");
+    let mut conn = sqlx::PgConnection::connect(base).await.ok()?;
     drop_stale_databases(&mut conn, now).await;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
