@@ -8,6 +8,7 @@ use std::io::Write;
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
+use common::desk::new_desk;
 use common::{signed_in, Reply, TestApp};
 use serde_json::{json, Value};
 
@@ -22,10 +23,12 @@ struct Desk {
 }
 
 async fn desk() -> Desk {
-    let app = TestApp::new().await;
-    let (_, admin) = app.admin().await;
-    let it = app.department(&admin, "IT").await;
-    Desk { app, admin, it }
+    let d = new_desk().build().await;
+    Desk {
+        admin: d.admin,
+        it: d.it,
+        app: d.app,
+    }
 }
 
 impl Desk {

@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
+use common::desk::{new_desk, Dept};
 use common::{signed_in, Reply, TestApp};
 use serde_json::json;
 
@@ -100,28 +101,21 @@ struct Desk {
     ticket: i64,
 }
 
-async fn desk_with(adjust: impl FnOnce(&mut piket_server::config::Settings)) -> Desk {
-    let app = TestApp::with(adjust).await;
-    let (_, admin) = app.admin().await;
-    let it = app.department(&admin, "IT").await;
-    let tech = app.user("tech@example.com", "technician", vec![it]).await;
-    let alice = app.user("alice@example.com", "requester", vec![it]).await;
-    let (tech, alice) = (app.key_for(tech.id).await, app.key_for(alice.id).await);
-    let r = app
-        .json(
-            Method::POST,
-            "/api/v1/tickets",
-            &alice,
-            json!({"title": "Screen flickers", "department": it}),
-        )
+async fn desk_with(
+    adjust: impl FnOnce(&mut piket_server::config::Settings) + Send + 'static,
+) -> Desk {
+    let d = new_desk()
+        .settings(adjust)
+        .keyed("tech", "technician", Dept::It)
+        .keyed("alice", "requester", Dept::It)
+        .ticket("alice", "Screen flickers")
+        .build()
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let ticket = r.json()["id"].as_i64().unwrap();
     Desk {
-        app,
-        tech,
-        alice,
-        ticket,
+        tech: d.key("tech"),
+        alice: d.key("alice"),
+        ticket: d.ticket,
+        app: d.app,
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
+use common::desk::{new_desk, Dept};
 use common::{signed_in, Browser, TestApp};
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -139,40 +140,27 @@ struct Desk {
     ticket: i64,
 }
 
-async fn desk_with(adjust: impl FnOnce(&mut piket_server::config::Settings)) -> Desk {
-    let app = TestApp::with(adjust).await;
-    let (_, admin) = app.admin().await;
-    let it = app.department(&admin, "IT").await;
-    let hr = app.department(&admin, "HR").await;
-    let mut keys = Vec::new();
-    for (email, role, deps) in [
-        ("tech@example.com", "technician", vec![it]),
-        ("hrtech@example.com", "technician", vec![hr]),
-        ("alice@example.com", "requester", vec![it]),
-        ("bob@example.com", "requester", vec![hr]),
-    ] {
-        let u = app.user(email, role, deps).await;
-        keys.push(app.key_for(u.id).await);
-    }
-    let r = app
-        .json(
-            Method::POST,
-            "/api/v1/tickets",
-            &keys[2],
-            json!({"title": "Printer jams", "department": it}),
-        )
+async fn desk_with(
+    adjust: impl FnOnce(&mut piket_server::config::Settings) + Send + 'static,
+) -> Desk {
+    let d = new_desk()
+        .settings(adjust)
+        .hr()
+        .keyed("tech", "technician", Dept::It)
+        .keyed("hrtech", "technician", Dept::Hr)
+        .keyed("alice", "requester", Dept::It)
+        .keyed("bob", "requester", Dept::Hr)
+        .ticket("alice", "Printer jams")
+        .build()
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let ticket = r.json()["id"].as_i64().unwrap();
-    let mut k = keys.into_iter();
     Desk {
-        tech: k.next().unwrap(),
-        hr_tech: k.next().unwrap(),
-        alice: k.next().unwrap(),
-        bob: k.next().unwrap(),
-        app,
-        admin,
-        ticket,
+        tech: d.key("tech"),
+        hr_tech: d.key("hrtech"),
+        alice: d.key("alice"),
+        bob: d.key("bob"),
+        admin: d.admin,
+        ticket: d.ticket,
+        app: d.app,
     }
 }
 

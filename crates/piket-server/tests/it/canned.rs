@@ -6,12 +6,10 @@
 use crate::common;
 
 use axum::http::{Method, StatusCode};
+use common::desk::{new_desk, Dept};
 use common::{signed_in, Reply, TestApp};
-use piket_server::auth::actor::Actor;
-use piket_server::users;
 use serde_json::{json, Value};
 
-const PASSWORD: &str = "a-long-test-password";
 const XSS_NAME: &str = "Alice <script>alert(1)</script>";
 
 /// An admin, IT and HR, a technician in each, a requester in IT whose name is hostile, another.
@@ -27,42 +25,24 @@ struct Desk {
 }
 
 async fn desk() -> Desk {
-    let app = TestApp::new().await;
-    let (_, admin) = app.admin().await;
-    let it = app.department(&admin, "IT").await;
-    let hr = app.department(&admin, "HR").await;
-    let tech = app.user("tech@example.com", "technician", vec![it]).await;
-    let hr_tech = app.user("hrtech@example.com", "technician", vec![hr]).await;
-    let alice = users::service::create(
-        &app.state,
-        &Actor::system(),
-        users::NewUser {
-            email: "alice@example.com".into(),
-            name: XSS_NAME.into(),
-            role: Some("requester".into()),
-            role_id: None,
-            departments: vec![it],
-            locale: None,
-            password: Some(PASSWORD.into()),
-        },
-    )
-    .await
-    .unwrap();
-    let bob = app.user("bob@example.com", "requester", vec![it]).await;
-    let mut keys = Vec::new();
-    for id in [tech.id, hr_tech.id, alice.id, bob.id] {
-        keys.push((id, app.key_for(id).await));
-    }
-    let mut k = keys.into_iter();
+    let d = new_desk()
+        .hr()
+        .keyed("tech", "technician", Dept::It)
+        .keyed("hrtech", "technician", Dept::Hr)
+        .keyed("alice", "requester", Dept::It)
+        .named(XSS_NAME)
+        .keyed("bob", "requester", Dept::It)
+        .build()
+        .await;
     Desk {
-        tech: k.next().unwrap(),
-        hr_tech: k.next().unwrap(),
-        alice: k.next().unwrap(),
-        bob: k.next().unwrap(),
-        app,
-        admin,
-        it,
-        hr,
+        tech: d.person("tech"),
+        hr_tech: d.person("hrtech"),
+        alice: d.person("alice"),
+        bob: d.person("bob"),
+        admin: d.admin,
+        it: d.it,
+        hr: d.hr,
+        app: d.app,
     }
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
+use common::desk::{new_desk, Dept};
 use common::{signed_in, TestApp};
 use futures_util::StreamExt;
 use piket_server::events::TicketChanged;
@@ -68,23 +69,20 @@ struct Desk {
 }
 
 async fn desk() -> Desk {
-    let app = TestApp::new().await;
-    let (_, admin) = app.admin().await;
-    let it = app.department(&admin, "IT").await;
-    let hr = app.department(&admin, "HR").await;
-    let tech = app.user("tech@example.com", "technician", vec![it]).await;
-    let tech = app.key_for(tech.id).await;
-    app.user("hrtech@example.com", "technician", vec![hr]).await;
-    let alice = app.user("alice@example.com", "requester", vec![it]).await;
-    let bob = app.user("bob@example.com", "requester", vec![hr]).await;
-    let alice = app.key_for(alice.id).await;
-    let bob = app.key_for(bob.id).await;
+    let d = new_desk()
+        .hr()
+        .keyed("tech", "technician", Dept::It)
+        .member("hrtech", "technician", Dept::Hr)
+        .keyed("alice", "requester", Dept::It)
+        .keyed("bob", "requester", Dept::Hr)
+        .build()
+        .await;
     Desk {
-        app,
-        it,
-        tech,
-        alice,
-        bob,
+        tech: d.key("tech"),
+        alice: d.key("alice"),
+        bob: d.key("bob"),
+        it: d.it,
+        app: d.app,
     }
 }
 

@@ -7,6 +7,7 @@ use crate::common;
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
+use common::desk::{new_desk, Dept};
 use common::{signed_in, Reply, TestApp};
 use serde_json::{json, Value};
 
@@ -24,24 +25,21 @@ struct Desk {
 }
 
 async fn desk() -> Desk {
-    let app = TestApp::new().await;
-    let (_, admin) = app.admin().await;
-    let it = app.department(&admin, "IT").await;
-    let hr = app.department(&admin, "HR").await;
-    let tech = app.user("tech@example.com", "technician", vec![it]).await;
-    let hr_tech = app.user("hrtech@example.com", "technician", vec![hr]).await;
-    let budi = app.user("budi@example.com", "requester", vec![it]).await;
-    let tech = (tech.id, app.key_for(tech.id).await);
-    let hr_tech = (hr_tech.id, app.key_for(hr_tech.id).await);
-    let budi = (budi.id, app.key_for(budi.id).await);
+    let d = new_desk()
+        .hr()
+        .keyed("tech", "technician", Dept::It)
+        .keyed("hrtech", "technician", Dept::Hr)
+        .keyed("budi", "requester", Dept::It)
+        .build()
+        .await;
     Desk {
-        app,
-        admin,
-        it,
-        hr,
-        tech,
-        hr_tech,
-        budi,
+        tech: d.person("tech"),
+        hr_tech: d.person("hrtech"),
+        budi: d.person("budi"),
+        admin: d.admin,
+        it: d.it,
+        hr: d.hr,
+        app: d.app,
     }
 }
 

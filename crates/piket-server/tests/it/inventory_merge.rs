@@ -7,6 +7,7 @@
 use crate::common;
 
 use axum::http::{Method, StatusCode};
+use common::desk::{new_desk, Dept};
 use common::{signed_in, Reply, TestApp};
 use serde_json::{json, Value};
 
@@ -21,19 +22,19 @@ struct Desk {
 }
 
 async fn desk() -> Desk {
-    let app = TestApp::new().await;
-    let (_, admin) = app.admin().await;
-    let it = app.department(&admin, "IT").await;
-    let hr = app.department(&admin, "HR").await;
-    app.user("tech@example.com", "technician", vec![it]).await;
-    app.user("manager@example.com", "manager", vec![it]).await;
-    let budi = app.user("budi@example.com", "requester", vec![it]).await.id;
+    let d = new_desk()
+        .hr()
+        .member("tech", "technician", Dept::It)
+        .member("manager", "manager", Dept::It)
+        .member("budi", "requester", Dept::It)
+        .build()
+        .await;
     Desk {
-        app,
-        admin,
-        it,
-        hr,
-        budi,
+        budi: d.id("budi"),
+        admin: d.admin,
+        it: d.it,
+        hr: d.hr,
+        app: d.app,
     }
 }
 

@@ -6,6 +6,7 @@
 use crate::common;
 
 use axum::http::{Method, StatusCode};
+use common::desk::{new_desk, Dept};
 use common::{Browser, TestApp};
 use serde_json::json;
 
@@ -18,25 +19,18 @@ struct People {
 }
 
 async fn people() -> People {
-    let app = TestApp::new().await;
-    let (_, admin) = app.admin().await;
-    let it = app.department(&admin, "IT").await;
-    let mut keys = Vec::new();
-    for (email, role) in [
-        ("tech@example.com", "technician"),
-        ("tech2@example.com", "technician"),
-        ("alice@example.com", "requester"),
-    ] {
-        let u = app.user(email, role, vec![it]).await;
-        keys.push((u.id, app.key_for(u.id).await));
-    }
-    let mut k = keys.into_iter();
+    let d = new_desk()
+        .keyed("tech", "technician", Dept::It)
+        .keyed("tech2", "technician", Dept::It)
+        .keyed("alice", "requester", Dept::It)
+        .build()
+        .await;
     People {
-        tech: k.next().unwrap(),
-        tech2: k.next().unwrap(),
-        alice: k.next().unwrap(),
-        app,
-        admin,
+        tech: d.person("tech"),
+        tech2: d.person("tech2"),
+        alice: d.person("alice"),
+        admin: d.admin,
+        app: d.app,
     }
 }
 

@@ -8,6 +8,7 @@ use crate::common;
 use std::sync::atomic::Ordering;
 
 use axum::http::{Method, StatusCode};
+use common::desk::{new_desk, Dept};
 use common::{Browser, TestApp};
 use piket_server::clock::parse_ms;
 use serde_json::{json, Value};
@@ -33,21 +34,19 @@ struct Desk {
 }
 
 async fn desk() -> Desk {
-    let app = TestApp::new().await;
-    let (_, admin) = app.admin().await;
-    let it = app.department(&admin, "IT").await;
-    let hr = app.department(&admin, "HR").await;
-    let tech = app.user("tech@example.com", "technician", vec![it]).await;
-    let tech = app.key_for(tech.id).await;
-    let alice = app.user("alice@example.com", "requester", vec![it]).await;
-    let alice_key = app.key_for(alice.id).await;
+    let d = new_desk()
+        .hr()
+        .keyed("tech", "technician", Dept::It)
+        .keyed("alice", "requester", Dept::It)
+        .build()
+        .await;
     Desk {
-        app,
-        admin,
-        it,
-        hr,
-        tech,
-        alice: (alice.id, alice_key),
+        tech: d.key("tech"),
+        alice: d.person("alice"),
+        admin: d.admin,
+        it: d.it,
+        hr: d.hr,
+        app: d.app,
     }
 }
 

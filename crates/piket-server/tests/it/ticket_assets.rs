@@ -7,6 +7,7 @@ use crate::common;
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
+use common::desk::{new_desk, Dept};
 use common::{signed_in, Reply, TestApp};
 use serde_json::{json, Value};
 
@@ -26,23 +27,23 @@ struct Desk {
 }
 
 async fn desk() -> Desk {
-    let app = TestApp::new().await;
-    let (_, admin) = app.admin().await;
-    let it = app.department(&admin, "IT").await;
-    let hr = app.department(&admin, "HR").await;
-    let tech = app.user("tech@example.com", "technician", vec![it]).await;
-    let hr_tech = app.user("hrtech@example.com", "technician", vec![hr]).await;
-    let budi = app.user("budi@example.com", "requester", vec![it]).await;
-    let sari = app.user("sari@example.com", "requester", vec![it]).await;
+    let d = new_desk()
+        .hr()
+        .keyed("tech", "technician", Dept::It)
+        .keyed("hrtech", "technician", Dept::Hr)
+        .keyed("budi", "requester", Dept::It)
+        .keyed("sari", "requester", Dept::It)
+        .build()
+        .await;
     Desk {
-        tech: app.key_for(tech.id).await,
-        hr_tech: app.key_for(hr_tech.id).await,
-        budi: (budi.id, app.key_for(budi.id).await),
-        sari: (sari.id, app.key_for(sari.id).await),
-        app,
-        admin,
-        it,
-        hr,
+        tech: d.key("tech"),
+        hr_tech: d.key("hrtech"),
+        budi: d.person("budi"),
+        sari: d.person("sari"),
+        admin: d.admin,
+        it: d.it,
+        hr: d.hr,
+        app: d.app,
     }
 }
 

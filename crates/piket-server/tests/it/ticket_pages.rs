@@ -5,6 +5,7 @@
 use crate::common;
 
 use axum::http::StatusCode;
+use common::desk::{new_desk, Dept};
 use common::{signed_in, TestApp};
 
 fn location(r: &common::Reply) -> String {
@@ -13,11 +14,11 @@ fn location(r: &common::Reply) -> String {
 
 /// An app with an admin (and their key), an IT department and its technician `tech@`.
 async fn desk_with_tech() -> (TestApp, String, i64) {
-    let app = TestApp::new().await;
-    let (_, admin_key) = app.admin().await;
-    let it = app.department(&admin_key, "IT").await;
-    app.user("tech@example.com", "technician", vec![it]).await;
-    (app, admin_key, it)
+    let d = new_desk()
+        .member("tech", "technician", Dept::It)
+        .build()
+        .await;
+    (d.app, d.admin, d.it)
 }
 
 /// A ticket in department `dept`, filed through the API; its id.

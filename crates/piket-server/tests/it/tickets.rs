@@ -5,6 +5,7 @@
 use crate::common;
 
 use axum::http::{Method, StatusCode};
+use common::desk::{new_desk, Dept};
 use common::TestApp;
 use serde_json::{json, Value};
 
@@ -21,31 +22,23 @@ struct Desk {
 }
 
 async fn desk() -> Desk {
-    let app = TestApp::new().await;
-    let (_, admin) = app.admin().await;
-    let it = app.department(&admin, "IT").await;
-    let hr = app.department(&admin, "HR").await;
-    let mut people = Vec::new();
-    for (email, role, deps) in [
-        ("tech@example.com", "technician", vec![it]),
-        ("hrtech@example.com", "technician", vec![hr]),
-        ("alice@example.com", "requester", vec![it]),
-        ("bob@example.com", "requester", vec![hr]),
-    ] {
-        let u = app.user(email, role, deps).await;
-        let k = app.key_for(u.id).await;
-        people.push((u.id, k));
-    }
-    let mut p = people.into_iter();
+    let d = new_desk()
+        .hr()
+        .keyed("tech", "technician", Dept::It)
+        .keyed("hrtech", "technician", Dept::Hr)
+        .keyed("alice", "requester", Dept::It)
+        .keyed("bob", "requester", Dept::Hr)
+        .build()
+        .await;
     Desk {
-        tech: p.next().unwrap(),
-        hr_tech: p.next().unwrap(),
-        alice: p.next().unwrap(),
-        bob: p.next().unwrap(),
-        app,
-        admin,
-        it,
-        hr,
+        tech: d.person("tech"),
+        hr_tech: d.person("hrtech"),
+        alice: d.person("alice"),
+        bob: d.person("bob"),
+        admin: d.admin,
+        it: d.it,
+        hr: d.hr,
+        app: d.app,
     }
 }
 

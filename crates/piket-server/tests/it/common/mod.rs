@@ -15,6 +15,7 @@ use piket_server::{apikeys, users};
 use tower::ServiceExt;
 
 pub mod child;
+pub mod desk;
 
 pub struct TestApp {
     pub state: AppState,
@@ -214,9 +215,21 @@ impl TestApp {
 
     /// Create a user directly through the service, as the command line does.
     pub async fn user(&self, email: &str, role: &str, departments: Vec<i64>) -> users::User {
+        let name = email.split('@').next().unwrap();
+        self.user_named(email, name, role, departments).await
+    }
+
+    /// [`TestApp::user`] with a display name of its own.
+    pub async fn user_named(
+        &self,
+        email: &str,
+        name: &str,
+        role: &str,
+        departments: Vec<i64>,
+    ) -> users::User {
         let input = users::NewUser {
             email: email.into(),
-            name: email.split('@').next().unwrap().into(),
+            name: name.into(),
             role: Some(role.into()),
             role_id: None,
             departments,
