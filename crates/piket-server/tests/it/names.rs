@@ -9,8 +9,11 @@ use axum::http::{Method, StatusCode};
 use common::TestApp;
 use serde_json::{json, Value};
 
+/// A request body carrying a name.
+type Body = fn(&str) -> Value;
+
 /// Each kind of named thing: where it is created, and a body for a name.
-fn kinds() -> Vec<(&'static str, fn(&str) -> Value)> {
+fn kinds() -> Vec<(&'static str, Body)> {
     vec![
         ("/api/v1/departments", |n| json!({ "name": n })),
         ("/api/v1/categories", |n| json!({ "name": n })),
