@@ -1,37 +1,12 @@
 //! The original collector's fields (`POST /api/update-main-device`) computed from an inventory.
 //! Fields the agent cannot know are sent as `null` so the server keeps what an admin entered.
 
-use piket_protocol::Inventory;
-use serde::Serialize;
+use piket_protocol::{CollectorData, Inventory};
 
 use crate::collect::is_reportable_ip;
 
 /// The server refuses longer fields.
 const MAX_FIELD_CHARS: usize = 200;
-
-/// `data` of the legacy body; `None` is sent as `null`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct LegacyData {
-    pub manufaktur: Option<String>,
-    pub cpu: Option<String>,
-    pub ram: Option<String>,
-    pub os: Option<String>,
-    pub ipaddress: Option<String>,
-    pub hostname: Option<String>,
-    pub storage: Option<String>,
-    pub jenis: Option<String>,
-    pub lisensi_windows: Option<String>,
-    pub credential: Option<String>,
-    pub office: Option<String>,
-    pub lisensi_office: Option<String>,
-}
-
-/// The whole legacy body.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LegacyBody {
-    pub email: String,
-    pub data: LegacyData,
-}
 
 /// `16.0 GB` for a byte count (binary gigabytes, one decimal).
 pub fn gigabytes(bytes: u64) -> String {
@@ -72,7 +47,7 @@ fn main_ip(inventory: &Inventory) -> Option<String> {
 }
 
 /// Map an inventory onto the collector's fields.
-pub fn legacy_data(inventory: &Inventory) -> LegacyData {
+pub fn legacy_data(inventory: &Inventory) -> CollectorData {
     let os = format!("{} {}", inventory.os.name, inventory.os.version);
     let disk_total: u64 = inventory.disks.iter().filter_map(|d| d.size_bytes).sum();
     // Without physical disks (macOS), the system volume's size is the next best answer.
@@ -89,7 +64,7 @@ pub fn legacy_data(inventory: &Inventory) -> LegacyData {
     } else {
         system_volume()
     };
-    LegacyData {
+    CollectorData {
         manufaktur: field(inventory.hardware.manufacturer.as_str()),
         cpu: field(inventory.cpu.model.as_str()),
         ram: inventory.memory_bytes.filter(|&b| b > 0).map(gigabytes),
@@ -108,7 +83,7 @@ pub fn legacy_data(inventory: &Inventory) -> LegacyData {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use piket_protocol::{Cpu, Disk, Hardware, NetInterface, Os};
+    use piket_protocol::{CollectorRequest, Cpu, Disk, Hardware, NetInterface, Os};
 
     fn laptop() -> Inventory {
         Inventory {
@@ -181,7 +156,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_sent_as_null() {
-        let body = LegacyBody {
+        let body = CollectorRequest {
             email: "a@example.com".into(),
             data: legacy_data(&Inventory::default()),
         };

@@ -1,8 +1,10 @@
 //! The wire contract between `piket-agent` and the server: enrollment, inventory reports and
 //! their answers. Plain serde types, no I/O, so both sides (and other agents) can depend on it.
 
+pub mod collector;
 pub mod inventory;
 
+pub use collector::{CollectorData, CollectorRequest};
 pub use inventory::{
     Battery, Cpu, Disk, FileSystem, Hardware, Inventory, NetInterface, Os, Software,
 };

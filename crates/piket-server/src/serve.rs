@@ -7,9 +7,20 @@ use piket_server::config::Config;
 use piket_server::notify::{mail::Mailer, outbox};
 use piket_server::{auth, build_state, jobs, metrics_router, router};
 
-pub async fn run(config: Config) -> Result<(), String> {
+pub async fn run(mut config: Config) -> Result<(), String> {
     let listen = config.listen;
     let metrics_listen = config.metrics_listen;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    // `--listen 127.0.0.1:0` takes a free port: the address actually bound is printed on stdout
+    // (what tests and scripts read) and replaces port 0 in a base URL derived from `--listen`.
+    let bound = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    if config.base_url == format!("http://{listen}") {
+        config.base_url = format!("http://{bound}");
+    }
     let mailer = Arc::new(Mailer::from_config(config.smtp.as_ref())?);
     let state = build_state(config, Arc::new(SystemClock)).await?;
     if !mailer.is_configured() {
@@ -35,10 +46,7 @@ pub async fn run(config: Config) -> Result<(), String> {
     let events = piket_server::events::spawn_listener(state.clone(), stop_rx.clone()).await;
     let scheduler = tokio::spawn(jobs::run(state.clone(), stop_rx.clone()));
 
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    tracing::info!(address = %listen, base_url = %state.config.base_url, database = ?state.db.backend, "piket is serving");
+    tracing::info!(address = %bound, base_url = %state.config.base_url, database = ?state.db.backend, "piket is serving");
     if let Some(addr) = metrics_listen {
         let metrics = tokio::net::TcpListener::bind(addr)
             .await
@@ -53,6 +61,7 @@ pub async fn run(config: Config) -> Result<(), String> {
                 .await;
         });
     }
+    println!("piket listening on {bound}");
     piket_server::listen::serve(
         listener,
         router(state.clone()),

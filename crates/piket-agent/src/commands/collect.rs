@@ -4,13 +4,13 @@
 
 use std::io::{self, BufRead, Write};
 
-use piket_protocol::COLLECTOR_PATH;
+use piket_protocol::{CollectorData, CollectorRequest, COLLECTOR_PATH};
 
 use crate::client::{self, Action, Body};
 use crate::collect::collect_inventory;
 use crate::commands::enroll::check_server_url;
 use crate::failure::Failure;
-use crate::legacy::{legacy_data, LegacyBody, LegacyData};
+use crate::legacy::legacy_data;
 
 pub struct CollectOptions {
     pub server: String,
@@ -45,7 +45,7 @@ pub fn looks_like_email(email: &str) -> bool {
     !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !email.contains(' ')
 }
 
-fn show(data: &LegacyData) {
+fn show(data: &CollectorData) {
     let rows = [
         ("Manufacturer", &data.manufaktur),
         ("CPU", &data.cpu),
@@ -85,7 +85,7 @@ pub fn run(options: &CollectOptions) -> Result<(), Failure> {
         println!("Nothing sent.");
         return Ok(());
     }
-    let body = LegacyBody { email, data };
+    let body = CollectorRequest { email, data };
     let json = serde_json::to_vec(&body)
         .map_err(|e| Failure::general(format!("cannot encode the data: {e}")))?;
     let url = client::endpoint(&server, COLLECTOR_PATH);

@@ -4,6 +4,7 @@ use sqlx::AnyConnection;
 
 use super::CannedResponse;
 use crate::clock::format_ms;
+use crate::db::fold;
 use crate::error::AppResult;
 
 #[derive(sqlx::FromRow)]
@@ -51,9 +52,9 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> AppResult<Option<CannedRe
 
 pub async fn name_taken(conn: &mut AnyConnection, name: &str, except: i64) -> AppResult<bool> {
     let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM canned_responses WHERE lower(name) = lower($1) AND id <> $2",
+        "SELECT COUNT(*) FROM canned_responses WHERE name_key = $1 AND id <> $2",
     )
-    .bind(name)
+    .bind(fold::key(name))
     .bind(except)
     .fetch_one(conn)
     .await?;
@@ -68,13 +69,14 @@ pub async fn insert(
     now: i64,
 ) -> AppResult<i64> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO canned_responses (name, body, department_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $4) RETURNING id",
+        "INSERT INTO canned_responses (name, body, department_id, created_at, updated_at, name_key) \
+         VALUES ($1, $2, $3, $4, $4, $5) RETURNING id",
     )
     .bind(name)
     .bind(body)
     .bind(department_id)
     .bind(now)
+    .bind(fold::key(name))
     .fetch_one(conn)
     .await?)
 }
@@ -88,14 +90,15 @@ pub async fn update(
     now: i64,
 ) -> AppResult<()> {
     sqlx::query(
-        "UPDATE canned_responses SET name = $2, body = $3, department_id = $4, updated_at = $5 \
-         WHERE id = $1",
+        "UPDATE canned_responses SET name = $2, body = $3, department_id = $4, updated_at = $5, \
+         name_key = $6 WHERE id = $1",
     )
     .bind(id)
     .bind(name)
     .bind(body)
     .bind(department_id)
     .bind(now)
+    .bind(fold::key(name))
     .execute(conn)
     .await?;
     Ok(())

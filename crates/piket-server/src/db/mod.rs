@@ -1,6 +1,7 @@
 //! The database handle: one `AnyPool` for SQLite or PostgreSQL, migrations, and the few things
 //! that differ by backend (connection pragmas, backup, integrity check), each in one function.
 
+pub mod fold;
 pub mod sql;
 pub mod turns;
 
@@ -143,6 +144,15 @@ impl Db {
             .run(&self.pool)
             .await
             .map_err(|e| OpenError(format!("migration failed: {e}")))?;
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| OpenError(format!("migration failed: {e}")))?;
+        fold::refold_keys(&mut conn)
+            .await
+            .map_err(|e| OpenError(format!("cannot fill the name keys: {e}")))?;
+        drop(conn);
         self.drop_plan_samples()
             .await
             .map_err(|e| OpenError(format!("cannot clear plan samples: {e}")))

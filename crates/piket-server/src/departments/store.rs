@@ -4,6 +4,7 @@ use sqlx::AnyConnection;
 
 use super::Department;
 use crate::clock::format_ms;
+use crate::db::fold;
 use crate::error::AppResult;
 
 #[derive(sqlx::FromRow)]
@@ -64,11 +65,13 @@ pub async fn insert(
     now: i64,
 ) -> AppResult<i64> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO departments (name, description, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
+        "INSERT INTO departments (name, description, created_at, updated_at, name_key) \
+         VALUES ($1, $2, $3, $3, $4) RETURNING id",
     )
     .bind(name)
     .bind(description)
     .bind(now)
+    .bind(fold::key(name))
     .fetch_one(conn)
     .await?;
     Ok(id)
@@ -82,12 +85,14 @@ pub async fn update(
     now: i64,
 ) -> AppResult<()> {
     sqlx::query(
-        "UPDATE departments SET name = $1, description = $2, updated_at = $3 WHERE id = $4",
+        "UPDATE departments SET name = $1, description = $2, updated_at = $3, name_key = $5 \
+         WHERE id = $4",
     )
     .bind(name)
     .bind(description)
     .bind(now)
     .bind(id)
+    .bind(fold::key(name))
     .execute(conn)
     .await?;
     Ok(())

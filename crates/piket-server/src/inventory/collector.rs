@@ -266,7 +266,7 @@ async fn update(state: &AppState, ip: &str, email: &str, report: Report) -> AppR
 /// errors (not problem+json). Admins may switch it off (403) or demand `X-Enrollment-Token` (401).
 /// A client address that names too many unknown emails gets 429 for a while.
 #[utoipa::path(post, path = "/api/update-main-device", tag = "inventory", operation_id = "update_main_device", security(()),
-    request_body = CollectorRequest,
+    request_body = piket_protocol::CollectorRequest,
     params(("X-Enrollment-Token" = Option<String>, Header, description = "Only when an admin demands a token")),
     responses((status = 200, body = CollectorReply), (status = 400, body = CollectorReply),
         (status = 401, body = CollectorReply), (status = 403, body = CollectorReply),
@@ -366,34 +366,6 @@ async fn handle(
         Outcome::UnknownUser => error(StatusCode::NOT_FOUND, "User not found"),
         Outcome::Limited => error(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded"),
     })
-}
-
-/// The collector's report: each field a string or null; null or absent keeps the stored value.
-/// `jenis`, `lisensi_windows`, `credential`, `office` and `lisensi_office` are accepted and
-/// ignored: an admin fills them by hand.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct CollectorData {
-    manufaktur: Option<String>,
-    cpu: Option<String>,
-    /// A size such as "16.0 GB".
-    ram: Option<String>,
-    os: Option<String>,
-    ipaddress: Option<String>,
-    hostname: Option<String>,
-    storage: Option<String>,
-    jenis: Option<String>,
-    lisensi_windows: Option<String>,
-    credential: Option<String>,
-    office: Option<String>,
-    lisensi_office: Option<String>,
-}
-
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct CollectorRequest {
-    email: String,
-    data: CollectorData,
 }
 
 /// `status` is `success` or `error`; `main_id` only on success.

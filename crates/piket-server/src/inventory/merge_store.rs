@@ -4,6 +4,7 @@
 
 use sqlx::AnyConnection;
 
+use crate::db::fold;
 use crate::error::AppResult;
 
 /// Move what hangs off asset `from` onto asset `into`. Rows the survivor already has stay with
@@ -54,12 +55,12 @@ pub async fn find_by_ref(conn: &mut AnyConnection, reference: &str) -> AppResult
             return Ok(found);
         }
     }
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM hardware_assets WHERE asset_tag <> '' AND lower(asset_tag) = lower($1)",
+    Ok(
+        sqlx::query_scalar("SELECT id FROM hardware_assets WHERE tag_key <> '' AND tag_key = $1")
+            .bind(fold::key(reference))
+            .fetch_optional(conn)
+            .await?,
     )
-    .bind(reference)
-    .fetch_optional(conn)
-    .await?)
 }
 
 /// A merge suggestion with both assets' names, times in ms.

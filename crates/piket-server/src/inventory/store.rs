@@ -6,6 +6,7 @@ use super::{Hardware, HardwareFilter};
 use crate::auth::actor::Actor;
 use crate::auth::permissions::Scope;
 use crate::clock::format_ms;
+use crate::db::fold;
 use crate::db::sql::{Arg, Sql};
 use crate::error::AppResult;
 
@@ -218,7 +219,7 @@ const COLUMNS: &str =
     "asset_tag, name, kind, manufacturer, model, serial, cpu, ram_mb, storage, os, \
      hostname, ip_addresses, mac_addresses, owner_id, department_id, location, status, \
      purchase_date, warranty_end, notes, jenis, lisensi_windows, credential, office, \
-     lisensi_office, is_main";
+     lisensi_office, is_main, tag_key";
 
 /// A validated asset as stored. The credential is the column's text, sealed (see `secrets`):
 /// callers pass on what `credential` read; a new one reaches the row through
@@ -318,10 +319,11 @@ fn bind_record<'q>(
         .bind(r.office.clone())
         .bind(r.lisensi_office.clone())
         .bind(i64::from(r.is_main))
+        .bind(fold::key(&r.asset_tag))
 }
 
 pub async fn insert(conn: &mut AnyConnection, r: &Record, now: i64) -> AppResult<i64> {
-    let placeholders: Vec<String> = (2..=27).map(|n| format!("${n}")).collect();
+    let placeholders: Vec<String> = (2..=28).map(|n| format!("${n}")).collect();
     let text = format!(
         "INSERT INTO hardware_assets ({COLUMNS}, created_at, updated_at) VALUES ({}, $1, $1) RETURNING id",
         placeholders.join(", ")
@@ -411,9 +413,9 @@ pub async fn user_exists(conn: &mut AnyConnection, id: i64) -> AppResult<bool> {
 
 pub async fn tag_taken(conn: &mut AnyConnection, tag: &str, except: i64) -> AppResult<bool> {
     let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM hardware_assets WHERE asset_tag <> '' AND lower(asset_tag) = lower($1) AND id <> $2",
+        "SELECT COUNT(*) FROM hardware_assets WHERE tag_key <> '' AND tag_key = $1 AND id <> $2",
     )
-    .bind(tag)
+    .bind(fold::key(tag))
     .bind(except)
     .fetch_one(conn)
     .await?;

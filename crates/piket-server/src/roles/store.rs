@@ -5,6 +5,7 @@ use sqlx::AnyConnection;
 use super::Role;
 use crate::auth::permissions::Scope;
 use crate::clock::format_ms;
+use crate::db::fold;
 use crate::error::AppResult;
 
 #[derive(sqlx::FromRow)]
@@ -60,9 +61,9 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> AppResult<Option<Role>> {
 /// Case-insensitive lookup by name (`superadmin`, `Requester`, ...).
 pub async fn by_name(conn: &mut AnyConnection, name: &str) -> AppResult<Option<Role>> {
     let row: Option<Row> = sqlx::query_as(
-        "SELECT id, name, description, scope, permissions, builtin, created_at, updated_at FROM roles WHERE lower(name) = lower($1)",
+        "SELECT id, name, description, scope, permissions, builtin, created_at, updated_at FROM roles WHERE name_key = $1",
     )
-    .bind(name)
+    .bind(fold::key(name))
     .fetch_optional(conn)
     .await?;
     Ok(row.map(Role::from))
@@ -82,8 +83,8 @@ pub async fn insert(
     now: i64,
 ) -> AppResult<i64> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO roles (name, description, scope, permissions, builtin, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        "INSERT INTO roles (name, description, scope, permissions, builtin, created_at, updated_at, name_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
     )
     .bind(f.name)
     .bind(f.description)
@@ -91,6 +92,7 @@ pub async fn insert(
     .bind(f.permissions.join(" "))
     .bind(i64::from(builtin))
     .bind(now)
+    .bind(fold::key(f.name))
     .fetch_one(conn)
     .await?;
     Ok(id)
@@ -102,13 +104,17 @@ pub async fn update(
     f: &RoleFields<'_>,
     now: i64,
 ) -> AppResult<()> {
-    sqlx::query("UPDATE roles SET name = $1, description = $2, scope = $3, permissions = $4, updated_at = $5 WHERE id = $6")
+    sqlx::query(
+        "UPDATE roles SET name = $1, description = $2, scope = $3, permissions = $4, updated_at = $5, \
+         name_key = $7 WHERE id = $6",
+    )
         .bind(f.name)
         .bind(f.description)
         .bind(f.scope.as_str())
         .bind(f.permissions.join(" "))
         .bind(now)
         .bind(id)
+        .bind(fold::key(f.name))
         .execute(conn)
         .await?;
     Ok(())

@@ -5,6 +5,7 @@ use rand::Rng;
 use sqlx::AnyConnection;
 
 use super::{GenTicket, People, CATEGORIES, DEPARTMENTS};
+use crate::db::fold;
 use crate::db::sql::{Arg, Sql};
 use crate::db::Backend;
 use crate::error::{AppError, AppResult};
@@ -66,12 +67,14 @@ async fn named(
     }
     let mut sql = Sql::new("INSERT INTO ");
     sql.push(table)
-        .push(" (name, description, created_at, updated_at) VALUES (")
+        .push(" (name, description, created_at, updated_at, name_key) VALUES (")
         .bind(Arg::Text(name.into()))
         .push(", '', ")
         .bind(Arg::Int(now))
         .push(", ")
         .bind(Arg::Int(now))
+        .push(", ")
+        .bind(Arg::Text(fold::key(name)))
         .push(") RETURNING id");
     Ok(sql.query_as::<(i64,)>().fetch_one(conn).await?.0)
 }
