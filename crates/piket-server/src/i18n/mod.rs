@@ -100,12 +100,12 @@ impl Catalog {
         }
     }
 
-    /// The keys a compiled template names (`self.t("key")`) that a language lacks, with the
+    /// The keys a compiled template names (`shell.t("key")`, `self.t("key")`) that a language lacks, with the
     /// language: for the templates' tests (askama cannot check them when it compiles).
     #[cfg(test)]
     pub fn missing_template_keys(&self, source: &str) -> Vec<String> {
         let named: Vec<&str> = source
-            .split("self.t(\"")
+            .split(".t(\"")
             .skip(1)
             .filter_map(|rest| rest.split('"').next())
             .collect();

@@ -1,14 +1,16 @@
-//! The layout around every page (head, navigation, user menu, notices), as a compiled (askama)
-//! template: pages hand it their title and content as HTML.
+//! The shell around every page (head, navigation, user menu, notices): `templates/base.html`, an
+//! askama template every page `{% extends %}`. A page struct carries a `Shell` as its `shell`
+//! field; the base reads it, and pages take their texts from it (`shell.t("key")`).
 
 use askama::Template;
 
+use super::context::WebCtx;
 use crate::auth::actor::Actor;
 use crate::i18n::{Catalog, Locale};
+use crate::state::App;
 
-#[derive(Template)]
-#[template(path = "base.askama.html", escape = "html")]
-pub struct Layout<'a> {
+/// What the base template needs, and the reader's language for the page's own texts.
+pub struct Shell<'a> {
     pub catalog: &'a Catalog,
     pub locale: Locale,
     pub lang: &'a str,
@@ -17,26 +19,77 @@ pub struct Layout<'a> {
     pub csrf: &'a str,
     /// Which navigation entry is the current page.
     pub nav: &'a str,
-    /// A catalog key of a one-time notice ("saved", …).
-    pub flash: Option<&'a str>,
+    /// A catalog key of a one-time notice ("flash_saved", …).
+    pub flash: Option<String>,
     pub unread_notifications: i64,
     /// Admins are told when email goes nowhere but the log.
     pub smtp_missing: bool,
+}
+
+impl<'a> Shell<'a> {
+    /// The shell of a page whose navigation entry is `nav` ("" for none).
+    pub fn new(app: &'a App, ctx: &'a WebCtx, nav: &'a str) -> Shell<'a> {
+        let actor = ctx.actor.as_ref();
+        Shell {
+            catalog: &app.catalog,
+            locale: ctx.locale,
+            lang: ctx.locale.code(),
+            actor,
+            csrf: &ctx.csrf,
+            nav,
+            flash: None,
+            unread_notifications: ctx.unread_notifications,
+            smtp_missing: app.config.smtp.is_none()
+                && actor.is_some_and(|a| a.can("settings.manage")),
+        }
+    }
+
+    /// The same shell with a one-time notice (a key `web::render::flash` accepted).
+    pub fn with_flash(mut self, flash: Option<String>) -> Shell<'a> {
+        self.flash = flash;
+        self
+    }
+
+    /// The catalog text for `key` in the reader's language.
+    pub fn t<'k>(&'k self, key: &'k str) -> &'k str {
+        self.catalog.get(self.locale, key)
+    }
+
+    /// The catalog text for `prefix` + `name` (`status_open`, `scope_all`).
+    pub fn tx(&self, prefix: &str, name: impl std::fmt::Display) -> String {
+        let key = format!("{prefix}{name}");
+        self.catalog.get(self.locale, &key).to_string()
+    }
+
+    /// Whether the reader holds `permission`.
+    pub fn can(&self, permission: &str) -> bool {
+        self.actor.is_some_and(|a| a.can(permission))
+    }
+
+    /// The signed-in user's name ("" when nobody is signed in).
+    pub fn me_name(&self) -> &str {
+        self.actor.map(|a| a.name.as_str()).unwrap_or("")
+    }
+}
+
+/// A page whose title and content arrive as HTML made elsewhere (kept while pages move to
+/// their own templates).
+#[derive(Template)]
+#[template(path = "layout.html")]
+pub struct Layout<'a> {
+    pub shell: Shell<'a>,
     /// The page's title, HTML-escaped (empty: the tagline).
     pub title_html: &'a str,
     /// The page's content, HTML.
     pub content_html: &'a str,
 }
 
-impl Layout<'_> {
-    /// The catalog text for `key` in the reader's language.
-    fn t<'k>(&'k self, key: &'k str) -> &'k str {
-        self.catalog.get(self.locale, key)
-    }
-
-    fn can(&self, permission: &str) -> bool {
-        self.actor.is_some_and(|a| a.can(permission))
-    }
+/// The field error of `name` among `errors`, for the field macro.
+pub fn error_of<'e>(
+    errors: &'e std::collections::BTreeMap<String, String>,
+    name: impl AsRef<str>,
+) -> Option<&'e String> {
+    errors.get(name.as_ref())
 }
 
 #[cfg(test)]
@@ -44,7 +97,7 @@ mod tests {
     #[test]
     fn every_text_the_layout_names_is_in_both_catalogs() {
         let catalog = crate::i18n::Catalog::load().unwrap();
-        let source = include_str!("../../templates/base.askama.html");
+        let source = include_str!("../../templates/base.html");
         assert_eq!(catalog.missing_template_keys(source), Vec::<String>::new());
     }
 }

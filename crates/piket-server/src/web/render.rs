@@ -4,10 +4,8 @@ use axum::response::Html;
 use minijinja::{context, Environment, Value};
 use serde::Serialize;
 
-use askama::Template as _;
-
 use super::context::WebCtx;
-use super::layout::Layout;
+use super::layout::{Layout, Shell};
 use crate::error::{AppError, AppResult};
 use crate::state::App;
 
@@ -15,9 +13,18 @@ macro_rules! templates {
     ($($name:literal),* $(,)?) => { &[ $( ($name, include_str!(concat!("../../templates/", $name))) ),* ] };
 }
 
-const TEMPLATES: &[(&str, &str)] = templates![
-    "base.html",
-    "macros.html",
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "base.html",
+        include_str!("../../templates/base.minijinja.html"),
+    ),
+    (
+        "macros.html",
+        include_str!("../../templates/macros.html"),
+    ),
+];
+
+const PAGES: &[(&str, &str)] = templates![
     "error.html",
     "login.html",
     "setup.html",
@@ -60,7 +67,7 @@ impl Templates {
     pub fn load() -> Result<Templates, String> {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
-        for (name, source) in TEMPLATES {
+        for (name, source) in TEMPLATES.iter().chain(PAGES) {
             env.add_template(name, source)
                 .map_err(|e| format!("template {name}: {e}"))?;
         }
@@ -68,7 +75,7 @@ impl Templates {
     }
 
     pub fn names() -> impl Iterator<Item = &'static str> {
-        TEMPLATES.iter().map(|(n, _)| *n)
+        TEMPLATES.iter().chain(PAGES).map(|(n, _)| *n)
     }
 }
 
@@ -149,25 +156,18 @@ fn layout(
     title_html: &str,
     content_html: &str,
 ) -> AppResult<Html<String>> {
-    let actor = ctx.actor.as_ref();
-    // Admins are told when email goes nowhere but the log (reset links, notifications).
-    let smtp_missing = app.config.smtp.is_none() && actor.is_some_and(|a| a.can("settings.manage"));
-    let view = Layout {
-        catalog: &app.catalog,
-        locale: ctx.locale,
-        lang: ctx.locale.code(),
-        actor,
-        csrf: &ctx.csrf,
-        nav,
-        flash,
-        unread_notifications: ctx.unread_notifications,
-        smtp_missing,
+    html(&Layout {
+        shell: Shell::new(app, ctx, nav).with_flash(flash.map(str::to_string)),
         title_html,
         content_html,
-    };
-    view.render()
+    })
+}
+
+/// A page (an askama template that extends `base.html`) as the response body.
+pub fn html<T: askama::Template>(page: &T) -> AppResult<Html<String>> {
+    page.render()
         .map(Html)
-        .map_err(|e| AppError::Internal(format!("rendering the layout: {e}")))
+        .map_err(|e| AppError::Internal(format!("rendering a page: {e}")))
 }
 
 /// Render `content_html`, made by a compiled (askama) template, in the layout with the plain
