@@ -25,13 +25,6 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 const PAGES: &[(&str, &str)] = templates![
-    "error.html",
-    "login.html",
-    "setup.html",
-    "forgot.html",
-    "reset.html",
-    "home.html",
-    "profile.html",
     "apikeys.html",
     "admin/users.html",
     "admin/user_form.html",
