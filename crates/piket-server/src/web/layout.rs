@@ -92,6 +92,26 @@ pub fn error_of<'e>(
     errors.get(name.as_ref())
 }
 
+/// Whether `list` holds `item` (a checkbox's checked state).
+pub fn contains(list: &[impl AsRef<str>], item: impl AsRef<str>) -> bool {
+    list.iter().any(|l| l.as_ref() == item.as_ref())
+}
+
+/// Whether `ids` holds `id` (a checkbox's checked state).
+pub fn has_id(ids: &[i64], id: &i64) -> bool {
+    ids.contains(id)
+}
+
+/// Whether an optional reference is this id (a `<select>`'s selected option).
+pub fn is_id(reference: &Option<i64>, id: &i64) -> bool {
+    *reference == Some(*id)
+}
+
+/// Whether two texts are the same (a `<select>`'s selected option).
+pub fn is(a: impl AsRef<str>, b: impl AsRef<str>) -> bool {
+    a.as_ref() == b.as_ref()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

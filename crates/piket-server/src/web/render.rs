@@ -25,20 +25,12 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 const PAGES: &[(&str, &str)] = templates![
-    "apikeys.html",
-    "admin/users.html",
-    "admin/user_form.html",
-    "admin/roles.html",
-    "admin/role_form.html",
-    "admin/departments.html",
-    "admin/department_form.html",
     "admin/audit.html",
     "admin/categories.html",
     "admin/canned.html",
     "admin/sla.html",
     "tickets/list.html",
     "tickets/new.html",
-    "notifications.html",
     "email/ticket_event.txt",
     "tickets/files.html",
     "inventory/list.html",
