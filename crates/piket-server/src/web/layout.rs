@@ -107,6 +107,11 @@ pub fn is_id(reference: &Option<i64>, id: &i64) -> bool {
     *reference == Some(*id)
 }
 
+/// The first `n` characters of `text`.
+pub fn first_chars(text: &str, n: usize) -> String {
+    text.chars().take(n).collect()
+}
+
 /// Whether two texts are the same (a `<select>`'s selected option).
 pub fn is(a: impl AsRef<str>, b: impl AsRef<str>) -> bool {
     a.as_ref() == b.as_ref()

@@ -25,9 +25,6 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 const PAGES: &[(&str, &str)] = templates![
-    "admin/audit.html",
-    "admin/categories.html",
-    "admin/canned.html",
     "admin/sla.html",
     "tickets/list.html",
     "tickets/new.html",
