@@ -112,6 +112,16 @@ pub fn first_chars(text: &str, n: usize) -> String {
     text.chars().take(n).collect()
 }
 
+/// Whether an optional text is `b` (a filter's current choice).
+pub fn opt_is(a: &Option<String>, b: impl AsRef<str>) -> bool {
+    a.as_deref() == Some(b.as_ref())
+}
+
+/// An optional text, or "".
+pub fn opt_text(a: &Option<String>) -> &str {
+    a.as_deref().unwrap_or("")
+}
+
 /// Whether two texts are the same (a `<select>`'s selected option).
 pub fn is(a: impl AsRef<str>, b: impl AsRef<str>) -> bool {
     a.as_ref() == b.as_ref()

@@ -25,11 +25,7 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 const PAGES: &[(&str, &str)] = templates![
-    "admin/sla.html",
-    "tickets/list.html",
-    "tickets/new.html",
     "email/ticket_event.txt",
-    "tickets/files.html",
     "inventory/list.html",
     "inventory/form.html",
     "inventory/software.html",
