@@ -26,8 +26,6 @@ const TEMPLATES: &[(&str, &str)] = &[
 
 const PAGES: &[(&str, &str)] = templates![
     "email/ticket_event.txt",
-    "inventory/list.html",
-    "inventory/form.html",
     "admin/collector.html",
     "admin/agents.html",
     "agent.html",
