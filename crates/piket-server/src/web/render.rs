@@ -26,9 +26,6 @@ const TEMPLATES: &[(&str, &str)] = &[
 
 const PAGES: &[(&str, &str)] = templates![
     "email/ticket_event.txt",
-    "admin/collector.html",
-    "admin/agents.html",
-    "agent.html",
 ];
 
 pub struct Templates {
