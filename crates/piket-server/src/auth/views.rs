@@ -58,21 +58,3 @@ pub struct ProfilePage<'a> {
     /// The "also revoke my API keys" box was unchecked on the failed attempt.
     pub keep_keys: bool,
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn every_text_the_pages_name_is_in_both_catalogs() {
-        let catalog = crate::i18n::Catalog::load().unwrap();
-        for source in [
-            include_str!("../../templates/home.html"),
-            include_str!("../../templates/login.html"),
-            include_str!("../../templates/setup.html"),
-            include_str!("../../templates/forgot.html"),
-            include_str!("../../templates/reset.html"),
-            include_str!("../../templates/profile.html"),
-        ] {
-            assert_eq!(catalog.missing_template_keys(source), Vec::<String>::new());
-        }
-    }
-}

@@ -19,7 +19,7 @@ use crate::state::AppState;
 use crate::web::context::WebCtx;
 use crate::web::form::FormPairs;
 use crate::web::layout::Shell;
-use crate::web::render::{flash, html, page_with_content, translated_field_errors};
+use crate::web::render::{flash, html, translated_field_errors};
 
 #[derive(Template)]
 #[template(path = "tickets/list.html")]
@@ -334,9 +334,7 @@ async fn detail_page(
     let canned = crate::canned::service::offered(state, actor).await?;
     let errors = translated_field_errors(state, ctx, err);
     let view = DetailView::new(
-        &state.catalog,
-        ctx.locale,
-        &ctx.csrf,
+        Shell::new(state, ctx, "tickets").with_flash(flash(msg)),
         &d,
         &choices,
         &canned,
@@ -344,21 +342,7 @@ async fn detail_page(
         &errors,
         allowed,
     );
-    let content = view
-        .render()
-        .map_err(|e| AppError::Internal(format!("rendering the ticket page: {e}")))?;
-    let title = format!("#{} {}", d.ticket.summary.id, d.ticket.summary.title);
-    Ok((
-        status,
-        page_with_content(
-            state,
-            ctx,
-            &title,
-            &content,
-            "tickets",
-            flash(msg).as_deref(),
-        )?,
-    )
+    Ok((status, html(&view)?)
         .into_response())
 }
 
