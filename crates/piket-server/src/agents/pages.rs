@@ -1,11 +1,11 @@
 //! The admin page for piket-agent: enrollment tokens (create, shown once with the ready
 //! command; revoke) and the enrolled devices (revoke one).
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use askama::Template;
 use serde::Deserialize;
 
 use super::{devices, tokens, CreatedEnrollmentToken, NewEnrollmentToken};

@@ -2,10 +2,10 @@
 //! binaries an admin placed in `<data_dir>/downloads/`, and a button that makes a personal
 //! single-use enrollment command (the enrolled PC becomes the user's).
 
+use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use askama::Template;
 use serde::Serialize;
 
 use super::pages::base_url;

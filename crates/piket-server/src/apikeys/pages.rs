@@ -1,9 +1,9 @@
 //! The API keys page: one's own keys (everyone's with `apikeys.manage`), create and revoke.
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use askama::Template;
 use serde::Deserialize;
 
 use super::{service, NewApiKey};

@@ -1,8 +1,8 @@
 //! The audit log page with filters.
 
+use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use askama::Template;
 
 use super::AuditFilter;
 use crate::auth::extract::WebActor;

@@ -17,8 +17,8 @@ use crate::state::AppState;
 use crate::users::{service as users, ProfilePatch};
 use crate::web::context::WebCtx;
 use crate::web::cookies;
-use crate::web::redirect::is_local_path;
 use crate::web::layout::Shell;
+use crate::web::redirect::is_local_path;
 use crate::web::render::{flash, html, translated_field_errors};
 
 #[derive(Deserialize, Default)]

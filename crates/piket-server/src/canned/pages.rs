@@ -1,11 +1,11 @@
 //! The admin page for canned responses (list with an add/edit form beside it), and the filled-in
 //! text our script fetches to insert one into a ticket's reply box in place.
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use askama::Template;
 use serde::Deserialize;
 
 use super::{service, written, NewCannedResponse, PLACEHOLDERS};

@@ -1,10 +1,10 @@
 //! Admin page for ticket categories: the list with an add/edit form beside it.
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use askama::Template;
 use serde::Deserialize;
 
 use super::{service, NewCategory};

@@ -1,10 +1,10 @@
 //! Admin pages for departments.
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use askama::Template;
 use serde::Deserialize;
 
 use super::{service, DepartmentPatch, NewDepartment};

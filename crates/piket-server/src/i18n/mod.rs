@@ -4,7 +4,6 @@ pub mod fields;
 
 use std::collections::BTreeMap;
 
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Locale {
     En,

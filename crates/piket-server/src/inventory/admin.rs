@@ -1,10 +1,10 @@
 //! The admin page for the collector endpoint (switch it off, or demand an enrollment token) and
 //! the FusionInventory/OCS/GLPI agent endpoints (off, or open to anonymous reports).
 
+use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
-use askama::Template;
 use serde::Deserialize;
 
 use super::settings::{self, AgentSwitches, CollectorSettings, TokenChange};

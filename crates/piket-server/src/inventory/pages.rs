@@ -1,11 +1,11 @@
 //! HTML pages for hardware assets: the list with filters, the new/edit form with history and the
 //! masked credential (revealed by a button that posts), and delete.
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use askama::Template;
 use serde::{Deserialize, Serialize};
 
 use super::{service, Hardware, HardwareFilter, HardwareInput, STATUSES, TYPES};

@@ -1,10 +1,10 @@
 //! The notifications page: the caller's list (opening one marks it read), mark all read, and
 //! which kinds to mute.
 
+use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use askama::Template;
 
 use super::{service, Settings, KINDS};
 use crate::auth::extract::WebActor;

@@ -1,9 +1,9 @@
 //! Admin pages for roles: built-ins are shown read-only; custom roles are edited with checkboxes.
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use askama::Template;
 
 use super::{service, NewRole, RolePatch};
 use crate::auth::extract::WebActor;

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use askama::Template;
 
 use super::model::DAYS;
 use super::{service, Calendar, Holiday, PolicyInput, WorkingHours};

@@ -7,8 +7,8 @@ use askama::Template;
 use super::service::Detail;
 use crate::attachments::Attachment;
 use crate::canned::CannedResponse;
-use crate::web::layout::Shell;
 use crate::sla::SlaState;
+use crate::web::layout::Shell;
 
 /// The lists a ticket form chooses from.
 #[derive(serde::Serialize)]

@@ -158,7 +158,14 @@ pub(crate) async fn render_list(
         staff,
         choices: &choices,
         saved_views: &saved_views,
-        sorts: &["updated", "+updated", "created", "+created", "priority", "+priority"],
+        sorts: &[
+            "updated",
+            "+updated",
+            "created",
+            "+created",
+            "priority",
+            "+priority",
+        ],
         save_name,
         save_errors: translated_field_errors(state, ctx, save_error),
         errors: translated_field_errors(state, ctx, error.as_ref()),
@@ -342,8 +349,7 @@ async fn detail_page(
         &errors,
         allowed,
     );
-    Ok((status, html(&view)?)
-        .into_response())
+    Ok((status, html(&view)?).into_response())
 }
 
 #[derive(serde::Deserialize)]

@@ -1,9 +1,9 @@
 //! Admin pages for users: list with filters, create, edit (role, departments, disable), delete.
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use askama::Template;
 use serde::Deserialize;
 
 use super::{service, NewUser, UserFilter, UserPatch};

@@ -2,11 +2,11 @@
 //! (replaced from a textarea on the device page), and licences with the compliance table, the
 //! create/edit form, the masked key and its reveal button.
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use askama::Template;
 use serde::{Deserialize, Serialize};
 
 use super::licenses::{self, License, LicenseInput};
