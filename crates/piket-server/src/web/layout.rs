@@ -71,10 +71,10 @@ impl<'a> Shell<'a> {
 }
 
 /// The field error of `name` among `errors`, for the field macro.
-pub fn error_of<'e>(
-    errors: &'e std::collections::BTreeMap<String, String>,
+pub fn error_of(
+    errors: &std::collections::BTreeMap<String, String>,
     name: impl AsRef<str>,
-) -> Option<&'e String> {
+) -> Option<&String> {
     errors.get(name.as_ref())
 }
 
