@@ -50,7 +50,7 @@ use crate::state::{App, AppState};
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Open the database, migrate, make sure the built-in roles exist, load the secret key (sealing
-/// what an older version stored in the clear), and load templates and catalog.
+/// what an older version stored in the clear), and load the catalog.
 pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, String> {
     if config.is_sqlite() {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
@@ -81,7 +81,6 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
     let unread = Arc::new(notifications::unread::UnreadCounts::default());
     Ok(Arc::new(App {
         catalog: i18n::Catalog::load()?,
-        templates: web::render::Templates::load()?,
         metrics: Default::default(),
         health: Default::default(),
         api_limits: api::limits::ApiLimits::new(&config),

@@ -11,14 +11,12 @@ use crate::i18n::Catalog;
 use crate::ops::metrics::Metrics;
 use crate::refcache::RefCache;
 use crate::storage::BlobStore;
-use crate::web::render::Templates;
 
 pub struct App {
     pub config: Config,
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub catalog: Catalog,
-    pub templates: Templates,
     pub metrics: Metrics,
     /// What `/readyz` knows beyond a ping (a full disk).
     pub health: crate::ops::health::Health,

@@ -1,11 +1,11 @@
 //! The admin page for piket-agent: enrollment tokens (create, shown once with the ready
 //! command; revoke) and the enrolled devices (revoke one).
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use minijinja::context;
 use serde::Deserialize;
 
 use super::{devices, tokens, CreatedEnrollmentToken, NewEnrollmentToken};
@@ -15,7 +15,20 @@ use crate::auth::pages::Msg;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
-use crate::web::render::{field_errors, flash, no_store, page};
+use crate::web::layout::Shell;
+use crate::web::render::{flash, html, no_store, translated_field_errors};
+
+#[derive(Template)]
+#[template(path = "admin/agents.html")]
+struct AgentsPage<'a> {
+    shell: Shell<'a>,
+    tokens: &'a [super::EnrollmentToken],
+    devices: &'a [super::AgentDevice],
+    departments: &'a [crate::departments::Department],
+    /// A token just made, shown this once with its command.
+    fresh: Option<CreatedEnrollmentToken>,
+    errors: std::collections::BTreeMap<String, String>,
+}
 
 /// The address agents should use: the configured base URL, unless it only names a wildcard
 /// listen address (no `base_url` set), then the Host the browser used.
@@ -49,16 +62,15 @@ async fn render(
     let list = tokens::list(state, actor).await?;
     let devs = devices::list(state, actor).await?;
     let departments = crate::departments::service::all(state).await?;
-    let html = page(
-        state,
-        ctx,
-        "admin/agents.html",
-        context! {
-            nav => "agents", tokens => list, devices => devs, departments => departments,
-            fresh => fresh, errors => err.map(field_errors).unwrap_or_default(), flash => flash(msg),
-        },
-    )?;
-    Ok(no_store(html.into_response()))
+    let page = html(&AgentsPage {
+        shell: Shell::new(state, ctx, "agents").with_flash(flash(msg)),
+        tokens: &list,
+        devices: &devs,
+        departments: &departments,
+        fresh,
+        errors: translated_field_errors(state, ctx, err),
+    })?;
+    Ok(no_store(page.into_response()))
 }
 
 pub async fn show(

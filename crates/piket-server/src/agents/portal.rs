@@ -2,10 +2,10 @@
 //! binaries an admin placed in `<data_dir>/downloads/`, and a button that makes a personal
 //! single-use enrollment command (the enrolled PC becomes the user's).
 
+use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use minijinja::context;
 use serde::Serialize;
 
 use super::pages::base_url;
@@ -15,7 +15,20 @@ use crate::auth::extract::WebActor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
-use crate::web::render::{no_store, page};
+use crate::web::layout::Shell;
+use crate::web::render::{html, no_store};
+
+#[derive(Template)]
+#[template(path = "agent.html")]
+struct AgentPage<'a> {
+    shell: Shell<'a>,
+    /// The address agents should use.
+    base: String,
+    email: &'a str,
+    downloads: Vec<Download>,
+    /// A personal enrollment command just made, shown this once.
+    command: Option<String>,
+}
 
 /// Largest file served from the downloads folder.
 const MAX_DOWNLOAD: u64 = 256 * 1024 * 1024;
@@ -68,16 +81,14 @@ async fn render(
     headers: &HeaderMap,
     command: Option<String>,
 ) -> AppResult<Response> {
-    let html = page(
-        state,
-        ctx,
-        "agent.html",
-        context! {
-            nav => "agent", base => base_url(state, headers), email => actor.email.clone(),
-            downloads => downloads(state).await, command => command,
-        },
-    )?;
-    Ok(no_store(html.into_response()))
+    let page = html(&AgentPage {
+        shell: Shell::new(state, ctx, "agent"),
+        base: base_url(state, headers),
+        email: &actor.email,
+        downloads: downloads(state).await,
+        command,
+    })?;
+    Ok(no_store(page.into_response()))
 }
 
 pub async fn show(

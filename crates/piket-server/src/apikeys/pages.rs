@@ -1,9 +1,9 @@
 //! The API keys page: one's own keys (everyone's with `apikeys.manage`), create and revoke.
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use minijinja::context;
 use serde::Deserialize;
 
 use super::{service, NewApiKey};
@@ -12,7 +12,18 @@ use crate::auth::pages::Msg;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
-use crate::web::render::{field_errors, flash, page};
+use crate::web::layout::Shell;
+use crate::web::render::{flash, html, translated_field_errors};
+
+#[derive(Template)]
+#[template(path = "apikeys.html")]
+struct ApiKeysPage<'a> {
+    shell: Shell<'a>,
+    keys: &'a [super::ApiKey],
+    /// The key just made, shown this once.
+    created: Option<&'a str>,
+    errors: std::collections::BTreeMap<String, String>,
+}
 
 async fn render(
     state: &AppState,
@@ -23,14 +34,13 @@ async fn render(
     msg: Option<&str>,
 ) -> AppResult<Response> {
     let keys = service::list(state, actor, true, None, Some(200)).await?;
-    let errors = err.map(field_errors).unwrap_or_default();
-    let html = page(
-        state,
-        ctx,
-        "apikeys.html",
-        context! { nav => "apikeys", keys => keys.items, created => created, errors => errors, flash => flash(msg) },
-    )?;
-    Ok(html.into_response())
+    let page = html(&ApiKeysPage {
+        shell: Shell::new(state, ctx, "apikeys").with_flash(flash(msg)),
+        keys: &keys.items,
+        created: created.as_deref(),
+        errors: translated_field_errors(state, ctx, err),
+    })?;
+    Ok(page.into_response())
 }
 
 pub async fn list(

@@ -1,15 +1,66 @@
 //! The audit log page with filters.
 
+use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use minijinja::context;
 
 use super::AuditFilter;
 use crate::auth::extract::WebActor;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::context::WebCtx;
-use crate::web::render::page;
+use crate::web::layout::Shell;
+use crate::web::render::html;
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+struct AuditPage<'a> {
+    shell: Shell<'a>,
+    page: &'a crate::api::page::Page<super::AuditEntry>,
+    /// The filters as typed.
+    query: &'a Typed,
+}
+
+/// The filters as typed, for the form and the next page's link.
+struct Typed {
+    action: String,
+    object_kind: String,
+    since: String,
+    until: String,
+}
+
+/// Whether a before/after value is worth showing (not absent, null, empty, false or zero).
+pub fn shown(value: &Option<serde_json::Value>) -> bool {
+    use serde_json::Value;
+    match value {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_f64() != Some(0.0),
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(o)) => !o.is_empty(),
+    }
+}
+
+/// A before/after value as indented JSON, safe inside HTML (`<`, `>`, `&` and `'` escaped the
+/// JSON way).
+pub fn pretty_json(value: &Option<serde_json::Value>) -> String {
+    let text = value
+        .as_ref()
+        .and_then(|v| serde_json::to_string_pretty(v).ok())
+        .unwrap_or_default();
+    let mut safe = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => safe.push_str("\\u003c"),
+            '>' => safe.push_str("\\u003e"),
+            '&' => safe.push_str("\\u0026"),
+            '\'' => safe.push_str("\\u0027"),
+            _ => safe.push(c),
+        }
+    }
+    safe
+}
 
 #[derive(serde::Deserialize, Default)]
 pub struct Q {
@@ -36,13 +87,17 @@ pub async fn list(
         ..Default::default()
     };
     let entries = super::list(&state, &actor, filter).await?;
-    let query = context! { action => q.action.unwrap_or_default(), object_kind => q.object_kind.unwrap_or_default(), since => q.since.unwrap_or_default(), until => q.until.unwrap_or_default() };
-    Ok(page(
-        &state,
-        &ctx,
-        "admin/audit.html",
-        context! { nav => "audit", page => entries, query => query },
-    )?
+    let query = Typed {
+        action: q.action.unwrap_or_default(),
+        object_kind: q.object_kind.unwrap_or_default(),
+        since: q.since.unwrap_or_default(),
+        until: q.until.unwrap_or_default(),
+    };
+    Ok(html(&AuditPage {
+        shell: Shell::new(&state, &ctx, "audit"),
+        page: &entries,
+        query: &query,
+    })?
     .into_response())
 }
 

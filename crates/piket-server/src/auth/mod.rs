@@ -14,3 +14,4 @@ pub mod service;
 pub mod store;
 pub mod throttle;
 pub mod token;
+pub mod views;

@@ -5,20 +5,21 @@ use axum::http::header::SET_COOKIE;
 use axum::http::HeaderMap;
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::Form;
-use minijinja::context;
 use serde::Deserialize;
 
 use super::extract::WebActor;
 use super::login::{SignedIn, DEVICE_TTL_MS};
 use super::service::{self, SetupForm};
+use super::views::{ForgotPage, HomePage, LoginPage, ProfilePage, ResetPage, SetupPage};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::state::AppState;
 use crate::users::{service as users, ProfilePatch};
 use crate::web::context::WebCtx;
 use crate::web::cookies;
+use crate::web::layout::Shell;
 use crate::web::redirect::is_local_path;
-use crate::web::render::{field_errors, flash, page};
+use crate::web::render::{flash, html, translated_field_errors};
 
 #[derive(Deserialize, Default)]
 pub struct Msg {
@@ -65,7 +66,10 @@ pub async fn home(
     ctx: WebCtx,
     WebActor(_actor): WebActor,
 ) -> AppResult<Response> {
-    Ok(page(&state, &ctx, "home.html", context! { nav => "home" })?.into_response())
+    Ok(html(&HomePage {
+        shell: Shell::new(&state, &ctx, "home"),
+    })?
+    .into_response())
 }
 
 pub async fn login_form(
@@ -76,12 +80,11 @@ pub async fn login_form(
     if ctx.actor.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    Ok(page(
-        &state,
-        &ctx,
-        "login.html",
-        context! { email => "", failed => false, flash => flash(q.msg.as_deref()) },
-    )?
+    Ok(html(&LoginPage {
+        shell: Shell::new(&state, &ctx, "").with_flash(flash(q.msg.as_deref())),
+        email: "",
+        failed: false,
+    })?
     .into_response())
 }
 
@@ -110,13 +113,12 @@ pub async fn login(
     {
         Ok(signed_in) => Ok(signed_in_response(&state, &signed_in)),
         Err(AppError::Unauthorized) => {
-            let html = page(
-                &state,
-                &ctx,
-                "login.html",
-                context! { email => form.email, failed => true, flash => None::<String> },
-            )?;
-            Ok((axum::http::StatusCode::UNAUTHORIZED, html).into_response())
+            let page = html(&LoginPage {
+                shell: Shell::new(&state, &ctx, ""),
+                email: &form.email,
+                failed: true,
+            })?;
+            Ok((axum::http::StatusCode::UNAUTHORIZED, page).into_response())
         }
         Err(e) => Err(e),
     }
@@ -147,13 +149,13 @@ pub async fn setup_form(
     if !service::setup_token_valid(&state, &token).await? {
         return Err(AppError::NotFound);
     }
-    let values = context! { name => "", email => "" };
-    Ok(page(
-        &state,
-        &ctx,
-        "setup.html",
-        context! { token => token, values => values, errors => context!{} },
-    )?
+    Ok(html(&SetupPage {
+        shell: Shell::new(&state, &ctx, ""),
+        token: &token,
+        name: "",
+        email: "",
+        errors: Default::default(),
+    })?
     .into_response())
 }
 
@@ -182,21 +184,24 @@ pub async fn setup(
     match service::complete_setup(&state, form, &ctx.ip).await {
         Ok(signed_in) => Ok(signed_in_response(&state, &signed_in)),
         Err(e @ AppError::Invalid(_)) => {
-            let values = context! { name => f.name, email => f.email };
-            let html = page(
-                &state,
-                &ctx,
-                "setup.html",
-                context! { token => f.token, values => values, errors => field_errors(&e) },
-            )?;
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+            let page = html(&SetupPage {
+                shell: Shell::new(&state, &ctx, ""),
+                token: &f.token,
+                name: &f.name,
+                email: &f.email,
+                errors: translated_field_errors(&state, &ctx, Some(&e)),
+            })?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e),
     }
 }
 
 pub async fn forgot_form(State(state): State<AppState>, ctx: WebCtx) -> AppResult<Response> {
-    Ok(page(&state, &ctx, "forgot.html", context! {})?.into_response())
+    Ok(html(&ForgotPage {
+        shell: Shell::new(&state, &ctx, ""),
+    })?
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -220,12 +225,12 @@ pub async fn reset_form(
 ) -> AppResult<Response> {
     let token = q.token.unwrap_or_default();
     let valid = service::reset_token_valid(&state, &token).await?;
-    Ok(page(
-        &state,
-        &ctx,
-        "reset.html",
-        context! { token => token, valid => valid, errors => context!{} },
-    )?
+    Ok(html(&ResetPage {
+        shell: Shell::new(&state, &ctx, ""),
+        token: &token,
+        valid,
+        errors: Default::default(),
+    })?
     .into_response())
 }
 
@@ -246,22 +251,22 @@ pub async fn reset(
         Ok(()) => Ok(Redirect::to("/login?msg=reset_done").into_response()),
         Err(e @ AppError::Invalid(_)) => {
             // The token was used by the failed attempt's transaction only if it committed; it did not.
-            let html = page(
-                &state,
-                &ctx,
-                "reset.html",
-                context! { token => f.token, valid => true, errors => field_errors(&e) },
-            )?;
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+            let page = html(&ResetPage {
+                shell: Shell::new(&state, &ctx, ""),
+                token: &f.token,
+                valid: true,
+                errors: translated_field_errors(&state, &ctx, Some(&e)),
+            })?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(AppError::NotFound) => {
-            let html = page(
-                &state,
-                &ctx,
-                "reset.html",
-                context! { token => "", valid => false, errors => context!{} },
-            )?;
-            Ok((axum::http::StatusCode::NOT_FOUND, html).into_response())
+            let page = html(&ResetPage {
+                shell: Shell::new(&state, &ctx, ""),
+                token: "",
+                valid: false,
+                errors: Default::default(),
+            })?;
+            Ok((axum::http::StatusCode::NOT_FOUND, page).into_response())
         }
         Err(e) => Err(e),
     }
@@ -274,7 +279,13 @@ pub async fn profile(
     Query(q): Query<Msg>,
 ) -> AppResult<Response> {
     let user = users::get(&state, &actor, actor.user_id).await?;
-    Ok(page(&state, &ctx, "profile.html", context! { nav => "profile", user => user, errors => context!{}, flash => flash(q.msg.as_deref()) })?.into_response())
+    Ok(html(&ProfilePage {
+        shell: Shell::new(&state, &ctx, "profile").with_flash(flash(q.msg.as_deref())),
+        user: &user,
+        errors: Default::default(),
+        keep_keys: false,
+    })?
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -302,13 +313,13 @@ pub async fn save_profile(
         Ok(_) => Ok(Redirect::to("/profile?msg=saved").into_response()),
         Err(e @ AppError::Invalid(_)) => {
             let user = users::get(&state, &actor, actor.user_id).await?;
-            let html = page(
-                &state,
-                &ctx,
-                "profile.html",
-                context! { nav => "profile", user => user, errors => field_errors(&e), flash => None::<String> },
-            )?;
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+            let page = html(&ProfilePage {
+                shell: Shell::new(&state, &ctx, "profile"),
+                user: &user,
+                errors: translated_field_errors(&state, &ctx, Some(&e)),
+                keep_keys: false,
+            })?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e),
     }
@@ -350,13 +361,13 @@ pub async fn change_password(
         )),
         Err(e @ AppError::Invalid(_)) => {
             let user = users::get(&state, &actor, actor.user_id).await?;
-            let html = page(
-                &state,
-                &ctx,
-                "profile.html",
-                context! { nav => "profile", user => user, errors => field_errors(&e), flash => None::<String>, keep_keys => f.revoke_api_keys.is_none() },
-            )?;
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+            let page = html(&ProfilePage {
+                shell: Shell::new(&state, &ctx, "profile"),
+                user: &user,
+                errors: translated_field_errors(&state, &ctx, Some(&e)),
+                keep_keys: f.revoke_api_keys.is_none(),
+            })?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e),
     }

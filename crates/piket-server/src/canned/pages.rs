@@ -1,11 +1,11 @@
 //! The admin page for canned responses (list with an add/edit form beside it), and the filled-in
 //! text our script fetches to insert one into a ticket's reply box in place.
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use minijinja::context;
 use serde::Deserialize;
 
 use super::{service, written, NewCannedResponse, PLACEHOLDERS};
@@ -15,7 +15,22 @@ use crate::auth::pages::Msg;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
-use crate::web::render::{field_errors, flash, page};
+use crate::web::layout::Shell;
+use crate::web::render::{flash, html, translated_field_errors};
+
+#[derive(Template)]
+#[template(path = "admin/canned.html")]
+struct ListPage<'a> {
+    shell: Shell<'a>,
+    items: &'a [super::CannedResponse],
+    departments: &'a [crate::departments::Department],
+    /// The entry in the form beside the list; none for a new one.
+    editing: Option<i64>,
+    /// The placeholders a body may use, as written.
+    placeholders: &'a [String],
+    values: &'a Fields,
+    errors: std::collections::BTreeMap<String, String>,
+}
 
 #[derive(Deserialize, Default)]
 pub struct Fields {
@@ -62,21 +77,16 @@ async fn render(
         StatusCode::OK
     };
     let placeholders: Vec<String> = PLACEHOLDERS.iter().map(|p| written(p)).collect();
-    let values = context! { name => &values.name, body => &values.body, department_id => &values.department_id };
-    Ok((
-        status,
-        page(
-            state,
-            ctx,
-            "admin/canned.html",
-            context! {
-                nav => "canned", items => items, departments => departments, editing => editing,
-                placeholders => placeholders, values => values,
-                errors => err.map(field_errors).unwrap_or_default(), flash => flash(msg),
-            },
-        )?,
-    )
-        .into_response())
+    let page = ListPage {
+        shell: Shell::new(state, ctx, "canned").with_flash(flash(msg)),
+        items: &items,
+        departments: &departments,
+        editing,
+        placeholders: &placeholders,
+        values,
+        errors: translated_field_errors(state, ctx, err),
+    };
+    Ok((status, html(&page)?).into_response())
 }
 
 pub async fn list(

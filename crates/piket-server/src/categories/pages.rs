@@ -1,10 +1,10 @@
 //! Admin page for ticket categories: the list with an add/edit form beside it.
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use minijinja::context;
 use serde::Deserialize;
 
 use super::{service, NewCategory};
@@ -13,7 +13,20 @@ use crate::auth::pages::Msg;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
-use crate::web::render::{field_errors, flash, page};
+use crate::web::layout::Shell;
+use crate::web::render::{flash, html, translated_field_errors};
+
+#[derive(Template)]
+#[template(path = "admin/categories.html")]
+struct ListPage<'a> {
+    shell: Shell<'a>,
+    items: &'a [super::Category],
+    departments: &'a [crate::departments::Department],
+    /// The entry in the form beside the list; none for a new one.
+    editing: Option<i64>,
+    values: &'a Fields,
+    errors: std::collections::BTreeMap<String, String>,
+}
 
 #[derive(Deserialize, Default)]
 pub struct Fields {
@@ -59,20 +72,15 @@ async fn render(
     } else {
         StatusCode::OK
     };
-    let values = context! { name => &values.name, description => &values.description, department_id => &values.department_id };
-    Ok((
-        status,
-        page(
-            state,
-            ctx,
-            "admin/categories.html",
-            context! {
-                nav => "categories", items => items, departments => departments, editing => editing,
-                values => values, errors => err.map(field_errors).unwrap_or_default(), flash => flash(msg),
-            },
-        )?,
-    )
-        .into_response())
+    let page = ListPage {
+        shell: Shell::new(state, ctx, "categories").with_flash(flash(msg)),
+        items: &items,
+        departments: &departments,
+        editing,
+        values,
+        errors: translated_field_errors(state, ctx, err),
+    };
+    Ok((status, html(&page)?).into_response())
 }
 
 pub async fn list(

@@ -1,10 +1,10 @@
 //! Admin pages for departments.
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use minijinja::context;
 use serde::Deserialize;
 
 use super::{service, DepartmentPatch, NewDepartment};
@@ -13,7 +13,25 @@ use crate::auth::pages::Msg;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
-use crate::web::render::{field_errors, flash, page};
+use crate::web::layout::Shell;
+use crate::web::render::{flash, html, translated_field_errors};
+
+#[derive(Template)]
+#[template(path = "admin/departments.html")]
+struct DepartmentsPage<'a> {
+    shell: Shell<'a>,
+    items: &'a [super::Department],
+}
+
+#[derive(Template)]
+#[template(path = "admin/department_form.html")]
+struct DepartmentFormPage<'a> {
+    shell: Shell<'a>,
+    /// The department edited; none for a new one.
+    id: Option<i64>,
+    values: &'a Fields,
+    errors: std::collections::BTreeMap<String, String>,
+}
 
 pub async fn list(
     State(state): State<AppState>,
@@ -23,12 +41,10 @@ pub async fn list(
 ) -> AppResult<Response> {
     actor.require("departments.manage")?;
     let items = service::all(&state).await?;
-    Ok(page(
-        &state,
-        &ctx,
-        "admin/departments.html",
-        context! { nav => "departments", items => items, flash => flash(q.msg.as_deref()) },
-    )?
+    Ok(html(&DepartmentsPage {
+        shell: Shell::new(&state, &ctx, "departments").with_flash(flash(q.msg.as_deref())),
+        items: &items,
+    })?
     .into_response())
 }
 
@@ -51,18 +67,13 @@ fn form(
     } else {
         StatusCode::OK
     };
-    let errors = err.map(field_errors).unwrap_or_default();
-    let values = context! { name => &values.name, description => &values.description };
-    Ok((
-        status,
-        page(
-            state,
-            ctx,
-            "admin/department_form.html",
-            context! { nav => "departments", id => id, values => values, errors => errors },
-        )?,
-    )
-        .into_response())
+    let page = DepartmentFormPage {
+        shell: Shell::new(state, ctx, "departments"),
+        id,
+        values,
+        errors: translated_field_errors(state, ctx, err),
+    };
+    Ok((status, html(&page)?).into_response())
 }
 
 pub async fn new(

@@ -1,10 +1,10 @@
 //! The admin page for the collector endpoint (switch it off, or demand an enrollment token) and
 //! the FusionInventory/OCS/GLPI agent endpoints (off, or open to anonymous reports).
 
+use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
-use minijinja::context;
 use serde::Deserialize;
 
 use super::settings::{self, AgentSwitches, CollectorSettings, TokenChange};
@@ -12,7 +12,21 @@ use crate::auth::extract::WebActor;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::context::WebCtx;
-use crate::web::render::page;
+use crate::web::layout::Shell;
+use crate::web::render::html;
+
+#[derive(Template)]
+#[template(path = "admin/collector.html")]
+struct CollectorPage<'a> {
+    shell: Shell<'a>,
+    settings: &'a CollectorSettings,
+    /// A token just made, shown this once.
+    fresh_token: Option<String>,
+    /// The collector's address.
+    endpoint: String,
+    /// Where FusionInventory/OCS agents report.
+    agents_endpoint: String,
+}
 
 fn render(
     state: &AppState,
@@ -21,17 +35,14 @@ fn render(
     fresh: Option<String>,
     saved: bool,
 ) -> AppResult<Response> {
-    let response = page(
-        state,
-        ctx,
-        "admin/collector.html",
-        context! {
-            nav => "collector", settings => s, fresh_token => fresh,
-            flash => saved.then_some("flash_saved"),
-            endpoint => format!("{}/api/update-main-device", state.config.base_url.trim_end_matches('/')),
-            agents_endpoint => format!("{}/ocsinventory", state.config.base_url.trim_end_matches('/')),
-        },
-    )?
+    let base = state.config.base_url.trim_end_matches('/');
+    let response = html(&CollectorPage {
+        shell: Shell::new(state, ctx, "collector").with_flash(saved.then(|| "flash_saved".into())),
+        settings: s,
+        fresh_token: fresh,
+        endpoint: format!("{base}/api/update-main-device"),
+        agents_endpoint: format!("{base}/ocsinventory"),
+    })?
     .into_response();
     Ok(crate::web::render::no_store(response))
 }

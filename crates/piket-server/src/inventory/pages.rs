@@ -1,11 +1,11 @@
 //! HTML pages for hardware assets: the list with filters, the new/edit form with history and the
 //! masked credential (revealed by a button that posts), and delete.
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::{service, Hardware, HardwareFilter, HardwareInput, STATUSES, TYPES};
@@ -15,7 +15,92 @@ use crate::auth::pages::Msg;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
-use crate::web::render::{field_errors, flash, page};
+use crate::web::layout::Shell;
+use crate::web::render::{flash, html, translated_field_errors};
+
+#[derive(Template)]
+#[template(path = "inventory/list.html")]
+struct ListPage<'a> {
+    shell: Shell<'a>,
+    items: &'a [Hardware],
+    /// The next page's query string.
+    next: Option<String>,
+    filter: &'a ListQuery,
+    types: &'static [&'static str],
+    statuses: &'static [&'static str],
+    departments: &'a [crate::departments::Department],
+    can_write: bool,
+}
+
+#[derive(Template)]
+#[template(path = "inventory/form.html")]
+struct FormPage<'a> {
+    shell: Shell<'a>,
+    /// The asset shown; none on the new-asset form.
+    asset: Option<&'a Hardware>,
+    values: &'a Fields,
+    history: &'a [super::HardwareHistoryEntry],
+    software: &'a [super::software::Installation],
+    tickets: &'a [crate::tickets::TicketSummary],
+    can_read_tickets: bool,
+    merge_from: &'a str,
+    /// Where the last agent report came from, and when.
+    last_report: Option<(String, String)>,
+    suggestions: &'a [super::suggestions::Suggestion],
+    /// (id, name, email) of the people an asset may belong to.
+    owners: &'a [(i64, String, String)],
+    departments: &'a [crate::departments::Department],
+    types: &'static [&'static str],
+    statuses: &'static [&'static str],
+    can_write: bool,
+    can_reveal: bool,
+    /// The credential, on the answer to "reveal" only.
+    revealed: Option<String>,
+    errors: std::collections::BTreeMap<String, String>,
+}
+
+impl FormPage<'_> {
+    /// Whether the asset has a stored credential (the form offers to clear it).
+    fn credential_set(&self) -> bool {
+        self.asset.is_some_and(|a| a.credential_set)
+    }
+}
+
+/// The catalog key naming a field in the asset's history, if it has one.
+pub fn history_label(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "asset_tag" => "inv_asset_tag",
+        "name" => "label_name",
+        "type" => "inv_type",
+        "manufacturer" => "inv_manufacturer",
+        "model" => "inv_model",
+        "serial" => "inv_serial",
+        "cpu" => "inv_cpu",
+        "ram" => "inv_ram_mb",
+        "storage" => "inv_storage",
+        "os" => "inv_os",
+        "hostname" => "inv_hostname",
+        "ip_addresses" => "inv_ip_addresses",
+        "mac_addresses" => "inv_mac_addresses",
+        "owner" => "label_owner",
+        "department" => "label_department",
+        "location" => "inv_location",
+        "status" => "label_status",
+        "purchase_date" => "inv_purchase_date",
+        "warranty_end" => "inv_warranty_end",
+        "notes" => "inv_notes",
+        "jenis" => "inv_jenis",
+        "lisensi_windows" => "inv_lisensi_windows",
+        "office" => "inv_office",
+        "lisensi_office" => "inv_lisensi_office",
+        "credential" => "inv_credential",
+        "main_device" => "inv_main_device",
+        "merged" => "inv_merged",
+        "software added" => "sw_added",
+        "software removed" => "sw_removed",
+        _ => return None,
+    })
+}
 
 /// The list page's query: every value as typed, so an empty select is not an error.
 #[derive(Deserialize, Default, Serialize)]
@@ -103,16 +188,16 @@ pub async fn list(
         .unwrap_or_default()
     });
     let departments = crate::departments::service::all(&state).await?;
-    Ok(page(
-        &state,
-        &ctx,
-        "inventory/list.html",
-        context! {
-            nav => "inventory", items => result.items, next => next, filter => &q,
-            types => TYPES, statuses => STATUSES, departments => departments,
-            can_write => actor.can("inventory.write"), flash => flash(q.msg.as_deref()),
-        },
-    )?
+    Ok(html(&ListPage {
+        shell: Shell::new(&state, &ctx, "inventory").with_flash(flash(q.msg.as_deref())),
+        items: &result.items,
+        next,
+        filter: &q,
+        types: TYPES,
+        statuses: STATUSES,
+        departments: &departments,
+        can_write: actor.can("inventory.write"),
+    })?
     .into_response())
 }
 
@@ -313,20 +398,26 @@ async fn render(
     };
     Ok((
         status,
-        page(
-            state,
-            ctx,
-            "inventory/form.html",
-            context! {
-                nav => "inventory", asset => view.asset, values => values, history => history, software => software,
-                tickets => tickets, can_read_tickets => actor.can("tickets.read"), merge_from => view.merge_from,
-                last_report => last_report, suggestions => suggestions,
-                owners => owners, departments => departments, types => TYPES, statuses => STATUSES,
-                can_write => can_write, can_reveal => actor.can("inventory.credentials.reveal"),
-                revealed => view.revealed, flash => flash(view.msg),
-                errors => view.err.map(field_errors).unwrap_or_default(),
-            },
-        )?,
+        html(&FormPage {
+            shell: Shell::new(state, ctx, "inventory").with_flash(flash(view.msg)),
+            asset: view.asset,
+            values,
+            history: &history,
+            software: &software,
+            tickets: &tickets,
+            can_read_tickets: actor.can("tickets.read"),
+            merge_from: view.merge_from,
+            last_report,
+            suggestions: &suggestions,
+            owners: &owners,
+            departments: &departments,
+            types: TYPES,
+            statuses: STATUSES,
+            can_write,
+            can_reveal: actor.can("inventory.credentials.reveal"),
+            revealed: view.revealed,
+            errors: translated_field_errors(state, ctx, view.err),
+        })?,
     )
         .into_response())
 }

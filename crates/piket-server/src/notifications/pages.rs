@@ -1,10 +1,10 @@
 //! The notifications page: the caller's list (opening one marks it read), mark all read, and
 //! which kinds to mute.
 
+use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use minijinja::context;
 
 use super::{service, Settings, KINDS};
 use crate::auth::extract::WebActor;
@@ -12,7 +12,20 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::context::WebCtx;
 use crate::web::form::FormPairs;
-use crate::web::render::{flash, page};
+use crate::web::layout::Shell;
+use crate::web::render::{flash, html};
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+struct NotificationsPage<'a> {
+    shell: Shell<'a>,
+    items: &'a [super::Notification],
+    next_cursor: Option<&'a str>,
+    unread: i64,
+    kinds: &'static [&'static str],
+    /// The kinds the reader does not want.
+    muted: &'a [String],
+}
 
 #[derive(serde::Deserialize)]
 pub struct PageQuery {
@@ -28,17 +41,15 @@ pub async fn list(
 ) -> AppResult<Response> {
     let (items, unread) = service::list(&state, &actor, q.cursor.as_deref(), None).await?;
     let settings = service::settings(&state, &actor).await?;
-    let html = page(
-        &state,
-        &ctx,
-        "notifications.html",
-        context! {
-            nav => "notifications", items => items.items, next_cursor => items.next_cursor,
-            unread => unread, kinds => KINDS, muted => settings.muted,
-            flash => flash(q.msg.as_deref()),
-        },
-    )?;
-    Ok(html.into_response())
+    let page = html(&NotificationsPage {
+        shell: Shell::new(&state, &ctx, "notifications").with_flash(flash(q.msg.as_deref())),
+        items: &items.items,
+        next_cursor: items.next_cursor.as_deref(),
+        unread,
+        kinds: KINDS,
+        muted: &settings.muted,
+    })?;
+    Ok(page.into_response())
 }
 
 /// Mark read and go to the ticket.

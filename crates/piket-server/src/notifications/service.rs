@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 
-use minijinja::context;
+use askama::Template;
 use sqlx::AnyConnection;
 
 use super::store::{self, NewNotification};
@@ -89,6 +89,31 @@ pub async fn ticket_event(
     Ok(())
 }
 
+/// The text of an email about a ticket change (`templates/email/ticket_event.txt`).
+#[derive(Template)]
+#[template(path = "email/ticket_event.txt", escape = "none")]
+struct TicketMail<'a> {
+    catalog: &'a crate::i18n::Catalog,
+    locale: Locale,
+    kind: &'a str,
+    number: i64,
+    title: &'a str,
+    actor: &'a str,
+    /// The reply's opening, for replies and notes.
+    text: String,
+    /// A status change's old and new status, in the reader's language.
+    from: String,
+    to: String,
+    link: String,
+}
+
+impl TicketMail<'_> {
+    /// The catalog text for `key` in the recipient's language.
+    fn t<'k>(&'k self, key: &'k str) -> &'k str {
+        self.catalog.get(self.locale, key)
+    }
+}
+
 /// Subject and text of the email about `event`, in `locale`.
 fn email(
     app: &App,
@@ -110,21 +135,20 @@ fn email(
         _ => (String::new(), "", ""),
     };
     let status = |s: &str| app.catalog.get(locale, &format!("status_{s}")).to_string();
-    let body = crate::web::render::text(
-        app,
+    let body = TicketMail {
+        catalog: &app.catalog,
         locale,
-        "email/ticket_event.txt",
-        context! {
-            kind => kind,
-            number => ticket_id,
-            title => title,
-            actor => &actor.name,
-            text => text,
-            from => status(from),
-            to => status(to),
-            link => format!("{}/tickets/{ticket_id}", app.config.base_url),
-        },
-    )?;
+        kind,
+        number: ticket_id,
+        title,
+        actor: &actor.name,
+        text,
+        from: status(from),
+        to: status(to),
+        link: format!("{}/tickets/{ticket_id}", app.config.base_url),
+    }
+    .render()
+    .map_err(|e| AppError::Internal(format!("rendering an email: {e}")))?;
     Ok((subject, body))
 }
 

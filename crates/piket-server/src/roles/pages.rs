@@ -1,9 +1,9 @@
 //! Admin pages for roles: built-ins are shown read-only; custom roles are edited with checkboxes.
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use minijinja::context;
 
 use super::{service, NewRole, RolePatch};
 use crate::auth::extract::WebActor;
@@ -13,7 +13,27 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
 use crate::web::form::FormPairs;
-use crate::web::render::{field_errors, flash, page};
+use crate::web::layout::Shell;
+use crate::web::render::{flash, html, translated_field_errors};
+
+#[derive(Template)]
+#[template(path = "admin/roles.html")]
+struct RolesPage<'a> {
+    shell: Shell<'a>,
+    items: &'a [super::Role],
+}
+
+#[derive(Template)]
+#[template(path = "admin/role_form.html")]
+struct RoleFormPage<'a> {
+    shell: Shell<'a>,
+    /// The role edited; none for a new one.
+    id: Option<i64>,
+    values: &'a Fields,
+    scopes: &'static [&'static str],
+    catalog: &'static [&'static str],
+    errors: std::collections::BTreeMap<String, String>,
+}
 
 pub async fn list(
     State(state): State<AppState>,
@@ -23,12 +43,10 @@ pub async fn list(
 ) -> AppResult<Response> {
     actor.require("roles.manage")?;
     let items = service::list(&state, &actor).await?;
-    Ok(page(
-        &state,
-        &ctx,
-        "admin/roles.html",
-        context! { nav => "roles", items => items, flash => flash(q.msg.as_deref()) },
-    )?
+    Ok(html(&RolesPage {
+        shell: Shell::new(&state, &ctx, "roles").with_flash(flash(q.msg.as_deref())),
+        items: &items,
+    })?
     .into_response())
 }
 
@@ -69,15 +87,15 @@ fn form(
     } else {
         StatusCode::OK
     };
-    let errors = err.map(field_errors).unwrap_or_default();
-    let values = context! { name => &f.name, description => &f.description, scope => &f.scope, permissions => &f.permissions };
-    let html = page(
-        state,
-        ctx,
-        "admin/role_form.html",
-        context! { nav => "roles", id => id, values => values, catalog => CATALOG, errors => errors },
-    )?;
-    Ok((status, html).into_response())
+    let page = RoleFormPage {
+        shell: Shell::new(state, ctx, "roles"),
+        id,
+        values: f,
+        scopes: &["all", "department", "own"],
+        catalog: CATALOG,
+        errors: translated_field_errors(state, ctx, err),
+    };
+    Ok((status, html(&page)?).into_response())
 }
 
 pub async fn new(

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use minijinja::context;
 
 use super::model::DAYS;
 use super::{service, Calendar, Holiday, PolicyInput, WorkingHours};
@@ -17,7 +17,36 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::tickets::PRIORITIES;
 use crate::web::context::WebCtx;
-use crate::web::render::{field_errors, flash, page};
+use crate::web::layout::Shell;
+use crate::web::render::{flash, html, translated_field_errors};
+
+#[derive(Template)]
+#[template(path = "admin/sla.html")]
+struct SlaPage<'a> {
+    shell: Shell<'a>,
+    priorities: &'static [&'static str],
+    days: &'static [&'static str],
+    values: Values,
+    errors: BTreeMap<String, String>,
+    job: Option<service::JobStatus>,
+}
+
+impl SlaPage<'_> {
+    /// The text of input `prefix` + `name`, as stored or as typed.
+    fn value(&self, prefix: &str, name: impl std::fmt::Display) -> &str {
+        self.values
+            .get(&format!("{prefix}{name}"))
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
+    /// The field error of input `prefix` + `name`, if any.
+    fn error(&self, prefix: &str, name: impl std::fmt::Display) -> Option<&str> {
+        self.errors
+            .get(&format!("{prefix}{name}"))
+            .map(String::as_str)
+    }
+}
 
 /// The form's text, by input name, as typed (so a failed form comes back as it was sent).
 type Values = BTreeMap<String, String>;
@@ -76,22 +105,21 @@ async fn render(
     let mut errors = BTreeMap::new();
     if let Some((sent, err)) = posted {
         values.extend(sent.iter().map(|(k, v)| (k.clone(), v.clone())));
-        errors = field_errors(err);
+        errors = translated_field_errors(state, ctx, Some(err));
     }
     let status = if posted.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    let body = page(
-        state,
-        ctx,
-        "admin/sla.html",
-        context! {
-            nav => "sla", priorities => PRIORITIES, days => DAYS, values => values,
-            errors => errors, flash => flash(msg), job => service::escalation_job(state, actor).await?,
-        },
-    )?;
+    let body = html(&SlaPage {
+        shell: Shell::new(state, ctx, "sla").with_flash(flash(msg)),
+        priorities: PRIORITIES,
+        days: &DAYS,
+        values,
+        errors,
+        job: service::escalation_job(state, actor).await?,
+    })?;
     Ok((status, body).into_response())
 }
 

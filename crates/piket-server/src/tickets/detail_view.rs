@@ -1,5 +1,4 @@
-//! The ticket page's content as a compiled (askama) template: the most viewed page, where
-//! interpreting a template cost a third of each request. The layout around it stays minijinja.
+//! The ticket page as a typed askama template (extends `base.html`): the most viewed page.
 
 use std::collections::BTreeMap;
 
@@ -8,8 +7,8 @@ use askama::Template;
 use super::service::Detail;
 use crate::attachments::Attachment;
 use crate::canned::CannedResponse;
-use crate::i18n::{Catalog, Locale};
 use crate::sla::SlaState;
+use crate::web::layout::Shell;
 
 /// The lists a ticket form chooses from.
 #[derive(serde::Serialize)]
@@ -36,9 +35,7 @@ pub struct Allowed {
 #[derive(Template)]
 #[template(path = "tickets/detail.askama.html", escape = "html")]
 pub struct DetailView<'a> {
-    pub catalog: &'a Catalog,
-    pub locale: Locale,
-    pub csrf: &'a str,
+    pub shell: Shell<'a>,
     pub ticket: &'a super::Ticket,
     pub comments: &'a [super::Comment],
     pub history: &'a [super::HistoryEntry],
@@ -55,9 +52,7 @@ pub struct DetailView<'a> {
 impl<'a> DetailView<'a> {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        catalog: &'a Catalog,
-        locale: Locale,
-        csrf: &'a str,
+        shell: Shell<'a>,
         d: &'a Detail,
         choices: &'a Choices,
         canned: &'a [CannedResponse],
@@ -66,9 +61,7 @@ impl<'a> DetailView<'a> {
         allowed: Allowed,
     ) -> Self {
         DetailView {
-            catalog,
-            locale,
-            csrf,
+            shell,
             ticket: &d.ticket,
             comments: &d.comments,
             history: &d.history,
@@ -82,18 +75,17 @@ impl<'a> DetailView<'a> {
     }
 
     /// The catalog text for `key` in the reader's language.
-    fn t(&self, key: &'a str) -> &'a str {
-        self.catalog.get(self.locale, key)
+    fn t<'k>(&'k self, key: &'k str) -> &'k str {
+        self.shell.t(key)
     }
 
     /// The catalog text for `prefix` + `name` (`status_open`, `history_assignee`).
     fn t2(&self, prefix: &str, name: &str) -> String {
-        let key = format!("{prefix}{name}");
-        self.catalog.get(self.locale, &key).to_string()
+        self.shell.tx(prefix, name)
     }
 
     /// The SLA badge staff see: its CSS classes and text, when at risk or breached.
-    fn sla_badge(&self) -> Option<(&'static str, &'a str)> {
+    fn sla_badge(&self) -> Option<(&'static str, &str)> {
         match self.ticket.summary.sla_state? {
             SlaState::AtRisk => Some(("warn sla-at_risk", self.t("badge_sla_at_risk"))),
             SlaState::Breached => Some(("danger sla-breached", self.t("badge_sla_breached"))),
@@ -160,6 +152,7 @@ pub fn file_size(size: &i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::{Catalog, Locale};
 
     #[test]
     fn sizes_and_times_read_as_before() {

@@ -6,7 +6,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use minijinja::context;
 
 use super::detail_view::{Allowed, Choices, DetailView};
 use super::filter::ListQuery;
@@ -19,7 +18,74 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
 use crate::web::form::FormPairs;
-use crate::web::render::{field_errors, flash, page, page_with_content, translated_field_errors};
+use crate::web::layout::Shell;
+use crate::web::render::{flash, html, translated_field_errors};
+
+#[derive(Template)]
+#[template(path = "tickets/list.html")]
+struct ListPage<'a> {
+    shell: Shell<'a>,
+    page: &'a crate::api::page::Page<super::TicketSummary>,
+    counts: &'a super::StatusCounts,
+    query: &'a ListQuery,
+    /// The query string of this list (for links, export and saving the view).
+    link: String,
+    staff: bool,
+    choices: &'a Choices,
+    saved_views: &'a [super::views::SavedView],
+    sorts: &'static [&'static str],
+    /// A "Save this view" that failed: the name typed and its errors.
+    save_name: &'a str,
+    save_errors: std::collections::BTreeMap<String, String>,
+    /// Why the filters were refused.
+    errors: std::collections::BTreeMap<String, String>,
+}
+
+impl ListPage<'_> {
+    /// How many tickets the reader sees in `status`.
+    fn count(&self, status: &str) -> i64 {
+        let c = self.counts;
+        match status {
+            "new" => c.new,
+            "open" => c.open,
+            "pending" => c.pending,
+            "resolved" => c.resolved,
+            "closed" => c.closed,
+            _ => 0,
+        }
+    }
+}
+
+/// An SLA state's name (`at_risk`, `breached`, `ok`), or "" for none.
+pub fn sla_key(state: &Option<crate::sla::SlaState>) -> &'static str {
+    match state {
+        Some(crate::sla::SlaState::AtRisk) => "at_risk",
+        Some(crate::sla::SlaState::Breached) => "breached",
+        Some(crate::sla::SlaState::Ok) => "ok",
+        None => "",
+    }
+}
+
+/// What the new-ticket form shows in its fields, as typed.
+struct NewValues {
+    title: String,
+    description: String,
+    priority: String,
+    department: String,
+    category: String,
+    asset: String,
+}
+
+#[derive(Template)]
+#[template(path = "tickets/new.html")]
+struct NewPage<'a> {
+    shell: Shell<'a>,
+    values: &'a NewValues,
+    choices: &'a Choices,
+    /// The reader's own devices, for "Affected device".
+    devices: &'a [crate::inventory::Hardware],
+    errors: std::collections::BTreeMap<String, String>,
+}
 
 async fn choices(state: &AppState, actor: &Actor) -> AppResult<Choices> {
     // All from the reference caches, each loading with a connection of its own on a miss.
@@ -82,23 +148,29 @@ pub(crate) async fn render_list(
     } else {
         StatusCode::OK
     };
-    let html = page(
-        state,
-        ctx,
-        "tickets/list.html",
-        context! {
-            nav => "tickets", page => items, counts => counts, query => context! {
-                status => query.status, priority => query.priority, department => query.department,
-                assigned_to => query.assigned_to, category => query.category, tag => query.tag,
-                created_from => query.created_from, created_to => query.created_to,
-                q => query.q, view => query.view, sort => query.sort, sla => query.sla,
-            },
-            link => query.link(), staff => staff, choices => choices(state, actor).await?,
-            saved_views => saved_views,
-            save => context! { name => save_name, errors => save_error.map(field_errors).unwrap_or_default() },
-            errors => error.as_ref().map(field_errors).unwrap_or_default(), flash => flash(msg.as_deref()),
-        },
-    )?;
+    let choices = choices(state, actor).await?;
+    let page = ListPage {
+        shell: Shell::new(state, ctx, "tickets").with_flash(flash(msg.as_deref())),
+        page: &items,
+        counts: &counts,
+        query: &query,
+        link: query.link(),
+        staff,
+        choices: &choices,
+        saved_views: &saved_views,
+        sorts: &[
+            "updated",
+            "+updated",
+            "created",
+            "+created",
+            "priority",
+            "+priority",
+        ],
+        save_name,
+        save_errors: translated_field_errors(state, ctx, save_error),
+        errors: translated_field_errors(state, ctx, error.as_ref()),
+    };
+    let html = html(&page)?;
     Ok((status, html).into_response())
 }
 
@@ -131,7 +203,7 @@ async fn new_form(
     state: &AppState,
     ctx: &WebCtx,
     actor: &Actor,
-    values: minijinja::Value,
+    values: NewValues,
     err: Option<&AppError>,
 ) -> AppResult<Response> {
     let devices = own_devices(state, actor).await?;
@@ -142,16 +214,13 @@ async fn new_form(
     };
     Ok((
         status,
-        page(
-            state,
-            ctx,
-            "tickets/new.html",
-            context! {
-                nav => "new_ticket", values => values, choices => choices(state, actor).await?,
-                devices => devices,
-                errors => err.map(field_errors).unwrap_or_default(),
-            },
-        )?,
+        html(&NewPage {
+            shell: Shell::new(state, ctx, "new_ticket"),
+            values: &values,
+            choices: &choices(state, actor).await?,
+            devices: &devices,
+            errors: translated_field_errors(state, ctx, err),
+        })?,
     )
         .into_response())
 }
@@ -169,11 +238,13 @@ pub async fn new(
             crate::inventory::store::main_of(&mut conn, actor.user_id).await?,
         )
     };
-    let values = context! {
-        title => "", description => "", priority => "normal",
-        asset => main.map(|h| h.id.to_string()).unwrap_or_default(),
-        department => suggestion.0.map(|d| d.to_string()).unwrap_or_default(),
-        category => suggestion.1.map(|c| c.to_string()).unwrap_or_default(),
+    let values = NewValues {
+        title: String::new(),
+        description: String::new(),
+        priority: "normal".into(),
+        asset: main.map(|h| h.id.to_string()).unwrap_or_default(),
+        department: suggestion.0.map(|d| d.to_string()).unwrap_or_default(),
+        category: suggestion.1.map(|c| c.to_string()).unwrap_or_default(),
     };
     new_form(&state, &ctx, &actor, values, None).await
 }
@@ -197,9 +268,13 @@ pub async fn create(
 ) -> AppResult<Response> {
     let form = crate::attachments::form::read(&state, &actor, req).await?;
     let f = form.fields;
-    let values = context! {
-        title => f.get("title"), description => f.get("description"), priority => f.get("priority"),
-        department => f.get("department"), category => f.get("category"), asset => f.get("asset"),
+    let values = NewValues {
+        title: f.get("title"),
+        description: f.get("description"),
+        priority: f.get("priority"),
+        department: f.get("department"),
+        category: f.get("category"),
+        asset: f.get("asset"),
     };
     let input = (|| -> AppResult<NewTicket> {
         Ok(NewTicket {
@@ -258,9 +333,7 @@ async fn detail_page(
     let canned = crate::canned::service::offered(state, actor).await?;
     let errors = translated_field_errors(state, ctx, err);
     let view = DetailView::new(
-        &state.catalog,
-        ctx.locale,
-        &ctx.csrf,
+        Shell::new(state, ctx, "tickets").with_flash(flash(msg)),
         &d,
         &choices,
         &canned,
@@ -268,22 +341,7 @@ async fn detail_page(
         &errors,
         allowed,
     );
-    let content = view
-        .render()
-        .map_err(|e| AppError::Internal(format!("rendering the ticket page: {e}")))?;
-    let title = format!("#{} {}", d.ticket.summary.id, d.ticket.summary.title);
-    Ok((
-        status,
-        page_with_content(
-            state,
-            ctx,
-            &title,
-            &content,
-            "tickets",
-            flash(msg).as_deref(),
-        )?,
-    )
-        .into_response())
+    Ok((status, html(&view)?).into_response())
 }
 
 #[derive(serde::Deserialize)]

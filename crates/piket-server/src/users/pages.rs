@@ -1,9 +1,9 @@
 //! Admin pages for users: list with filters, create, edit (role, departments, disable), delete.
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use minijinja::context;
 use serde::Deserialize;
 
 use super::{service, NewUser, UserFilter, UserPatch};
@@ -12,7 +12,8 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
 use crate::web::form::FormPairs;
-use crate::web::render::{field_errors, flash, page};
+use crate::web::layout::Shell;
+use crate::web::render::{flash, html, translated_field_errors};
 use crate::{departments, roles};
 
 #[derive(Deserialize, Default)]
@@ -34,13 +35,34 @@ pub async fn list(
         ..Default::default()
     };
     let users = service::list(&state, &actor, filter).await?;
-    let html = page(
-        &state,
-        &ctx,
-        "admin/users.html",
-        context! { nav => "users", page => users, q => lq.q.unwrap_or_default(), flash => flash(lq.msg.as_deref()) },
-    )?;
-    Ok(html.into_response())
+    let page = UsersPage {
+        shell: Shell::new(&state, &ctx, "users").with_flash(flash(lq.msg.as_deref())),
+        page: &users,
+        q: lq.q.as_deref().unwrap_or_default(),
+    };
+    Ok(html(&page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct UsersPage<'a> {
+    shell: Shell<'a>,
+    page: &'a crate::api::page::Page<super::User>,
+    /// The search typed.
+    q: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_form.html")]
+struct UserFormPage<'a> {
+    shell: Shell<'a>,
+    /// The account edited; none for a new one.
+    id: Option<i64>,
+    values: &'a Fields,
+    /// The roles the reader may hand out.
+    roles: &'a [crate::roles::Role],
+    departments: &'a [crate::departments::Department],
+    errors: std::collections::BTreeMap<String, String>,
 }
 
 /// User forms: repeated `departments` checkboxes are collected by hand (see roles::pages).
@@ -83,21 +105,21 @@ async fn form(
     } else {
         StatusCode::OK
     };
-    let errors = err.map(field_errors).unwrap_or_default();
     // Only what the actor may hand out: the service refuses the rest anyway.
     let all_roles = roles::service::grantable(state, actor).await?;
     let mut all_departments = departments::service::all(state).await?;
     if let Some(own) = actor.assignable_departments() {
         all_departments.retain(|d| own.contains(&d.id));
     }
-    let values = context! { email => &f.email, name => &f.name, role_id => f.role_id, departments => &f.departments, locale => &f.locale, disabled => f.disabled };
-    let html = page(
-        state,
-        ctx,
-        "admin/user_form.html",
-        context! { nav => "users", id => id, values => values, roles => all_roles, departments => all_departments, errors => errors },
-    )?;
-    Ok((status, html).into_response())
+    let page = UserFormPage {
+        shell: Shell::new(state, ctx, "users"),
+        id,
+        values: f,
+        roles: &all_roles,
+        departments: &all_departments,
+        errors: translated_field_errors(state, ctx, err),
+    };
+    Ok((status, html(&page)?).into_response())
 }
 
 pub async fn new(

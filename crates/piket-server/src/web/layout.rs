@@ -1,14 +1,14 @@
-//! The layout around every page (head, navigation, user menu, notices), as a compiled (askama)
-//! template: pages hand it their title and content as HTML.
+//! The shell around every page (head, navigation, user menu, notices): `templates/base.html`, an
+//! askama template every page `{% extends %}`. A page struct carries a `Shell` as its `shell`
+//! field; the base reads it, and pages take their texts from it (`shell.t("key")`).
 
-use askama::Template;
-
+use super::context::WebCtx;
 use crate::auth::actor::Actor;
 use crate::i18n::{Catalog, Locale};
+use crate::state::App;
 
-#[derive(Template)]
-#[template(path = "base.askama.html", escape = "html")]
-pub struct Layout<'a> {
+/// What the base template needs, and the reader's language for the page's own texts.
+pub struct Shell<'a> {
     pub catalog: &'a Catalog,
     pub locale: Locale,
     pub lang: &'a str,
@@ -17,34 +17,125 @@ pub struct Layout<'a> {
     pub csrf: &'a str,
     /// Which navigation entry is the current page.
     pub nav: &'a str,
-    /// A catalog key of a one-time notice ("saved", …).
-    pub flash: Option<&'a str>,
+    /// A catalog key of a one-time notice ("flash_saved", …).
+    pub flash: Option<String>,
     pub unread_notifications: i64,
     /// Admins are told when email goes nowhere but the log.
     pub smtp_missing: bool,
-    /// The page's title, HTML-escaped (empty: the tagline).
-    pub title_html: &'a str,
-    /// The page's content, HTML.
-    pub content_html: &'a str,
 }
 
-impl Layout<'_> {
+impl<'a> Shell<'a> {
+    /// The shell of a page whose navigation entry is `nav` ("" for none).
+    pub fn new(app: &'a App, ctx: &'a WebCtx, nav: &'a str) -> Shell<'a> {
+        let actor = ctx.actor.as_ref();
+        Shell {
+            catalog: &app.catalog,
+            locale: ctx.locale,
+            lang: ctx.locale.code(),
+            actor,
+            csrf: &ctx.csrf,
+            nav,
+            flash: None,
+            unread_notifications: ctx.unread_notifications,
+            smtp_missing: app.config.smtp.is_none()
+                && actor.is_some_and(|a| a.can("settings.manage")),
+        }
+    }
+
+    /// The same shell with a one-time notice (a key `web::render::flash` accepted).
+    pub fn with_flash(mut self, flash: Option<String>) -> Shell<'a> {
+        self.flash = flash;
+        self
+    }
+
     /// The catalog text for `key` in the reader's language.
-    fn t<'k>(&'k self, key: &'k str) -> &'k str {
+    pub fn t<'k>(&'k self, key: &'k str) -> &'k str {
         self.catalog.get(self.locale, key)
     }
 
-    fn can(&self, permission: &str) -> bool {
+    /// The catalog text for `prefix` + `name` (`status_open`, `scope_all`).
+    pub fn tx(&self, prefix: &str, name: impl std::fmt::Display) -> String {
+        let key = format!("{prefix}{name}");
+        self.catalog.get(self.locale, &key).to_string()
+    }
+
+    /// Whether the reader holds `permission`.
+    pub fn can(&self, permission: &str) -> bool {
         self.actor.is_some_and(|a| a.can(permission))
     }
+
+    /// The signed-in user's name ("" when nobody is signed in).
+    pub fn me_name(&self) -> &str {
+        self.actor.map(|a| a.name.as_str()).unwrap_or("")
+    }
+}
+
+/// The field error of `name` among `errors`, for the field macro.
+pub fn error_of(
+    errors: &std::collections::BTreeMap<String, String>,
+    name: impl AsRef<str>,
+) -> Option<&String> {
+    errors.get(name.as_ref())
+}
+
+/// Whether `list` holds `item` (a checkbox's checked state).
+pub fn contains(list: &[impl AsRef<str>], item: impl AsRef<str>) -> bool {
+    list.iter().any(|l| l.as_ref() == item.as_ref())
+}
+
+/// Whether `ids` holds `id` (a checkbox's checked state).
+pub fn has_id(ids: &[i64], id: &i64) -> bool {
+    ids.contains(id)
+}
+
+/// Whether an optional reference is this id (a `<select>`'s selected option).
+pub fn is_id(reference: &Option<i64>, id: &i64) -> bool {
+    *reference == Some(*id)
+}
+
+/// The first `n` characters of `text`.
+pub fn first_chars(text: &str, n: usize) -> String {
+    text.chars().take(n).collect()
+}
+
+/// Whether an optional text is `b` (a filter's current choice).
+pub fn opt_is(a: &Option<String>, b: impl AsRef<str>) -> bool {
+    a.as_deref() == Some(b.as_ref())
+}
+
+/// An optional text, or "".
+pub fn opt_text(a: &Option<String>) -> &str {
+    a.as_deref().unwrap_or("")
+}
+
+/// Whether two texts are the same (a `<select>`'s selected option).
+pub fn is(a: impl AsRef<str>, b: impl AsRef<str>) -> bool {
+    a.as_ref() == b.as_ref()
 }
 
 #[cfg(test)]
 mod tests {
+    /// Every key a template names (`shell.t("…")`, `self.t("…")`) is in both catalogs, so no
+    /// page shows a bare key (askama cannot check them when it compiles).
     #[test]
-    fn every_text_the_layout_names_is_in_both_catalogs() {
+    fn every_text_every_template_names_is_in_both_catalogs() {
         let catalog = crate::i18n::Catalog::load().unwrap();
-        let source = include_str!("../../templates/base.askama.html");
-        assert_eq!(catalog.missing_template_keys(source), Vec::<String>::new());
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut dirs = vec![root];
+        let mut checked = 0;
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let source = std::fs::read_to_string(&path).unwrap();
+                let missing = catalog.missing_template_keys(&source);
+                assert_eq!(missing, Vec::<String>::new(), "{}", path.display());
+                checked += source.matches(".t(\"").count();
+            }
+        }
+        assert!(checked > 500, "only {checked} texts found");
     }
 }

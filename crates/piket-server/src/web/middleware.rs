@@ -6,7 +6,6 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use minijinja::context;
 use serde::Deserialize;
 
 use super::context::WebCtx;
@@ -232,12 +231,11 @@ pub fn error_page(state: &AppState, ctx: &WebCtx, problem: Problem) -> Response 
     } else {
         state.catalog.get(ctx.locale, "error_generic").to_string()
     };
-    let body = crate::web::render::page(
-        state,
-        ctx,
-        "error.html",
-        context! { status => problem.status, message => message },
-    );
+    let body = crate::web::render::html(&super::views::ErrorPage {
+        shell: super::layout::Shell::new(state, ctx, ""),
+        status: problem.status,
+        message,
+    });
     match body {
         Ok(html) => (status, html).into_response(),
         Err(_) => (status, "Error").into_response(),

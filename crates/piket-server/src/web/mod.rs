@@ -9,3 +9,4 @@ pub mod middleware;
 pub mod multipart_csrf;
 pub mod redirect;
 pub mod render;
+pub mod views;

@@ -1,192 +1,21 @@
-//! Templates (minijinja, embedded at build time) and the page renderer every handler uses.
+//! What page handlers share for answering with a page: rendering a typed askama page (each
+//! extends `templates/base.html`, see `web::layout`), field errors in the reader's language,
+//! the one-time notices a link may name, and `no_store` for pages that show a secret.
 
 use axum::response::Html;
-use minijinja::{context, Environment, Value};
-use serde::Serialize;
-
-use askama::Template as _;
 
 use super::context::WebCtx;
-use super::layout::Layout;
 use crate::error::{AppError, AppResult};
 use crate::state::App;
 
-macro_rules! templates {
-    ($($name:literal),* $(,)?) => { &[ $( ($name, include_str!(concat!("../../templates/", $name))) ),* ] };
-}
-
-const TEMPLATES: &[(&str, &str)] = templates![
-    "base.html",
-    "macros.html",
-    "error.html",
-    "login.html",
-    "setup.html",
-    "forgot.html",
-    "reset.html",
-    "home.html",
-    "profile.html",
-    "apikeys.html",
-    "admin/users.html",
-    "admin/user_form.html",
-    "admin/roles.html",
-    "admin/role_form.html",
-    "admin/departments.html",
-    "admin/department_form.html",
-    "admin/audit.html",
-    "admin/categories.html",
-    "admin/canned.html",
-    "admin/sla.html",
-    "tickets/list.html",
-    "tickets/new.html",
-    "notifications.html",
-    "email/ticket_event.txt",
-    "tickets/files.html",
-    "inventory/list.html",
-    "inventory/form.html",
-    "inventory/software.html",
-    "inventory/licenses.html",
-    "inventory/license_form.html",
-    "inventory/license.html",
-    "admin/collector.html",
-    "admin/agents.html",
-    "agent.html",
-];
-
-pub struct Templates {
-    env: Environment<'static>,
-}
-
-impl Templates {
-    pub fn load() -> Result<Templates, String> {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
-        for (name, source) in TEMPLATES {
-            env.add_template(name, source)
-                .map_err(|e| format!("template {name}: {e}"))?;
-        }
-        Ok(Templates { env })
-    }
-
-    pub fn names() -> impl Iterator<Item = &'static str> {
-        TEMPLATES.iter().map(|(n, _)| *n)
-    }
-}
-
-/// The signed-in user as templates see it.
-#[derive(Serialize)]
-struct Me<'a> {
-    id: i64,
-    name: &'a str,
-    email: &'a str,
-    role: &'a str,
-    can: std::collections::BTreeMap<&'a str, bool>,
-}
-
-/// Render the page template `name` with the common context (`t`, `me`, `csrf`) plus `extra`
-/// (`nav` and `flash` there are also read by the layout), inside the layout.
-pub fn page(app: &App, ctx: &WebCtx, name: &str, extra: Value) -> AppResult<Html<String>> {
-    let me = ctx.actor.as_ref().map(|a| Me {
-        id: a.user_id,
-        name: &a.name,
-        email: &a.email,
-        role: &a.role_name,
-        can: a.permissions.iter().map(|p| (p.as_str(), true)).collect(),
-    });
-    // What page templates read; the layout (`layout()`) has its own.
-    let common = context! {
-        t => app.catalog.value(ctx.locale),
-        me => me,
-        csrf => &ctx.csrf,
-        flash => None::<String>,
-    };
-    let template = app
-        .templates
-        .env
-        .get_template(name)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    // Field errors arrive in English from the services; show them in the reader's language.
-    let errors: std::collections::BTreeMap<String, String> = extra
-        .get_attr("errors")
-        .ok()
-        .and_then(|e| e.try_iter().ok().map(|keys| (e, keys)))
-        .map(|(e, keys)| {
-            keys.filter_map(|k| {
-                let message = e.get_item(&k).ok()?;
-                let message = message.as_str()?;
-                let text = app.catalog.fields.translate(ctx.locale, message);
-                Some((k.to_string(), text.into_owned()))
-            })
-            .collect()
-        })
-        .unwrap_or_default();
-    let nav = extra.get_attr("nav").unwrap_or_default();
-    let flash = extra.get_attr("flash").unwrap_or_default();
-    let rendered = template
-        .render(context! { errors => errors, ..context! { ..extra, ..common } })
-        .map_err(|e| AppError::Internal(format!("rendering {name}: {e:#}")))?;
-    let (title, content) = rendered
-        .split_once(CONTENT_MARKER)
-        .ok_or_else(|| AppError::Internal(format!("{name} does not extend base.html")))?;
-    layout(
-        app,
-        ctx,
-        nav.as_str().unwrap_or(""),
-        flash.as_str(),
-        title,
-        content,
-    )
-}
-
-/// Where `base.html` puts a page's content after its title.
-const CONTENT_MARKER: &str = "<!--piket:content-->";
-
-/// The page in the layout: `title_html` and `content_html` are HTML already.
-fn layout(
-    app: &App,
-    ctx: &WebCtx,
-    nav: &str,
-    flash: Option<&str>,
-    title_html: &str,
-    content_html: &str,
-) -> AppResult<Html<String>> {
-    let actor = ctx.actor.as_ref();
-    // Admins are told when email goes nowhere but the log (reset links, notifications).
-    let smtp_missing = app.config.smtp.is_none() && actor.is_some_and(|a| a.can("settings.manage"));
-    let view = Layout {
-        catalog: &app.catalog,
-        locale: ctx.locale,
-        lang: ctx.locale.code(),
-        actor,
-        csrf: &ctx.csrf,
-        nav,
-        flash,
-        unread_notifications: ctx.unread_notifications,
-        smtp_missing,
-        title_html,
-        content_html,
-    };
-    view.render()
+/// A page (an askama template that extends `base.html`) as the response body.
+pub fn html<T: askama::Template>(page: &T) -> AppResult<Html<String>> {
+    page.render()
         .map(Html)
-        .map_err(|e| AppError::Internal(format!("rendering the layout: {e}")))
+        .map_err(|e| AppError::Internal(format!("rendering a page: {e}")))
 }
 
-/// Render `content_html`, made by a compiled (askama) template, in the layout with the plain
-/// text `title`; `nav` names the current navigation entry, `flash` a one-time notice.
-pub fn page_with_content(
-    app: &App,
-    ctx: &WebCtx,
-    title: &str,
-    content_html: &str,
-    nav: &str,
-    flash: Option<&str>,
-) -> AppResult<Html<String>> {
-    let title_html = askama::filters::escape(title, askama::filters::Html)
-        .map(|t| t.to_string())
-        .unwrap_or_default();
-    layout(app, ctx, nav, flash, &title_html, content_html)
-}
-
-/// The field errors of `err` in the reader's language, for a compiled template.
+/// The field errors of `err` in the reader's language (services write them in English).
 pub fn translated_field_errors(
     app: &App,
     ctx: &WebCtx,
@@ -213,19 +42,7 @@ pub fn no_store(mut response: axum::response::Response) -> axum::response::Respo
     response
 }
 
-/// Render a plain-text template (an email) in `locale`, with the catalog as `t`.
-pub fn text(app: &App, locale: crate::i18n::Locale, name: &str, extra: Value) -> AppResult<String> {
-    let template = app
-        .templates
-        .env
-        .get_template(name)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    template
-        .render(context! { t => app.catalog.value(locale), ..extra })
-        .map_err(|e| AppError::Internal(format!("rendering {name}: {e:#}")))
-}
-
-/// Field errors of a failed form, by field name, for the template to show beside each input.
+/// Field errors of a failed form, by field name, as the service wrote them.
 pub fn field_errors(err: &AppError) -> std::collections::BTreeMap<String, String> {
     match err {
         AppError::Invalid(errors) => errors

@@ -111,12 +111,17 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     enc.finish().unwrap()
 }
 
-/// Page text with minijinja's HTML escapes undone.
+/// Page text with HTML escapes undone.
 fn text(r: &Reply) -> String {
     r.body
         .replace("&#x2f;", "/")
         .replace("&quot;", "\"")
         .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&#34;", "\"")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&#38;", "&")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&")

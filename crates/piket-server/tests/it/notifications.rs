@@ -324,7 +324,7 @@ async fn the_bell_counts_unread_and_the_page_opens_marks_and_mutes() {
     let page = b.get("/notifications").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
-        page.body.contains("&lt;script&gt;alert(1)"),
+        page.body.contains("&#60;script&#62;alert(1)"),
         "{}",
         page.body
     );

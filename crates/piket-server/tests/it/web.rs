@@ -382,7 +382,7 @@ async fn xss_in_names_comes_back_escaped_and_pages_need_a_session() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = b.get("/admin/departments").await;
-    assert!(page.body.contains("&lt;script&gt;alert(1)&lt;"));
+    assert!(page.body.contains("&#60;script&#62;alert(1)&#60;"));
     assert!(!page.body.contains("<script>alert(1)"));
     let mut anon = Browser::new(&app);
     let r = anon.get("/admin/users").await;

@@ -2,11 +2,11 @@
 //! (replaced from a textarea on the device page), and licences with the compliance table, the
 //! create/edit form, the masked key and its reveal button.
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::licenses::{self, License, LicenseInput};
@@ -17,7 +17,47 @@ use crate::auth::pages::Msg;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
-use crate::web::render::{field_errors, flash, page};
+use crate::web::layout::Shell;
+use crate::web::render::{flash, html, translated_field_errors};
+
+#[derive(Template)]
+#[template(path = "inventory/software.html")]
+struct CatalogPage<'a> {
+    shell: Shell<'a>,
+    items: &'a [super::Software],
+    /// The next page's query string.
+    next: Option<String>,
+    q: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "inventory/licenses.html")]
+struct LicensesPage<'a> {
+    shell: Shell<'a>,
+    lines: &'a [licenses::Compliance],
+    /// None: the form makes a new licence.
+    editing: Option<&'a License>,
+    key_set: bool,
+    values: &'a LicenseFields,
+    can_write: bool,
+    errors: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Template)]
+#[template(path = "inventory/license.html")]
+struct LicensePage<'a> {
+    shell: Shell<'a>,
+    license: &'a License,
+    editing: Option<&'a License>,
+    /// Whether a key is stored (the form offers to clear it).
+    key_set: bool,
+    values: &'a LicenseFields,
+    can_write: bool,
+    can_reveal: bool,
+    /// The key, on the answer to "reveal" only.
+    revealed: Option<String>,
+    errors: std::collections::BTreeMap<String, String>,
+}
 
 #[derive(Deserialize, Default)]
 pub struct CatalogQuery {
@@ -45,12 +85,12 @@ pub async fn catalog(
         serde_urlencoded::to_string([("q", query.as_str()), ("cursor", c.as_str())])
             .unwrap_or_default()
     });
-    Ok(page(
-        &state,
-        &ctx,
-        "inventory/software.html",
-        context! { nav => "inventory", items => result.items, next => next, q => query },
-    )?
+    Ok(html(&CatalogPage {
+        shell: Shell::new(&state, &ctx, "inventory"),
+        items: &result.items,
+        next,
+        q: &query,
+    })?
     .into_response())
 }
 
@@ -184,27 +224,32 @@ async fn render(
     } else {
         StatusCode::OK
     };
-    let template = if view.license.is_some() {
-        "inventory/license.html"
-    } else {
-        "inventory/licenses.html"
+    let shell = Shell::new(state, ctx, "inventory").with_flash(flash(view.msg));
+    let errors = translated_field_errors(state, ctx, view.err);
+    let can_write = actor.can("inventory.write");
+    let body = match view.license {
+        Some(license) => html(&LicensePage {
+            shell,
+            license,
+            editing: Some(license),
+            key_set: license.key_set,
+            values,
+            can_write,
+            can_reveal: actor.can("inventory.credentials.reveal"),
+            revealed: view.revealed,
+            errors,
+        })?,
+        None => html(&LicensesPage {
+            shell,
+            lines: &lines,
+            editing: None,
+            key_set: false,
+            values,
+            can_write,
+            errors,
+        })?,
     };
-    Ok((
-        status,
-        page(
-            state,
-            ctx,
-            template,
-            context! {
-                nav => "inventory", license => view.license, lines => lines, values => values,
-                can_write => actor.can("inventory.write"),
-                can_reveal => actor.can("inventory.credentials.reveal"),
-                revealed => view.revealed, flash => flash(view.msg),
-                errors => view.err.map(field_errors).unwrap_or_default(),
-            },
-        )?,
-    )
-        .into_response())
+    Ok((status, body).into_response())
 }
 
 pub async fn licenses_page(
