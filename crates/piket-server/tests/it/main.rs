@@ -12,6 +12,7 @@ mod api;
 mod api_limits;
 mod attachment_limits;
 mod attachments;
+mod boundaries;
 mod canned;
 mod disk_full;
 mod events;
