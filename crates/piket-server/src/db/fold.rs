@@ -10,6 +10,9 @@ pub fn key(text: &str) -> String {
     text.to_lowercase()
 }
 
+/// The migration that added the key columns (filled with the database's `lower()`).
+pub const KEYS_MIGRATION: i64 = 19;
+
 /// The key columns and the column each folds: (table, text column, key column).
 const KEYED: &[(&str, &str, &str)] = &[
     ("departments", "name", "name_key"),
@@ -21,8 +24,7 @@ const KEYED: &[(&str, &str, &str)] = &[
 
 /// Refill every key that differs from [`key`] of its text. Migration 0019 filled the keys with
 /// the database's `lower()`, which on SQLite leaves letters beyond ASCII as they were; this runs
-/// after the migrations at every start (a read of a few small columns when nothing is left to
-/// do). A key that would collide with another row's (two names that differ only in the case of
+/// once, at the start that applies that migration (`Db::migrate`). A key that would collide with another row's (two names that differ only in the case of
 /// such letters, let in before the fix) is left as it was and logged: an admin renames one.
 pub async fn refold_keys(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     for (table, text, key_column) in KEYED {

@@ -140,19 +140,28 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
+        // The name keys need folding once, right after the migration that made them; a
+        // database that had it already is not read through again at every start.
+        let keyed_before: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE version = $1")
+                .bind(fold::KEYS_MIGRATION)
+                .fetch_one(&self.pool)
+                .await
+                .unwrap_or(0);
         migrator
             .run(&self.pool)
             .await
             .map_err(|e| OpenError(format!("migration failed: {e}")))?;
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(|e| OpenError(format!("migration failed: {e}")))?;
-        fold::refold_keys(&mut conn)
-            .await
-            .map_err(|e| OpenError(format!("cannot fill the name keys: {e}")))?;
-        drop(conn);
+        if keyed_before == 0 {
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(|e| OpenError(format!("migration failed: {e}")))?;
+            fold::refold_keys(&mut conn)
+                .await
+                .map_err(|e| OpenError(format!("cannot fill the name keys: {e}")))?;
+        }
         self.drop_plan_samples()
             .await
             .map_err(|e| OpenError(format!("cannot clear plan samples: {e}")))
