@@ -39,11 +39,7 @@ pub struct TicketChanged {
 }
 
 impl TicketChanged {
-    pub fn new(
-        row: &crate::tickets::store::TicketRow,
-        watchers: &[i64],
-        actor: &Actor,
-    ) -> TicketChanged {
+    pub fn new(row: &crate::tickets::TicketRow, watchers: &[i64], actor: &Actor) -> TicketChanged {
         TicketChanged {
             ticket: row.id,
             department: row.department_id,

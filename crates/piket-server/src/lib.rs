@@ -114,6 +114,40 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
 }
 
 /// Every domain's pages, behind the session guard (see `router`).
+/// Every periodic job the server runs (see `jobs`): each domain offers its work, and the list
+/// is kept here, where the server is assembled.
+pub fn periodic_jobs() -> Vec<jobs::Job> {
+    fn sla_escalate(state: AppState, now: i64) -> jobs::JobFuture {
+        Box::pin(async move { sla::escalate::run(&state, now).await.map(|_| ()) })
+    }
+    fn attachments_sweep(state: AppState, now: i64) -> jobs::JobFuture {
+        Box::pin(async move { attachments::sweep::run(&state, now).await.map(|_| ()) })
+    }
+    fn auth_sweep(state: AppState, now: i64) -> jobs::JobFuture {
+        Box::pin(async move { auth::service::sweep(&state, now).await })
+    }
+    vec![
+        jobs::Job {
+            name: "sla.escalate",
+            every_ms: 60_000,
+            work: sla_escalate,
+        },
+        // Leftovers must be an hour old to go, so a quarter-hour period removes them within
+        // 75 minutes of a crash while listing the store only four times an hour.
+        jobs::Job {
+            name: "attachments.sweep",
+            every_ms: 15 * 60_000,
+            work: attachments_sweep,
+        },
+        // Expired sessions and old sign-in throttling state.
+        jobs::Job {
+            name: "auth.sweep",
+            every_ms: 60 * 60_000,
+            work: auth_sweep,
+        },
+    ]
+}
+
 fn pages() -> Router<AppState> {
     Router::new()
         .merge(auth::pages::pages())

@@ -202,7 +202,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Apikey(ApikeyCommand::Create { user, name }) => {
             let state = build_state(config, Arc::new(SystemClock)).await?;
             let mut conn = state.db.pool.acquire().await.map_err(|e| e.to_string())?;
-            let user_id = users::store::id_by_email(&mut conn, &user.trim().to_lowercase())
+            let user_id = users::accounts::id_by_email(&mut conn, &user.trim().to_lowercase())
                 .await
                 .map_err(describe)?
                 .ok_or(format!("no user with email {user}"))?;

@@ -42,9 +42,12 @@ pub async fn run(mut config: Config) -> Result<(), String> {
         tracing::info!("outbox worker off on this node (outbox_worker = false)");
         tokio::spawn(async {})
     };
-    let sweeper = tokio::spawn(sweep_sessions(state.clone(), stop_rx.clone()));
     let events = piket_server::events::spawn_listener(state.clone(), stop_rx.clone()).await;
-    let scheduler = tokio::spawn(jobs::run(state.clone(), stop_rx.clone()));
+    let scheduler = tokio::spawn(jobs::run(
+        state.clone(),
+        piket_server::periodic_jobs(),
+        stop_rx.clone(),
+    ));
 
     tracing::info!(address = %bound, base_url = %state.config.base_url, database = ?state.db.backend, "piket is serving");
     if let Some(addr) = metrics_listen {
@@ -72,28 +75,10 @@ pub async fn run(mut config: Config) -> Result<(), String> {
     .await
     .map_err(|e| e.to_string())?;
     let _ = stop_tx.send(true);
-    let _ = tokio::join!(worker, sweeper, events, scheduler);
+    let _ = tokio::join!(worker, events, scheduler);
     state.db.close().await;
     tracing::info!("stopped");
     Ok(())
-}
-
-async fn sweep_sessions(
-    state: piket_server::state::AppState,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
-    loop {
-        if let Ok(mut conn) = state.db.pool.acquire().await {
-            let _ = auth::store::delete_expired_sessions(&mut conn, state.now()).await;
-            let now = state.now();
-            let cutoff = now - auth::throttle::FAILURE_WINDOW_MS;
-            let _ = auth::store::delete_stale_sign_in_state(&mut conn, now, cutoff).await;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
-            _ = stop.changed() => return,
-        }
-    }
 }
 
 async fn shutdown_signal() {

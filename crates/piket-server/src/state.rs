@@ -43,7 +43,7 @@ pub struct App {
     pub categories: RefCache<Vec<crate::categories::Category>>,
     pub canned: RefCache<Vec<crate::canned::CannedResponse>>,
     /// Who tickets can be assigned to (emptied by user and role changes).
-    pub assignees: RefCache<Vec<crate::tickets::store::Person>>,
+    pub assignees: RefCache<Vec<crate::tickets::Person>>,
     /// PostgreSQL only: the search index's statistics, for the plan choice in search.
     pub index_stats: RefCache<crate::tickets::search::IndexStats>,
     /// Attachment bytes (a local directory by default).

@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use piket_protocol::{EnrollRequest, EnrollResponse, Hardware, Inventory, DEVICE_ID_PREFIX};
-use sqlx::AnyConnection;
 
 use super::store::{self, NewDevice, TokenRow};
 use super::{body, reply, tokens};
@@ -22,7 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::inventory::history::Source;
 use crate::inventory::ingest::{self, map, Origin, TokenScope, Trust};
 use crate::inventory::service;
-use crate::inventory::store::{self as asset_store, Record};
+use crate::inventory::Record;
 use crate::state::AppState;
 
 /// Largest enroll body.
@@ -143,9 +142,9 @@ pub async fn enroll(
             id
         }
     };
-    ingest::store::remember_identity(&mut tx, "piket", &key, asset_id, Some(tok.id), now).await?;
+    ingest::remember_identity(&mut tx, "piket", &key, asset_id, Some(tok.id), now).await?;
     if let Some(owner) = tok.owner_id {
-        give_to(&mut tx, now, &actor, &source, asset_id, owner).await?;
+        service::give_to(&mut tx, now, &actor, &source, asset_id, owner).await?;
     }
     let version: String = req.agent_version.chars().take(64).collect();
     let new = NewDevice {
@@ -184,28 +183,4 @@ fn change(tok: &TokenRow, device_id: i64, key: &str, asset_id: i64) -> Change<'s
             "department_id": tok.department_id, "owner_id": tok.owner_id,
         })),
     }
-}
-
-/// Make `owner` the asset's owner (a personal token), through the history like any change.
-async fn give_to(
-    conn: &mut AnyConnection,
-    now: i64,
-    actor: &Actor,
-    source: &Source<'_>,
-    asset_id: i64,
-    owner: i64,
-) -> AppResult<()> {
-    let before = asset_store::get(conn, asset_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if before.owner_id == Some(owner) {
-        return Ok(());
-    }
-    let credential = asset_store::credential(conn, asset_id).await?;
-    let record = Record {
-        owner_id: Some(owner),
-        ..Record::of(&before, credential)
-    };
-    service::write(conn, now, actor, source, Some(&before), &record).await?;
-    Ok(())
 }

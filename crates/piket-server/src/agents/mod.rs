@@ -10,7 +10,7 @@ pub mod pages;
 pub mod portal;
 pub mod reply;
 pub mod report;
-pub mod store;
+mod store;
 pub mod tokens;
 
 use serde::{Deserialize, Serialize};

@@ -89,7 +89,7 @@ async fn unchanged_by_header(
     let mut conn = state.db.pool.acquire().await?;
     // Only the device's last-seen time moves: it already says the agent reported, so the asset's
     // last-report row keeps the time of the report that was applied.
-    if !ingest::store::is_last(&mut conn, device.asset_id, "piket", claimed).await? {
+    if !ingest::is_last_report(&mut conn, device.asset_id, "piket", claimed).await? {
         return Ok(None);
     }
     receipt(&mut conn, now, device, "", "unchanged", claimed.to_string())

@@ -288,3 +288,8 @@ mod tests {
         );
     }
 }
+
+/// Counts one use of token `id`, inside the caller's transaction; false when it is used up.
+pub async fn use_once(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult<bool> {
+    store::use_token(conn, id, now).await
+}

@@ -9,7 +9,7 @@ use crate::auth::actor::{Actor, Via};
 use crate::auth::token;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::users::store as user_store;
+use crate::users::accounts;
 use crate::validate::Check;
 
 /// Recording every use would make each API call a write; once a minute is enough to tell.
@@ -46,7 +46,7 @@ pub async fn authenticate(state: &AppState, key: &str, ip: &str) -> AppResult<Ac
     if k.last_used_at.is_none_or(|t| now - t > MARK_USED_EVERY_MS) {
         store::mark_used(&mut conn, k.id, now).await?;
     }
-    let actor = user_store::load_actor(&mut conn, k.user_id, Via::ApiKey(k.id), ip)
+    let actor = accounts::load_actor(&mut conn, k.user_id, Via::ApiKey(k.id), ip)
         .await?
         .ok_or(AppError::Unauthorized)?;
     state.actor_cache.put(hash, actor.clone(), now);
@@ -116,7 +116,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewApiKey) -> AppRes
             Err(AppError::NotFound) => return Err(AppError::invalid("user_id", "no such user")),
             other => other?,
         };
-    } else if user_store::get(&mut tx, owner).await?.is_none() {
+    } else if accounts::get(&mut tx, owner).await?.is_none() {
         return Err(AppError::invalid("user_id", "no such user"));
     }
     let prefix = token::random_alnum(8);

@@ -9,11 +9,14 @@ pub mod kind;
 pub mod pages;
 pub mod quota;
 pub mod service;
-pub mod store;
+mod store;
 pub mod sweep;
 pub mod thumb;
 pub mod thumbnails;
 pub mod upload;
+
+/// A file's row in the order the store reads it; the ticket page reads it from packed JSON.
+pub(crate) use store::Row;
 
 use serde::Serialize;
 

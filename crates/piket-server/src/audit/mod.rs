@@ -2,7 +2,7 @@
 
 pub mod api;
 pub mod pages;
-pub mod store;
+mod store;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -20,7 +20,7 @@ use super::{password, store, throttle, token};
 use crate::audit::{self, Change};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::users::store as user_store;
+use crate::users::accounts;
 
 /// How long a browser stays trusted after its last sign-in.
 pub const DEVICE_TTL_MS: i64 = 180 * 24 * 60 * 60 * 1000;
@@ -86,7 +86,7 @@ pub async fn login(
         })?;
     let email = email.trim().to_lowercase();
     let mut conn = state.db.pool.acquire().await?;
-    let creds = user_store::credentials(&mut conn, &email).await?;
+    let creds = accounts::credentials(&mut conn, &email).await?;
     let device = device.filter(|d| well_formed(d));
     let device_hash = device.map(token::hash_token);
     // Looked up whether or not the email exists: the same work either way.

@@ -11,7 +11,7 @@ pub mod password;
 pub mod permissions;
 pub mod ratelimit;
 pub mod service;
-pub mod store;
+mod store;
 pub mod throttle;
 pub mod token;
 pub mod views;

@@ -9,9 +9,9 @@ use crate::audit::{self, Change};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::notify::outbox;
-use crate::roles::store as role_store;
+use crate::roles::service as roles;
 use crate::state::AppState;
-use crate::users::store::{self as user_store, UserFields};
+use crate::users::accounts::{self, UserFields};
 use crate::validate::Check;
 
 const RESET_TTL_MS: i64 = 60 * 60 * 1000;
@@ -87,7 +87,7 @@ pub async fn session_actor(
     if now - row.last_seen_at > TOUCH_EVERY_MS {
         store::touch_session(&mut conn, &hash, now).await?;
     }
-    let actor = user_store::load_actor(&mut conn, row.user_id, Via::Session, ip).await?;
+    let actor = accounts::load_actor(&mut conn, row.user_id, Via::Session, ip).await?;
     if let Some(a) = actor
         .as_ref()
         .filter(|_| row.expires_at > now + CACHE_TTL_MS)
@@ -100,7 +100,7 @@ pub async fn session_actor(
 /// On a server with no users, issue a one-time setup token (replacing older unused ones).
 pub async fn ensure_setup_token(state: &AppState) -> AppResult<Option<String>> {
     let mut tx = state.db.begin().await?;
-    if user_store::count(&mut tx).await? > 0 {
+    if accounts::count(&mut tx).await? > 0 {
         return Ok(None);
     }
     store::delete_unused_tokens(&mut tx, "setup", None).await?;
@@ -121,7 +121,7 @@ pub async fn ensure_setup_token(state: &AppState) -> AppResult<Option<String>> {
 
 pub async fn setup_token_valid(state: &AppState, setup: &str) -> AppResult<bool> {
     let mut conn = state.db.pool.acquire().await?;
-    Ok(user_store::count(&mut conn).await? == 0
+    Ok(accounts::count(&mut conn).await? == 0
         && store::token_valid(&mut conn, &token::hash_token(setup), "setup", state.now()).await?)
 }
 
@@ -155,14 +155,14 @@ pub async fn complete_setup(
     let hash = password::hash(&state.password_permits, form.password).await?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    if user_store::count(&mut tx).await? > 0
+    if accounts::count(&mut tx).await? > 0
         || store::consume_token(&mut tx, &token::hash_token(form.token), "setup", now)
             .await?
             .is_none()
     {
         return Err(AppError::NotFound);
     }
-    let role = role_store::by_name(&mut tx, super::permissions::SUPERADMIN)
+    let role = roles::by_name_in(&mut tx, super::permissions::SUPERADMIN)
         .await?
         .ok_or(AppError::Internal("built-in roles missing".into()))?;
     let locale = form.locale.map(|l| l.code());
@@ -173,7 +173,7 @@ pub async fn complete_setup(
         locale,
         disabled: false,
     };
-    let user_id = user_store::insert(&mut tx, &fields, Some(&hash), now).await?;
+    let user_id = accounts::insert_first(&mut tx, &fields, &hash, now).await?;
     let actor = session_actor_for_audit(user_id, &email, ip);
     audit::record(
         &mut tx,
@@ -227,7 +227,7 @@ pub async fn change_password(
             retry_after_secs: s,
         })?;
     let mut conn = state.db.pool.acquire().await?;
-    let creds = user_store::credentials_by_id(&mut conn, actor.user_id)
+    let creds = accounts::credentials_by_id(&mut conn, actor.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     drop(conn);
@@ -244,7 +244,7 @@ pub async fn change_password(
     let hash = password::hash(&state.password_permits, new).await?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    user_store::set_password_hash(&mut tx, actor.user_id, &hash, now).await?;
+    accounts::set_password_hash(&mut tx, actor.user_id, &hash, now).await?;
     store::delete_sessions_of(&mut tx, actor.user_id, None).await?;
     if revoke_keys {
         apikeys::revoke_all_of(&mut tx, actor, actor.user_id, now).await?;
@@ -295,13 +295,13 @@ pub async fn request_reset(state: &AppState, email: &str, ip: &str) -> AppResult
         })?;
     let email = email.trim().to_lowercase();
     let mut tx = state.db.begin().await?;
-    let Some(creds) = user_store::credentials(&mut tx, &email)
+    let Some(creds) = accounts::credentials(&mut tx, &email)
         .await?
         .filter(|c| c.disabled == 0)
     else {
         return Ok(());
     };
-    let user = user_store::get(&mut tx, creds.id)
+    let user = accounts::get(&mut tx, creds.id)
         .await?
         .ok_or(AppError::NotFound)?;
     let sent = store::count_hit(
@@ -382,7 +382,7 @@ pub async fn complete_reset(
         let Some(user_id) = store::token_user(&mut conn, &token_hash, "reset", now).await? else {
             return Err(AppError::NotFound);
         };
-        user_store::get(&mut conn, user_id)
+        accounts::get(&mut conn, user_id)
             .await?
             .ok_or(AppError::NotFound)?
     };
@@ -396,7 +396,7 @@ pub async fn complete_reset(
         Some(id) if id == user.id => id,
         _ => return Err(AppError::NotFound),
     };
-    user_store::set_password_hash(&mut tx, user_id, &hash, now).await?;
+    accounts::set_password_hash(&mut tx, user_id, &hash, now).await?;
     store::delete_sessions_of(&mut tx, user_id, None).await?;
     store::clear_throttle(&mut tx, &format!("login:{}", user.email)).await?;
     let actor = session_actor_for_audit(user_id, &user.email, ip);
@@ -428,10 +428,10 @@ pub async fn set_password_by_email(state: &AppState, email: &str, new: &str) -> 
     let hash = password::hash(&state.password_permits, new).await?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let id = user_store::id_by_email(&mut tx, &email)
+    let id = accounts::id_by_email(&mut tx, &email)
         .await?
         .ok_or(AppError::NotFound)?;
-    user_store::set_password_hash(&mut tx, id, &hash, now).await?;
+    accounts::set_password_hash(&mut tx, id, &hash, now).await?;
     store::delete_sessions_of(&mut tx, id, None).await?;
     store::clear_throttle(&mut tx, &format!("login:{email}")).await?;
     revoke_after_password_set(&mut tx, &Actor::system(), id, now).await?;
@@ -452,4 +452,19 @@ pub async fn set_password_by_email(state: &AppState, email: &str, new: &str) -> 
     // Sessions ended above: cached session actors must not outlive them.
     state.actor_cache.invalidate();
     Ok(())
+}
+
+/// The periodic clean-up: expired sessions, and sign-in throttling state older than its window.
+pub async fn sweep(state: &AppState, now: i64) -> AppResult<()> {
+    let mut conn = state.db.pool.acquire().await?;
+    store::delete_expired_sessions(&mut conn, now).await?;
+    let cutoff = now - super::throttle::FAILURE_WINDOW_MS;
+    store::delete_stale_sign_in_state(&mut conn, now, cutoff).await?;
+    Ok(())
+}
+
+/// Signs a user out everywhere, inside the caller's transaction (an admin disabled the account
+/// or changed its role).
+pub async fn end_sessions_in(conn: &mut sqlx::AnyConnection, user_id: i64) -> AppResult<()> {
+    store::delete_sessions_of(conn, user_id, None).await
 }

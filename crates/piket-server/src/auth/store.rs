@@ -169,17 +169,15 @@ pub async fn delete_unused_tokens(
 #[derive(sqlx::FromRow, Default)]
 pub struct Throttle {
     pub failures: i64,
-    pub window_start: i64,
     pub locked_until: i64,
 }
 
 pub async fn throttle(conn: &mut AnyConnection, key: &str) -> AppResult<Throttle> {
-    let row: Option<Throttle> = sqlx::query_as(
-        "SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1",
-    )
-    .bind(key)
-    .fetch_optional(conn)
-    .await?;
+    let row: Option<Throttle> =
+        sqlx::query_as("SELECT failures, locked_until FROM login_throttle WHERE key = $1")
+            .bind(key)
+            .fetch_optional(conn)
+            .await?;
     Ok(row.unwrap_or_default())
 }
 
@@ -196,7 +194,7 @@ pub async fn count_hit(
          ON CONFLICT (key) DO UPDATE SET \
          failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
          window_start = CASE WHEN login_throttle.window_start < $3 THEN $2 ELSE login_throttle.window_start END \
-         RETURNING failures, window_start, locked_until",
+         RETURNING failures, locked_until",
     )
     .bind(key)
     .bind(now)

@@ -203,7 +203,7 @@ pub async fn save(
         );
     }
     if let Some(d) = input.department_id {
-        if crate::departments::store::get(&mut tx, d).await?.is_none() {
+        if !crate::departments::service::exists(&mut tx, d).await? {
             c.fail("department_id", "no such department");
         }
     }

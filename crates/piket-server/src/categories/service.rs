@@ -41,7 +41,7 @@ pub async fn save(
     let name = c.text("name", &input.name, 1, 100);
     let description = c.text("description", &input.description, 0, 2000);
     if let Some(d) = input.department_id {
-        if crate::departments::store::get(&mut tx, d).await?.is_none() {
+        if !crate::departments::service::exists(&mut tx, d).await? {
             c.fail("department_id", "no such department");
         }
     }
@@ -105,4 +105,9 @@ pub async fn all_cached(state: &AppState) -> AppResult<Vec<super::Category>> {
         })
         .await?;
     Ok(all.as_ref().clone())
+}
+
+/// A category by id, inside the caller's transaction.
+pub async fn get_in(conn: &mut sqlx::AnyConnection, id: i64) -> AppResult<Option<Category>> {
+    store::get(conn, id).await
 }

@@ -3,7 +3,7 @@
 pub mod api;
 pub mod pages;
 pub mod service;
-pub mod store;
+mod store;
 
 use serde::{Deserialize, Serialize};
 

@@ -154,3 +154,15 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     state.actor_cache.invalidate();
     Ok(())
 }
+
+// What other domains ask, inside their own transaction (the store is this domain's own).
+
+/// Whether department `id` exists.
+pub async fn exists(conn: &mut sqlx::AnyConnection, id: i64) -> AppResult<bool> {
+    Ok(store::get(conn, id).await?.is_some())
+}
+
+/// How many of the distinct `ids` are departments.
+pub async fn count_existing(conn: &mut sqlx::AnyConnection, ids: &[i64]) -> AppResult<i64> {
+    store::count_existing(conn, ids).await
+}

@@ -28,17 +28,6 @@ impl From<Row> for Department {
     }
 }
 
-pub async fn list(conn: &mut AnyConnection, after: i64, limit: i64) -> AppResult<Vec<Department>> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, name, description, created_at, updated_at FROM departments WHERE id > $1 ORDER BY id LIMIT $2",
-    )
-    .bind(after)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().map(Department::from).collect())
-}
-
 pub async fn all(conn: &mut AnyConnection) -> AppResult<Vec<Department>> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, name, description, created_at, updated_at FROM departments ORDER BY lower(name)",

@@ -9,15 +9,18 @@ pub mod collector;
 pub mod history;
 pub mod ingest;
 pub mod merge;
-pub mod merge_store;
+mod merge_store;
 pub mod pages;
 pub mod protocols;
 pub mod service;
 pub mod settings;
 pub mod software;
-pub mod store;
+mod store;
 pub mod suggestions;
 pub mod validate;
+
+/// An asset's fields as written (see `service::write`).
+pub use store::Record;
 
 use serde::{Deserialize, Serialize};
 

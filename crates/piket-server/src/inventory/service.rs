@@ -225,7 +225,7 @@ pub async fn save(
         .map(|v| c.text("credential", &v, 0, validate::SHORT));
     let mut record = validate::record(&mut c, &input, &stored);
     if let Some(d) = record.department_id {
-        if crate::departments::store::get(&mut tx, d).await?.is_none() {
+        if !crate::departments::service::exists(&mut tx, d).await? {
             c.fail("department_id", "no such department");
         } else if actor
             .assignable_departments()
@@ -351,4 +351,33 @@ pub async fn owner_choices(
     actor.require("inventory.write")?;
     let mut conn = state.db.pool.acquire().await?;
     store::owner_choices(&mut conn).await
+}
+
+/// Make `owner` the asset's owner (a personal token), through the history like any change.
+pub async fn give_to(
+    conn: &mut AnyConnection,
+    now: i64,
+    actor: &Actor,
+    source: &Source<'_>,
+    asset_id: i64,
+    owner: i64,
+) -> AppResult<()> {
+    let before = store::get(conn, asset_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if before.owner_id == Some(owner) {
+        return Ok(());
+    }
+    let credential = store::credential(conn, asset_id).await?;
+    let record = Record {
+        owner_id: Some(owner),
+        ..Record::of(&before, credential)
+    };
+    write(conn, now, actor, source, Some(&before), &record).await?;
+    Ok(())
+}
+
+/// The asset `owner` marked as their main machine, if any (a new ticket's default).
+pub async fn main_of(conn: &mut AnyConnection, owner: i64) -> AppResult<Option<Hardware>> {
+    store::main_of(conn, owner).await
 }

@@ -18,41 +18,12 @@ const POLL: Duration = Duration::from_secs(5);
 
 pub type JobFuture = Pin<Box<dyn Future<Output = AppResult<()>> + Send>>;
 
-/// A periodic job: its name (the row's key), its period, and its work given `now`.
+/// A periodic job: its name (the row's key), its period, and its work given `now`. Domains
+/// offer the work; the assembly (`crate::periodic_jobs`) lists the jobs.
 pub struct Job {
     pub name: &'static str,
     pub every_ms: i64,
     pub work: fn(AppState, i64) -> JobFuture,
-}
-
-fn sla_escalate(state: AppState, now: i64) -> JobFuture {
-    Box::pin(async move { crate::sla::escalate::run(&state, now).await.map(|_| ()) })
-}
-
-fn attachments_sweep(state: AppState, now: i64) -> JobFuture {
-    Box::pin(async move {
-        crate::attachments::sweep::run(&state, now)
-            .await
-            .map(|_| ())
-    })
-}
-
-/// Every periodic job the server runs.
-pub fn registry() -> Vec<Job> {
-    vec![
-        Job {
-            name: "sla.escalate",
-            every_ms: 60_000,
-            work: sla_escalate,
-        },
-        // Leftovers must be an hour old to go, so a quarter-hour period removes them within
-        // 75 minutes of a crash while listing the store only four times an hour.
-        Job {
-            name: "attachments.sweep",
-            every_ms: 15 * 60_000,
-            work: attachments_sweep,
-        },
-    ]
 }
 
 /// A job's row, for the admin page.
@@ -160,8 +131,11 @@ pub async fn run_due(state: &AppState, jobs: &[Job]) -> AppResult<usize> {
 }
 
 /// The background worker: runs due jobs until the shutdown signal.
-pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let jobs = registry();
+pub async fn run(
+    state: AppState,
+    jobs: Vec<Job>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
         if let Err(e) = run_due(&state, &jobs).await {
             tracing::warn!(error = %e, "job scheduler");

@@ -4,8 +4,11 @@
 pub mod api;
 pub mod pages;
 pub mod service;
-pub mod store;
+mod store;
 pub mod unread;
+
+/// A notification to put on a user's page (see `service::notify_in`).
+pub use store::NewNotification;
 
 use serde::{Deserialize, Serialize};
 

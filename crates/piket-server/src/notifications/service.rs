@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::state::App;
 use crate::tickets::policy;
-use crate::users::store::load_actors;
+use crate::users::accounts::load_actors;
 use crate::validate::Check;
 
 /// Longest reply text quoted in an email.
@@ -35,11 +35,12 @@ pub async fn ticket_event(
     event: &Event,
     now: i64,
 ) -> AppResult<()> {
-    let Some(ticket) = crate::tickets::store::get(conn, ticket_id).await? else {
+    let Some((ticket, watchers)) =
+        crate::tickets::service::row_and_watchers(conn, ticket_id).await?
+    else {
         return Ok(());
     };
     let kind = event.kind();
-    let watchers = crate::tickets::store::watchers(conn, ticket_id).await?;
     let mut ids: Vec<i64> = watchers.clone();
     ids.push(ticket.requester_id);
     ids.extend(ticket.assignee_id);
@@ -226,4 +227,13 @@ pub async fn save_settings(app: &App, actor: &Actor, input: Settings) -> AppResu
     crate::audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
     Ok(Settings { muted })
+}
+
+/// Puts one notification on a user's page, inside the caller's transaction (SLA escalations).
+pub async fn notify_in(
+    conn: &mut AnyConnection,
+    entry: &crate::notifications::NewNotification<'_>,
+    now: i64,
+) -> AppResult<()> {
+    store::insert(conn, entry, now).await
 }

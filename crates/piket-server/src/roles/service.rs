@@ -257,3 +257,15 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     state.assignees.invalidate();
     Ok(())
 }
+
+// What other domains ask, inside their own transaction (the store is this domain's own).
+
+/// A role by id.
+pub async fn get_in(conn: &mut sqlx::AnyConnection, id: i64) -> AppResult<Option<Role>> {
+    store::get(conn, id).await
+}
+
+/// A role by name.
+pub async fn by_name_in(conn: &mut sqlx::AnyConnection, name: &str) -> AppResult<Option<Role>> {
+    store::by_name(conn, name).await
+}

@@ -13,7 +13,7 @@ pub mod keyfile;
 pub mod pages;
 pub mod rotate;
 pub mod startup;
-pub mod store;
+mod store;
 
 use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};

@@ -86,14 +86,14 @@ async fn escalate(
         let (subject, body) = (fill("sla_email_subject"), fill("sla_email_body"));
         outbox::enqueue_email(&mut tx, &m.email, &subject, &body, now).await?;
         // And on their notifications page. Escalations are not a mutable kind.
-        let entry = crate::notifications::store::NewNotification {
+        let entry = crate::notifications::NewNotification {
             user_id: m.id,
             ticket_id: b.id,
             kind: crate::notifications::ESCALATION,
             actor_name: "SLA",
             ticket_title: &b.title,
         };
-        crate::notifications::store::insert(&mut tx, &entry, now).await?;
+        crate::notifications::service::notify_in(&mut tx, &entry, now).await?;
     }
     let entry = Entry {
         field: "sla_escalated",

@@ -73,7 +73,7 @@ pub async fn export_csv(
 async fn still_reaches(state: &AppState, actor: &Actor) -> AppResult<()> {
     let mut conn = state.db.pool.acquire().await?;
     let now =
-        users::store::load_actor(&mut conn, actor.user_id, actor.via.clone(), &actor.ip).await?;
+        users::accounts::load_actor(&mut conn, actor.user_id, actor.via.clone(), &actor.ip).await?;
     match now {
         Some(a) if a.same_reach(actor) => Ok(()),
         _ => Err(AppError::Forbidden),

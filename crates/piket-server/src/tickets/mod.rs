@@ -1,7 +1,7 @@
 //! Tickets: the queue an IT team works from, with its conversation, history, counts and search.
 
 pub mod api;
-pub mod asset_store;
+mod asset_store;
 pub mod assets;
 pub mod comments;
 pub mod detail_view;
@@ -11,7 +11,7 @@ pub mod history;
 pub mod live;
 pub mod markdown;
 pub mod model;
-pub mod page_store;
+mod page_store;
 pub mod pages;
 pub mod policy;
 pub mod search;
@@ -19,13 +19,15 @@ pub mod search_plan;
 pub mod search_query;
 pub mod service;
 pub mod snippet;
-pub mod store;
+mod store;
 pub mod views;
 pub mod work;
 
 use serde::{Deserialize, Serialize};
 
 pub use model::{Priority, Status};
+/// A ticket as stored (see `store`); `Ticket` is what callers are shown.
+pub use store::{Person, TicketRow};
 
 /// The lifecycle states, as stored (see `model::Status`).
 pub const STATUSES: &[&str] = Status::NAMES;

@@ -85,7 +85,7 @@ pub async fn page(
         assets: unpack(&text("packed_assets")?)?,
         comments: convert::<super::comments::Row, _>(&text("packed_comments")?)?,
         history: convert::<super::history::Row, _>(&text("packed_history")?)?,
-        attachments: convert::<crate::attachments::store::Row, _>(&text("packed_files")?)?,
+        attachments: convert::<crate::attachments::Row, _>(&text("packed_files")?)?,
     };
     Ok(Some((ticket, around)))
 }

@@ -235,7 +235,7 @@ pub async fn new(
         let mut conn = state.db.pool.acquire().await?;
         (
             store::suggestion(&mut conn, actor.user_id).await?,
-            crate::inventory::store::main_of(&mut conn, actor.user_id).await?,
+            crate::inventory::service::main_of(&mut conn, actor.user_id).await?,
         )
     };
     let values = NewValues {

@@ -436,7 +436,7 @@ pub fn push_filter(sql: &mut Sql, f: &Filter, actor: &Actor) {
             .push(" AND t.status NOT IN ('resolved', 'closed')");
     }
     if let Some((state, now)) = f.sla {
-        crate::sla::store::push_state_filter(sql, state, now);
+        crate::sla::push_state_filter(sql, state, now);
     }
     if f.my_departments {
         sql.push(" AND t.department_id IN ")

@@ -1,9 +1,10 @@
 //! User accounts: who they are, their role and departments, and their language.
 
+pub mod accounts;
 pub mod api;
 pub mod pages;
 pub mod service;
-pub mod store;
+mod store;
 
 use serde::{Deserialize, Serialize};
 

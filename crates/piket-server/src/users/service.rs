@@ -9,10 +9,10 @@ use crate::api::page::{Page, PageRequest};
 use crate::audit::{self, to_json, Change};
 use crate::auth::actor::Actor;
 use crate::auth::permissions::{Scope, SUPERADMIN};
-use crate::auth::{password, store as auth_store};
+use crate::auth::{password, service as auth};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
-use crate::roles::{store as role_store, Role};
+use crate::roles::{service as roles, Role};
 use crate::state::AppState;
 use crate::validate::Check;
 
@@ -66,7 +66,7 @@ pub(crate) async fn manageable(
     id: i64,
 ) -> AppResult<User> {
     let user = visible(conn, actor, id).await?;
-    let role = role_store::get(conn, user.role_id)
+    let role = roles::get_in(conn, user.role_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let permissions = role.permissions.iter().cloned().collect();
@@ -89,8 +89,8 @@ async fn resolve_role(
     id: Option<i64>,
 ) -> AppResult<Option<Role>> {
     let role = match (name, id) {
-        (_, Some(id)) => role_store::get(conn, id).await?,
-        (Some(name), None) => role_store::by_name(conn, name.trim()).await?,
+        (_, Some(id)) => roles::get_in(conn, id).await?,
+        (Some(name), None) => roles::by_name_in(conn, name.trim()).await?,
         (None, None) => return Ok(None),
     };
     if role.is_none() {
@@ -121,7 +121,7 @@ async fn check_departments(
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    if crate::departments::store::count_existing(conn, &ids).await? != ids.len() as i64 {
+    if crate::departments::service::count_existing(conn, &ids).await? != ids.len() as i64 {
         c.fail("departments", "contains an unknown department");
     } else if let Some(allowed) = actor.assignable_departments() {
         if ids.is_empty() || !ids.iter().all(|d| allowed.contains(d)) {
@@ -280,7 +280,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: UserPatch) 
         ));
     }
     if disabled || hash.is_some() || role.is_some() {
-        auth_store::delete_sessions_of(&mut tx, id, None).await?;
+        auth::end_sessions_in(&mut tx, id).await?;
     }
     let after = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     audit::record(

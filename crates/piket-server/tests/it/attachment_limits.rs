@@ -480,7 +480,7 @@ async fn the_sweep_job_removes_unused_blobs_and_stale_staging_files_after_an_hou
     }
     age(&stale_part, two_hours);
 
-    let jobs = piket_server::jobs::registry();
+    let jobs = piket_server::periodic_jobs();
     piket_server::jobs::run_due(&app.state, &jobs)
         .await
         .unwrap();

@@ -1,44 +1,12 @@
 //! The import rule between domains (`docs/architecture.md`, "Layers"): a domain reaches another
-//! domain's data through that domain's service, never its store. The source is read as text:
-//! every path naming a store module (`store`, `*_store`) of another top-level module is a
-//! crossing. Those that remain from before the rule are listed below, each to be moved behind a
-//! service (issue #18, part 5); the list may only shrink: a new crossing fails, and so does a
-//! listed one that is gone (take it off the list). Not seen: a path through a module imported
-//! under its own name from another domain (`use crate::inventory::ingest;` then
-//! `ingest::store::…`); the compiler will keep that once stores are `pub(super)`.
+//! domain's data through that domain's service, never its store. The compiler keeps it, because
+//! every store module is private to its domain; the first test here keeps *that* (a new domain
+//! that declares `pub mod store;` fails), and the second reads the source as text for any path
+//! naming another top-level module's store module (`store`, `*_store`), which would mean one
+//! was made reachable again.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-
-/// `file (from src/) -> domain whose store it reaches`, as found when the rule was written.
-const KNOWN: &[&str] = &[
-    "agents/enroll.rs -> inventory",
-    "apikeys/service.rs -> users",
-    "auth/login.rs -> users",
-    "auth/service.rs -> roles",
-    "auth/service.rs -> users",
-    "canned/service.rs -> departments",
-    "categories/service.rs -> departments",
-    "events.rs -> tickets",
-    "inventory/ingest/mod.rs -> agents",
-    "inventory/service.rs -> departments",
-    "main.rs -> users",
-    "notifications/service.rs -> tickets",
-    "notifications/service.rs -> users",
-    "serve.rs -> auth",
-    "sla/escalate.rs -> notifications",
-    "state.rs -> tickets",
-    "tickets/export.rs -> users",
-    "tickets/page_store.rs -> attachments",
-    "tickets/pages.rs -> inventory",
-    "tickets/service/change.rs -> users",
-    "tickets/service/create.rs -> users",
-    "tickets/service/mod.rs -> categories",
-    "tickets/service/mod.rs -> departments",
-    "tickets/service/mod.rs -> users",
-    "tickets/store.rs -> sla",
-    "users/service.rs -> departments",
-];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -126,21 +94,78 @@ fn crossings(src: &Path) -> BTreeSet<String> {
 fn no_domain_reaches_into_another_domains_store() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let found = crossings(&src);
-    let known: BTreeSet<String> = KNOWN.iter().map(|s| s.to_string()).collect();
-    let new: Vec<&String> = found.difference(&known).collect();
-    let gone: Vec<&String> = known.difference(&found).collect();
     assert!(
-        new.is_empty() && gone.is_empty(),
-        "stores reached from another domain (go through its service):\n{}\n\
-         no longer reached (take them off KNOWN):\n{}",
-        new.iter()
-            .map(|s| format!("    \"{s}\","))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        gone.iter()
-            .map(|s| format!("    \"{s}\","))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        found.is_empty(),
+        "stores reached from another domain (go through its service):\n{found:#?}"
+    );
+}
+
+/// `mod store;` lines that make a store reachable from outside its domain: any `pub` one in a
+/// domain's own `mod.rs`, and anything wider than `pub(super)` deeper down.
+fn open_stores(src: &Path) -> BTreeSet<String> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    let mut found = BTreeSet::new();
+    for file in files {
+        let rel = file.strip_prefix(src).unwrap().to_path_buf();
+        let depth = rel.components().count();
+        let text = std::fs::read_to_string(&file).unwrap();
+        for line in text.lines().map(str::trim) {
+            let Some(name) = line.strip_suffix(';').and_then(|l| l.split("mod ").nth(1)) else {
+                continue;
+            };
+            if !is_store_segment(name.trim()) || !line.contains("mod ") {
+                continue;
+            }
+            let visibility = line.split("mod ").next().unwrap_or("").trim();
+            let allowed = visibility.is_empty() || (depth > 2 && visibility == "pub(super)");
+            if !allowed {
+                found.insert(format!("{}: {line}", rel.display()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_store_module_is_private_to_its_domain() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let open = open_stores(&src);
+    assert!(
+        open.is_empty(),
+        "store modules reachable from other domains:\n{open:#?}"
+    );
+}
+
+#[test]
+fn the_store_check_sees_a_public_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path();
+    std::fs::create_dir_all(src.join("users")).unwrap();
+    std::fs::create_dir_all(src.join("inventory/ingest")).unwrap();
+    std::fs::write(
+        src.join("users/mod.rs"),
+        "pub mod store;\nmod other_store;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("inventory/mod.rs"),
+        "pub(super) mod merge_store;\nmod store;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("inventory/ingest/mod.rs"),
+        "pub(super) mod store;\npub(crate) mod x_store;\n",
+    )
+    .unwrap();
+    let open: Vec<String> = open_stores(src).into_iter().collect();
+    assert_eq!(
+        open,
+        vec![
+            "inventory/ingest/mod.rs: pub(crate) mod x_store;",
+            "inventory/mod.rs: pub(super) mod merge_store;",
+            "users/mod.rs: pub mod store;",
+        ]
     );
 }
 

@@ -118,7 +118,7 @@ impl Desk {
 /// The scheduler's jobs less the others (`attachments.sweep`), so that counts of runs are the
 /// escalation's.
 fn sla_jobs() -> Vec<piket_server::jobs::Job> {
-    piket_server::jobs::registry()
+    piket_server::periodic_jobs()
         .into_iter()
         .filter(|j| j.name == "sla.escalate")
         .collect()
@@ -734,7 +734,7 @@ async fn the_admin_page_saves_policies_and_calendar_and_shows_field_errors() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("name=\"first_response_minutes.urgent\""));
     assert!(page.body.contains("The job has not run yet"));
-    piket_server::jobs::run_due(&d.app.state, &piket_server::jobs::registry())
+    piket_server::jobs::run_due(&d.app.state, &piket_server::periodic_jobs())
         .await
         .unwrap();
     let page = b.get("/admin/sla").await;
@@ -833,7 +833,7 @@ async fn the_admin_page_saves_policies_and_calendar_and_shows_field_errors() {
 #[tokio::test]
 async fn the_escalation_query_goes_through_its_due_time_indexes() {
     use piket_server::db::Backend;
-    use piket_server::sla::store::BREACHES;
+    use piket_server::sla::BREACHES;
     let app = TestApp::new().await;
     let mut conn = app.state.db.pool.acquire().await.unwrap();
     let plan: Vec<String> = match app.state.db.backend {

@@ -1102,7 +1102,7 @@ async fn a_csv_export_ends_when_its_caller_loses_access() {
     let boss = app.user("boss@example.com", "admin", vec![]).await;
     let actor = {
         let mut conn = app.state.db.pool.acquire().await.unwrap();
-        piket_server::users::store::load_actor(
+        piket_server::users::accounts::load_actor(
             &mut conn,
             boss.id,
             piket_server::auth::actor::Via::System,

@@ -6,7 +6,7 @@
 
 pub mod map;
 pub mod place;
-pub mod store;
+pub(super) mod store;
 
 use piket_protocol::Inventory;
 use sqlx::AnyConnection;
@@ -163,7 +163,7 @@ async fn bind_token(conn: &mut AnyConnection, origin: &Origin, now: i64) -> AppR
     let Trust::Token(t) = &origin.trust else {
         return Ok(());
     };
-    match crate::agents::store::use_token(conn, t.id, now).await? {
+    match crate::agents::tokens::use_once(conn, t.id, now).await? {
         true => Ok(()),
         false => Err(AppError::Unauthorized),
     }
@@ -204,4 +204,26 @@ async fn remember(
         }
         None => Ok(()),
     }
+}
+
+/// Whether `fingerprint` is what `source` last reported for `asset` (an unchanged report).
+pub async fn is_last_report(
+    conn: &mut AnyConnection,
+    asset: i64,
+    source: &str,
+    fingerprint: &str,
+) -> AppResult<bool> {
+    store::is_last(conn, asset, source, fingerprint).await
+}
+
+/// Remembers that identity `kind`/`value` is `asset` (enrolled with `token`).
+pub async fn remember_identity(
+    conn: &mut AnyConnection,
+    kind: &str,
+    value: &str,
+    asset: i64,
+    token: Option<i64>,
+    now: i64,
+) -> AppResult<()> {
+    store::remember_identity(conn, kind, value, asset, token, now).await
 }

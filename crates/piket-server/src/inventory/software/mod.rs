@@ -3,11 +3,11 @@
 
 pub mod api;
 pub mod license_api;
-pub mod license_store;
+pub(super) mod license_store;
 pub mod licenses;
 pub mod pages;
 pub mod service;
-pub mod store;
+pub(super) mod store;
 
 use serde::{Deserialize, Serialize};
 

@@ -304,7 +304,7 @@ async fn apply(
                 .copied()
                 .filter(|w| !watchers.contains(w))
                 .collect();
-            let found = crate::users::store::load_actors(conn, &added, Via::System, "").await?;
+            let found = crate::users::accounts::load_actors(conn, &added, Via::System, "").await?;
             for w in added {
                 match found.iter().find(|a| a.user_id == w) {
                     None => c.fail("watchers", format!("no active user {w}")),

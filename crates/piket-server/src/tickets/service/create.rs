@@ -78,7 +78,7 @@ async fn create_in(
             if !staff {
                 return Err(AppError::Forbidden);
             }
-            match crate::users::store::get(&mut *tx, r).await? {
+            match crate::users::accounts::get(&mut *tx, r).await? {
                 Some(u) if !u.disabled => r,
                 _ => {
                     c.fail("requester", "no such active user");

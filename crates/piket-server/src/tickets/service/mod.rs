@@ -44,6 +44,19 @@ pub async fn load_visible(
     }
 }
 
+/// A ticket and its watchers, whoever may see it: for notifications, which apply the
+/// visibility rule to each person they would tell.
+pub async fn row_and_watchers(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> AppResult<Option<(TicketRow, Vec<i64>)>> {
+    let Some(row) = store::get(conn, id).await? else {
+        return Ok(None);
+    };
+    let watchers = store::watchers(conn, id).await?;
+    Ok(Some((row, watchers)))
+}
+
 /// The whole ticket of a row: tags and linked assets read in `conn`.
 async fn full(
     conn: &mut AnyConnection,
@@ -84,7 +97,7 @@ async fn check_category(
     match id {
         None => Ok(None),
         Some(id) => {
-            let found = categories::store::get(conn, id).await?;
+            let found = categories::service::get_in(conn, id).await?;
             if found.is_none() {
                 c.fail("category", "no such category");
             }
@@ -99,7 +112,7 @@ async fn check_department(
     id: Option<i64>,
 ) -> AppResult<()> {
     if let Some(id) = id {
-        if crate::departments::store::get(conn, id).await?.is_none() {
+        if !crate::departments::service::exists(conn, id).await? {
             c.fail("department", "no such department");
         }
     }
@@ -109,7 +122,7 @@ async fn check_department(
 /// An assignee must be an enabled user who can work tickets.
 async fn check_assignee(c: &mut Check, conn: &mut AnyConnection, id: Option<i64>) -> AppResult<()> {
     if let Some(id) = id {
-        let ok = crate::users::store::load_actor(conn, id, Via::System, "")
+        let ok = crate::users::accounts::load_actor(conn, id, Via::System, "")
             .await?
             .is_some_and(|a| policy::is_staff(&a));
         if !ok {

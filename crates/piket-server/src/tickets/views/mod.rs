@@ -4,7 +4,7 @@
 
 pub mod api;
 pub mod pages;
-pub mod store;
+pub(super) mod store;
 
 use serde::{Deserialize, Serialize};
 
