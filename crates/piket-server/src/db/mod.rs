@@ -2,6 +2,7 @@
 //! that differ by backend (connection pragmas, backup, integrity check), each in one function.
 
 pub mod fold;
+pub mod scope;
 pub mod sql;
 pub mod turns;
 

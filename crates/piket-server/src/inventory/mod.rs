@@ -24,6 +24,14 @@ pub use store::Record;
 
 use serde::{Deserialize, Serialize};
 
+/// Which asset rows (`hardware_assets h`) each scope reaches: a department's assets and one's
+/// own; own scope, one's own.
+pub const SCOPE_RULE: crate::db::scope::ScopeRule = crate::db::scope::ScopeRule {
+    in_departments: ("h.department_id IN ", ""),
+    department_ties: &[crate::db::scope::Tie::column("h.owner_id = ")],
+    own_ties: &[crate::db::scope::Tie::column("h.owner_id = ")],
+};
+
 /// Asset types, as stored and as sent over the API.
 pub const TYPES: &[&str] = &[
     "desktop", "laptop", "server", "printer", "network", "phone", "other",

@@ -4,9 +4,9 @@ use sqlx::AnyConnection;
 
 use super::{Hardware, HardwareFilter};
 use crate::auth::actor::Actor;
-use crate::auth::permissions::Scope;
 use crate::clock::format_ms;
 use crate::db::fold;
+use crate::db::scope::push_scope;
 use crate::db::sql::{Arg, Sql};
 use crate::error::AppResult;
 
@@ -136,19 +136,13 @@ pub async fn list(
 ) -> AppResult<Vec<Hardware>> {
     let mut sql = Sql::new(SELECT);
     sql.push(" WHERE 1 = 1");
-    match actor.scope {
-        Scope::All => {}
-        Scope::Department => {
-            sql.push(" AND (h.department_id IN ")
-                .bind_list(&actor.departments)
-                .push(" OR h.owner_id = ")
-                .bind(Arg::Int(actor.user_id))
-                .push(")");
-        }
-        Scope::Own => {
-            sql.push(" AND h.owner_id = ").bind(Arg::Int(actor.user_id));
-        }
-    }
+    push_scope(
+        &mut sql,
+        &super::SCOPE_RULE,
+        actor.scope,
+        &actor.departments,
+        actor.user_id,
+    );
     if let Some(k) = &f.kind {
         sql.push(" AND h.kind = ").bind(Arg::Text(k.clone()));
     }

@@ -6,7 +6,8 @@
 use super::store::TicketRow;
 use crate::auth::actor::Actor;
 use crate::auth::permissions::Scope;
-use crate::db::sql::{Arg, Sql};
+use crate::db::scope::{self, ScopeRule, Tie};
+use crate::db::sql::Sql;
 use crate::error::{AppError, AppResult};
 
 /// Staff see internal notes; requesters never do.
@@ -47,30 +48,28 @@ pub fn sees_parts(
     }
 }
 
+/// Which ticket rows (`tickets t`) each scope reaches, for [`push_scope`] and the counts.
+pub const RULE: ScopeRule = ScopeRule {
+    in_departments: ("t.department_id IN ", ""),
+    department_ties: &[
+        Tie::column("t.requester_id = "),
+        Tie::column("t.assignee_id = "),
+    ],
+    own_ties: &[
+        Tie::column("t.requester_id = "),
+        Tie {
+            before: "t.id IN (SELECT ticket_id FROM ticket_watchers WHERE user_id = ",
+            after: ")",
+        },
+    ],
+};
+
 /// Append ` AND (…)` restricting rows of `tickets t` to those the actor sees.
 pub fn push_scope(sql: &mut Sql, actor: &Actor) -> AppResult<()> {
     if !actor.can("tickets.read") {
         return Err(AppError::Forbidden);
     }
-    match actor.scope {
-        Scope::All => {}
-        Scope::Department => {
-            sql.push(" AND (t.department_id IN ")
-                .bind_list(&actor.departments)
-                .push(" OR t.requester_id = ")
-                .bind(Arg::Int(actor.user_id))
-                .push(" OR t.assignee_id = ")
-                .bind(Arg::Int(actor.user_id))
-                .push(")");
-        }
-        Scope::Own => {
-            sql.push(" AND (t.requester_id = ")
-                .bind(Arg::Int(actor.user_id))
-                .push(" OR t.id IN (SELECT ticket_id FROM ticket_watchers WHERE user_id = ")
-                .bind(Arg::Int(actor.user_id))
-                .push("))");
-        }
-    }
+    scope::push_scope(sql, &RULE, actor.scope, &actor.departments, actor.user_id);
     Ok(())
 }
 

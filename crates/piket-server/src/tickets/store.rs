@@ -7,6 +7,7 @@ use super::{Priority, Status, StatusCounts, TicketSummary};
 use crate::auth::actor::Actor;
 use crate::auth::permissions::Scope;
 use crate::clock::format_ms;
+use crate::db::scope::push_ties;
 use crate::db::sql::{Arg, Sql};
 use crate::db::Backend;
 use crate::error::{AppError, AppResult};
@@ -542,11 +543,8 @@ pub async fn counts(conn: &mut AnyConnection, actor: &Actor) -> AppResult<Status
                 "SELECT status, CAST(SUM(n) AS BIGINT) AS n FROM (SELECT status, n FROM ticket_counts WHERE department_id IN ",
             );
             sql.bind_list(&actor.departments)
-                .push(" UNION ALL SELECT status, 1 AS n FROM tickets t WHERE (t.requester_id = ")
-                .bind(Arg::Int(actor.user_id))
-                .push(" OR t.assignee_id = ")
-                .bind(Arg::Int(actor.user_id))
-                .push(")");
+                .push(" UNION ALL SELECT status, 1 AS n FROM tickets t WHERE ");
+            push_ties(&mut sql, super::policy::RULE.department_ties, actor.user_id);
             // `NOT IN (NULL)` is never true: with no departments every such ticket counts.
             if !actor.departments.is_empty() {
                 sql.push(" AND (t.department_id IS NULL OR t.department_id NOT IN ")
@@ -557,7 +555,7 @@ pub async fn counts(conn: &mut AnyConnection, actor: &Actor) -> AppResult<Status
         }
         Scope::Own => {
             sql = Sql::new("SELECT t.status, COUNT(*) AS n FROM tickets t WHERE 1 = 1");
-            crate::tickets::policy::push_scope(&mut sql, actor)?;
+            super::policy::push_scope(&mut sql, actor)?;
             sql.push(" GROUP BY t.status");
         }
     }

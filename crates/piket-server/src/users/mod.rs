@@ -8,6 +8,17 @@ mod store;
 
 use serde::{Deserialize, Serialize};
 
+/// Which user rows (`users u`) each scope reaches: people sharing one of the viewer's
+/// departments, and the viewer; own scope, the viewer alone.
+pub const SCOPE_RULE: crate::db::scope::ScopeRule = crate::db::scope::ScopeRule {
+    in_departments: (
+        "EXISTS (SELECT 1 FROM user_departments v WHERE v.user_id = u.id AND v.department_id IN ",
+        ")",
+    ),
+    department_ties: &[crate::db::scope::Tie::column("u.id = ")],
+    own_ties: &[crate::db::scope::Tie::column("u.id = ")],
+};
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,

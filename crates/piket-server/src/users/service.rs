@@ -3,12 +3,12 @@
 
 use sqlx::AnyConnection;
 
-use super::store::{self, UserFields, Visibility};
+use super::store::{self, UserFields};
 use super::{NewUser, ProfilePatch, User, UserFilter, UserPatch};
 use crate::api::page::{Page, PageRequest};
 use crate::audit::{self, to_json, Change};
 use crate::auth::actor::Actor;
-use crate::auth::permissions::{Scope, SUPERADMIN};
+use crate::auth::permissions::SUPERADMIN;
 use crate::auth::{password, service as auth};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
@@ -27,16 +27,11 @@ fn may_read(actor: &Actor) -> AppResult<()> {
 pub async fn list(state: &AppState, actor: &Actor, filter: UserFilter) -> AppResult<Page<User>> {
     may_read(actor)?;
     let page = PageRequest::parse(filter.cursor.as_deref(), filter.limit)?;
-    let vis = match actor.scope {
-        Scope::All => Visibility::All,
-        Scope::Department => Visibility::Departments(&actor.departments, actor.user_id),
-        Scope::Own => Visibility::Only(actor.user_id),
-    };
     let mut conn = state.db.pool.acquire().await?;
     let rows = store::list(
         &mut conn,
         &filter,
-        vis,
+        (actor.scope, &actor.departments, actor.user_id),
         page.cursor.unwrap_or(0),
         page.limit + 1,
     )

@@ -8,6 +8,7 @@ use super::{User, UserFilter};
 use crate::auth::actor::{Actor, Via};
 use crate::auth::permissions::Scope;
 use crate::clock::format_ms;
+use crate::db::scope::push_scope;
 use crate::db::sql::{Arg, Sql};
 use crate::error::AppResult;
 
@@ -47,34 +48,16 @@ const SELECT: &str = "SELECT u.id, u.email, u.name, u.role_id, r.name AS role_na
      CASE WHEN u.password_hash IS NULL THEN 0 ELSE 1 END AS has_password, u.created_at, u.updated_at \
      FROM users u JOIN roles r ON r.id = u.role_id";
 
-/// Which users a list may show.
-pub enum Visibility<'a> {
-    All,
-    /// Users sharing one of these departments, and the viewer.
-    Departments(&'a [i64], i64),
-    Only(i64),
-}
-
 pub async fn list(
     conn: &mut AnyConnection,
     f: &UserFilter,
-    vis: Visibility<'_>,
+    (scope, departments, me): (Scope, &[i64], i64),
     after: i64,
     limit: i64,
 ) -> AppResult<Vec<User>> {
     let mut sql = Sql::new(SELECT);
     sql.push(" WHERE u.id > ").bind(Arg::Int(after));
-    match vis {
-        Visibility::All => {}
-        Visibility::Departments(ids, me) => {
-            sql.push(" AND (u.id = ").bind(Arg::Int(me));
-            sql.push(" OR EXISTS (SELECT 1 FROM user_departments v WHERE v.user_id = u.id AND v.department_id IN ");
-            sql.bind_list(ids).push("))");
-        }
-        Visibility::Only(me) => {
-            sql.push(" AND u.id = ").bind(Arg::Int(me));
-        }
-    }
+    push_scope(&mut sql, &super::SCOPE_RULE, scope, departments, me);
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let pattern = format!("%{}%", q.to_lowercase().replace(['\\', '%', '_'], ""));
         sql.push(" AND (lower(u.name) LIKE ")
