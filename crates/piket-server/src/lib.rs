@@ -21,6 +21,7 @@ pub mod listen;
 pub mod notifications;
 pub mod notify;
 pub mod ops;
+pub mod parts;
 pub mod refcache;
 pub mod roles;
 pub mod secrets;
@@ -78,7 +79,8 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         .then_some(config.data_dir.as_path());
     let secrets = secrets::startup::prepare(&db, &config.secret_key_file, key_dir).await?;
     let login_rate = config.login_rate_per_minute;
-    let unread = Arc::new(notifications::unread::UnreadCounts::default());
+    let parts = parts::Parts::default();
+    let unread = parts.get::<notifications::unread::UnreadCounts>();
     Ok(Arc::new(App {
         catalog: i18n::Catalog::load()?,
         metrics: Default::default(),
@@ -94,17 +96,11 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
             inventory::collector::UNKNOWN_PER_WINDOW,
             inventory::collector::UNKNOWN_WINDOW_MS,
         ),
-        categories: Default::default(),
-        canned: Default::default(),
-        assignees: Default::default(),
-        index_stats: Default::default(),
         actor_cache: Default::default(),
-        departments: Default::default(),
-        events: events::Events::new(db.backend, unread.clone()),
-        unread,
+        events: events::Events::new(db.backend, unread),
+        parts,
         blobs: Arc::new(blobs),
         secrets,
-        thumbnails: Default::default(),
         password_permits: auth::password::permits(),
         blob_gate: storage::BlobGate::default(),
         config,

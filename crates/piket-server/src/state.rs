@@ -9,7 +9,6 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::i18n::Catalog;
 use crate::ops::metrics::Metrics;
-use crate::refcache::RefCache;
 use crate::storage::BlobStore;
 
 pub struct App {
@@ -34,26 +33,14 @@ pub struct App {
     pub actor_cache: ActorCache,
     /// Live ticket events for this node's open pages (see `events`).
     pub events: crate::events::Events,
-    /// Each user's unread notification count, briefly (see `notifications::unread`); ticket
-    /// events empty it.
-    pub unread: Arc<crate::notifications::unread::UnreadCounts>,
-    /// Departments, briefly (see `refcache`).
-    pub departments: RefCache<Vec<crate::departments::Department>>,
-    /// Ticket categories and canned responses, briefly (see `refcache`).
-    pub categories: RefCache<Vec<crate::categories::Category>>,
-    pub canned: RefCache<Vec<crate::canned::CannedResponse>>,
-    /// Who tickets can be assigned to (emptied by user and role changes).
-    pub assignees: RefCache<Vec<crate::tickets::Person>>,
-    /// PostgreSQL only: the search index's statistics, for the plan choice in search.
-    pub index_stats: RefCache<crate::tickets::search::IndexStats>,
+    /// Each domain's caches and counters, found by type (see `parts`).
+    pub parts: crate::parts::Parts,
     /// Attachment bytes (a local directory by default).
     pub blobs: Arc<dyn BlobStore>,
     /// Orders blob removals against uploads of the same content (see `storage::BlobGate`).
     pub blob_gate: crate::storage::BlobGate,
     /// Seals and opens stored secrets (see `secrets`).
     pub secrets: crate::secrets::SecretBox,
-    /// Thumbnails being made, and how many may be at once (see `attachments::thumbnails`).
-    pub thumbnails: crate::attachments::thumbnails::Thumbnails,
     /// One permit per core for argon2 hashing on blocking threads (see `auth::password`).
     pub password_permits: Arc<tokio::sync::Semaphore>,
 }

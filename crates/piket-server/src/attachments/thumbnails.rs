@@ -67,7 +67,8 @@ pub async fn get(state: &AppState, sha256: &str) -> Outcome {
         return known;
     }
     let flight = {
-        let mut flights = state.thumbnails.flights();
+        let thumbnails = state.parts.get::<Thumbnails>();
+        let mut flights = thumbnails.flights();
         match flights.get(sha256) {
             Some(flight) => flight.clone(),
             None => {
@@ -105,7 +106,7 @@ async fn stored(state: &AppState, sha256: &str) -> Option<Outcome> {
 async fn produce(state: AppState, sha256: String) -> Outcome {
     let outcome = make_and_keep(&state, &sha256).await;
     // After the result is in the store: a request arriving from now on finds it there.
-    state.thumbnails.flights().remove(&sha256);
+    state.parts.get::<Thumbnails>().flights().remove(&sha256);
     outcome
 }
 
@@ -114,7 +115,7 @@ async fn make_and_keep(state: &AppState, sha256: &str) -> Outcome {
     if let Some(known) = stored(state, sha256).await {
         return known;
     }
-    let t = &state.thumbnails;
+    let t = state.parts.get::<Thumbnails>();
     // Taken before the original is read, so waiting requests hold no image bytes.
     let Ok(permit) = t.permits.clone().acquire_owned().await else {
         return Outcome::Failed("thumbnail permits closed".into());

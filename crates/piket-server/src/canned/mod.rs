@@ -8,6 +8,9 @@ mod store;
 
 use serde::{Deserialize, Serialize};
 
+/// Every canned response, briefly (see `refcache`).
+pub type Cache = crate::refcache::RefCache<Vec<CannedResponse>>;
+
 /// The placeholders a body may use, each written `{{name}}` (spaces inside the braces allowed).
 pub const PLACEHOLDERS: &[&str] = &[
     "requester_name",

@@ -107,7 +107,8 @@ pub async fn offered(state: &AppState, actor: &Actor) -> AppResult<Vec<CannedRes
         return Ok(Vec::new());
     }
     let all = state
-        .canned
+        .parts
+        .get::<crate::canned::Cache>()
         .get_or_load(state.now(), || async {
             let mut conn = state.db.pool.acquire().await?;
             store::all(&mut conn).await
@@ -234,7 +235,7 @@ pub async fn save(
     };
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
-    state.canned.invalidate();
+    state.parts.get::<crate::canned::Cache>().invalidate();
     Ok(after)
 }
 
@@ -253,7 +254,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     };
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
-    state.canned.invalidate();
+    state.parts.get::<crate::canned::Cache>().invalidate();
     Ok(())
 }
 

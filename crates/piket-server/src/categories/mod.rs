@@ -7,6 +7,9 @@ mod store;
 
 use serde::{Deserialize, Serialize};
 
+/// Every category, briefly (see `refcache`).
+pub type Cache = crate::refcache::RefCache<Vec<Category>>;
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Category {
     pub id: i64,

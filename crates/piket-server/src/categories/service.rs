@@ -72,7 +72,7 @@ pub async fn save(
     };
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
-    state.categories.invalidate();
+    state.parts.get::<crate::categories::Cache>().invalidate();
     Ok(after)
 }
 
@@ -91,14 +91,15 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     };
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
-    state.categories.invalidate();
+    state.parts.get::<crate::categories::Cache>().invalidate();
     Ok(())
 }
 
 /// Every category by name, from the reference cache (see `refcache`).
 pub async fn all_cached(state: &AppState) -> AppResult<Vec<super::Category>> {
     let all = state
-        .categories
+        .parts
+        .get::<crate::categories::Cache>()
         .get_or_load(state.now(), || async {
             let mut conn = state.db.pool.acquire().await?;
             super::store::all(&mut conn).await

@@ -7,6 +7,9 @@ mod store;
 
 use serde::{Deserialize, Serialize};
 
+/// Every department, briefly (see `refcache`); changes to departments empty it.
+pub type Cache = crate::refcache::RefCache<Vec<Department>>;
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Department {
     pub id: i64,

@@ -37,7 +37,8 @@ pub async fn all(state: &AppState) -> AppResult<Vec<Department>> {
 /// All departments in id order, from the reference cache (see `refcache`).
 async fn cached(state: &AppState) -> AppResult<std::sync::Arc<Vec<Department>>> {
     state
-        .departments
+        .parts
+        .get::<crate::departments::Cache>()
         .get_or_load(state.now(), || async {
             let mut conn = state.db.pool.acquire().await?;
             let mut list = store::all(&mut conn).await?;
@@ -92,10 +93,10 @@ pub async fn create(
     };
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
-    state.departments.invalidate();
+    state.parts.get::<crate::departments::Cache>().invalidate();
     // Categories and canned responses name departments (set to none when one is deleted).
-    state.categories.invalidate();
-    state.canned.invalidate();
+    state.parts.get::<crate::categories::Cache>().invalidate();
+    state.parts.get::<crate::canned::Cache>().invalidate();
     Ok(created)
 }
 
@@ -124,10 +125,10 @@ pub async fn update(
     };
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
-    state.departments.invalidate();
+    state.parts.get::<crate::departments::Cache>().invalidate();
     // Categories and canned responses name departments (set to none when one is deleted).
-    state.categories.invalidate();
-    state.canned.invalidate();
+    state.parts.get::<crate::categories::Cache>().invalidate();
+    state.parts.get::<crate::canned::Cache>().invalidate();
     Ok(after)
 }
 
@@ -147,10 +148,10 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     };
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
-    state.departments.invalidate();
+    state.parts.get::<crate::departments::Cache>().invalidate();
     // Categories and canned responses name departments (set to none when one is deleted).
-    state.categories.invalidate();
-    state.canned.invalidate();
+    state.parts.get::<crate::categories::Cache>().invalidate();
+    state.parts.get::<crate::canned::Cache>().invalidate();
     state.actor_cache.invalidate();
     Ok(())
 }

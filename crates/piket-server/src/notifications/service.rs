@@ -169,13 +169,19 @@ pub async fn list(
 /// The bell's count: from the short-lived cache (`unread`) when fresh.
 pub async fn unread(app: &App, actor: &Actor) -> AppResult<i64> {
     let now = app.now();
-    let generation = match app.unread.get(actor.user_id, now) {
+    let generation = match app
+        .parts
+        .get::<crate::notifications::unread::UnreadCounts>()
+        .get(actor.user_id, now)
+    {
         Ok(n) => return Ok(n),
         Err(generation) => generation,
     };
     let mut conn = app.db.pool.acquire().await?;
     let n = store::unread_count(&mut conn, actor.user_id).await?;
-    app.unread.put(actor.user_id, n, now, generation);
+    app.parts
+        .get::<crate::notifications::unread::UnreadCounts>()
+        .put(actor.user_id, n, now, generation);
     Ok(n)
 }
 
@@ -183,14 +189,18 @@ pub async fn unread(app: &App, actor: &Actor) -> AppResult<i64> {
 pub async fn mark_read(app: &App, actor: &Actor, id: i64) -> AppResult<Option<i64>> {
     let mut conn = app.db.pool.acquire().await?;
     let ticket = store::mark_read(&mut conn, actor.user_id, id, app.now()).await?;
-    app.unread.forget(actor.user_id);
+    app.parts
+        .get::<crate::notifications::unread::UnreadCounts>()
+        .forget(actor.user_id);
     ticket.ok_or(AppError::NotFound)
 }
 
 pub async fn mark_all_read(app: &App, actor: &Actor) -> AppResult<u64> {
     let mut conn = app.db.pool.acquire().await?;
     let n = store::mark_all_read(&mut conn, actor.user_id, app.now()).await?;
-    app.unread.forget(actor.user_id);
+    app.parts
+        .get::<crate::notifications::unread::UnreadCounts>()
+        .forget(actor.user_id);
     Ok(n)
 }
 

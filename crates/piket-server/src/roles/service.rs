@@ -218,7 +218,10 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: RolePatch) 
     .await?;
     tx.commit().await?;
     state.actor_cache.invalidate();
-    state.assignees.invalidate();
+    state
+        .parts
+        .get::<crate::tickets::AssigneeCache>()
+        .invalidate();
     Ok(after)
 }
 
@@ -254,7 +257,10 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     .await?;
     tx.commit().await?;
     state.actor_cache.invalidate();
-    state.assignees.invalidate();
+    state
+        .parts
+        .get::<crate::tickets::AssigneeCache>()
+        .invalidate();
     Ok(())
 }
 

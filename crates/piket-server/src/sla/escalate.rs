@@ -104,7 +104,10 @@ async fn escalate(
     };
     history::record(&mut tx, b.id, &Actor::system(), entry, now).await?;
     tx.commit().await?;
-    state.unread.forget_all();
+    state
+        .parts
+        .get::<crate::notifications::unread::UnreadCounts>()
+        .forget_all();
     tracing::info!(
         ticket = b.id,
         target,

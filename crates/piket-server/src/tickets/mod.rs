@@ -29,6 +29,9 @@ pub use model::{Priority, Status};
 /// A ticket as stored (see `store`); `Ticket` is what callers are shown.
 pub use store::{Person, TicketRow};
 
+/// Who tickets can be assigned to, briefly (emptied by user and role changes).
+pub type AssigneeCache = crate::refcache::RefCache<Vec<Person>>;
+
 /// The lifecycle states, as stored (see `model::Status`).
 pub const STATUSES: &[&str] = Status::NAMES;
 /// Priorities by rank (see `model::Priority`).

@@ -17,6 +17,9 @@ use crate::db::sql::{Arg, Sql};
 use crate::db::Backend;
 use crate::error::{AppError, AppResult};
 
+/// PostgreSQL only: the search index's statistics, briefly, for the plan choice.
+pub type IndexStatsCache = crate::refcache::RefCache<IndexStats>;
+
 /// Marks a match inside a snippet; the text itself never holds control characters
 /// (validation refuses them), so the markers cannot be forged.
 pub const MARK_START: char = '\u{2}';

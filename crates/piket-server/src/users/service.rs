@@ -200,7 +200,10 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewUser) -> AppResul
     )
     .await?;
     tx.commit().await?;
-    state.assignees.invalidate();
+    state
+        .parts
+        .get::<crate::tickets::AssigneeCache>()
+        .invalidate();
     Ok(user)
 }
 
@@ -293,7 +296,10 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: UserPatch) 
     .await?;
     tx.commit().await?;
     state.actor_cache.invalidate();
-    state.assignees.invalidate();
+    state
+        .parts
+        .get::<crate::tickets::AssigneeCache>()
+        .invalidate();
     Ok(after)
 }
 
@@ -328,7 +334,10 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     .await?;
     tx.commit().await?;
     state.actor_cache.invalidate();
-    state.assignees.invalidate();
+    state
+        .parts
+        .get::<crate::tickets::AssigneeCache>()
+        .invalidate();
     Ok(())
 }
 
@@ -383,6 +392,9 @@ pub async fn update_profile(
     .await?;
     tx.commit().await?;
     state.actor_cache.invalidate();
-    state.assignees.invalidate();
+    state
+        .parts
+        .get::<crate::tickets::AssigneeCache>()
+        .invalidate();
     Ok(after)
 }

@@ -187,7 +187,15 @@ async fn a_canvas_over_the_pixel_limit_gets_no_thumbnail_and_is_not_decoded_agai
     assert!(!exists(&d.app, &format!("{sha}.thumb256")).await);
     let again = d.app.get(&thumbnail_path(d.ticket, id), &d.tech).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
-    assert_eq!(d.app.state.thumbnails.decodes(), 1, "looked at once");
+    assert_eq!(
+        d.app
+            .state
+            .parts
+            .get::<piket_server::attachments::thumbnails::Thumbnails>()
+            .decodes(),
+        1,
+        "looked at once"
+    );
     // The file itself still downloads.
     let file = d
         .app
@@ -219,7 +227,14 @@ async fn parallel_requests_for_one_thumbnail_decode_the_image_once() {
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.body, replies[0].body);
     }
-    assert_eq!(d.app.state.thumbnails.decodes(), 1);
+    assert_eq!(
+        d.app
+            .state
+            .parts
+            .get::<piket_server::attachments::thumbnails::Thumbnails>()
+            .decodes(),
+        1
+    );
 }
 
 /// Guards against one user filling the disk: uploads count against a per-user allowance per UTC

@@ -61,7 +61,8 @@ pub async fn detail(state: &AppState, actor: &Actor, id: i64) -> AppResult<Detai
 /// PostgreSQL's statistics of the search index (reference cache; see `search_plan::plan`).
 async fn index_stats(state: &AppState) -> AppResult<std::sync::Arc<search::IndexStats>> {
     state
-        .index_stats
+        .parts
+        .get::<crate::tickets::search::IndexStatsCache>()
         .get_or_load(state.now(), || async {
             let mut conn = state.db.pool.acquire().await?;
             search::index_stats(&mut conn).await
@@ -72,7 +73,8 @@ async fn index_stats(state: &AppState) -> AppResult<std::sync::Arc<search::Index
 /// Who tickets can be assigned to, from the reference cache (users and roles empty it).
 pub async fn assignees(state: &AppState) -> AppResult<Vec<store::Person>> {
     let all = state
-        .assignees
+        .parts
+        .get::<crate::tickets::AssigneeCache>()
         .get_or_load(state.now(), || async {
             let mut conn = state.db.pool.acquire().await?;
             store::assignees(&mut conn).await
