@@ -5,13 +5,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { artifacts, freePort, startServer, launch, setupAdmin, signIn, createDepartment, createUser } from "./lib.mjs";
+import { artifacts, startServer, launch, setupAdmin, signIn, createDepartment, createUser } from "./lib.mjs";
 
 const PASSWORD = "nasi-goreng-kambing-pedas";
 
 test("admin makes and revokes an enrollment token; a requester makes a personal command", async () => {
   mkdirSync(artifacts, { recursive: true });
-  const server = startServer(await freePort());
+  const server = await startServer();
   const browser = await launch();
   const csp = [];
   try {

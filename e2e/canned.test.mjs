@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { artifacts, freePort, startServer, launch, setupAdmin, signIn, createDepartment, createUser } from "./lib.mjs";
+import { artifacts, startServer, launch, setupAdmin, signIn, createDepartment, createUser } from "./lib.mjs";
 
 const PASSWORD = "es-teler-kelapa-muda";
 
@@ -22,7 +22,7 @@ async function fileTicket(page, base, title, priority) {
 
 test("admin writes a canned response, replies with it, and saves a list view", async () => {
   mkdirSync(artifacts, { recursive: true });
-  const server = startServer(await freePort());
+  const server = await startServer();
   const browser = await launch();
   const csp = [];
   const watch = (page) => page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) csp.push(m.text()); });

@@ -6,14 +6,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { artifacts, here, freePort, startServer, launch, setupAdmin, createDepartment, createUser } from "./lib.mjs";
+import { artifacts, here, startServer, launch, setupAdmin, createDepartment, createUser } from "./lib.mjs";
 
 const PASSWORD = "nasi-goreng-kambing-pedas";
 const SECRET = "admin:Lapt0p-Rahasia!";
 
 test("admin records a device, searches it by serial, reveals its credential and sees its history", async () => {
   mkdirSync(artifacts, { recursive: true });
-  const server = startServer(await freePort());
+  const server = await startServer();
   const browser = await launch();
   const csp = [];
   try {

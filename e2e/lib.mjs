@@ -1,48 +1,61 @@
-// Shared by the browser tests: start a Piket server on a free port with a fresh data directory,
+// Shared by the browser tests: start a Piket server on a port of its own with a fresh data directory,
 // catch the setup link from its log, and launch Debian's headless Chromium.
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import net from "node:net";
 import { chromium } from "playwright-core";
 
 export const here = dirname(fileURLToPath(import.meta.url));
 export const binary = process.env.PIKET_BIN || join(here, "..", "target", "debug", "piket");
 export const artifacts = join(here, "artifacts");
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
-
-export function startServer(port) {
+/** Start a server on a port the system picks; resolves once it has printed the address it
+ * bound (`piket listening on …`), so nothing else can take the port in between. */
+export function startServer() {
   const data = mkdtempSync(join(tmpdir(), "piket-e2e-"));
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawn(binary, ["serve", "--listen", `127.0.0.1:${port}`, "--data", data, "--base-url", base], {
+  const child = spawn(binary, ["serve", "--listen", "127.0.0.1:0", "--data", data], {
     env: { ...process.env, PIKET_DATABASE_URL: "", RUST_LOG: "info" },
   });
-  const setupLink = new Promise((resolve, reject) => {
-    let log = "";
-    const timer = setTimeout(() => reject(new Error("no setup link in the log:\n" + log)), 30000);
-    child.stderr.on("data", (chunk) => {
-      log += chunk.toString();
-      const m = log.match(/https?:\/\/[^\s"]+\/setup\?token=[0-9a-f]+/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[0]);
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}:\n${log}`)));
-  });
-  return { child, setupLink, base };
+  let log = "";
+  child.stderr.on("data", (chunk) => (log += chunk.toString()));
+  const exited = new Promise((_, reject) =>
+    child.on("exit", (code) => reject(new Error(`server exited with ${code}:\n${log}`))),
+  );
+  exited.catch(() => {});
+  const setupLink = Promise.race([
+    exited,
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("no setup link in the log:\n" + log)), 30000);
+      const look = () => {
+        const m = log.match(/https?:\/\/[^\s"]+\/setup\?token=[0-9a-f]+/);
+        if (m) {
+          clearTimeout(timer);
+          child.stderr.off("data", look);
+          resolve(m[0]);
+        }
+      };
+      child.stderr.on("data", look);
+    }),
+  ]);
+  setupLink.catch(() => {});
+  const bound = Promise.race([
+    exited,
+    new Promise((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error("no address printed:\n" + out + log)), 30000);
+      child.stdout.on("data", (chunk) => {
+        out += chunk.toString();
+        const m = out.match(/piket listening on (\S+)/);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+    }),
+  ]);
+  return bound.then((address) => ({ child, setupLink, base: `http://${address}` }));
 }
 
 export function launch() {

@@ -5,13 +5,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { artifacts, freePort, startServer, launch, setupAdmin, signIn, createDepartment, createUser } from "./lib.mjs";
+import { artifacts, startServer, launch, setupAdmin, signIn, createDepartment, createUser } from "./lib.mjs";
 
 const PASSWORD = "es-cendol-durian-dingin";
 
 test("lists and tickets refresh live when someone else changes them", async () => {
   mkdirSync(artifacts, { recursive: true });
-  const server = startServer(await freePort());
+  const server = await startServer();
   const browser = await launch();
   const csp = [];
   const watch = (page) => page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) csp.push(m.text()); });

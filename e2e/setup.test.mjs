@@ -4,12 +4,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { artifacts, freePort, startServer, launch } from "./lib.mjs";
+import { artifacts, startServer, launch } from "./lib.mjs";
 
 test("first-run setup, login, and switching to Indonesian", async () => {
   mkdirSync(artifacts, { recursive: true });
-  const port = await freePort();
-  const server = startServer(port);
+  const server = await startServer();
   const browser = await launch();
   try {
     const link = await server.setupLink;

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { artifacts, freePort, startServer, launch, setupAdmin } from "./lib.mjs";
+import { artifacts, startServer, launch, setupAdmin } from "./lib.mjs";
 
 const PASSWORD = "kopi-susu-gula-aren";
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -14,7 +14,7 @@ const input = (name) => `input[name="${name}"]`;
 
 test("admin sets an SLA policy, files a ticket and sees its due time and badge", { timeout: 180_000 }, async () => {
   mkdirSync(artifacts, { recursive: true });
-  const server = startServer(await freePort());
+  const server = await startServer();
   const browser = await launch();
   const csp = [];
   try {

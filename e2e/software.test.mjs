@@ -5,14 +5,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { artifacts, freePort, startServer, launch, setupAdmin, createDepartment } from "./lib.mjs";
+import { artifacts, startServer, launch, setupAdmin, createDepartment } from "./lib.mjs";
 
 const PASSWORD = "nasi-goreng-kambing-pedas";
 const KEY = "PSHP-1234-ABCD";
 
 test("admin puts software on two devices and a one-seat licence shows as over", async () => {
   mkdirSync(artifacts, { recursive: true });
-  const server = startServer(await freePort());
+  const server = await startServer();
   const browser = await launch();
   const csp = [];
   try {

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { artifacts, freePort, startServer, launch, setupAdmin, signIn, createDepartment, createUser } from "./lib.mjs";
+import { artifacts, startServer, launch, setupAdmin, signIn, createDepartment, createUser } from "./lib.mjs";
 
 const PASSWORD = "nasi-goreng-kambing-pedas";
 
@@ -27,7 +27,7 @@ async function createDevice(page, base, { name, tag, owner, main, serial }) {
 
 test("the requester's main device is preselected, linked, and shown on both pages; duplicates merge", async () => {
   mkdirSync(artifacts, { recursive: true });
-  const server = startServer(await freePort());
+  const server = await startServer();
   const browser = await launch();
   const csp = [];
   try {

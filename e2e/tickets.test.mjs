@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { artifacts, freePort, startServer, launch, setupAdmin, signIn, createDepartment, createUser } from "./lib.mjs";
+import { artifacts, startServer, launch, setupAdmin, signIn, createDepartment, createUser } from "./lib.mjs";
 
 const PASSWORD = "kopi-susu-gula-aren";
 // A 2x2 red PNG.
@@ -19,7 +19,7 @@ const LOG = "2026-11-24 08:02 paper jam in tray 2\n2026-11-24 08:05 paper jam in
 
 test("requester files a ticket, technician notes and replies, requester confirms", async () => {
   mkdirSync(artifacts, { recursive: true });
-  const server = startServer(await freePort());
+  const server = await startServer();
   const browser = await launch();
   const csp = [];
   const watch = (page) => page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) csp.push(m.text()); });
