@@ -106,3 +106,9 @@ pub async fn all_cached(state: &AppState) -> AppResult<Vec<super::Category>> {
         .await?;
     Ok(all.as_ref().clone())
 }
+
+/// The admin page (the list and its form) is for `settings.manage`.
+pub async fn admin_list(state: &AppState, actor: &Actor) -> AppResult<Vec<Category>> {
+    actor.require("settings.manage")?;
+    all(state, actor).await
+}

@@ -154,3 +154,21 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     state.actor_cache.invalidate();
     Ok(())
 }
+
+/// The admin pages (the list and its forms) are for `departments.manage`; which department may
+/// be made, renamed or deleted is decided by each change.
+pub fn may_manage(actor: &Actor) -> AppResult<()> {
+    actor.require("departments.manage")
+}
+
+/// Every department by name, for the admin list.
+pub async fn admin_list(state: &AppState, actor: &Actor) -> AppResult<Vec<Department>> {
+    may_manage(actor)?;
+    all(state).await
+}
+
+/// A department for its edit form.
+pub async fn for_edit(state: &AppState, actor: &Actor, id: i64) -> AppResult<Department> {
+    may_manage(actor)?;
+    get(state, actor, id).await
+}
