@@ -30,7 +30,6 @@ const KNOWN: &[&str] = &[
     "state.rs -> tickets",
     "tickets/export.rs -> users",
     "tickets/page_store.rs -> attachments",
-    "tickets/pages.rs -> inventory",
     "tickets/service/change.rs -> users",
     "tickets/service/create.rs -> users",
     "tickets/service/mod.rs -> categories",
