@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
@@ -15,6 +15,7 @@ use crate::auth::pages::Msg;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
+use crate::web::form_flow::{see_other, submitted, Submitted};
 use crate::web::layout::Shell;
 use crate::web::render::{flash, html, no_store, translated_field_errors};
 
@@ -112,13 +113,14 @@ pub async fn create(
         expires_in_days: number(&f.expires_in_days),
         max_uses: number(&f.max_uses),
     };
-    match tokens::create(&state, &actor, input).await {
-        Ok(mut created) => {
+    // The new token is shown on this answer, once; a refused one shows the page with its
+    // errors (status 200, as this page always answered).
+    match submitted(tokens::create(&state, &actor, input).await)? {
+        Submitted::Done(mut created) => {
             created.command = tokens::command(&base_url(&state, &headers), &created.secret);
             render(&state, &ctx, &actor, Some(created), None, None).await
         }
-        Err(e @ AppError::Invalid(_)) => render(&state, &ctx, &actor, None, Some(&e), None).await,
-        Err(e) => Err(e),
+        Submitted::Again(e) => render(&state, &ctx, &actor, None, Some(&e), None).await,
     }
 }
 
@@ -128,7 +130,7 @@ pub async fn revoke_token(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     tokens::revoke(&state, &actor, id).await?;
-    Ok(Redirect::to("/admin/inventory/agents?msg=revoked").into_response())
+    see_other("/admin/inventory/agents?msg=revoked")
 }
 
 pub async fn revoke_device(
@@ -137,7 +139,7 @@ pub async fn revoke_device(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     devices::revoke(&state, &actor, id).await?;
-    Ok(Redirect::to("/admin/inventory/agents?msg=revoked").into_response())
+    see_other("/admin/inventory/agents?msg=revoked")
 }
 
 /// This module's pages.

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
@@ -12,6 +12,7 @@ use crate::auth::pages::Msg;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
+use crate::web::form_flow::{see_other, submitted, Submitted};
 use crate::web::layout::Shell;
 use crate::web::render::{flash, html, translated_field_errors};
 
@@ -64,19 +65,16 @@ pub async fn create(
     WebActor(actor): WebActor,
     Form(f): Form<Fields>,
 ) -> AppResult<Response> {
-    match service::create(
-        &state,
-        &actor,
-        NewApiKey {
-            name: f.name,
-            user_id: None,
-        },
-    )
-    .await
-    {
-        Ok(created) => render(&state, &ctx, &actor, Some(created.secret), None, None).await,
-        Err(e @ AppError::Invalid(_)) => render(&state, &ctx, &actor, None, Some(&e), None).await,
-        Err(e) => Err(e),
+    let input = NewApiKey {
+        name: f.name,
+        user_id: None,
+    };
+    // A refused name shows the page with its errors (status 200, as this page always answered).
+    match submitted(service::create(&state, &actor, input).await)? {
+        Submitted::Done(created) => {
+            render(&state, &ctx, &actor, Some(created.secret), None, None).await
+        }
+        Submitted::Again(e) => render(&state, &ctx, &actor, None, Some(&e), None).await,
     }
 }
 
@@ -86,7 +84,7 @@ pub async fn revoke(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     service::revoke(&state, &actor, id).await?;
-    Ok(Redirect::to("/apikeys?msg=revoked").into_response())
+    see_other("/apikeys?msg=revoked")
 }
 
 /// This module's pages.

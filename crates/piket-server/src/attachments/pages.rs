@@ -1,13 +1,14 @@
 //! Attachment downloads for signed-in browsers (the same rules as the API, by session).
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 
 use super::api::{file_response, thumbnail_response};
 use crate::auth::extract::WebActor;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::tickets::service::files as service;
+use crate::web::form_flow::see_other;
 
 pub async fn download(
     State(state): State<AppState>,
@@ -33,7 +34,7 @@ pub async fn delete(
     Path((id, attachment_id)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
     service::delete(&state, &actor, id, attachment_id).await?;
-    Ok(Redirect::to(&format!("/tickets/{id}?msg=deleted")).into_response())
+    see_other(&format!("/tickets/{id}?msg=deleted"))
 }
 
 /// This module's pages.

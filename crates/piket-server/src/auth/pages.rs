@@ -3,7 +3,7 @@
 use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::HeaderMap;
-use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
@@ -17,6 +17,7 @@ use crate::state::AppState;
 use crate::users::{service as users, ProfilePatch};
 use crate::web::context::WebCtx;
 use crate::web::cookies;
+use crate::web::form_flow::{form_page, see_other, submitted, Submitted};
 use crate::web::layout::Shell;
 use crate::web::redirect::is_local_path;
 use crate::web::render::{flash, html, translated_field_errors};
@@ -35,30 +36,24 @@ fn session_cookie(state: &AppState, token: &str) -> String {
     )
 }
 
-fn with_session(state: &AppState, token: &str, to: &str) -> Response {
-    (
-        [(SET_COOKIE, session_cookie(state, token))],
-        Redirect::to(to),
-    )
-        .into_response()
+fn with_session(state: &AppState, token: &str, to: &str) -> AppResult<Response> {
+    let cookie = [(SET_COOKIE, session_cookie(state, token))];
+    Ok((cookie, see_other(to)?).into_response())
 }
 
 /// Home, with the new session's cookie and the browser's device cookie (see `auth::login`).
-fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> Response {
+fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> AppResult<Response> {
     let device_cookie = cookies::set(
         &state.config,
         cookies::DEVICE,
         &signed_in.device,
         Some((DEVICE_TTL_MS / 1000) as u64),
     );
-    (
-        AppendHeaders([
-            (SET_COOKIE, session_cookie(state, &signed_in.session.token)),
-            (SET_COOKIE, device_cookie),
-        ]),
-        Redirect::to("/"),
-    )
-        .into_response()
+    let cookies = AppendHeaders([
+        (SET_COOKIE, session_cookie(state, &signed_in.session.token)),
+        (SET_COOKIE, device_cookie),
+    ]);
+    Ok((cookies, see_other("/")?).into_response())
 }
 
 pub async fn home(
@@ -78,7 +73,7 @@ pub async fn login_form(
     Query(q): Query<Msg>,
 ) -> AppResult<Response> {
     if ctx.actor.is_some() {
-        return Ok(Redirect::to("/").into_response());
+        return see_other("/");
     }
     Ok(html(&LoginPage {
         shell: Shell::new(&state, &ctx, "").with_flash(flash(q.msg.as_deref())),
@@ -111,7 +106,7 @@ pub async fn login(
     )
     .await
     {
-        Ok(signed_in) => Ok(signed_in_response(&state, &signed_in)),
+        Ok(signed_in) => signed_in_response(&state, &signed_in),
         Err(AppError::Unauthorized) => {
             let page = html(&LoginPage {
                 shell: Shell::new(&state, &ctx, ""),
@@ -128,11 +123,8 @@ pub async fn logout(State(state): State<AppState>, ctx: WebCtx) -> AppResult<Res
     if let Some(token) = &ctx.session_token {
         service::logout(&state, token).await?;
     }
-    Ok((
-        [(SET_COOKIE, cookies::clear(&state.config, cookies::SESSION))],
-        Redirect::to("/login"),
-    )
-        .into_response())
+    let cookie = [(SET_COOKIE, cookies::clear(&state.config, cookies::SESSION))];
+    Ok((cookie, see_other("/login")?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -181,19 +173,18 @@ pub async fn setup(
         password_confirm: &f.password_confirm,
         locale: Some(ctx.locale),
     };
-    match service::complete_setup(&state, form, &ctx.ip).await {
-        Ok(signed_in) => Ok(signed_in_response(&state, &signed_in)),
-        Err(e @ AppError::Invalid(_)) => {
-            let page = html(&SetupPage {
+    match submitted(service::complete_setup(&state, form, &ctx.ip).await)? {
+        Submitted::Done(signed_in) => signed_in_response(&state, &signed_in),
+        Submitted::Again(e) => {
+            let page = SetupPage {
                 shell: Shell::new(&state, &ctx, ""),
                 token: &f.token,
                 name: &f.name,
                 email: &f.email,
                 errors: translated_field_errors(&state, &ctx, Some(&e)),
-            })?;
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            };
+            form_page(&page, Some(&e))
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -215,7 +206,7 @@ pub async fn forgot(
     Form(f): Form<ForgotFields>,
 ) -> AppResult<Response> {
     service::request_reset(&state, &f.email, &ctx.ip).await?;
-    Ok(Redirect::to("/login?msg=reset_sent").into_response())
+    see_other("/login?msg=reset_sent")
 }
 
 pub async fn reset_form(
@@ -246,19 +237,21 @@ pub async fn reset(
     ctx: WebCtx,
     Form(f): Form<ResetFields>,
 ) -> AppResult<Response> {
-    match service::complete_reset(&state, &f.token, &f.password, &f.password_confirm, &ctx.ip).await
-    {
-        Ok(()) => Ok(Redirect::to("/login?msg=reset_done").into_response()),
-        Err(e @ AppError::Invalid(_)) => {
+    let result =
+        service::complete_reset(&state, &f.token, &f.password, &f.password_confirm, &ctx.ip).await;
+    match submitted(result) {
+        Ok(Submitted::Done(())) => see_other("/login?msg=reset_done"),
+        Ok(Submitted::Again(e)) => {
             // The token was used by the failed attempt's transaction only if it committed; it did not.
-            let page = html(&ResetPage {
+            let page = ResetPage {
                 shell: Shell::new(&state, &ctx, ""),
                 token: &f.token,
                 valid: true,
                 errors: translated_field_errors(&state, &ctx, Some(&e)),
-            })?;
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            };
+            form_page(&page, Some(&e))
         }
+        // An unknown or spent link: the page that says so, not the error page.
         Err(AppError::NotFound) => {
             let page = html(&ResetPage {
                 shell: Shell::new(&state, &ctx, ""),
@@ -300,28 +293,22 @@ pub async fn save_profile(
     WebActor(actor): WebActor,
     Form(f): Form<ProfileFields>,
 ) -> AppResult<Response> {
-    match users::update_profile(
-        &state,
-        &actor,
-        ProfilePatch {
-            name: Some(f.name),
-            locale: Some(f.locale),
-        },
-    )
-    .await
-    {
-        Ok(_) => Ok(Redirect::to("/profile?msg=saved").into_response()),
-        Err(e @ AppError::Invalid(_)) => {
+    let patch = ProfilePatch {
+        name: Some(f.name),
+        locale: Some(f.locale),
+    };
+    match submitted(users::update_profile(&state, &actor, patch).await)? {
+        Submitted::Done(_) => see_other("/profile?msg=saved"),
+        Submitted::Again(e) => {
             let user = users::get(&state, &actor, actor.user_id).await?;
-            let page = html(&ProfilePage {
+            let page = ProfilePage {
                 shell: Shell::new(&state, &ctx, "profile"),
                 user: &user,
                 errors: translated_field_errors(&state, &ctx, Some(&e)),
                 keep_keys: false,
-            })?;
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            };
+            form_page(&page, Some(&e))
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -340,36 +327,35 @@ pub async fn change_password(
     WebActor(actor): WebActor,
     Form(f): Form<PasswordFields>,
 ) -> AppResult<Response> {
-    match service::change_password(
+    let revoke_keys = f.revoke_api_keys.is_some();
+    let result = service::change_password(
         &state,
         &actor,
         &f.current_password,
         &f.password,
         &f.password_confirm,
-        f.revoke_api_keys.is_some(),
+        revoke_keys,
     )
-    .await
-    {
-        Ok(session) => Ok(with_session(
-            &state,
-            &session.token,
-            if f.revoke_api_keys.is_some() {
+    .await;
+    match submitted(result)? {
+        Submitted::Done(session) => {
+            let to = if revoke_keys {
                 "/profile?msg=password_changed_keys_revoked"
             } else {
                 "/profile?msg=password_changed"
-            },
-        )),
-        Err(e @ AppError::Invalid(_)) => {
+            };
+            with_session(&state, &session.token, to)
+        }
+        Submitted::Again(e) => {
             let user = users::get(&state, &actor, actor.user_id).await?;
-            let page = html(&ProfilePage {
+            let page = ProfilePage {
                 shell: Shell::new(&state, &ctx, "profile"),
                 user: &user,
                 errors: translated_field_errors(&state, &ctx, Some(&e)),
-                keep_keys: f.revoke_api_keys.is_none(),
-            })?;
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+                keep_keys: !revoke_keys,
+            };
+            form_page(&page, Some(&e))
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -396,7 +382,7 @@ pub async fn set_language(
         locale.code(),
         Some(365 * 24 * 3600),
     );
-    Ok(([(SET_COOKIE, cookie)], Redirect::to(&back)).into_response())
+    Ok(([(SET_COOKIE, cookie)], see_other(&back)?).into_response())
 }
 
 /// This module's pages.

@@ -3,8 +3,8 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
@@ -15,8 +15,9 @@ use crate::auth::pages::Msg;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
+use crate::web::form_flow::{form_page, see_other, submitted_unique, Submitted};
 use crate::web::layout::Shell;
-use crate::web::render::{flash, html, translated_field_errors};
+use crate::web::render::{flash, translated_field_errors};
 
 #[derive(Template)]
 #[template(path = "admin/canned.html")]
@@ -68,14 +69,8 @@ async fn render(
     err: Option<&AppError>,
     msg: Option<&str>,
 ) -> AppResult<Response> {
-    actor.require("settings.manage")?;
-    let items = service::list(state, actor).await?;
+    let items = service::admin_list(state, actor).await?;
     let departments = crate::departments::service::all(state).await?;
-    let status = if err.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let placeholders: Vec<String> = PLACEHOLDERS.iter().map(|p| written(p)).collect();
     let page = ListPage {
         shell: Shell::new(state, ctx, "canned").with_flash(flash(msg)),
@@ -86,7 +81,7 @@ async fn render(
         values,
         errors: translated_field_errors(state, ctx, err),
     };
-    Ok((status, html(&page)?).into_response())
+    form_page(&page, err)
 }
 
 pub async fn list(
@@ -105,8 +100,7 @@ pub async fn edit(
     WebActor(actor): WebActor,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    actor.require("settings.manage")?;
-    let c = service::get(&state, &actor, id).await?;
+    let c = service::for_edit(&state, &actor, id).await?;
     let values = Fields {
         name: c.name,
         body: c.body,
@@ -123,19 +117,12 @@ async fn save(
     f: Fields,
 ) -> AppResult<Response> {
     let result = match f.input() {
-        Ok(input) => service::save(&state, &actor, id, input).await.map(|_| ()),
+        Ok(input) => service::save(&state, &actor, id, input).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => Ok(Redirect::to("/admin/canned?msg=saved").into_response()),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let e = match e {
-                AppError::Conflict(m) => AppError::invalid("name", m),
-                other => other,
-            };
-            render(&state, &ctx, &actor, id, &f, Some(&e), None).await
-        }
-        Err(e) => Err(e),
+    match submitted_unique(result, "name")? {
+        Submitted::Done(_) => see_other("/admin/canned?msg=saved"),
+        Submitted::Again(e) => render(&state, &ctx, &actor, id, &f, Some(&e), None).await,
     }
 }
 
@@ -164,7 +151,7 @@ pub async fn delete(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     service::delete(&state, &actor, id).await?;
-    Ok(Redirect::to("/admin/canned?msg=deleted").into_response())
+    see_other("/admin/canned?msg=deleted")
 }
 
 /// `GET /tickets/{id}/canned/{canned_id}`: the filled-in text as plain text, for `app.js` to

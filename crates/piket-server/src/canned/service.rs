@@ -258,6 +258,18 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     Ok(())
 }
 
+/// The admin page (the list and its form) is for `settings.manage`.
+pub async fn admin_list(state: &AppState, actor: &Actor) -> AppResult<Vec<CannedResponse>> {
+    actor.require("settings.manage")?;
+    list(state, actor).await
+}
+
+/// A canned response for the admin page's edit form.
+pub async fn for_edit(state: &AppState, actor: &Actor, id: i64) -> AppResult<CannedResponse> {
+    actor.require("settings.manage")?;
+    get(state, actor, id).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

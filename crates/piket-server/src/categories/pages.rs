@@ -2,8 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 
@@ -13,8 +12,9 @@ use crate::auth::pages::Msg;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
+use crate::web::form_flow::{form_page, see_other, submitted_unique, Submitted};
 use crate::web::layout::Shell;
-use crate::web::render::{flash, html, translated_field_errors};
+use crate::web::render::{flash, translated_field_errors};
 
 #[derive(Template)]
 #[template(path = "admin/categories.html")]
@@ -64,14 +64,8 @@ async fn render(
     err: Option<&AppError>,
     msg: Option<&str>,
 ) -> AppResult<Response> {
-    actor.require("settings.manage")?;
-    let items = service::all(state, actor).await?;
+    let items = service::admin_list(state, actor).await?;
     let departments = crate::departments::service::all(state).await?;
-    let status = if err.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let page = ListPage {
         shell: Shell::new(state, ctx, "categories").with_flash(flash(msg)),
         items: &items,
@@ -80,7 +74,7 @@ async fn render(
         values,
         errors: translated_field_errors(state, ctx, err),
     };
-    Ok((status, html(&page)?).into_response())
+    form_page(&page, err)
 }
 
 pub async fn list(
@@ -124,19 +118,12 @@ async fn save(
     f: Fields,
 ) -> AppResult<Response> {
     let result = match f.input() {
-        Ok(input) => service::save(&state, &actor, id, input).await.map(|_| ()),
+        Ok(input) => service::save(&state, &actor, id, input).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => Ok(Redirect::to("/admin/categories?msg=saved").into_response()),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let e = match e {
-                AppError::Conflict(m) => AppError::invalid("name", m),
-                other => other,
-            };
-            render(&state, &ctx, &actor, id, &f, Some(&e), None).await
-        }
-        Err(e) => Err(e),
+    match submitted_unique(result, "name")? {
+        Submitted::Done(_) => see_other("/admin/categories?msg=saved"),
+        Submitted::Again(e) => render(&state, &ctx, &actor, id, &f, Some(&e), None).await,
     }
 }
 
@@ -165,7 +152,7 @@ pub async fn delete(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     service::delete(&state, &actor, id).await?;
-    Ok(Redirect::to("/admin/categories?msg=deleted").into_response())
+    see_other("/admin/categories?msg=deleted")
 }
 
 /// This module's pages.

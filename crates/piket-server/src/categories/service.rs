@@ -112,3 +112,9 @@ pub async fn all_cached(state: &AppState) -> AppResult<Vec<super::Category>> {
 pub async fn get_in(conn: &mut sqlx::AnyConnection, id: i64) -> AppResult<Option<Category>> {
     store::get(conn, id).await
 }
+
+/// The admin page (the list and its form) is for `settings.manage`.
+pub async fn admin_list(state: &AppState, actor: &Actor) -> AppResult<Vec<Category>> {
+    actor.require("settings.manage")?;
+    all(state, actor).await
+}

@@ -2,8 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
@@ -13,6 +12,7 @@ use crate::auth::pages::Msg;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
+use crate::web::form_flow::{form_page, see_other, submitted, Submitted};
 use crate::web::layout::Shell;
 use crate::web::render::{flash, html, translated_field_errors};
 
@@ -39,8 +39,7 @@ pub async fn list(
     WebActor(actor): WebActor,
     Query(q): Query<Msg>,
 ) -> AppResult<Response> {
-    actor.require("departments.manage")?;
-    let items = service::all(&state).await?;
+    let items = service::admin_list(&state, &actor).await?;
     Ok(html(&DepartmentsPage {
         shell: Shell::new(&state, &ctx, "departments").with_flash(flash(q.msg.as_deref())),
         items: &items,
@@ -62,18 +61,13 @@ fn form(
     values: &Fields,
     err: Option<&AppError>,
 ) -> AppResult<Response> {
-    let status = if err.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let page = DepartmentFormPage {
         shell: Shell::new(state, ctx, "departments"),
         id,
         values,
         errors: translated_field_errors(state, ctx, err),
     };
-    Ok((status, html(&page)?).into_response())
+    form_page(&page, err)
 }
 
 pub async fn new(
@@ -81,7 +75,7 @@ pub async fn new(
     ctx: WebCtx,
     WebActor(actor): WebActor,
 ) -> AppResult<Response> {
-    actor.require("departments.manage")?;
+    service::may_manage(&actor)?;
     form(
         &state,
         &ctx,
@@ -100,19 +94,13 @@ pub async fn create(
     WebActor(actor): WebActor,
     Form(f): Form<Fields>,
 ) -> AppResult<Response> {
-    match service::create(
-        &state,
-        &actor,
-        NewDepartment {
-            name: f.name.clone(),
-            description: f.description.clone(),
-        },
-    )
-    .await
-    {
-        Ok(_) => Ok(Redirect::to("/admin/departments?msg=created").into_response()),
-        Err(e @ AppError::Invalid(_)) => form(&state, &ctx, None, &f, Some(&e)),
-        Err(e) => Err(e),
+    let input = NewDepartment {
+        name: f.name.clone(),
+        description: f.description.clone(),
+    };
+    match submitted(service::create(&state, &actor, input).await)? {
+        Submitted::Done(_) => see_other("/admin/departments?msg=created"),
+        Submitted::Again(e) => form(&state, &ctx, None, &f, Some(&e)),
     }
 }
 
@@ -122,8 +110,7 @@ pub async fn edit(
     WebActor(actor): WebActor,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    actor.require("departments.manage")?;
-    let d = service::get(&state, &actor, id).await?;
+    let d = service::for_edit(&state, &actor, id).await?;
     form(
         &state,
         &ctx,
@@ -143,20 +130,13 @@ pub async fn update(
     Path(id): Path<i64>,
     Form(f): Form<Fields>,
 ) -> AppResult<Response> {
-    match service::update(
-        &state,
-        &actor,
-        id,
-        DepartmentPatch {
-            name: Some(f.name.clone()),
-            description: Some(f.description.clone()),
-        },
-    )
-    .await
-    {
-        Ok(_) => Ok(Redirect::to("/admin/departments?msg=saved").into_response()),
-        Err(e @ AppError::Invalid(_)) => form(&state, &ctx, Some(id), &f, Some(&e)),
-        Err(e) => Err(e),
+    let patch = DepartmentPatch {
+        name: Some(f.name.clone()),
+        description: Some(f.description.clone()),
+    };
+    match submitted(service::update(&state, &actor, id, patch).await)? {
+        Submitted::Done(_) => see_other("/admin/departments?msg=saved"),
+        Submitted::Again(e) => form(&state, &ctx, Some(id), &f, Some(&e)),
     }
 }
 
@@ -166,7 +146,7 @@ pub async fn delete(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     service::delete(&state, &actor, id).await?;
-    Ok(Redirect::to("/admin/departments?msg=deleted").into_response())
+    see_other("/admin/departments?msg=deleted")
 }
 
 /// This module's pages.

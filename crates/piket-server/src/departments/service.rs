@@ -167,3 +167,21 @@ pub async fn exists(conn: &mut sqlx::AnyConnection, id: i64) -> AppResult<bool> 
 pub async fn count_existing(conn: &mut sqlx::AnyConnection, ids: &[i64]) -> AppResult<i64> {
     store::count_existing(conn, ids).await
 }
+
+/// The admin pages (the list and its forms) are for `departments.manage`; which department may
+/// be made, renamed or deleted is decided by each change.
+pub fn may_manage(actor: &Actor) -> AppResult<()> {
+    actor.require("departments.manage")
+}
+
+/// Every department by name, for the admin list.
+pub async fn admin_list(state: &AppState, actor: &Actor) -> AppResult<Vec<Department>> {
+    may_manage(actor)?;
+    all(state).await
+}
+
+/// A department for its edit form.
+pub async fn for_edit(state: &AppState, actor: &Actor, id: i64) -> AppResult<Department> {
+    may_manage(actor)?;
+    get(state, actor, id).await
+}

@@ -3,8 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +14,7 @@ use crate::auth::pages::Msg;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
+use crate::web::form_flow::{form_page, see_other, submitted, Submitted};
 use crate::web::layout::Shell;
 use crate::web::render::{flash, html, translated_field_errors};
 
@@ -196,7 +196,7 @@ pub async fn list(
         types: TYPES,
         statuses: STATUSES,
         departments: &departments,
-        can_write: actor.can("inventory.write"),
+        can_write: service::rights(&actor).write,
     })?
     .into_response())
 }
@@ -362,8 +362,8 @@ async fn render(
     values: &Fields,
     view: View<'_>,
 ) -> AppResult<Response> {
-    let can_write = actor.can("inventory.write");
-    let owners = if can_write {
+    let rights = service::rights(actor);
+    let owners = if rights.write {
         service::owner_choices(state, actor).await?
     } else {
         Vec::new()
@@ -377,9 +377,7 @@ async fn render(
         None => Vec::new(),
     };
     let tickets = match view.asset {
-        Some(a) if actor.can("tickets.read") => {
-            crate::tickets::assets::tickets_of(state, actor, a.id).await?
-        }
+        Some(a) if rights.tickets => crate::tickets::assets::tickets_of(state, actor, a.id).await?,
         _ => Vec::new(),
     };
     let last_report = match view.asset {
@@ -391,35 +389,27 @@ async fn render(
         None => Vec::new(),
     };
     let departments = crate::departments::service::all(state).await?;
-    let status = if view.err.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
+    let page = FormPage {
+        shell: Shell::new(state, ctx, "inventory").with_flash(flash(view.msg)),
+        asset: view.asset,
+        values,
+        history: &history,
+        software: &software,
+        tickets: &tickets,
+        can_read_tickets: rights.tickets,
+        merge_from: view.merge_from,
+        last_report,
+        suggestions: &suggestions,
+        owners: &owners,
+        departments: &departments,
+        types: TYPES,
+        statuses: STATUSES,
+        can_write: rights.write,
+        can_reveal: rights.reveal,
+        revealed: view.revealed,
+        errors: translated_field_errors(state, ctx, view.err),
     };
-    Ok((
-        status,
-        html(&FormPage {
-            shell: Shell::new(state, ctx, "inventory").with_flash(flash(view.msg)),
-            asset: view.asset,
-            values,
-            history: &history,
-            software: &software,
-            tickets: &tickets,
-            can_read_tickets: actor.can("tickets.read"),
-            merge_from: view.merge_from,
-            last_report,
-            suggestions: &suggestions,
-            owners: &owners,
-            departments: &departments,
-            types: TYPES,
-            statuses: STATUSES,
-            can_write,
-            can_reveal: actor.can("inventory.credentials.reveal"),
-            revealed: view.revealed,
-            errors: translated_field_errors(state, ctx, view.err),
-        })?,
-    )
-        .into_response())
+    form_page(&page, view.err)
 }
 
 pub async fn new(
@@ -427,7 +417,7 @@ pub async fn new(
     ctx: WebCtx,
     WebActor(actor): WebActor,
 ) -> AppResult<Response> {
-    actor.require("inventory.write")?;
+    service::may_create(&actor)?;
     let values = Fields {
         kind: "desktop".into(),
         status: "in_use".into(),
@@ -463,12 +453,12 @@ async fn save(
         Ok(input) => service::save(&state, &actor, id, input).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(h) => {
+    match submitted(result)? {
+        Submitted::Done(h) => {
             let msg = if id.is_some() { "saved" } else { "created" };
-            Ok(Redirect::to(&format!("/inventory/{}?msg={msg}", h.id)).into_response())
+            see_other(&format!("/inventory/{}?msg={msg}", h.id))
         }
-        Err(e @ AppError::Invalid(_)) => {
+        Submitted::Again(e) => {
             let asset = match id {
                 Some(id) => Some(service::get(&state, &actor, id).await?),
                 None => None,
@@ -480,7 +470,6 @@ async fn save(
             };
             render(&state, &ctx, &actor, &f, view).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -531,7 +520,7 @@ pub async fn delete(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     service::delete(&state, &actor, id).await?;
-    Ok(Redirect::to("/inventory?msg=deleted").into_response())
+    see_other("/inventory?msg=deleted")
 }
 
 #[derive(Deserialize)]
@@ -548,9 +537,9 @@ pub async fn merge(
     Path(id): Path<i64>,
     Form(f): Form<MergeForm>,
 ) -> AppResult<Response> {
-    match super::merge::merge_by_ref(&state, &actor, id, &f.from).await {
-        Ok(h) => Ok(Redirect::to(&format!("/inventory/{}?msg=merged", h.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
+    match submitted(super::merge::merge_by_ref(&state, &actor, id, &f.from).await)? {
+        Submitted::Done(h) => see_other(&format!("/inventory/{}?msg=merged", h.id)),
+        Submitted::Again(e) => {
             let asset = service::get(&state, &actor, id).await?;
             let view = View {
                 asset: Some(&asset),
@@ -560,7 +549,6 @@ pub async fn merge(
             };
             render(&state, &ctx, &actor, &Fields::of(&asset), view).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -571,7 +559,7 @@ pub async fn dismiss_suggestion(
     Path((id, sid)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
     super::suggestions::dismiss(&state, &actor, id, sid).await?;
-    Ok(Redirect::to(&format!("/inventory/{id}?msg=dismissed")).into_response())
+    see_other(&format!("/inventory/{id}?msg=dismissed"))
 }
 
 /// This module's pages.

@@ -377,7 +377,32 @@ pub async fn give_to(
     Ok(())
 }
 
-/// The asset `owner` marked as their main machine, if any (a new ticket's default).
-pub async fn main_of(conn: &mut AnyConnection, owner: i64) -> AppResult<Option<Hardware>> {
-    store::main_of(conn, owner).await
+/// What an actor may do with assets, so pages offer only the forms and buttons that will work
+/// (each action checks again).
+pub struct Rights {
+    /// Add, edit, merge and delete assets and licences (`inventory.write`).
+    pub write: bool,
+    /// Reveal a stored credential or licence key (`inventory.credentials.reveal`).
+    pub reveal: bool,
+    /// See the tickets about an asset (`tickets.read`; which ones is the ticket scope's).
+    pub tickets: bool,
+}
+
+pub fn rights(actor: &Actor) -> Rights {
+    Rights {
+        write: actor.can("inventory.write"),
+        reveal: actor.can("inventory.credentials.reveal"),
+        tickets: actor.can("tickets.read"),
+    }
+}
+
+/// The new-asset form is for those who may write.
+pub fn may_create(actor: &Actor) -> AppResult<()> {
+    actor.require("inventory.write")
+}
+
+/// The actor's own main device, if they have one (everyone reads their own devices).
+pub async fn main_asset_of(state: &AppState, actor: &Actor) -> AppResult<Option<Hardware>> {
+    let mut conn = state.db.pool.acquire().await?;
+    store::main_of(&mut conn, actor.user_id).await
 }

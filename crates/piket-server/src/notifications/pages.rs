@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::{service, Settings, KINDS};
 use crate::auth::extract::WebActor;
@@ -12,6 +12,7 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::context::WebCtx;
 use crate::web::form::FormPairs;
+use crate::web::form_flow::see_other;
 use crate::web::layout::Shell;
 use crate::web::render::{flash, html};
 
@@ -62,7 +63,7 @@ pub async fn open(
         Some(ticket) => format!("/tickets/{ticket}"),
         None => "/notifications".to_string(),
     };
-    Ok(Redirect::to(&target).into_response())
+    see_other(&target)
 }
 
 pub async fn read_all(
@@ -70,7 +71,7 @@ pub async fn read_all(
     WebActor(actor): WebActor,
 ) -> AppResult<Response> {
     service::mark_all_read(&state, &actor).await?;
-    Ok(Redirect::to("/notifications").into_response())
+    see_other("/notifications")
 }
 
 /// The settings form lists the kinds to *receive*; the unticked ones are muted.
@@ -87,7 +88,7 @@ pub async fn save_settings(
         .map(|k| k.to_string())
         .collect();
     service::save_settings(&state, &actor, Settings { muted }).await?;
-    Ok(Redirect::to("/notifications?msg=saved").into_response())
+    see_other("/notifications?msg=saved")
 }
 
 /// This module's pages.

@@ -2,8 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::{service, NewRole, RolePatch};
 use crate::auth::extract::WebActor;
@@ -13,6 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
 use crate::web::form::FormPairs;
+use crate::web::form_flow::{form_page, see_other, submitted, Submitted};
 use crate::web::layout::Shell;
 use crate::web::render::{flash, html, translated_field_errors};
 
@@ -41,8 +41,7 @@ pub async fn list(
     WebActor(actor): WebActor,
     Query(q): Query<Msg>,
 ) -> AppResult<Response> {
-    actor.require("roles.manage")?;
-    let items = service::list(&state, &actor).await?;
+    let items = service::admin_list(&state, &actor).await?;
     Ok(html(&RolesPage {
         shell: Shell::new(&state, &ctx, "roles").with_flash(flash(q.msg.as_deref())),
         items: &items,
@@ -82,11 +81,6 @@ fn form(
     f: &Fields,
     err: Option<&AppError>,
 ) -> AppResult<Response> {
-    let status = if err.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let page = RoleFormPage {
         shell: Shell::new(state, ctx, "roles"),
         id,
@@ -95,7 +89,7 @@ fn form(
         catalog: CATALOG,
         errors: translated_field_errors(state, ctx, err),
     };
-    Ok((status, html(&page)?).into_response())
+    form_page(&page, err)
 }
 
 pub async fn new(
@@ -103,7 +97,7 @@ pub async fn new(
     ctx: WebCtx,
     WebActor(actor): WebActor,
 ) -> AppResult<Response> {
-    actor.require("roles.manage")?;
+    service::may_manage(&actor)?;
     form(
         &state,
         &ctx,
@@ -131,10 +125,9 @@ pub async fn create(
         scope: f.scope()?,
         permissions: f.permissions.clone(),
     };
-    match service::create(&state, &actor, input).await {
-        Ok(_) => Ok(Redirect::to("/admin/roles?msg=created").into_response()),
-        Err(e @ AppError::Invalid(_)) => form(&state, &ctx, None, &f, Some(&e)),
-        Err(e) => Err(e),
+    match submitted(service::create(&state, &actor, input).await)? {
+        Submitted::Done(_) => see_other("/admin/roles?msg=created"),
+        Submitted::Again(e) => form(&state, &ctx, None, &f, Some(&e)),
     }
 }
 
@@ -144,8 +137,7 @@ pub async fn edit(
     WebActor(actor): WebActor,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    actor.require("roles.manage")?;
-    let r = service::get(&state, &actor, id).await?;
+    let r = service::for_edit(&state, &actor, id).await?;
     form(
         &state,
         &ctx,
@@ -174,10 +166,9 @@ pub async fn update(
         scope: Some(f.scope()?),
         permissions: Some(f.permissions.clone()),
     };
-    match service::update(&state, &actor, id, patch).await {
-        Ok(_) => Ok(Redirect::to("/admin/roles?msg=saved").into_response()),
-        Err(e @ AppError::Invalid(_)) => form(&state, &ctx, Some(id), &f, Some(&e)),
-        Err(e) => Err(e),
+    match submitted(service::update(&state, &actor, id, patch).await)? {
+        Submitted::Done(_) => see_other("/admin/roles?msg=saved"),
+        Submitted::Again(e) => form(&state, &ctx, Some(id), &f, Some(&e)),
     }
 }
 
@@ -187,7 +178,7 @@ pub async fn delete(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     service::delete(&state, &actor, id).await?;
-    Ok(Redirect::to("/admin/roles?msg=deleted").into_response())
+    see_other("/admin/roles?msg=deleted")
 }
 
 /// This module's pages.

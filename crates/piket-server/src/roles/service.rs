@@ -275,3 +275,21 @@ pub async fn get_in(conn: &mut sqlx::AnyConnection, id: i64) -> AppResult<Option
 pub async fn by_name_in(conn: &mut sqlx::AnyConnection, name: &str) -> AppResult<Option<Role>> {
     store::by_name(conn, name).await
 }
+
+/// The admin pages for roles (the list and its forms) are for `roles.manage`; what a role may
+/// hold is decided by each change.
+pub fn may_manage(actor: &Actor) -> AppResult<()> {
+    actor.require("roles.manage")
+}
+
+/// Every role, for the admin list.
+pub async fn admin_list(state: &AppState, actor: &Actor) -> AppResult<Vec<Role>> {
+    may_manage(actor)?;
+    list(state, actor).await
+}
+
+/// A role for its edit form.
+pub async fn for_edit(state: &AppState, actor: &Actor, id: i64) -> AppResult<Role> {
+    may_manage(actor)?;
+    get(state, actor, id).await
+}

@@ -1,10 +1,11 @@
 //! Validation and conversion: the calendar as clients write it <-> the calculator's
 //! [`WorkCalendar`], and the due/at-risk instants a target gives a ticket.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::calendar::{add_business_ms, WorkCalendar, DAY_MS, MINUTE_MS};
-use super::{Calendar, Holiday, WorkingHours};
+use super::{Calendar, Holiday, PolicyInput, WorkingHours};
+use crate::tickets::PRIORITIES;
 use crate::validate::Check;
 
 pub const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -189,6 +190,88 @@ pub fn due_times(
     )
 }
 
+/// The admin page's two forms as typed, by input name: `first_response_minutes.<priority>` and
+/// `resolution_minutes.<priority>`; `utc_offset_minutes`, `start.<day>`, `end.<day>` and
+/// `holidays` (a line each: the date, then a name). Field errors are named the same way.
+pub type FormText = BTreeMap<String, String>;
+
+/// Whole minutes as typed: blank is none; anything else but a whole number is a field error.
+fn typed_minutes(c: &mut Check, typed: &FormText, field: &str) -> Option<i64> {
+    let text = typed.get(field).map(|t| t.trim()).unwrap_or("");
+    if text.is_empty() {
+        return None;
+    }
+    match text.parse::<i64>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            c.fail(field, "must be a whole number of minutes");
+            None
+        }
+    }
+}
+
+/// The targets of every priority (by rank) as typed; `target` checks their range.
+pub fn typed_policies(c: &mut Check, typed: &FormText) -> Vec<(i64, PolicyInput)> {
+    PRIORITIES
+        .iter()
+        .zip(0_i64..)
+        .map(|(p, rank)| {
+            let input = PolicyInput {
+                first_response_minutes: typed_minutes(
+                    c,
+                    typed,
+                    &format!("first_response_minutes.{p}"),
+                ),
+                resolution_minutes: typed_minutes(c, typed, &format!("resolution_minutes.{p}")),
+            };
+            (rank, input)
+        })
+        .collect()
+}
+
+/// The calendar as typed: a day with neither time is a day off; the offset is required;
+/// `validate` checks the rest.
+pub fn typed_calendar(c: &mut Check, typed: &FormText) -> Calendar {
+    let text = |k: &str| {
+        typed
+            .get(k)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let offset = typed_minutes(c, typed, "utc_offset_minutes");
+    if text("utc_offset_minutes").is_empty() {
+        c.fail("utc_offset_minutes", "is required");
+    }
+    let hours = DAYS
+        .iter()
+        .filter_map(|d| {
+            let (start, end) = (text(&format!("start.{d}")), text(&format!("end.{d}")));
+            (!start.is_empty() || !end.is_empty()).then(|| WorkingHours {
+                day: (*d).to_string(),
+                start,
+                end,
+            })
+        })
+        .collect();
+    let holidays = text("holidays")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let (date, name) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+            Holiday {
+                date: date.to_string(),
+                name: name.trim().to_string(),
+            }
+        })
+        .collect();
+    Calendar {
+        utc_offset_minutes: offset.unwrap_or(420),
+        hours,
+        holidays,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,5 +373,63 @@ mod tests {
             due_times(0, Some(100), 5 * MINUTE_MS, &work),
             (Some(105 * MINUTE_MS), Some(85 * MINUTE_MS))
         );
+    }
+
+    fn typed(pairs: &[(&str, &str)]) -> FormText {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn fields(c: Check) -> Vec<String> {
+        match c.finish() {
+            Ok(()) => Vec::new(),
+            Err(crate::error::AppError::Invalid(e)) => e.into_iter().map(|e| e.field).collect(),
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn typed_targets_are_whole_minutes_or_blank() {
+        let mut c = Check::new();
+        let form = typed(&[
+            ("first_response_minutes.high", " 60 "),
+            ("resolution_minutes.high", ""),
+            ("first_response_minutes.low", "1h"),
+        ]);
+        let inputs = typed_policies(&mut c, &form);
+        assert_eq!(inputs.len(), PRIORITIES.len());
+        let high = PRIORITIES.iter().position(|p| *p == "high").unwrap();
+        assert_eq!(inputs[high].0, high as i64);
+        assert_eq!(inputs[high].1.first_response_minutes, Some(60));
+        assert_eq!(inputs[high].1.resolution_minutes, None);
+        assert_eq!(fields(c), ["first_response_minutes.low"]);
+    }
+
+    #[test]
+    fn a_typed_calendar_skips_days_off_and_needs_an_offset() {
+        let mut c = Check::new();
+        let form = typed(&[
+            ("utc_offset_minutes", "420"),
+            ("start.mon", "08:00"),
+            ("end.mon", "17:00"),
+            ("start.tue", ""),
+            ("end.tue", ""),
+            ("holidays", "2026-12-25 Natal\n\n 2027-01-01\n"),
+        ]);
+        let cal = typed_calendar(&mut c, &form);
+        assert!(fields(c).is_empty());
+        assert_eq!(cal.utc_offset_minutes, 420);
+        assert_eq!(cal.hours.len(), 1);
+        assert_eq!(cal.hours[0].day, "mon");
+        let holidays: Vec<_> = cal.holidays.iter().map(|h| (&*h.date, &*h.name)).collect();
+        assert_eq!(holidays, [("2026-12-25", "Natal"), ("2027-01-01", "")]);
+        let mut c = Check::new();
+        typed_calendar(&mut c, &typed(&[("utc_offset_minutes", " ")]));
+        assert_eq!(fields(c), ["utc_offset_minutes"]);
+        let mut c = Check::new();
+        typed_calendar(&mut c, &typed(&[("utc_offset_minutes", "+7h")]));
+        assert_eq!(fields(c), ["utc_offset_minutes"]);
     }
 }

@@ -295,3 +295,48 @@ pub struct JobStatus {
     pub next_run_at: String,
     pub last_error: Option<String>,
 }
+
+/// What the admin page shows: the targets, the calendar and the escalation job's last run.
+pub struct AdminView {
+    pub policies: Vec<Policy>,
+    pub calendar: Calendar,
+    pub job: Option<JobStatus>,
+}
+
+/// The admin page is for `settings.manage`.
+pub async fn admin_view(state: &AppState, actor: &Actor) -> AppResult<AdminView> {
+    actor.require("settings.manage")?;
+    Ok(AdminView {
+        policies: policies(state, actor).await?,
+        calendar: calendar(state, actor).await?,
+        job: escalation_job(state, actor).await?,
+    })
+}
+
+/// The admin page's targets as typed (`model::FormText`): text that is not a whole number of
+/// minutes is refused before anything else is checked.
+pub async fn set_policies_typed(
+    state: &AppState,
+    actor: &Actor,
+    typed: &model::FormText,
+) -> AppResult<Vec<Policy>> {
+    actor.require("settings.manage")?;
+    let mut c = Check::new();
+    let inputs = model::typed_policies(&mut c, typed);
+    c.finish()?;
+    set_policies(state, actor, &inputs).await
+}
+
+/// The admin page's calendar as typed (`model::FormText`): a missing offset, or one that is
+/// not a whole number, is refused before the calendar is checked.
+pub async fn set_calendar_typed(
+    state: &AppState,
+    actor: &Actor,
+    typed: &model::FormText,
+) -> AppResult<Calendar> {
+    actor.require("settings.manage")?;
+    let mut c = Check::new();
+    let input = model::typed_calendar(&mut c, typed);
+    c.finish()?;
+    set_calendar(state, actor, input).await
+}

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 
+use super::policy::Allowed;
 use super::service::Detail;
 use crate::attachments::Attachment;
 use crate::canned::CannedResponse;
@@ -18,18 +19,6 @@ pub struct Choices {
     pub departments: Vec<crate::departments::Department>,
     pub categories: Vec<crate::categories::Category>,
     pub assignees: Vec<super::store::Person>,
-}
-
-/// What the reader may do on this page.
-pub struct Allowed {
-    pub staff: bool,
-    pub may_assign: bool,
-    pub may_delete: bool,
-    pub may_confirm: bool,
-    pub may_reopen: bool,
-    pub can_read_inventory: bool,
-    /// The reader is among the watchers.
-    pub watching: bool,
 }
 
 #[derive(Template)]

@@ -4,13 +4,14 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
+use axum::Form;
+use serde::Deserialize;
 
-use super::detail_view::{Allowed, Choices, DetailView};
+use super::detail_view::{Choices, DetailView};
 use super::filter::ListQuery;
 use super::{
-    policy, service, store, BulkChange, NewComment, NewTicket, TicketPatch, PRIORITIES, STATUSES,
+    policy, service, BulkChange, NewComment, NewTicket, TicketPatch, PRIORITIES, STATUSES,
 };
 use crate::auth::actor::Actor;
 use crate::auth::extract::WebActor;
@@ -18,8 +19,9 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
 use crate::web::form::FormPairs;
+use crate::web::form_flow::{form_page, see_other, submitted, Submitted};
 use crate::web::layout::Shell;
-use crate::web::render::{flash, html, translated_field_errors};
+use crate::web::render::{flash, translated_field_errors};
 
 #[derive(Template)]
 #[template(path = "tickets/list.html")]
@@ -129,25 +131,21 @@ pub(crate) async fn render_list(
     let encoded = serde_urlencoded::to_string(&rest).unwrap_or_default();
     let query: ListQuery = serde_urlencoded::from_str(&encoded)
         .map_err(|e| AppError::BadRequest(format!("bad filter: {e}")))?;
-    let (items, error) = match service::list(state, actor, &query).await {
-        Ok(p) => (p, None),
-        Err(e @ AppError::Invalid(_)) => (
+    // Refused filters show an empty list with their errors (status 200: the page is not a form
+    // sent back).
+    let (items, error) = match submitted(service::list(state, actor, &query).await)? {
+        Submitted::Done(p) => (p, None),
+        Submitted::Again(e) => (
             crate::api::page::Page {
                 items: Vec::new(),
                 next_cursor: None,
             },
             Some(e),
         ),
-        Err(e) => return Err(e),
     };
     let counts = service::counts(state, actor).await?;
     let staff = policy::is_staff(actor);
     let saved_views = super::views::list(state, actor).await?;
-    let status = if save_error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let choices = choices(state, actor).await?;
     let page = ListPage {
         shell: Shell::new(state, ctx, "tickets").with_flash(flash(msg.as_deref())),
@@ -170,8 +168,7 @@ pub(crate) async fn render_list(
         save_errors: translated_field_errors(state, ctx, save_error),
         errors: translated_field_errors(state, ctx, error.as_ref()),
     };
-    let html = html(&page)?;
-    Ok((status, html).into_response())
+    form_page(&page, save_error)
 }
 
 pub async fn export(
@@ -207,22 +204,14 @@ async fn new_form(
     err: Option<&AppError>,
 ) -> AppResult<Response> {
     let devices = own_devices(state, actor).await?;
-    let status = if err.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
+    let page = NewPage {
+        shell: Shell::new(state, ctx, "new_ticket"),
+        values: &values,
+        choices: &choices(state, actor).await?,
+        devices: &devices,
+        errors: translated_field_errors(state, ctx, err),
     };
-    Ok((
-        status,
-        html(&NewPage {
-            shell: Shell::new(state, ctx, "new_ticket"),
-            values: &values,
-            choices: &choices(state, actor).await?,
-            devices: &devices,
-            errors: translated_field_errors(state, ctx, err),
-        })?,
-    )
-        .into_response())
+    form_page(&page, err)
 }
 
 pub async fn new(
@@ -230,27 +219,22 @@ pub async fn new(
     ctx: WebCtx,
     WebActor(actor): WebActor,
 ) -> AppResult<Response> {
-    actor.require("tickets.create")?;
-    let (suggestion, main) = {
-        let mut conn = state.db.pool.acquire().await?;
-        (
-            store::suggestion(&mut conn, actor.user_id).await?,
-            crate::inventory::service::main_of(&mut conn, actor.user_id).await?,
-        )
-    };
+    let defaults = service::new_ticket_defaults(&state, &actor).await?;
+    let text = |id: Option<i64>| id.map(|id| id.to_string()).unwrap_or_default();
     let values = NewValues {
         title: String::new(),
         description: String::new(),
         priority: "normal".into(),
-        asset: main.map(|h| h.id.to_string()).unwrap_or_default(),
-        department: suggestion.0.map(|d| d.to_string()).unwrap_or_default(),
-        category: suggestion.1.map(|c| c.to_string()).unwrap_or_default(),
+        asset: text(defaults.asset),
+        department: text(defaults.department),
+        category: text(defaults.category),
     };
     new_form(&state, &ctx, &actor, values, None).await
 }
 
-fn opt_id(f: &FormPairs, name: &str) -> AppResult<Option<i64>> {
-    match f.get(name).trim() {
+/// An optional choice from a list: blank is none, anything but an id is a field error.
+fn opt_id(name: &str, value: &str) -> AppResult<Option<i64>> {
+    match value.trim() {
         "" => Ok(None),
         v => v
             .parse()
@@ -281,9 +265,9 @@ pub async fn create(
             title: f.get("title"),
             description: f.get("description"),
             priority: f.opt("priority").filter(|p| !p.is_empty()),
-            category: opt_id(&f, "category")?,
-            department: opt_id(&f, "department")?,
-            asset_ids: opt_id(&f, "asset")?.into_iter().collect(),
+            category: opt_id("category", &f.get("category"))?,
+            department: opt_id("department", &f.get("department"))?,
+            asset_ids: opt_id("asset", &f.get("asset"))?.into_iter().collect(),
             source: Some("web".into()),
             ..Default::default()
         })
@@ -294,12 +278,9 @@ pub async fn create(
         }
         Err(e) => Err(e),
     };
-    match result {
-        Ok(t) => {
-            Ok(Redirect::to(&format!("/tickets/{}?msg=created", t.summary.id)).into_response())
-        }
-        Err(e @ AppError::Invalid(_)) => new_form(&state, &ctx, &actor, values, Some(&e)).await,
-        Err(e) => Err(e),
+    match submitted(result)? {
+        Submitted::Done(t) => see_other(&format!("/tickets/{}?msg=created", t.summary.id)),
+        Submitted::Again(e) => new_form(&state, &ctx, &actor, values, Some(&e)).await,
     }
 }
 
@@ -313,22 +294,7 @@ async fn detail_page(
     msg: Option<&str>,
 ) -> AppResult<Response> {
     let d = service::detail(state, actor, id).await?;
-    let staff = policy::is_staff(actor);
-    let status = if err.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let resolved = d.ticket.summary.status == "resolved";
-    let allowed = Allowed {
-        staff,
-        may_assign: actor.can("tickets.assign"),
-        may_delete: actor.can("tickets.delete"),
-        may_confirm: !staff && resolved,
-        may_reopen: !staff && (resolved || d.ticket.summary.status == "closed"),
-        can_read_inventory: actor.can("inventory.read"),
-        watching: d.ticket.watchers.contains(&actor.user_id),
-    };
+    let allowed = policy::allowed(actor, &d.ticket);
     let choices = choices(state, actor).await?;
     let canned = crate::canned::service::offered(state, actor).await?;
     let errors = translated_field_errors(state, ctx, err);
@@ -341,7 +307,7 @@ async fn detail_page(
         &errors,
         allowed,
     );
-    Ok((status, html(&view)?).into_response())
+    form_page(&view, err)
 }
 
 #[derive(serde::Deserialize)]
@@ -381,51 +347,60 @@ pub async fn show(
     detail_page(&state, &ctx, &actor, id, &reply, err.as_ref(), msg).await
 }
 
-/// The side panel (staff) or the confirm/reopen buttons (requesters): only fields the form sent
-/// are changed.
-pub async fn update(
-    State(state): State<AppState>,
-    ctx: WebCtx,
-    WebActor(actor): WebActor,
-    Path(id): Path<i64>,
-    body: Bytes,
-) -> AppResult<Response> {
-    let f = FormPairs::parse(&body)?;
-    let patch = (|| -> AppResult<TicketPatch> {
-        let id_field = |name: &str| -> AppResult<Option<Option<i64>>> {
-            match f.opt(name) {
-                None => Ok(None),
-                Some(_) => opt_id(&f, name).map(Some),
-            }
-        };
+/// The side panel (staff) or a confirm/reopen button (requesters): a field the form did not
+/// send stays as it is.
+#[derive(Deserialize)]
+pub struct FieldsForm {
+    title: Option<String>,
+    status: Option<String>,
+    priority: Option<String>,
+    category: Option<String>,
+    department: Option<String>,
+    assignee: Option<String>,
+    /// Separated by commas.
+    tags: Option<String>,
+    due_at: Option<String>,
+}
+
+impl FieldsForm {
+    fn patch(self) -> AppResult<TicketPatch> {
+        let id_field =
+            |name: &str, value: Option<String>| value.map(|v| opt_id(name, &v)).transpose();
         Ok(TicketPatch {
-            title: f.opt("title"),
-            status: f.opt("status"),
-            priority: f.opt("priority"),
-            category: id_field("category")?,
-            department: id_field("department")?,
-            assignee: id_field("assignee")?,
-            tags: f.opt("tags").map(|t| {
+            category: id_field("category", self.category)?,
+            department: id_field("department", self.department)?,
+            assignee: id_field("assignee", self.assignee)?,
+            title: self.title,
+            status: self.status,
+            priority: self.priority,
+            tags: self.tags.map(|t| {
                 t.split(',')
                     .map(|s| s.trim().to_string())
                     .filter(|s| !s.is_empty())
                     .collect()
             }),
-            due_at: f
-                .opt("due_at")
+            due_at: self
+                .due_at
                 .map(|d| Some(d).filter(|d| !d.trim().is_empty())),
             ..Default::default()
         })
-    })();
-    match patch {
-        Ok(p) => match service::update(&state, &actor, id, p).await {
-            Ok(_) => Ok(Redirect::to(&format!("/tickets/{id}?msg=saved")).into_response()),
-            Err(e @ AppError::Invalid(_)) => {
-                detail_page(&state, &ctx, &actor, id, "", Some(&e), None).await
-            }
-            Err(e) => Err(e),
-        },
-        Err(e) => detail_page(&state, &ctx, &actor, id, "", Some(&e), None).await,
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    Form(f): Form<FieldsForm>,
+) -> AppResult<Response> {
+    let result = match f.patch() {
+        Ok(patch) => service::update(&state, &actor, id, patch).await,
+        Err(e) => Err(e),
+    };
+    match submitted(result)? {
+        Submitted::Done(_) => see_other(&format!("/tickets/{id}?msg=saved")),
+        Submitted::Again(e) => detail_page(&state, &ctx, &actor, id, "", Some(&e), None).await,
     }
 }
 
@@ -445,12 +420,11 @@ pub async fn reply(
         internal: f.get("internal") == "1",
     };
     let result = service::reply(&state, &actor, id, input, form.files, form.errors).await;
-    match result {
-        Ok(c) => Ok(Redirect::to(&format!("/tickets/{id}#c{}", c.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
+    match submitted(result)? {
+        Submitted::Done(c) => see_other(&format!("/tickets/{id}#c{}", c.id)),
+        Submitted::Again(e) => {
             detail_page(&state, &ctx, &actor, id, &f.get("body"), Some(&e), None).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -460,7 +434,7 @@ pub async fn delete(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     service::delete(&state, &actor, id).await?;
-    Ok(Redirect::to("/tickets?msg=deleted").into_response())
+    see_other("/tickets?msg=deleted")
 }
 
 pub async fn bulk(
@@ -473,7 +447,7 @@ pub async fn bulk(
     let assignee = match nonempty("assignee").as_deref() {
         None => None,
         Some("none") => Some(None),
-        Some(_) => Some(opt_id(&f, "assignee")?),
+        Some(v) => Some(opt_id("assignee", v)?),
     };
     let change = BulkChange {
         ids: f.ids("ids")?,
@@ -491,7 +465,14 @@ pub async fn bulk(
         "/tickets".to_string()
     };
     let sep = if back.contains('?') { '&' } else { '?' };
-    Ok(Redirect::to(&format!("{back}{sep}msg=saved")).into_response())
+    see_other(&format!("{back}{sep}msg=saved"))
+}
+
+#[derive(Deserialize)]
+pub struct WatchForm {
+    /// `1` to start watching, anything else to stop.
+    #[serde(default)]
+    watch: String,
 }
 
 /// Start (`watch=1`) or stop watching the ticket.
@@ -499,11 +480,19 @@ pub async fn watch(
     State(state): State<AppState>,
     WebActor(actor): WebActor,
     Path(id): Path<i64>,
-    body: Bytes,
+    Form(f): Form<WatchForm>,
 ) -> AppResult<Response> {
-    let on = FormPairs::parse(&body)?.get("watch") == "1";
-    service::watch(&state, &actor, id, on).await?;
-    Ok(Redirect::to(&format!("/tickets/{id}?msg=saved")).into_response())
+    service::watch(&state, &actor, id, f.watch == "1").await?;
+    see_other(&format!("/tickets/{id}?msg=saved"))
+}
+
+/// The "link a device" box: a number or tag typed, else the one chosen from the list.
+#[derive(Deserialize)]
+pub struct LinkAssetForm {
+    #[serde(default)]
+    asset_ref: String,
+    #[serde(default)]
+    asset: String,
 }
 
 /// Link one more asset (chosen from the list, or named by number or tag) to the ticket.
@@ -512,30 +501,15 @@ pub async fn link_asset(
     ctx: WebCtx,
     WebActor(actor): WebActor,
     Path(id): Path<i64>,
-    body: Bytes,
+    Form(f): Form<LinkAssetForm>,
 ) -> AppResult<Response> {
-    let f = FormPairs::parse(&body)?;
-    let reference = match f.get("asset_ref").trim() {
-        "" => f.get("asset"),
-        r => r.to_string(),
+    let reference = match f.asset_ref.trim() {
+        "" => f.asset,
+        typed => typed.to_string(),
     };
-    let found = if reference.trim().is_empty() {
-        Err(AppError::invalid("asset_ids", "is required"))
-    } else {
-        crate::inventory::merge::resolve(&state, &reference)
-            .await?
-            .ok_or_else(|| AppError::invalid("asset_ids", "no such asset"))
-    };
-    let result = match found {
-        Ok(asset) => service::link_asset(&state, &actor, id, asset).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/tickets/{id}?msg=saved")).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            detail_page(&state, &ctx, &actor, id, "", Some(&e), None).await
-        }
-        Err(e) => Err(e),
+    match submitted(service::link_asset_named(&state, &actor, id, &reference).await)? {
+        Submitted::Done(_) => see_other(&format!("/tickets/{id}?msg=saved")),
+        Submitted::Again(e) => detail_page(&state, &ctx, &actor, id, "", Some(&e), None).await,
     }
 }
 
@@ -546,12 +520,9 @@ pub async fn unlink_asset(
     WebActor(actor): WebActor,
     Path((id, asset)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
-    match service::unlink_asset(&state, &actor, id, asset).await {
-        Ok(_) => Ok(Redirect::to(&format!("/tickets/{id}?msg=saved")).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            detail_page(&state, &ctx, &actor, id, "", Some(&e), None).await
-        }
-        Err(e) => Err(e),
+    match submitted(service::unlink_asset(&state, &actor, id, asset).await)? {
+        Submitted::Done(_) => see_other(&format!("/tickets/{id}?msg=saved")),
+        Submitted::Again(e) => detail_page(&state, &ctx, &actor, id, "", Some(&e), None).await,
     }
 }
 

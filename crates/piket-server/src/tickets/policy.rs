@@ -4,6 +4,7 @@
 //! A ticket out of reach is reported as not found.
 
 use super::store::TicketRow;
+use super::Ticket;
 use crate::auth::actor::Actor;
 use crate::auth::permissions::Scope;
 use crate::db::scope::{self, ScopeRule, Tie};
@@ -79,5 +80,36 @@ pub fn require_edit(actor: &Actor) -> AppResult<()> {
         Ok(())
     } else {
         Err(AppError::Forbidden)
+    }
+}
+
+/// What the reader may do on a ticket's page, so it offers only what will work (each action
+/// checks again).
+pub struct Allowed {
+    pub staff: bool,
+    pub may_assign: bool,
+    pub may_delete: bool,
+    /// A requester confirms a resolved ticket (closing it) …
+    pub may_confirm: bool,
+    /// … or reopens a resolved or closed one.
+    pub may_reopen: bool,
+    /// Suggestions of assets to link come from the inventory.
+    pub can_read_inventory: bool,
+    /// The reader is among the watchers.
+    pub watching: bool,
+}
+
+pub fn allowed(actor: &Actor, ticket: &Ticket) -> Allowed {
+    let staff = is_staff(actor);
+    let status = ticket.summary.status.as_str();
+    let resolved = status == "resolved";
+    Allowed {
+        staff,
+        may_assign: actor.can("tickets.assign"),
+        may_delete: actor.can("tickets.delete"),
+        may_confirm: !staff && resolved,
+        may_reopen: !staff && (resolved || status == "closed"),
+        can_read_inventory: actor.can("inventory.read"),
+        watching: ticket.watchers.contains(&actor.user_id),
     }
 }

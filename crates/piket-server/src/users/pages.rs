@@ -2,19 +2,19 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{service, NewUser, UserFilter, UserPatch};
+use super::service::{self, FormChoices};
+use super::{NewUser, UserFilter, UserPatch};
 use crate::auth::extract::WebActor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
 use crate::web::form::FormPairs;
+use crate::web::form_flow::{form_page, see_other, submitted, Submitted};
 use crate::web::layout::Shell;
 use crate::web::render::{flash, html, translated_field_errors};
-use crate::{departments, roles};
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -92,34 +92,23 @@ impl Fields {
     }
 }
 
-async fn form(
+fn form(
     state: &AppState,
     ctx: &WebCtx,
-    actor: &crate::auth::actor::Actor,
+    choices: &FormChoices,
     id: Option<i64>,
     f: &Fields,
     err: Option<&AppError>,
 ) -> AppResult<Response> {
-    let status = if err.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    // Only what the actor may hand out: the service refuses the rest anyway.
-    let all_roles = roles::service::grantable(state, actor).await?;
-    let mut all_departments = departments::service::all(state).await?;
-    if let Some(own) = actor.assignable_departments() {
-        all_departments.retain(|d| own.contains(&d.id));
-    }
     let page = UserFormPage {
         shell: Shell::new(state, ctx, "users"),
         id,
         values: f,
-        roles: &all_roles,
-        departments: &all_departments,
+        roles: &choices.roles,
+        departments: &choices.departments,
         errors: translated_field_errors(state, ctx, err),
     };
-    Ok((status, html(&page)?).into_response())
+    form_page(&page, err)
 }
 
 pub async fn new(
@@ -127,7 +116,7 @@ pub async fn new(
     ctx: WebCtx,
     WebActor(actor): WebActor,
 ) -> AppResult<Response> {
-    actor.require("users.manage")?;
+    let choices = service::form_choices(&state, &actor).await?;
     let blank = Fields {
         email: String::new(),
         name: String::new(),
@@ -137,7 +126,7 @@ pub async fn new(
         password: String::new(),
         disabled: false,
     };
-    form(&state, &ctx, &actor, None, &blank, None).await
+    form(&state, &ctx, &choices, None, &blank, None)
 }
 
 pub async fn create(
@@ -156,10 +145,12 @@ pub async fn create(
         locale: Some(f.locale.clone()),
         password: Some(f.password.clone()).filter(|p| !p.is_empty()),
     };
-    match service::create(&state, &actor, input).await {
-        Ok(_) => Ok(Redirect::to("/admin/users?msg=created").into_response()),
-        Err(e @ AppError::Invalid(_)) => form(&state, &ctx, &actor, None, &f, Some(&e)).await,
-        Err(e) => Err(e),
+    match submitted(service::create(&state, &actor, input).await)? {
+        Submitted::Done(_) => see_other("/admin/users?msg=created"),
+        Submitted::Again(e) => {
+            let choices = service::form_choices(&state, &actor).await?;
+            form(&state, &ctx, &choices, None, &f, Some(&e))
+        }
     }
 }
 
@@ -169,7 +160,7 @@ pub async fn edit(
     WebActor(actor): WebActor,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    actor.require("users.manage")?;
+    let choices = service::form_choices(&state, &actor).await?;
     let u = service::get(&state, &actor, id).await?;
     let f = Fields {
         email: u.email,
@@ -180,7 +171,7 @@ pub async fn edit(
         password: String::new(),
         disabled: u.disabled,
     };
-    form(&state, &ctx, &actor, Some(id), &f, None).await
+    form(&state, &ctx, &choices, Some(id), &f, None)
 }
 
 pub async fn update(
@@ -201,10 +192,12 @@ pub async fn update(
         disabled: Some(f.disabled),
         password: Some(f.password.clone()).filter(|p| !p.is_empty()),
     };
-    match service::update(&state, &actor, id, patch).await {
-        Ok(_) => Ok(Redirect::to("/admin/users?msg=saved").into_response()),
-        Err(e @ AppError::Invalid(_)) => form(&state, &ctx, &actor, Some(id), &f, Some(&e)).await,
-        Err(e) => Err(e),
+    match submitted(service::update(&state, &actor, id, patch).await)? {
+        Submitted::Done(_) => see_other("/admin/users?msg=saved"),
+        Submitted::Again(e) => {
+            let choices = service::form_choices(&state, &actor).await?;
+            form(&state, &ctx, &choices, Some(id), &f, Some(&e))
+        }
     }
 }
 
@@ -214,7 +207,7 @@ pub async fn delete(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     service::delete(&state, &actor, id).await?;
-    Ok(Redirect::to("/admin/users?msg=deleted").into_response())
+    see_other("/admin/users?msg=deleted")
 }
 
 /// This module's pages.

@@ -398,3 +398,21 @@ pub async fn update_profile(
         .invalidate();
     Ok(after)
 }
+
+/// What the user form offers: the roles the actor may hand out and the departments they may
+/// put people in (`create` and `update` refuse the rest anyway).
+pub struct FormChoices {
+    pub roles: Vec<Role>,
+    pub departments: Vec<crate::departments::Department>,
+}
+
+/// The user form's choices; the form is for `users.manage`.
+pub async fn form_choices(state: &AppState, actor: &Actor) -> AppResult<FormChoices> {
+    actor.require("users.manage")?;
+    let roles = crate::roles::service::grantable(state, actor).await?;
+    let mut departments = crate::departments::service::all(state).await?;
+    if let Some(own) = actor.assignable_departments() {
+        departments.retain(|d| own.contains(&d.id));
+    }
+    Ok(FormChoices { roles, departments })
+}

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod context;
 pub mod cookies;
 pub mod form;
+pub mod form_flow;
 pub mod layout;
 pub mod middleware;
 pub mod multipart_csrf;

@@ -4,8 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +16,7 @@ use crate::auth::pages::Msg;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
+use crate::web::form_flow::{form_page, see_other, submitted, Submitted};
 use crate::web::layout::Shell;
 use crate::web::render::{flash, html, translated_field_errors};
 
@@ -123,7 +123,7 @@ pub async fn replace_device(
     Form(f): Form<SoftwareForm>,
 ) -> AppResult<Response> {
     service::replace(&state, &actor, id, parse_lines(&f.items)).await?;
-    Ok(Redirect::to(&format!("/inventory/{id}?msg=saved#software")).into_response())
+    see_other(&format!("/inventory/{id}?msg=saved#software"))
 }
 
 /// The licence form, every value as typed.
@@ -219,37 +219,37 @@ async fn render(
         None => licenses::compliance_all(state, actor).await?,
         Some(_) => Vec::new(),
     };
-    let status = if view.err.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let shell = Shell::new(state, ctx, "inventory").with_flash(flash(view.msg));
     let errors = translated_field_errors(state, ctx, view.err);
-    let can_write = actor.can("inventory.write");
-    let body = match view.license {
-        Some(license) => html(&LicensePage {
-            shell,
-            license,
-            editing: Some(license),
-            key_set: license.key_set,
-            values,
-            can_write,
-            can_reveal: actor.can("inventory.credentials.reveal"),
-            revealed: view.revealed,
-            errors,
-        })?,
-        None => html(&LicensesPage {
-            shell,
-            lines: &lines,
-            editing: None,
-            key_set: false,
-            values,
-            can_write,
-            errors,
-        })?,
-    };
-    Ok((status, body).into_response())
+    let rights = crate::inventory::service::rights(actor);
+    match view.license {
+        Some(license) => {
+            let page = LicensePage {
+                shell,
+                license,
+                editing: Some(license),
+                key_set: license.key_set,
+                values,
+                can_write: rights.write,
+                can_reveal: rights.reveal,
+                revealed: view.revealed,
+                errors,
+            };
+            form_page(&page, view.err)
+        }
+        None => {
+            let page = LicensesPage {
+                shell,
+                lines: &lines,
+                editing: None,
+                key_set: false,
+                values,
+                can_write: rights.write,
+                errors,
+            };
+            form_page(&page, view.err)
+        }
+    }
 }
 
 pub async fn licenses_page(
@@ -296,12 +296,12 @@ async fn save(
         Ok(input) => licenses::save(&state, &actor, id, input).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(l) => {
+    match submitted(result)? {
+        Submitted::Done(l) => {
             let msg = if id.is_some() { "saved" } else { "created" };
-            Ok(Redirect::to(&format!("/inventory/licenses/{}?msg={msg}", l.id)).into_response())
+            see_other(&format!("/inventory/licenses/{}?msg={msg}", l.id))
         }
-        Err(e @ AppError::Invalid(_)) => {
+        Submitted::Again(e) => {
             let license = match id {
                 Some(id) => Some(licenses::get(&state, &actor, id).await?),
                 None => None,
@@ -313,7 +313,6 @@ async fn save(
             };
             render(&state, &ctx, &actor, &f, view).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -364,7 +363,7 @@ pub async fn license_delete(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     licenses::delete(&state, &actor, id).await?;
-    Ok(Redirect::to("/inventory/licenses?msg=deleted").into_response())
+    see_other("/inventory/licenses?msg=deleted")
 }
 
 /// This module's pages.

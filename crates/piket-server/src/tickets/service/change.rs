@@ -60,6 +60,22 @@ pub async fn link_asset(state: &AppState, actor: &Actor, id: i64, asset: i64) ->
     .await
 }
 
+/// Link the asset named as typed on the ticket page: its number (`42`, `#42`) or asset tag.
+pub async fn link_asset_named(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    reference: &str,
+) -> AppResult<Ticket> {
+    if reference.trim().is_empty() {
+        return Err(AppError::invalid("asset_ids", "is required"));
+    }
+    let asset = crate::inventory::merge::resolve(state, reference)
+        .await?
+        .ok_or_else(|| AppError::invalid("asset_ids", "no such asset"))?;
+    link_asset(state, actor, id, asset).await
+}
+
 /// Remove one asset from those the ticket is about.
 pub async fn unlink_asset(
     state: &AppState,

@@ -132,3 +132,29 @@ async fn create_in(
     work.stage(TicketChanged::new(&row, &[], actor)).await?;
     Ok(ticket)
 }
+
+/// What the new-ticket form starts with.
+pub struct NewTicketDefaults {
+    /// The department and category of the requester's latest ticket, else their first
+    /// department and no category.
+    pub department: Option<i64>,
+    pub category: Option<i64>,
+    /// The requester's main device.
+    pub asset: Option<i64>,
+}
+
+/// The new-ticket form's first values; the form is for `tickets.create`.
+pub async fn new_ticket_defaults(state: &AppState, actor: &Actor) -> AppResult<NewTicketDefaults> {
+    actor.require("tickets.create")?;
+    let (department, category) = {
+        let mut conn = state.db.pool.acquire().await?;
+        store::suggestion(&mut conn, actor.user_id).await?
+    };
+    // After the connection is back: a service takes its own (holding two can starve the pool).
+    let main = crate::inventory::service::main_asset_of(state, actor).await?;
+    Ok(NewTicketDefaults {
+        department,
+        category,
+        asset: main.map(|h| h.id),
+    })
+}

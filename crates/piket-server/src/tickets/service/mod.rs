@@ -21,9 +21,9 @@ use crate::clock::format_ms;
 use crate::error::{AppError, AppResult};
 use crate::validate::Check;
 
-pub use change::{bulk, link_asset, unlink_asset, update, watch};
+pub use change::{bulk, link_asset, link_asset_named, unlink_asset, update, watch};
 pub use comment::{add_comment, reply};
-pub use create::{create, create_with_files};
+pub use create::{create, create_with_files, new_ticket_defaults, NewTicketDefaults};
 pub use delete::delete;
 pub use query::{
     assignees, comments, counts, detail, get, history, list, Detail, RANKED_CANDIDATES,

@@ -1,15 +1,25 @@
 //! The list page's "Save this view" form and the delete buttons beside each saved view.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
+use axum::Form;
+use serde::Deserialize;
 
 use super::NewSavedView;
 use crate::auth::extract::WebActor;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::context::WebCtx;
-use crate::web::form::FormPairs;
+use crate::web::form_flow::{see_other, submitted_unique, Submitted};
+
+#[derive(Deserialize)]
+pub struct SaveViewForm {
+    #[serde(default)]
+    name: String,
+    /// The list's query string.
+    #[serde(default)]
+    query: String,
+}
 
 /// `POST /tickets/views` with `name` and `query` (the list's current query string): on success
 /// back to that list; on a bad name the list again, with the error by the form.
@@ -17,35 +27,27 @@ pub async fn create(
     State(state): State<AppState>,
     ctx: WebCtx,
     WebActor(actor): WebActor,
-    body: Bytes,
+    Form(f): Form<SaveViewForm>,
 ) -> AppResult<Response> {
-    let f = FormPairs::parse(&body)?;
     let input = NewSavedView {
-        name: f.get("name"),
-        query: f.get("query"),
+        name: f.name.clone(),
+        query: f.query.clone(),
     };
-    match super::create(&state, &actor, input).await {
-        Ok(view) => {
+    match submitted_unique(super::create(&state, &actor, input).await, "name")? {
+        Submitted::Done(view) => {
             let sep = if view.query.is_empty() { "" } else { "&" };
-            Ok(Redirect::to(&format!("/tickets?{}{sep}msg=saved", view.query)).into_response())
+            see_other(&format!("/tickets?{}{sep}msg=saved", view.query))
         }
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let e = match e {
-                AppError::Conflict(m) => AppError::invalid("name", m),
-                other => other,
-            };
+        Submitted::Again(e) => {
             // The list again with the filters the form carried, or unfiltered if they are bad.
-            let query = f.get("query");
-            let query = query.trim().trim_start_matches('?');
+            let query = f.query.trim().trim_start_matches('?');
             let raw: Vec<(String, String)> =
                 match serde_urlencoded::from_str::<crate::tickets::filter::ListQuery>(query) {
                     Ok(_) => serde_urlencoded::from_str(query).unwrap_or_default(),
                     Err(_) => Vec::new(),
                 };
-            crate::tickets::pages::render_list(&state, &ctx, &actor, raw, &f.get("name"), Some(&e))
-                .await
+            crate::tickets::pages::render_list(&state, &ctx, &actor, raw, &f.name, Some(&e)).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -55,7 +57,7 @@ pub async fn delete(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     super::delete(&state, &actor, id).await?;
-    Ok(Redirect::to("/tickets?msg=deleted").into_response())
+    see_other("/tickets?msg=deleted")
 }
 
 /// This module's pages.
