@@ -236,6 +236,11 @@ pub async fn revoke(state: &AppState, actor: &Actor, id: i64) -> AppResult<Enrol
     Ok(view(&after, now))
 }
 
+/// Counts one use of token `id`, inside the caller's transaction; false when it is used up.
+pub async fn use_once(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult<bool> {
+    store::use_token(conn, id, now).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,9 +292,4 @@ mod tests {
             "piket-agent enroll --server https://desk.example --token enr_x"
         );
     }
-}
-
-/// Counts one use of token `id`, inside the caller's transaction; false when it is used up.
-pub async fn use_once(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult<bool> {
-    store::use_token(conn, id, now).await
 }
