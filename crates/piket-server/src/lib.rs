@@ -187,6 +187,8 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics_api))
         .route("/static/app.css", get(web::assets::css))
         .route("/static/app.js", get(web::assets::js))
+        .route("/static/favicon.svg", get(web::assets::favicon))
+        .route("/favicon.ico", get(web::assets::favicon))
         .merge(web)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // A body that sends nothing for this long ends its request (slow clients, issue #17).

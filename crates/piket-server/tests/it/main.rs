@@ -14,6 +14,7 @@ mod attachment_limits;
 mod attachments;
 mod boundaries;
 mod canned;
+mod desk_small;
 mod disk_full;
 mod events;
 mod fusioninventory_agent;

@@ -371,6 +371,11 @@ pub fn pages() -> axum::Router<AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
         .route("/inventory/software", get(catalog))
+        // The interface spells it "licences"; the paths keep the API's spelling.
+        .route(
+            "/inventory/licences",
+            get(|| async { axum::response::Redirect::permanent("/inventory/licenses") }),
+        )
         .route(
             "/inventory/licenses",
             get(licenses_page).post(license_create),
