@@ -14,6 +14,7 @@ pub mod db;
 pub mod departments;
 pub mod error;
 pub mod events;
+pub mod home;
 pub mod i18n;
 pub mod inventory;
 pub mod jobs;
@@ -151,6 +152,7 @@ fn pages() -> Router<AppState> {
         .merge(users::pages::pages())
         .merge(roles::pages::pages())
         .merge(departments::pages::pages())
+        .merge(home::pages::pages())
         .merge(audit::pages::pages())
         .merge(categories::pages::pages())
         .merge(canned::pages::pages())

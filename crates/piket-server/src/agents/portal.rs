@@ -30,6 +30,18 @@ struct AgentPage<'a> {
     command: Option<String>,
 }
 
+impl AgentPage<'_> {
+    fn linux(&self) -> Option<&Download> {
+        download_for(&self.downloads, Os::Linux)
+    }
+    fn windows(&self) -> Option<&Download> {
+        download_for(&self.downloads, Os::Windows)
+    }
+    fn macos(&self) -> Option<&Download> {
+        download_for(&self.downloads, Os::MacOs)
+    }
+}
+
 /// Largest file served from the downloads folder.
 const MAX_DOWNLOAD: u64 = 256 * 1024 * 1024;
 
@@ -37,6 +49,35 @@ const MAX_DOWNLOAD: u64 = 256 * 1024 * 1024;
 pub struct Download {
     pub name: String,
     pub size: u64,
+}
+
+/// The operating systems the page has steps for.
+#[derive(Clone, Copy)]
+pub enum Os {
+    Linux,
+    Windows,
+    MacOs,
+}
+
+/// Which download is the agent for `os`, by the usual file names (`piket-agent.exe`,
+/// `piket-agent-macos`, `piket-agent-darwin-arm64`, `piket-agent` or `…-linux-…`).
+pub fn download_for(downloads: &[Download], os: Os) -> Option<&Download> {
+    let named = |d: &&Download, words: &[&str]| {
+        let name = d.name.to_lowercase();
+        words.iter().any(|w| name.contains(w))
+    };
+    match os {
+        Os::Windows => downloads
+            .iter()
+            .find(|d| d.name.to_lowercase().ends_with(".exe")),
+        Os::MacOs => downloads
+            .iter()
+            .find(|d| named(d, &["macos", "darwin", "apple"])),
+        Os::Linux => downloads
+            .iter()
+            .find(|d| named(d, &["linux"]))
+            .or_else(|| downloads.iter().find(|d| d.name == "piket-agent")),
+    }
 }
 
 /// A name we serve: plain file name characters only, no path, no leading dot.

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::extract::WebActor;
 use super::login::{SignedIn, DEVICE_TTL_MS};
 use super::service::{self, SetupForm};
-use super::views::{ForgotPage, HomePage, LoginPage, ProfilePage, ResetPage, SetupPage};
+use super::views::{ForgotPage, LoginPage, ProfilePage, ResetPage, SetupPage};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::state::AppState;
@@ -54,17 +54,6 @@ fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> AppResult<Respo
         (SET_COOKIE, device_cookie),
     ]);
     Ok((cookies, see_other("/")?).into_response())
-}
-
-pub async fn home(
-    State(state): State<AppState>,
-    ctx: WebCtx,
-    WebActor(_actor): WebActor,
-) -> AppResult<Response> {
-    Ok(html(&HomePage {
-        shell: Shell::new(&state, &ctx, "home"),
-    })?
-    .into_response())
 }
 
 pub async fn login_form(
@@ -389,7 +378,6 @@ pub async fn set_language(
 pub fn pages() -> axum::Router<AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
-        .route("/", get(home))
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/setup", get(setup_form).post(setup))

@@ -8,12 +8,6 @@ use crate::users::User;
 use crate::web::layout::Shell;
 
 #[derive(Template)]
-#[template(path = "home.html")]
-pub struct HomePage<'a> {
-    pub shell: Shell<'a>,
-}
-
-#[derive(Template)]
 #[template(path = "login.html")]
 pub struct LoginPage<'a> {
     pub shell: Shell<'a>,

@@ -18,6 +18,7 @@ mod desk_small;
 mod disk_full;
 mod events;
 mod fusioninventory_agent;
+mod home;
 mod inventory;
 mod inventory_merge;
 mod legacy_agents;

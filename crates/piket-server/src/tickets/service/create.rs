@@ -146,7 +146,9 @@ pub struct NewTicketDefaults {
 /// The new-ticket form's first values; the form is for `tickets.create`.
 pub async fn new_ticket_defaults(state: &AppState, actor: &Actor) -> AppResult<NewTicketDefaults> {
     actor.require("tickets.create")?;
-    let (department, category) = {
+    // The department of their latest ticket (else their first); never that ticket's category,
+    // which a requester took as what the form expected of this one.
+    let (department, _) = {
         let mut conn = state.db.pool.acquire().await?;
         store::suggestion(&mut conn, actor.user_id).await?
     };
@@ -154,7 +156,7 @@ pub async fn new_ticket_defaults(state: &AppState, actor: &Actor) -> AppResult<N
     let main = crate::inventory::service::main_asset_of(state, actor).await?;
     Ok(NewTicketDefaults {
         department,
-        category,
+        category: None,
         asset: main.map(|h| h.id),
     })
 }
