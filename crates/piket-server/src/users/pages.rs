@@ -65,6 +65,17 @@ struct UserFormPage<'a> {
     errors: std::collections::BTreeMap<String, String>,
 }
 
+impl UserFormPage<'_> {
+    /// Editing, an empty password keeps the current one; creating, it means "by a reset link".
+    fn password_hint(&self) -> &str {
+        self.shell.t(if self.id.is_some() {
+            "hint_password_optional"
+        } else {
+            "hint_password_new"
+        })
+    }
+}
+
 /// User forms: repeated `departments` checkboxes are collected by hand (see roles::pages).
 pub struct Fields {
     pub email: String,
@@ -120,7 +131,7 @@ pub async fn new(
     let blank = Fields {
         email: String::new(),
         name: String::new(),
-        role_id: None,
+        role_id: choices.least_privileged(),
         departments: vec![],
         locale: String::new(),
         password: String::new(),

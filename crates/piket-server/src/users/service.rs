@@ -8,7 +8,7 @@ use super::{NewUser, ProfilePatch, User, UserFilter, UserPatch};
 use crate::api::page::{Page, PageRequest};
 use crate::audit::{self, to_json, Change};
 use crate::auth::actor::Actor;
-use crate::auth::permissions::SUPERADMIN;
+use crate::auth::permissions::{Scope, SUPERADMIN};
 use crate::auth::{password, service as auth};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
@@ -404,6 +404,22 @@ pub async fn update_profile(
 pub struct FormChoices {
     pub roles: Vec<Role>,
     pub departments: Vec<crate::departments::Department>,
+}
+
+impl FormChoices {
+    /// The role a new account starts on: the narrowest scope, then the fewest permissions, so
+    /// that forgetting to choose never hands out more than the least.
+    pub fn least_privileged(&self) -> Option<i64> {
+        let rank = |s: Scope| match s {
+            Scope::Own => 0,
+            Scope::Department => 1,
+            Scope::All => 2,
+        };
+        self.roles
+            .iter()
+            .min_by_key(|r| (rank(r.scope), r.permissions.len(), r.id))
+            .map(|r| r.id)
+    }
 }
 
 /// The user form's choices; the form is for `users.manage`.

@@ -136,3 +136,34 @@ async fn a_typed_credential_survives_a_validation_error_and_nothing_is_stored() 
         .body
         .contains(r#"name="credential" type="password" value="""#));
 }
+
+#[tokio::test]
+async fn a_new_account_starts_on_the_least_privileged_role_with_a_create_hint() {
+    let app = TestApp::new().await;
+    app.user("boss@example.com", "admin", vec![]).await;
+    let mut b = signed_in(&app, "boss@example.com").await;
+    let form = b.get("/admin/users/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let roles = form.body.split("id=\"f-role\"").nth(1).unwrap();
+    let roles = roles.split("</select>").next().unwrap();
+    let selected = roles
+        .split("<option")
+        .find(|o| o.contains("selected"))
+        .unwrap_or_else(|| panic!("a role is chosen: {roles}"));
+    assert!(selected.contains(">Requester<"), "{selected}");
+    assert!(form
+        .body
+        .contains("Leave empty to let the user choose one through a reset link."));
+    assert!(!form
+        .body
+        .contains("Leave empty to keep the current password"));
+    // Editing keeps the "keep the current password" hint.
+    let (id, _) = {
+        let u = app.user("ana@example.com", "requester", vec![]).await;
+        (u.id, ())
+    };
+    let edit = b.get(&format!("/admin/users/{id}")).await;
+    assert!(edit
+        .body
+        .contains("Leave empty to keep the current password"));
+}
