@@ -27,11 +27,16 @@ test("admin sets an SLA policy, files a ticket and sees its due time and badge",
     await page.waitForURL(`${server.base}/admin/sla`);
     assert.equal(await page.inputValue("#f-start-mon"), "08:00");
 
-    // A typo comes back as a field error, with what was typed kept.
+    // A typo comes back as a field error, with what was typed kept, in both halves of the one
+    // form: hours typed beside a wrong target are not lost (issue #19).
     await page.fill(input("first_response_minutes.normal"), "soon");
-    await page.click("#save-policies");
+    await page.fill("#f-start-sat", "09:00");
+    await page.fill("#f-end-sat", "12:00");
+    await page.click("#save-sla");
     assert.match(await page.textContent("#sla-policies"), /must be a whole number of minutes/);
     assert.equal(await page.inputValue(input("first_response_minutes.normal")), "soon");
+    assert.equal(await page.inputValue("#f-end-sat"), "12:00");
+    await page.fill(input("first_response_minutes.normal"), "");
 
     // Round-the-clock working hours, then a one-minute first response for normal tickets.
     for (const d of DAYS) {
@@ -39,12 +44,12 @@ test("admin sets an SLA policy, files a ticket and sees its due time and badge",
       await page.fill(`#f-end-${d}`, "24:00");
     }
     await page.fill("#f-holidays", "2099-12-25 Natal");
-    await page.click("#save-calendar");
+    await page.click("#save-sla");
     await page.waitForURL(/\/admin\/sla\?msg=saved/);
     assert.equal(await page.inputValue("#f-end-sun"), "24:00");
     await page.fill(input("first_response_minutes.normal"), "1");
     await page.fill(input("resolution_minutes.normal"), "600");
-    await page.click("#save-policies");
+    await page.click("#save-sla");
     await page.waitForURL(/\/admin\/sla\?msg=saved/);
     assert.equal(await page.inputValue(input("first_response_minutes.normal")), "1");
     await page.screenshot({ path: join(artifacts, "sla-admin.png"), fullPage: true });

@@ -128,7 +128,7 @@ pub async fn show(
     render(&state, &ctx, &actor, None, q.msg.as_deref()).await
 }
 
-/// Both forms post text by input name (names made from the priority and day lists, each once);
+/// The forms post text by input name (names made from the priority and day lists, each once);
 /// the service reads the numbers and dates in them.
 pub async fn save_policies(
     State(state): State<AppState>,
@@ -154,11 +154,24 @@ pub async fn save_calendar(
     }
 }
 
+/// The page's one form: targets and calendar together.
+pub async fn save(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Form(typed): Form<FormText>,
+) -> AppResult<Response> {
+    match submitted(service::set_all_typed(&state, &actor, &typed).await)? {
+        Submitted::Done(()) => see_other("/admin/sla?msg=saved"),
+        Submitted::Again(e) => render(&state, &ctx, &actor, Some((&typed, &e)), None).await,
+    }
+}
+
 /// This module's pages.
 pub fn pages() -> axum::Router<AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
-        .route("/admin/sla", get(show))
+        .route("/admin/sla", get(show).post(save))
         .route("/admin/sla/policies", post(save_policies))
         .route("/admin/sla/calendar", post(save_calendar))
 }

@@ -340,3 +340,23 @@ pub async fn set_calendar_typed(
     c.finish()?;
     set_calendar(state, actor, input).await
 }
+
+/// The admin page's one form: targets and calendar as typed. Both are checked before either is
+/// saved, so a mistake in one keeps what was typed in the other and saves nothing.
+pub async fn set_all_typed(
+    state: &AppState,
+    actor: &Actor,
+    typed: &model::FormText,
+) -> AppResult<()> {
+    actor.require("settings.manage")?;
+    let mut c = Check::new();
+    let inputs = model::typed_policies(&mut c, typed);
+    let calendar = model::typed_calendar(&mut c, typed);
+    c.finish()?;
+    let mut c = Check::new();
+    model::validate(&mut c, &calendar);
+    c.finish()?;
+    set_policies(state, actor, &inputs).await?;
+    set_calendar(state, actor, calendar).await?;
+    Ok(())
+}

@@ -872,3 +872,63 @@ async fn the_escalation_query_goes_through_its_due_time_indexes() {
         "the tickets are read through:\n{text}"
     );
 }
+
+/// The page's one form (issue #19): a wrong target keeps the hours typed beside it and saves
+/// neither half; a right one saves both.
+#[tokio::test]
+async fn the_one_sla_form_saves_both_halves_or_neither() {
+    let d = desk().await;
+    let mut b = Browser::new(&d.app);
+    b.get("/login").await;
+    let r = b
+        .post(
+            "/login",
+            &[("email", "root@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = b.get("/admin/sla").await;
+    assert_eq!(
+        page.body
+            .matches("<form method=\"post\" action=\"/admin/sla")
+            .count(),
+        1
+    );
+    let calendar_before = d.app.get("/api/v1/sla/calendar", &d.admin).await.json();
+    let sent = |first: &'static str| {
+        vec![
+            ("first_response_minutes.urgent", first),
+            ("resolution_minutes.urgent", "240"),
+            ("utc_offset_minutes", "420"),
+            ("start.sat", "09:00"),
+            ("end.sat", "12:00"),
+            ("holidays", ""),
+        ]
+    };
+    let r = b.post("/admin/sla", &sent("soon")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("must be a whole number of minutes"));
+    assert!(
+        r.body.contains("name=\"end.sat\" value=\"12:00\""),
+        "the hours typed stay"
+    );
+    assert_eq!(
+        d.app.get("/api/v1/sla/calendar", &d.admin).await.json(),
+        calendar_before,
+        "the calendar half was not saved"
+    );
+    assert_eq!(d.app.audit_count("sla.policy.update").await, 0);
+
+    let r = b.post("/admin/sla", &sent("30")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let p = d.app.get("/api/v1/sla/policies", &d.admin).await.json();
+    assert_eq!(p["items"][3]["first_response_minutes"], 30);
+    let cal = d.app.get("/api/v1/sla/calendar", &d.admin).await.json();
+    let sat = cal["hours"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["day"] == "sat")
+        .unwrap_or_else(|| panic!("{cal}"));
+    assert_eq!(sat["end"], "12:00");
+}
