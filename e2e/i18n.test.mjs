@@ -157,8 +157,10 @@ test("Indonesian and Greek pages show no English catalog text", async () => {
       assert.ok(roles.includes(e.role) && roles.includes("Kasir"), roles);
       await page.goto(`${server.base}/admin/roles/new`);
       assert.ok((await page.textContent("main")).includes(e.perm));
+      if (lang === "el") await page.screenshot({ path: join(artifacts, "role-editor-el.png"), fullPage: true });
       await page.goto(`${server.base}/admin/audit`);
       assert.ok((await page.textContent("main")).includes(e.action));
+      if (lang === "el") await page.screenshot({ path: join(artifacts, "audit-el.png") });
       await page.close();
     }
 
