@@ -78,7 +78,7 @@ test("admin records a device, searches it by serial, reveals its credential and 
     assert.equal(await ram.count(), 1);
     assert.match(await ram.textContent(), /8192\s*→\s*16384/);
     assert.match(await ram.textContent(), /siti@example\.com/);
-    assert.match(await admin.locator("#asset-history li[data-field='status']").textContent(), /Status: in_use\s*→\s*in_repair/);
+    assert.match(await admin.locator("#asset-history li[data-field='status']").textContent(), /Status: In use\s*→\s*In repair/);
     assert.equal(await admin.locator("#credential-masked").count(), 1, "masked again, and kept");
     await admin.screenshot({ path: join(artifacts, "inventory-device.png"), fullPage: true });
 

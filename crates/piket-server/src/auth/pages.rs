@@ -360,7 +360,7 @@ pub async fn set_language(
     Form(f): Form<LangFields>,
 ) -> AppResult<Response> {
     let locale =
-        Locale::parse(&f.lang).ok_or_else(|| AppError::invalid("lang", "must be en or id"))?;
+        Locale::parse(&f.lang).ok_or_else(|| AppError::invalid("lang", "must be en, id or el"))?;
     let back = f
         .back
         .filter(|b| is_local_path(b))

@@ -1,5 +1,6 @@
 //! Field-error messages in the reader's language. Services write field errors in English (the API
-//! serves them as they are, next to the field name); pages translate them here, by pattern.
+//! serves them as they are, next to the field name); pages translate them here, by pattern, from
+//! `fields.id.toml` (Indonesian) and `fields.el.toml` (Greek).
 
 use std::borrow::Cow;
 
@@ -33,31 +34,41 @@ impl Entry {
 
 pub struct FieldMessages {
     id: Vec<Entry>,
+    el: Vec<Entry>,
+}
+
+/// One language's table (`fields.<code>.toml`), most literal patterns first.
+fn table(name: &str, text: &str) -> Result<Vec<Entry>, String> {
+    let table: std::collections::BTreeMap<String, String> =
+        toml::from_str(text).map_err(|e| format!("{name}: {e}"))?;
+    let mut entries: Vec<Entry> = table
+        .into_iter()
+        .map(|(english, translation)| Entry {
+            parts: english.split("{}").map(str::to_string).collect(),
+            translation,
+        })
+        .collect();
+    // Most literal text first, so "unknown status {}" wins over a looser pattern.
+    entries.sort_by_key(|e| std::cmp::Reverse(e.parts.iter().map(String::len).sum::<usize>()));
+    Ok(entries)
 }
 
 impl FieldMessages {
     pub fn load() -> Result<FieldMessages, String> {
-        let table: std::collections::BTreeMap<String, String> =
-            toml::from_str(include_str!("fields.id.toml"))
-                .map_err(|e| format!("fields.id.toml: {e}"))?;
-        let mut id: Vec<Entry> = table
-            .into_iter()
-            .map(|(english, translation)| Entry {
-                parts: english.split("{}").map(str::to_string).collect(),
-                translation,
-            })
-            .collect();
-        // Most literal text first, so "unknown status {}" wins over a looser pattern.
-        id.sort_by_key(|e| std::cmp::Reverse(e.parts.iter().map(String::len).sum::<usize>()));
-        Ok(FieldMessages { id })
+        Ok(FieldMessages {
+            id: table("fields.id.toml", include_str!("fields.id.toml"))?,
+            el: table("fields.el.toml", include_str!("fields.el.toml"))?,
+        })
     }
 
     /// The message in `locale`; English, or a message without a translation, comes back as is.
     pub fn translate<'a>(&self, locale: Locale, message: &'a str) -> Cow<'a, str> {
-        if locale == Locale::En {
-            return Cow::Borrowed(message);
-        }
-        for e in &self.id {
+        let entries = match locale {
+            Locale::En => return Cow::Borrowed(message),
+            Locale::Id => &self.id,
+            Locale::El => &self.el,
+        };
+        for e in entries {
             if let Some(values) = e.holes(message) {
                 let mut out = e.translation.clone();
                 for v in values {
@@ -88,13 +99,18 @@ mod tests {
         );
         assert_eq!(
             m.translate(Locale::Id, "unknown placeholder {{x}}; use {{a}}, {{b}}"),
-            "placeholder tidak dikenal {{x}}; gunakan {{a}}, {{b}}"
+            "penanda isian tidak dikenal {{x}}; gunakan {{a}}, {{b}}"
         );
         assert_eq!(m.translate(Locale::En, "is required"), "is required");
         assert_eq!(m.translate(Locale::Id, "something new"), "something new");
+        assert_eq!(m.translate(Locale::El, "is required"), "είναι υποχρεωτικό");
+        assert_eq!(
+            m.translate(Locale::El, "must be at most 100 characters"),
+            "έως 100 χαρακτήρες"
+        );
     }
 
-    /// Every field-error message written in the source must have an Indonesian entry.
+    /// Every field-error message written in the source must have an Indonesian and a Greek entry.
     #[test]
     fn every_message_in_the_source_is_translated() {
         let m = FieldMessages::load().unwrap();
@@ -105,12 +121,14 @@ mod tests {
             seen += 1;
             // `format!` holes become a sample value.
             let sample = fill_holes(&message);
-            if m.translate(Locale::Id, &sample) == sample {
-                missing.push(message);
+            for locale in [Locale::Id, Locale::El] {
+                if m.translate(locale, &sample) == sample {
+                    missing.push(format!("{message} (fields.{}.toml)", locale.code()));
+                }
             }
         }
         assert!(seen > 30, "found only {seen} messages: is the scan broken?");
-        assert!(missing.is_empty(), "no Indonesian for: {missing:#?}");
+        assert!(missing.is_empty(), "no translation for: {missing:#?}");
     }
 
     fn fill_holes(s: &str) -> String {

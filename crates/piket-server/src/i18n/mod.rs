@@ -1,6 +1,8 @@
-//! The string catalog: English and Bahasa Indonesia, flat `key = "text"` files embedded at build.
+//! The string catalog: English, Bahasa Indonesia and Greek, flat `key = "text"` files embedded at
+//! build; names that come from data (statuses, built-in roles, permissions, audit actions) too.
 
 pub mod fields;
+pub mod names;
 
 use std::collections::BTreeMap;
 
@@ -8,15 +10,17 @@ use std::collections::BTreeMap;
 pub enum Locale {
     En,
     Id,
+    El,
 }
 
 impl Locale {
-    pub const ALL: [Locale; 2] = [Locale::En, Locale::Id];
+    pub const ALL: [Locale; 3] = [Locale::En, Locale::Id, Locale::El];
 
     pub fn code(self) -> &'static str {
         match self {
             Locale::En => "en",
             Locale::Id => "id",
+            Locale::El => "el",
         }
     }
 
@@ -24,6 +28,7 @@ impl Locale {
         match code.trim().to_ascii_lowercase().as_str() {
             "en" => Some(Locale::En),
             "id" => Some(Locale::Id),
+            "el" => Some(Locale::El),
             _ => None,
         }
     }
@@ -43,6 +48,7 @@ impl Locale {
             let locale = match primary.to_ascii_lowercase().as_str() {
                 "en" => Locale::En,
                 "id" | "in" => Locale::Id,
+                "el" => Locale::El,
                 _ => continue,
             };
             if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
@@ -56,32 +62,78 @@ impl Locale {
 pub struct Catalog {
     en: BTreeMap<String, String>,
     id: BTreeMap<String, String>,
+    el: BTreeMap<String, String>,
     /// Field-error messages, translated by pattern.
     pub fields: fields::FieldMessages,
 }
 
 impl Catalog {
     pub fn load() -> Result<Catalog, String> {
-        let en: BTreeMap<String, String> =
-            toml::from_str(include_str!("en.toml")).map_err(|e| format!("en.toml: {e}"))?;
-        let id: BTreeMap<String, String> =
-            toml::from_str(include_str!("id.toml")).map_err(|e| format!("id.toml: {e}"))?;
+        let parse = |name: &str, text: &str| -> Result<BTreeMap<String, String>, String> {
+            toml::from_str(text).map_err(|e| format!("{name}: {e}"))
+        };
         Ok(Catalog {
-            en,
-            id,
+            en: parse("en.toml", include_str!("en.toml"))?,
+            id: parse("id.toml", include_str!("id.toml"))?,
+            el: parse("el.toml", include_str!("el.toml"))?,
             fields: fields::FieldMessages::load()?,
         })
     }
 
-    pub fn get<'a>(&'a self, locale: Locale, key: &'a str) -> &'a str {
-        let map = match locale {
+    fn map(&self, locale: Locale) -> &BTreeMap<String, String> {
+        match locale {
             Locale::En => &self.en,
             Locale::Id => &self.id,
-        };
-        map.get(key)
+            Locale::El => &self.el,
+        }
+    }
+
+    pub fn get<'a>(&'a self, locale: Locale, key: &'a str) -> &'a str {
+        self.map(locale)
+            .get(key)
             .or_else(|| self.en.get(key))
             .map(String::as_str)
             .unwrap_or(key)
+    }
+
+    /// A role's name as the reader sees it: built-in roles have a translated display name,
+    /// custom roles keep their own (built-in names are reserved, so the name says which it is).
+    pub fn role_name<'a>(&'a self, locale: Locale, name: &'a str) -> &'a str {
+        match names::role_key(name) {
+            Some(key) => self
+                .map(locale)
+                .get(&key)
+                .map(String::as_str)
+                .unwrap_or(name),
+            None => name,
+        }
+    }
+
+    /// A permission's plain name (`tickets.assign` → "Assign tickets"); the code if unknown.
+    pub fn permission_name<'a>(&'a self, locale: Locale, permission: &'a str) -> &'a str {
+        let key = names::permission_key(permission);
+        self.map(locale)
+            .get(&key)
+            .map(String::as_str)
+            .unwrap_or(permission)
+    }
+
+    /// An audit action in words (`user.create` → "Created a user"); the code if unknown.
+    pub fn audit_action_name<'a>(&'a self, locale: Locale, action: &'a str) -> &'a str {
+        let key = names::audit_action_key(action);
+        self.map(locale)
+            .get(&key)
+            .map(String::as_str)
+            .unwrap_or(action)
+    }
+
+    /// The kind of object an audit entry is about, in words (`hardware` → "Device").
+    pub fn audit_object_name<'a>(&'a self, locale: Locale, kind: &'a str) -> &'a str {
+        let key = names::audit_object_key(kind);
+        self.map(locale)
+            .get(&key)
+            .map(String::as_str)
+            .unwrap_or(kind)
     }
 
     /// The keys a template names (`shell.t("key")`, `self.t("key")`) that a language lacks,
@@ -106,11 +158,7 @@ impl Catalog {
     }
 
     pub fn keys(&self, locale: Locale) -> Vec<&str> {
-        let map = match locale {
-            Locale::En => &self.en,
-            Locale::Id => &self.id,
-        };
-        map.keys().map(String::as_str).collect()
+        self.map(locale).keys().map(String::as_str).collect()
     }
 }
 
@@ -118,23 +166,49 @@ impl Catalog {
 mod tests {
     use super::*;
 
+    /// Every language has every English key (named when missing, so a key added to en.toml
+    /// and id.toml but not yet to el.toml says which), no key English lacks, no empty text, and
+    /// the same `{placeholders}` as the English text.
     #[test]
-    fn both_catalogs_have_exactly_the_same_keys_and_no_empty_text() {
+    fn every_catalog_has_exactly_the_english_keys_and_no_empty_text() {
         let c = Catalog::load().unwrap();
-        assert_eq!(c.keys(Locale::En), c.keys(Locale::Id));
+        let english = c.keys(Locale::En);
+        let mut problems = Vec::new();
         for l in Locale::ALL {
-            for k in c.keys(l) {
-                assert!(
-                    !c.get(l, k).trim().is_empty(),
-                    "{k} is empty in {}",
-                    l.code()
-                );
+            let known = c.keys(l);
+            for k in &english {
+                if !known.contains(k) {
+                    problems.push(format!("{k}: missing in {}.toml", l.code()));
+                }
+            }
+            for k in &known {
+                if !english.contains(k) {
+                    problems.push(format!("{k}: in {}.toml but not in en.toml", l.code()));
+                } else if c.get(l, k).trim().is_empty() {
+                    problems.push(format!("{k}: empty in {}.toml", l.code()));
+                } else if placeholders(c.get(l, k)) != placeholders(c.get(Locale::En, k)) {
+                    problems.push(format!("{k}: placeholders differ in {}.toml", l.code()));
+                }
             }
         }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
         assert_ne!(
             c.get(Locale::En, "nav_logout"),
             c.get(Locale::Id, "nav_logout")
         );
+        assert_eq!(c.get(Locale::El, "nav_logout"), "Αποσύνδεση");
+    }
+
+    /// The `{name}` placeholders of a text, sorted.
+    fn placeholders(text: &str) -> Vec<&str> {
+        let mut found: Vec<&str> = text
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+            .filter(|name| name.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            .collect();
+        found.sort_unstable();
+        found
     }
 
     #[test]
@@ -149,5 +223,10 @@ mod tests {
         );
         assert_eq!(Locale::from_accept_language("de, fr"), None);
         assert_eq!(Locale::from_accept_language("en-US"), Some(Locale::En));
+        assert_eq!(
+            Locale::from_accept_language("el-GR,el;q=0.9,en;q=0.8"),
+            Some(Locale::El)
+        );
+        assert_eq!(Locale::parse("EL"), Some(Locale::El));
     }
 }

@@ -67,6 +67,21 @@ impl FormPage<'_> {
 }
 
 /// The catalog key naming a field in the asset's history, if it has one.
+/// A history value as the reader reads it: an asset's type and status by name in the reader's
+/// language (the entry stores their codes), other values as stored.
+pub fn history_value(shell: &crate::web::layout::Shell<'_>, field: &str, value: &str) -> String {
+    let prefix = match field {
+        "type" => "inv_type_",
+        "status" => "inv_status_",
+        _ => return value.to_string(),
+    };
+    let key = format!("{prefix}{value}");
+    match shell.t(&key) {
+        text if text == key => value.to_string(),
+        text => text.to_string(),
+    }
+}
+
 pub fn history_label(field: &str) -> Option<&'static str> {
     Some(match field {
         "asset_tag" => "inv_asset_tag",

@@ -73,6 +73,17 @@ impl<'a> DetailView<'a> {
         self.shell.tx(prefix, name)
     }
 
+    /// A history entry's old or new value as the reader reads it: statuses and priorities by
+    /// name in the reader's language (the entry stores their codes), other values as stored.
+    fn history_value(&self, field: &str, value: &Option<String>) -> String {
+        match (field, value.as_deref()) {
+            (_, None) => "—".to_string(),
+            ("status", Some(code)) => self.t2("status_", code),
+            ("priority", Some(code)) => self.t2("priority_", code),
+            (_, Some(text)) => text.to_string(),
+        }
+    }
+
     /// The SLA badge staff see: its CSS classes and text, when at risk or breached.
     fn sla_badge(&self) -> Option<(&'static str, &str)> {
         match self.ticket.summary.sla_state? {

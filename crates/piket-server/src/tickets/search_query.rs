@@ -170,7 +170,7 @@ fn tokens(text: &str) -> Vec<Token> {
                 .find(|c: char| c.is_whitespace() || c == '"')
                 .unwrap_or(rest.len());
             let word = &rest[..end];
-            if !excluded && word.eq_ignore_ascii_case("or") {
+            if !excluded && is_or(word) {
                 out.push(Token::Or);
                 rest = &rest[end..];
                 continue;
@@ -194,6 +194,14 @@ fn tokens(text: &str) -> Vec<Token> {
         }));
     }
     out
+}
+
+/// The word that joins alternatives, in each interface language ("or", "atau", "ή"), so the
+/// search hint can say it in the reader's words.
+fn is_or(word: &str) -> bool {
+    ["or", "atau", "ή"]
+        .iter()
+        .any(|w| word.to_lowercase() == *w)
 }
 
 #[cfg(test)]
@@ -225,6 +233,11 @@ mod tests {
                 "(('paper' <-> 'jam') & ('print':*) & !('toner')) | (('scanner'))".into()
             )
         );
+        assert_eq!(
+            both("print* -toner atau scanner"),
+            both("print* -toner OR scanner")
+        );
+        assert_eq!(both("print* Ή scanner"), both("print* or scanner"));
         assert_eq!(
             both("-\"blue screen\" crash \"disk ful\"*"),
             (

@@ -27,7 +27,7 @@ pub struct User {
     pub role_id: i64,
     pub role_name: String,
     pub departments: Vec<i64>,
-    /// `en` or `id`; absent means "from the browser".
+    /// `en`, `id` or `el`; absent means "from the browser".
     pub locale: Option<String>,
     pub disabled: bool,
     /// False until a password is set (by the user through a reset link, or by an admin).
@@ -68,7 +68,7 @@ pub struct UserPatch {
 #[serde(deny_unknown_fields)]
 pub struct ProfilePatch {
     pub name: Option<String>,
-    /// `en`, `id`, or empty for "from the browser".
+    /// `en`, `id`, `el`, or empty for "from the browser".
     pub locale: Option<String>,
 }
 

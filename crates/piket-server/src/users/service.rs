@@ -100,7 +100,7 @@ fn check_locale(c: &mut Check, locale: Option<&str>) -> Option<String> {
         Some(code) => match Locale::parse(code) {
             Some(l) => Some(l.code().to_string()),
             None => {
-                c.fail("locale", "must be en or id");
+                c.fail("locale", "must be en, id or el");
                 None
             }
         },

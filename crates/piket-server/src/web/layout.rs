@@ -59,6 +59,26 @@ impl<'a> Shell<'a> {
         self.catalog.get(self.locale, &key).to_string()
     }
 
+    /// A role's name as the reader sees it (built-in roles translated, custom ones as named).
+    pub fn role<'k>(&'k self, name: &'k str) -> &'k str {
+        self.catalog.role_name(self.locale, name)
+    }
+
+    /// A permission in plain words (`tickets.assign` → "Assign tickets").
+    pub fn permission<'k>(&'k self, permission: &'k str) -> &'k str {
+        self.catalog.permission_name(self.locale, permission)
+    }
+
+    /// An audit action in words (`user.create` → "Created a user").
+    pub fn audit_action<'k>(&'k self, action: &'k str) -> &'k str {
+        self.catalog.audit_action_name(self.locale, action)
+    }
+
+    /// The kind of object an audit entry is about, in words (`hardware` → "Device").
+    pub fn audit_object<'k>(&'k self, kind: &'k str) -> &'k str {
+        self.catalog.audit_object_name(self.locale, kind)
+    }
+
     /// Whether the reader holds `permission`.
     pub fn can(&self, permission: &str) -> bool {
         self.actor.is_some_and(|a| a.can(permission))
@@ -115,7 +135,7 @@ pub fn is(a: impl AsRef<str>, b: impl AsRef<str>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    /// Every key a template names (`shell.t("…")`, `self.t("…")`) is in both catalogs, so no
+    /// Every key a template names (`shell.t("…")`, `self.t("…")`) is in every catalog, so no
     /// page shows a bare key (askama cannot check them when it compiles).
     #[test]
     fn every_text_every_template_names_is_in_both_catalogs() {

@@ -39,7 +39,7 @@ async fn setup_admin(app: &TestApp) -> Browser<'_> {
 }
 
 #[tokio::test]
-async fn setup_creates_a_superadmin_and_signs_in_then_every_page_renders_in_both_languages() {
+async fn setup_creates_a_superadmin_and_signs_in_then_every_page_renders_in_every_language() {
     let app = TestApp::new().await;
     let mut b = setup_admin(&app).await;
     let home = b.get("/").await;
@@ -52,7 +52,7 @@ async fn setup_creates_a_superadmin_and_signs_in_then_every_page_renders_in_both
         !set.contains("Secure"),
         "plain http base URL: no Secure flag"
     );
-    for lang in ["en", "id"] {
+    for lang in ["en", "el", "id"] {
         let r = b
             .post("/profile", &[("name", "Budi"), ("locale", lang)])
             .await;
@@ -96,6 +96,13 @@ async fn setup_creates_a_superadmin_and_signs_in_then_every_page_renders_in_both
         )
         .await;
     assert!(r.body.contains("maksimal 100 karakter"), "{}", r.body);
+    b.post("/profile", &[("name", "Budi"), ("locale", "el")])
+        .await;
+    let r = b
+        .post("/admin/departments", &[("name", ""), ("description", "")])
+        .await;
+    assert!(r.body.contains("είναι υποχρεωτικό"), "{}", r.body);
+    assert!(r.body.contains("Αποσύνδεση"), "Greek navigation");
     b.post("/profile", &[("name", "Budi"), ("locale", "en")])
         .await;
     let r = b
