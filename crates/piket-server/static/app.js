@@ -176,7 +176,7 @@ document.addEventListener("piket:refreshed", dropzones);
   var leaving = false;
   var onServer = null;
   function form() { return document.getElementById("reply"); }
-  function box() { return document.getElementById("f-body"); }
+  function box() { var f = form(); return f ? f.querySelector("textarea[name=body]") : null; }
   function key(f) {
     var page = document.getElementById("ticket");
     var ticket = page ? page.getAttribute("data-id") : "";
@@ -225,7 +225,7 @@ document.addEventListener("piket:refreshed", dropzones);
     }
   }
   document.addEventListener("input", function (event) {
-    if (event.target.id !== "f-body") { return; }
+    if (event.target !== box()) { return; }
     remember(form(), event.target.value);
     if (timer) { window.clearTimeout(timer); }
     timer = window.setTimeout(saveOnServer, 1000);
@@ -244,7 +244,7 @@ document.addEventListener("piket:refreshed", dropzones);
     var b = box();
     if (leaving || !b || b.value.trim() === "") { return; }
     event.preventDefault();
-    event.returnValue = form().getAttribute("data-leave") || "";
+    event.returnValue = b.form.getAttribute("data-leave") || "";
     return event.returnValue;
   });
   restore();

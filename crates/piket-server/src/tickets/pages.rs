@@ -293,9 +293,13 @@ async fn detail_page(
 ) -> AppResult<Response> {
     let d = service::detail(state, actor, id).await?;
     let allowed = policy::allowed(actor, &d.ticket);
-    let choices = choices(state, actor).await?;
-    let canned = crate::canned::service::offered(state, actor).await?;
-    let context = service::requester_context(state, actor, &d.ticket.summary).await?;
+    // The requester's context takes reads of its own; the lists mostly come from caches.
+    let (choices, canned, context) = tokio::join!(
+        choices(state, actor),
+        crate::canned::service::offered(state, actor),
+        service::requester_context(state, actor, &d.ticket.summary),
+    );
+    let (choices, canned, context) = (choices?, canned?, context?);
     let errors = translated_field_errors(state, ctx, err);
     // An empty box shows the reader's draft (kept on the server, so it survives a reload, the
     // side panel's Save and another device).

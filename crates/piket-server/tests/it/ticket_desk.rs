@@ -84,6 +84,65 @@ async fn ticket_page_timing() {
         bytes = r.body.len();
     }
     let each = started.elapsed() / rounds;
+    // The requester context's parts, each on its own.
+    let actor = {
+        let mut conn = app.state.db.pool.acquire().await.unwrap();
+        piket_server::users::accounts::load_actor(
+            &mut conn,
+            d.id("tech"),
+            piket_server::auth::actor::Via::System,
+            "",
+        )
+        .await
+        .unwrap()
+        .unwrap()
+    };
+    let summary = piket_server::tickets::service::get(&app.state, &actor, t)
+        .await
+        .unwrap()
+        .summary;
+    let timed = |label: &'static str, started: std::time::Instant| {
+        println!("  {label}: {} µs", (started.elapsed() / 100).as_micros());
+    };
+    let s = std::time::Instant::now();
+    for _ in 0..100 {
+        piket_server::tickets::service::requester_context(&app.state, &actor, &summary)
+            .await
+            .unwrap();
+    }
+    timed("requester context", s);
+    let s = std::time::Instant::now();
+    for _ in 0..100 {
+        piket_server::users::service::get(&app.state, &actor, d.id("alice"))
+            .await
+            .unwrap();
+    }
+    timed("the user", s);
+    let s = std::time::Instant::now();
+    for _ in 0..100 {
+        let q = piket_server::tickets::filter::ListQuery {
+            requester: Some(d.id("alice").to_string()),
+            status: Some("new,open,pending".into()),
+            limit: Some(11),
+            ..Default::default()
+        };
+        piket_server::tickets::service::list(&app.state, &actor, &q)
+            .await
+            .unwrap();
+    }
+    timed("their tickets", s);
+    let s = std::time::Instant::now();
+    for _ in 0..100 {
+        let f = piket_server::inventory::HardwareFilter {
+            owner: Some(d.id("alice")),
+            limit: Some(10),
+            ..Default::default()
+        };
+        piket_server::inventory::service::list(&app.state, &actor, f)
+            .await
+            .unwrap();
+    }
+    timed("their devices", s);
     println!(
         "ticket page ({}): {} µs per request, {bytes} bytes",
         common::backend_name(),
