@@ -95,7 +95,7 @@ impl<'a> DetailView<'a> {
     }
 
     /// Whether a reply was written by the ticket's requester (shown apart from staff's).
-    fn from_requester(&self, author: &Option<i64>) -> bool {
+    fn by_requester(&self, author: &Option<i64>) -> bool {
         *author == Some(self.ticket.summary.requester_id)
     }
 
