@@ -40,9 +40,15 @@ document.addEventListener("submit", function (event) {
       var value = box.value;
       var start = typeof box.selectionStart === "number" ? box.selectionStart : value.length;
       var end = typeof box.selectionEnd === "number" ? box.selectionEnd : value.length;
-      box.value = value.slice(0, start) + text + value.slice(end);
+      /* issue 19: the ticket page — the response stands on a paragraph of its own */
+      var before = value.slice(0, start);
+      var after = value.slice(end);
+      var lead = before === "" || /\n\n$/.test(before) ? "" : /\n$/.test(before) ? "\n" : "\n\n";
+      var tail = after === "" || /^\n\n/.test(after) ? "" : /^\n/.test(after) ? "\n" : "\n\n";
+      box.value = before + lead + text + tail + after;
+      var caret = before.length + lead.length + text.length;
       box.focus();
-      box.setSelectionRange(start + text.length, start + text.length);
+      box.setSelectionRange(caret, caret);
       box.dispatchEvent(new Event("input", { bubbles: true }));
     })
     .catch(function () {
@@ -157,4 +163,90 @@ document.addEventListener("piket:refreshed", dropzones);
         .catch(function () { list.textContent = ""; });
     }, 200);
   });
+})();
+/* issue 19: the ticket page — drafts and leaving with unsent text */
+// The reply being written is kept in this browser (restored on load) and, debounced, on the
+// server (POST data-draft, with the CSRF token), so it survives a reload, the side panel's Save
+// and another device. Whichever copy is newer wins. Sending it forgets both; leaving the page
+// with unsent text asks first. Events are caught on the document, since the live refresh
+// replaces the form.
+(function () {
+  var me = document.body.getAttribute("data-me");
+  var timer = null;
+  var leaving = false;
+  var onServer = null;
+  function form() { return document.getElementById("reply"); }
+  function box() { var f = form(); return f ? f.querySelector("textarea[name=body]") : null; }
+  function key(f) {
+    var page = document.getElementById("ticket");
+    var ticket = page ? page.getAttribute("data-id") : "";
+    return f && ticket && me ? "piket:draft:" + me + ":" + ticket : null;
+  }
+  function store() {
+    try { return window.localStorage; } catch (e) { return null; }
+  }
+  function remember(f, text) {
+    var k = key(f), s = store();
+    if (!k || !s) { return; }
+    try {
+      if (text.trim() === "") { s.removeItem(k); } else { s.setItem(k, JSON.stringify({ text: text, at: Date.now() })); }
+    } catch (e) { /* full or refused: the server copy still holds */ }
+  }
+  function saveOnServer() {
+    timer = null;
+    var f = form(), b = box();
+    if (!f || !b || !window.fetch || leaving) { return; }
+    var url = f.getAttribute("data-draft");
+    var token = f.querySelector("input[name=_csrf]");
+    if (!url || !token || b.value === onServer) { return; }
+    var text = b.value;
+    var body = new URLSearchParams();
+    body.set("_csrf", token.value);
+    body.set("body", text);
+    fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { "x-csrf-token": token.value } })
+      .then(function (r) { if (r.ok) { onServer = text; } })
+      .catch(function () {});
+  }
+  function restore() {
+    var f = form(), b = box(), s = store(), k = key(f);
+    if (!f || !b) { return; }
+    onServer = b.value;
+    if (!s || !k) { return; }
+    var kept = null;
+    try { kept = JSON.parse(s.getItem(k) || "null"); } catch (e) { kept = null; }
+    var serverAt = Number(f.getAttribute("data-draft-at") || 0);
+    var shownBack = f.querySelector(".invalid") !== null;
+    if (kept && typeof kept.text === "string" && kept.text.trim() !== "" && !shownBack &&
+        kept.text !== b.value && (b.value.trim() === "" || kept.at > serverAt)) {
+      b.value = kept.text;
+      timer = window.setTimeout(saveOnServer, 1000);
+    } else if (b.value.trim() !== "") {
+      remember(f, b.value);
+    }
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target !== box()) { return; }
+    remember(form(), event.target.value);
+    if (timer) { window.clearTimeout(timer); }
+    timer = window.setTimeout(saveOnServer, 1000);
+  });
+  document.addEventListener("submit", function (event) {
+    var f = event.target;
+    if (f.id !== "reply" || event.defaultPrevented) { return; }
+    leaving = true;
+    if (timer) { window.clearTimeout(timer); timer = null; }
+    // The Update button sends the text: forget this browser's copy (a refused reply comes
+    // back in the box and is kept again). The side panel's Save keeps it as the draft.
+    var by = event.submitter;
+    if (!(by && by.hasAttribute("formaction"))) { remember(f, ""); }
+  });
+  window.addEventListener("beforeunload", function (event) {
+    var b = box();
+    if (leaving || !b || b.value.trim() === "") { return; }
+    event.preventDefault();
+    event.returnValue = b.form.getAttribute("data-leave") || "";
+    return event.returnValue;
+  });
+  restore();
+  document.addEventListener("piket:refreshed", restore);
 })();

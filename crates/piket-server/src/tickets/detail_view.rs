@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 
 use super::policy::Allowed;
-use super::service::Detail;
+use super::service::{Detail, RequesterContext};
 use crate::attachments::Attachment;
 use crate::canned::CannedResponse;
 use crate::sla::SlaState;
@@ -36,6 +36,13 @@ pub struct DetailView<'a> {
     /// Field errors, already in the reader's language.
     pub errors: &'a BTreeMap<String, String>,
     pub allowed: Allowed,
+    /// The requester beside the conversation (staff only).
+    pub context: Option<&'a RequesterContext>,
+    /// The reader.
+    pub me: i64,
+    /// When the draft in the reply box was kept on the server (unix ms; 0 for none), so the
+    /// page's script keeps whichever of it and the browser's copy is newer.
+    pub draft_at: i64,
 }
 
 impl<'a> DetailView<'a> {
@@ -60,6 +67,63 @@ impl<'a> DetailView<'a> {
             reply,
             errors,
             allowed,
+            context: None,
+            me: 0,
+            draft_at: 0,
+        }
+    }
+
+    /// With the requester's context, the reader's id and the time of the draft shown.
+    pub fn with_context(
+        mut self,
+        context: Option<&'a RequesterContext>,
+        me: i64,
+        draft_at: i64,
+    ) -> Self {
+        self.context = context;
+        self.me = me;
+        self.draft_at = draft_at;
+        self
+    }
+
+    /// "Assign to me" is offered to staff who may assign, when the ticket is not theirs yet.
+    fn may_assign_me(&self) -> bool {
+        self.allowed.staff
+            && self.allowed.may_assign
+            && self.ticket.summary.assignee_id != Some(self.me)
+            && self.choices.assignees.iter().any(|p| p.id == self.me)
+    }
+
+    /// Whether a reply was written by the ticket's requester (shown apart from staff's).
+    fn by_requester(&self, author: &Option<i64>) -> bool {
+        *author == Some(self.ticket.summary.requester_id)
+    }
+
+    /// The names of departments by id (unknown ids left out).
+    fn department_names(&self, ids: &[i64]) -> String {
+        let names: Vec<&str> = ids
+            .iter()
+            .filter_map(|id| self.choices.departments.iter().find(|d| d.id == *id))
+            .map(|d| d.name.as_str())
+            .collect();
+        if names.is_empty() {
+            "—".into()
+        } else {
+            names.join(", ")
+        }
+    }
+
+    /// A history entry's value in words: statuses and priorities by their names in the reader's
+    /// language, times to the minute, anything else (names, tags) as recorded.
+    fn history_value(&self, field: &str, value: &Option<String>) -> String {
+        match value.as_deref() {
+            None | Some("") => "—".into(),
+            Some(v) => match field {
+                "status" => self.t2("status_", v),
+                "priority" => self.t2("priority_", v),
+                "due_at" => minute(v),
+                _ => v.to_string(),
+            },
         }
     }
 
@@ -71,17 +135,6 @@ impl<'a> DetailView<'a> {
     /// The catalog text for `prefix` + `name` (`status_open`, `history_assignee`).
     fn t2(&self, prefix: &str, name: &str) -> String {
         self.shell.tx(prefix, name)
-    }
-
-    /// A history entry's old or new value as the reader reads it: statuses and priorities by
-    /// name in the reader's language (the entry stores their codes), other values as stored.
-    fn history_value(&self, field: &str, value: &Option<String>) -> String {
-        match (field, value.as_deref()) {
-            (_, None) => "—".to_string(),
-            ("status", Some(code)) => self.t2("status_", code),
-            ("priority", Some(code)) => self.t2("priority_", code),
-            (_, Some(text)) => text.to_string(),
-        }
     }
 
     /// The SLA badge staff see: its CSS classes and text, when at risk or breached.

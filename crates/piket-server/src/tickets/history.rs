@@ -54,6 +54,8 @@ pub(crate) struct Row {
     created_at: i64,
 }
 
+/// A ticket's entries; without `with_internal`, none about internal notes and none about who
+/// watches (noise to a requester).
 pub async fn list(
     conn: &mut AnyConnection,
     ticket_id: i64,
@@ -61,7 +63,7 @@ pub async fn list(
 ) -> AppResult<Vec<HistoryEntry>> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, actor_id, actor_name, field, old_value, new_value, created_at FROM ticket_history \
-         WHERE ticket_id = $1 AND (internal = 0 OR $2 = 1) ORDER BY id",
+         WHERE ticket_id = $1 AND ((internal = 0 AND field <> 'watchers') OR $2 = 1) ORDER BY id",
     )
     .bind(ticket_id)
     .bind(i64::from(with_internal))

@@ -5,6 +5,7 @@ mod asset_store;
 pub mod assets;
 pub mod comments;
 pub mod detail_view;
+mod draft_store;
 pub mod export;
 pub mod filter;
 pub mod history;

@@ -4,15 +4,13 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
 use super::detail_view::{Choices, DetailView};
 use super::filter::ListQuery;
-use super::{
-    policy, service, BulkChange, NewComment, NewTicket, TicketPatch, PRIORITIES, STATUSES,
-};
+use super::{policy, service, BulkChange, NewTicket, TicketPatch, PRIORITIES, STATUSES};
 use crate::auth::actor::Actor;
 use crate::auth::extract::WebActor;
 use crate::error::{AppError, AppResult};
@@ -295,9 +293,20 @@ async fn detail_page(
 ) -> AppResult<Response> {
     let d = service::detail(state, actor, id).await?;
     let allowed = policy::allowed(actor, &d.ticket);
-    let choices = choices(state, actor).await?;
-    let canned = crate::canned::service::offered(state, actor).await?;
+    // The requester's context takes reads of its own; the lists mostly come from caches.
+    let (choices, canned, context) = tokio::join!(
+        choices(state, actor),
+        crate::canned::service::offered(state, actor),
+        service::requester_context(state, actor, &d.ticket.summary),
+    );
+    let (choices, canned, context) = (choices?, canned?, context?);
     let errors = translated_field_errors(state, ctx, err);
+    // An empty box shows the reader's draft (kept on the server, so it survives a reload, the
+    // side panel's Save and another device).
+    let (reply, draft_at) = match (&d.draft, reply.is_empty()) {
+        (Some((draft, at)), true) => (draft.as_str(), *at),
+        _ => (reply, 0),
+    };
     let view = DetailView::new(
         Shell::new(state, ctx, "tickets").with_flash(flash(msg)),
         &d,
@@ -306,7 +315,8 @@ async fn detail_page(
         reply,
         &errors,
         allowed,
-    );
+    )
+    .with_context(context.as_ref(), actor.user_id, draft_at);
     form_page(&view, err)
 }
 
@@ -348,7 +358,8 @@ pub async fn show(
 }
 
 /// The side panel (staff) or a confirm/reopen button (requesters): a field the form did not
-/// send stays as it is.
+/// send stays as it is. The side panel's fields belong to the reply form, so its Save also
+/// sends the text box, which is kept as the reader's draft.
 #[derive(Deserialize)]
 pub struct FieldsForm {
     title: Option<String>,
@@ -360,9 +371,52 @@ pub struct FieldsForm {
     /// Separated by commas.
     tags: Option<String>,
     due_at: Option<String>,
+    /// The reply box, when the side panel's Save sent it.
+    body: Option<String>,
+    /// "Assign to me" (`1`).
+    assign_me: Option<String>,
 }
 
 impl FieldsForm {
+    /// The fields of a form read with files (the reply form carries the side panel's).
+    fn of(f: &FormPairs) -> FieldsForm {
+        FieldsForm {
+            title: f.opt("title"),
+            status: f.opt("status"),
+            priority: f.opt("priority"),
+            category: f.opt("category"),
+            department: f.opt("department"),
+            assignee: f.opt("assignee"),
+            tags: f.opt("tags"),
+            due_at: f.opt("due_at"),
+            body: f.opt("body"),
+            assign_me: f.opt("assign_me"),
+        }
+    }
+
+    /// The update this form asks for; `send` for the Update button (the text is a reply),
+    /// otherwise the text is kept as a draft.
+    fn update(self, send: bool) -> AppResult<service::Update> {
+        let assign_me = self.assign_me.as_deref() == Some("1");
+        let text = self.body.clone();
+        let any_field = self.title.is_some()
+            || self.status.is_some()
+            || self.priority.is_some()
+            || self.category.is_some()
+            || self.department.is_some()
+            || self.assignee.is_some()
+            || self.tags.is_some()
+            || self.due_at.is_some();
+        let patch = if any_field { Some(self.patch()?) } else { None };
+        Ok(service::Update {
+            patch,
+            assign_me,
+            text,
+            send,
+            ..Default::default()
+        })
+    }
+
     fn patch(self) -> AppResult<TicketPatch> {
         let id_field =
             |name: &str, value: Option<String>| value.map(|v| opt_id(name, &v)).transpose();
@@ -387,6 +441,8 @@ impl FieldsForm {
     }
 }
 
+/// The side panel's Save (and "Assign to me", confirm, reopen): fields only; the text box
+/// becomes the reader's draft.
 pub async fn update(
     State(state): State<AppState>,
     ctx: WebCtx,
@@ -394,17 +450,19 @@ pub async fn update(
     Path(id): Path<i64>,
     Form(f): Form<FieldsForm>,
 ) -> AppResult<Response> {
-    let result = match f.patch() {
-        Ok(patch) => service::update(&state, &actor, id, patch).await,
+    let typed = f.body.clone().unwrap_or_default();
+    let result = match f.update(false) {
+        Ok(update) => service::respond(&state, &actor, id, update).await,
         Err(e) => Err(e),
     };
     match submitted(result)? {
         Submitted::Done(_) => see_other(&format!("/tickets/{id}?msg=saved")),
-        Submitted::Again(e) => detail_page(&state, &ctx, &actor, id, "", Some(&e), None).await,
+        Submitted::Again(e) => detail_page(&state, &ctx, &actor, id, &typed, Some(&e), None).await,
     }
 }
 
-/// A reply or note, with or without files.
+/// The one Update: a reply or note (with files) and the side panel's field changes together,
+/// in one transaction.
 pub async fn reply(
     State(state): State<AppState>,
     ctx: WebCtx,
@@ -415,17 +473,40 @@ pub async fn reply(
     service::files::ensure_visible(&state, &actor, id).await?;
     let form = crate::attachments::form::read(&state, &actor, req).await?;
     let f = form.fields;
-    let input = NewComment {
-        body: f.get("body"),
-        internal: f.get("internal") == "1",
-    };
-    let result = service::reply(&state, &actor, id, input, form.files, form.errors).await;
-    match submitted(result)? {
-        Submitted::Done(c) => see_other(&format!("/tickets/{id}#c{}", c.id)),
-        Submitted::Again(e) => {
-            detail_page(&state, &ctx, &actor, id, &f.get("body"), Some(&e), None).await
+    let typed = f.get("body");
+    let result = match FieldsForm::of(&f).update(true) {
+        Ok(mut update) => {
+            update.text = Some(typed.clone());
+            update.internal = f.get("internal") == "1";
+            update.staged = form.files;
+            update.refused = form.errors;
+            service::respond(&state, &actor, id, update).await
         }
+        Err(e) => Err(e),
+    };
+    match submitted(result)? {
+        Submitted::Done(Some(c)) => see_other(&format!("/tickets/{id}#c{}", c.id)),
+        Submitted::Done(None) => see_other(&format!("/tickets/{id}?msg=saved")),
+        Submitted::Again(e) => detail_page(&state, &ctx, &actor, id, &typed, Some(&e), None).await,
     }
+}
+
+/// What the page's script sends as the reply box changes.
+#[derive(Deserialize)]
+pub struct DraftForm {
+    #[serde(default)]
+    body: String,
+}
+
+/// Keep the reader's draft of a reply (sent by the page's script, debounced): 204.
+pub async fn save_draft(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+    Form(f): Form<DraftForm>,
+) -> AppResult<Response> {
+    service::save_draft(&state, &actor, id, &f.body).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 pub async fn delete(
@@ -544,6 +625,7 @@ pub fn pages() -> axum::Router<AppState> {
             "/tickets/{id}/comments",
             post(reply).layer(DefaultBodyLimit::disable()),
         )
+        .route("/tickets/{id}/draft", post(save_draft))
         .route("/tickets/{id}/delete", post(delete))
         .route("/tickets/{id}/assets", post(link_asset))
         .route("/tickets/{id}/watch", post(watch))

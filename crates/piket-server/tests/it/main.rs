@@ -36,6 +36,7 @@ mod sla;
 mod slow_clients;
 mod software;
 mod ticket_assets;
+mod ticket_desk;
 mod ticket_pages;
 mod tickets;
 mod web;

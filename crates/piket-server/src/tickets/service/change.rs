@@ -241,7 +241,7 @@ pub(super) fn milestones(row: &TicketRow, next: Status, now: i64) -> Milestones 
 }
 
 /// Apply a patch to a loaded ticket inside `conn`'s transaction; returns whether anything changed.
-async fn apply(
+pub(super) async fn apply(
     conn: &mut AnyConnection,
     state: &AppState,
     actor: &Actor,
@@ -414,7 +414,7 @@ async fn apply(
 }
 
 /// Tell the ticket's people about a new assignee and a new status.
-async fn notify_changes(
+pub(super) async fn notify_changes(
     conn: &mut AnyConnection,
     app: &crate::state::App,
     actor: &Actor,

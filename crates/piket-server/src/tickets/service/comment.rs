@@ -4,7 +4,7 @@
 use super::super::history::{self, Entry};
 use super::super::model::{Status, MAX_TEXT};
 use super::super::work::Work;
-use super::super::{comments, policy, search, store, Comment, NewComment};
+use super::super::{comments, policy, search, store, Comment, NewComment, TicketRow};
 use super::change::milestones;
 use super::{files, refused};
 use crate::attachments::upload::Staged;
@@ -42,10 +42,21 @@ pub async fn reply(
 }
 
 async fn add_in(work: &mut Work<'_>, id: i64, input: NewComment) -> AppResult<Comment> {
-    let (state, actor, now) = (work.state, work.actor, work.now);
-    let staff = policy::is_staff(actor);
     // Out of reach is a 404 before anything else is judged.
     let (row, watchers) = work.load(id).await?;
+    add_loaded(work, &row, &watchers, input).await
+}
+
+/// Add a reply or note to a ticket this work has loaded (`row` as it stands now).
+pub(super) async fn add_loaded(
+    work: &mut Work<'_>,
+    row: &TicketRow,
+    watchers: &[i64],
+    input: NewComment,
+) -> AppResult<Comment> {
+    let (state, actor, now) = (work.state, work.actor, work.now);
+    let staff = policy::is_staff(actor);
+    let id = row.id;
     let tx = work.conn();
     if input.internal && !staff {
         return Err(AppError::Forbidden);
@@ -76,7 +87,7 @@ async fn add_in(work: &mut Work<'_>, id: i64, input: NewComment) -> AppResult<Co
     let reopens = !from_staff && matches!(row.status, Status::Pending | Status::Resolved);
     let opens = from_staff && row.status == Status::New;
     if !input.internal && (reopens || opens) {
-        let marks = milestones(&row, Status::Open, now);
+        let marks = milestones(row, Status::Open, now);
         store::set_status(&mut *tx, id, Status::Open, &marks, now).await?;
         crate::sla::service::sync(&mut *tx, id, row.status, row.priority, now).await?;
         let entry = Entry {
@@ -88,7 +99,9 @@ async fn add_in(work: &mut Work<'_>, id: i64, input: NewComment) -> AppResult<Co
         history::record(&mut *tx, id, actor, entry, now).await?;
     }
     search::reindex(&mut *tx, state.db.backend, id).await?;
-    let event = TicketChanged::new(&row, &watchers, actor).internal(input.internal);
+    // The draft this reply came from is sent.
+    super::super::draft_store::remove(&mut *tx, id, actor.user_id).await?;
+    let event = TicketChanged::new(row, watchers, actor).internal(input.internal);
     work.stage(event).await?;
     Ok(comment)
 }

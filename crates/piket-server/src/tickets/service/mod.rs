@@ -1,15 +1,18 @@
 //! Rules for tickets, one file per use: `create`, `change` (fields, watchers, linked assets,
-//! bulk), `comment` (replies and notes), `delete`, `files` (attachments on a ticket) and
+//! bulk), `comment` (replies and notes), `respond` (the ticket page's one Update: a reply and
+//! field changes together; drafts), `delete`, `files` (attachments on a ticket) and
 //! `query` (one ticket, the ticket page, lists, search, counts). Every write runs in one
 //! [`Work`](super::work::Work): begin, load what the actor sees, apply, notify, stage the event,
 //! commit and publish. What the fields may hold is `model`; who sees what is `policy`.
 
 mod change;
 mod comment;
+mod context;
 mod create;
 mod delete;
 pub mod files;
 mod query;
+mod respond;
 
 use sqlx::AnyConnection;
 
@@ -23,11 +26,13 @@ use crate::validate::Check;
 
 pub use change::{bulk, link_asset, link_asset_named, unlink_asset, update, watch};
 pub use comment::{add_comment, reply};
+pub use context::{requester_context, RequesterContext, CONTEXT_ITEMS};
 pub use create::{create, create_with_files, new_ticket_defaults, NewTicketDefaults};
 pub use delete::delete;
 pub use query::{
     assignees, comments, counts, detail, get, history, list, Detail, RANKED_CANDIDATES,
 };
+pub use respond::{respond, save_draft, Update};
 
 /// A ticket within reach (with its watchers), or not found.
 pub async fn load_visible(

@@ -32,15 +32,18 @@ pub struct Detail {
     pub comments: Vec<Comment>,
     pub history: Vec<HistoryEntry>,
     pub attachments: Vec<crate::attachments::Attachment>,
+    /// The reader's draft of a reply: its text and when it was kept (unix ms).
+    pub draft: Option<(String, i64)>,
 }
 
 /// One statement: the ticket row with everything around it packed (`page_store`).
 pub async fn detail(state: &AppState, actor: &Actor, id: i64) -> AppResult<Detail> {
     let mut conn = state.db.pool.acquire().await?;
     let staff = policy::is_staff(actor);
-    let (row, around) = super::super::page_store::page(&mut conn, state.db.backend, id, staff)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (row, around) =
+        super::super::page_store::page(&mut conn, state.db.backend, id, staff, actor.user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
     if !policy::sees(actor, &row, &around.watchers) {
         return Err(AppError::NotFound);
     }
@@ -55,6 +58,7 @@ pub async fn detail(state: &AppState, actor: &Actor, id: i64) -> AppResult<Detai
         comments: around.comments,
         history: around.history,
         attachments: around.attachments,
+        draft: around.draft,
     })
 }
 
