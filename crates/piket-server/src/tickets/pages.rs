@@ -28,35 +28,112 @@ use crate::web::render::{flash, translated_field_errors};
 struct ListPage<'a> {
     shell: Shell<'a>,
     page: &'a crate::api::page::Page<super::TicketSummary>,
-    counts: &'a super::StatusCounts,
     query: &'a ListQuery,
-    /// The query string of this list (for links, export and saving the view).
+    /// The query string of this list as asked (for links, bulk's way back and saving the view).
     link: String,
+    /// The query string of what is shown, defaults applied (for the CSV export).
+    shown_link: String,
     staff: bool,
     choices: &'a Choices,
-    saved_views: &'a [super::views::SavedView],
+    /// The side panel: built-in views, saved views, statuses (within the active view).
+    views: Vec<ViewLink>,
+    saved: Vec<ViewLink>,
+    statuses: Vec<ViewLink>,
     sorts: &'static [&'static str],
     /// A "Save this view" that failed: the name typed and its errors.
     save_name: &'a str,
     save_errors: std::collections::BTreeMap<String, String>,
     /// Why the filters were refused.
     errors: std::collections::BTreeMap<String, String>,
+    pager: Pager,
+    compact: bool,
+    /// Whether any filter under "More filters" is set (it then starts open).
+    more_open: bool,
+    /// Closed tickets are left out because no status was chosen.
+    closed_hidden: bool,
 }
 
-impl ListPage<'_> {
-    /// How many tickets the reader sees in `status`.
-    fn count(&self, status: &str) -> i64 {
-        let c = self.counts;
-        match status {
-            "new" => c.new,
-            "open" => c.open,
-            "pending" => c.pending,
-            "resolved" => c.resolved,
-            "closed" => c.closed,
-            _ => 0,
-        }
+/// An entry of the side panel: where it goes, its words, its count, whether it is the list shown.
+struct ViewLink {
+    /// The query string (without `?`).
+    query: String,
+    label: String,
+    /// The saved view's id (for its delete button); 0 for the others.
+    id: i64,
+    /// The status it narrows to (the status entries); "" for the others.
+    key: &'static str,
+    count: String,
+    current: bool,
+}
+
+/// The list's position and links: "1–50 of 1 234", previous, page numbers, next.
+struct Pager {
+    from: i64,
+    to: i64,
+    /// The total, formatted ("1 234", "1 000+"); empty when unknown (a search).
+    total: String,
+    prev: Option<String>,
+    next: Option<String>,
+    /// Page numbers with their links (`None` for the current page), where reaching them is cheap.
+    numbers: Vec<(i64, Option<String>)>,
+}
+
+/// Pages reached by number skip at most this many rows (an `OFFSET`); past it, previous and
+/// next only.
+const OFFSET_CAP: i64 = 1000;
+
+/// A count as the side panel and pager show it: digits grouped by a narrow space, "+" past the cap.
+fn count_text(total: Option<service::Total>) -> String {
+    match total {
+        None => String::new(),
+        Some(service::Total::Exact(n)) => group_digits(n),
+        Some(service::Total::AtLeast(n)) => format!("{}+", group_digits(n)),
     }
 }
+
+fn group_digits(n: i64) -> String {
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// The list's density from `?density=` (which the response then remembers in a cookie) or the
+/// cookie.
+fn density(
+    state: &AppState,
+    asked: Option<&str>,
+    headers: &axum::http::HeaderMap,
+) -> (bool, Option<String>) {
+    use crate::web::cookies;
+    match asked {
+        Some(d @ ("compact" | "comfortable")) => (
+            d == "compact",
+            Some(cookies::set(
+                &state.config,
+                DENSITY_COOKIE,
+                d,
+                Some(365 * 24 * 3600),
+            )),
+        ),
+        _ => (
+            cookies::get(headers, &cookies::name(&state.config, DENSITY_COOKIE)).as_deref()
+                == Some("compact"),
+            None,
+        ),
+    }
+}
+
+/// Remembers the list's density ("compact" or "comfortable").
+const DENSITY_COOKIE: &str = "piket_density";
 
 /// An SLA state's name (`at_risk`, `breached`, `ok`), or "" for none.
 pub fn sla_key(state: &Option<crate::sla::SlaState>) -> &'static str {
@@ -110,9 +187,10 @@ pub async fn list(
     State(state): State<AppState>,
     ctx: WebCtx,
     WebActor(actor): WebActor,
+    headers: axum::http::HeaderMap,
     Query(raw): Query<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    render_list(&state, &ctx, &actor, raw, "", None).await
+    render_list(&state, &ctx, &actor, &headers, raw, "", None).await
 }
 
 /// The list page for these query pairs. `save_name` and `save_error` are a "Save this view" that
@@ -121,41 +199,80 @@ pub(crate) async fn render_list(
     state: &AppState,
     ctx: &WebCtx,
     actor: &Actor,
+    headers: &axum::http::HeaderMap,
     raw: Vec<(String, String)>,
     save_name: &str,
     save_error: Option<&AppError>,
 ) -> AppResult<Response> {
-    // `msg` is the page's own flash; everything else is the list query.
-    let msg = raw.iter().find(|(k, _)| k == "msg").map(|(_, v)| v.clone());
-    let rest: Vec<(String, String)> = raw.into_iter().filter(|(k, _)| k != "msg").collect();
+    // `msg`, `page` and `density` are the page's own; everything else is the list query.
+    let own = |name: &str| raw.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let msg = own("msg");
+    let number = own("page")
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| (1..=1_000_000).contains(p))
+        .unwrap_or(1);
+    let (compact, density_cookie) = density(state, own("density").as_deref(), headers);
+    let rest: Vec<(String, String)> = raw
+        .into_iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "msg" | "page" | "density"))
+        .collect();
     let encoded = serde_urlencoded::to_string(&rest).unwrap_or_default();
     let query: ListQuery = serde_urlencoded::from_str(&encoded)
         .map_err(|e| AppError::BadRequest(format!("bad filter: {e}")))?;
+    let shown = query.with_page_default();
+    let limit = shown.limit.unwrap_or(crate::api::page::DEFAULT_LIMIT);
+    // A page number without a cursor is reached by skipping rows, only while that is cheap.
+    let (number, offset) = if shown.cursor.is_none() {
+        let number = number.min(cheap_pages(limit));
+        (number, (number - 1) * limit)
+    } else {
+        (number, 0)
+    };
     // Refused filters show an empty list with their errors (status 200: the page is not a form
     // sent back).
-    let (items, error) = match submitted(service::list(state, actor, &query).await)? {
-        Submitted::Done(p) => (p, None),
+    let (queue, error) = match submitted(service::queue(state, actor, &shown, offset).await)? {
+        Submitted::Done(q) => (q, None),
         Submitted::Again(e) => (
-            crate::api::page::Page {
-                items: Vec::new(),
-                next_cursor: None,
+            service::Queue {
+                page: crate::api::page::Page {
+                    items: Vec::new(),
+                    next_cursor: None,
+                },
+                prev_cursor: None,
+                total: None,
             },
             Some(e),
         ),
     };
-    let counts = service::counts(state, actor).await?;
     let staff = policy::is_staff(actor);
-    let saved_views = super::views::list(state, actor).await?;
+    let link = query.link();
+    let shell = Shell::new(state, ctx, "tickets").with_flash(flash(msg.as_deref()));
+    let (views, saved) = side_views(state, actor, &shell, &link, staff).await?;
+    let statuses = status_links(state, actor, &shell, &query, error.is_some()).await?;
     let choices = choices(state, actor).await?;
+    let pager = pager(&queue, &link, number, limit);
+    let more_open = [
+        &query.priority,
+        &query.department,
+        &query.tag,
+        &query.category,
+        &query.created_from,
+        &query.created_to,
+        &query.sort,
+    ]
+    .iter()
+    .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
     let page = ListPage {
-        shell: Shell::new(state, ctx, "tickets").with_flash(flash(msg.as_deref())),
-        page: &items,
-        counts: &counts,
+        shell,
+        page: &queue.page,
         query: &query,
-        link: query.link(),
+        shown_link: shown.link(),
+        link,
         staff,
         choices: &choices,
-        saved_views: &saved_views,
+        views,
+        saved,
+        statuses,
         sorts: &[
             "updated",
             "+updated",
@@ -167,8 +284,195 @@ pub(crate) async fn render_list(
         save_name,
         save_errors: translated_field_errors(state, ctx, save_error),
         errors: translated_field_errors(state, ctx, error.as_ref()),
+        pager,
+        compact,
+        more_open,
+        closed_hidden: shown.status != query.status,
     };
-    form_page(&page, save_error)
+    let mut response = form_page(&page, save_error)?;
+    if let Some(cookie) = density_cookie {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
+            response
+                .headers_mut()
+                .append(axum::http::header::SET_COOKIE, v);
+        }
+    }
+    Ok(response)
+}
+
+/// The side panel's built-in and saved views, each with its count.
+async fn side_views(
+    state: &AppState,
+    actor: &Actor,
+    shell: &Shell<'_>,
+    link: &str,
+    staff: bool,
+) -> AppResult<(Vec<ViewLink>, Vec<ViewLink>)> {
+    let mut builtin: Vec<(&str, &str)> = Vec::new();
+    if staff {
+        builtin.extend([
+            ("view=mine", "view_mine"),
+            ("view=unassigned", "view_unassigned"),
+            ("view=department", "view_department"),
+            ("view=overdue", "view_overdue"),
+            ("sla=at_risk", "view_sla_at_risk"),
+            ("sla=breached", "view_sla_breached"),
+        ]);
+    }
+    builtin.extend([("", "view_active"), (ALL_STATUSES, "view_all")]);
+    let saved_views = super::views::list(state, actor).await?;
+    let parse = |q: &str| {
+        serde_urlencoded::from_str::<ListQuery>(q)
+            .ok()
+            .map(|q| q.with_page_default())
+    };
+    let queries: Vec<Option<ListQuery>> = builtin
+        .iter()
+        .map(|(q, _)| parse(q))
+        .chain(saved_views.iter().map(|v| parse(&v.query)))
+        .collect();
+    let known: Vec<ListQuery> = queries.iter().flatten().cloned().collect();
+    let mut totals = service::totals(state, actor, &known).await?.into_iter();
+    let mut counts = queries
+        .iter()
+        .map(|q| q.as_ref().and_then(|_| totals.next().flatten()));
+    let views = builtin
+        .iter()
+        .map(|(q, key)| ViewLink {
+            query: (*q).to_string(),
+            label: shell.t(key).to_string(),
+            id: 0,
+            key: "",
+            count: count_text(counts.next().flatten()),
+            current: link == *q,
+        })
+        .collect();
+    let saved = saved_views
+        .into_iter()
+        .map(|v| ViewLink {
+            current: link == v.query,
+            count: count_text(counts.next().flatten()),
+            query: v.query,
+            label: v.name,
+            id: v.id,
+            key: "",
+        })
+        .collect();
+    Ok((views, saved))
+}
+
+/// Every status, for the "All tickets" view and the status filter's "Any".
+const ALL_STATUSES: &str = "status=new%2Copen%2Cpending%2Cresolved%2Cclosed";
+
+/// The side panel's statuses: each the active view narrowed to it, counted within that view.
+async fn status_links(
+    state: &AppState,
+    actor: &Actor,
+    shell: &Shell<'_>,
+    query: &ListQuery,
+    refused: bool,
+) -> AppResult<Vec<ViewLink>> {
+    let base = ListQuery {
+        status: None,
+        cursor: None,
+        ..query.clone()
+    };
+    let (counts, capped) = if refused {
+        service::counts_within(state, actor, &ListQuery::default()).await?
+    } else {
+        service::counts_within(state, actor, &base).await?
+    };
+    Ok(STATUSES
+        .iter()
+        .map(|s| {
+            let n = counts.get(s);
+            let total = if capped {
+                service::Total::AtLeast(n)
+            } else {
+                service::Total::Exact(n)
+            };
+            let q = ListQuery {
+                status: Some((*s).to_string()),
+                ..base.clone()
+            };
+            ViewLink {
+                query: q.link(),
+                label: shell.tx("status_", s),
+                id: 0,
+                key: s,
+                count: count_text(Some(total)),
+                current: query.status.as_deref() == Some(*s),
+            }
+        })
+        .collect())
+}
+
+/// Where this page sits and the links around it. Next and previous follow keyset cursors;
+/// page numbers are offered while reaching them skips at most [`OFFSET_CAP`] rows.
+fn pager(queue: &service::Queue, link: &str, number: i64, limit: i64) -> Pager {
+    let sep = if link.is_empty() { "" } else { "&" };
+    let at = |extra: String| format!("{link}{sep}{extra}");
+    let shown = queue.page.items.len() as i64;
+    let from = if shown == 0 {
+        0
+    } else {
+        (number - 1) * limit + 1
+    };
+    let to = if shown == 0 { 0 } else { from + shown - 1 };
+    let prev = match (&queue.prev_cursor, number) {
+        (None, _) => None,
+        (Some(_), n) if n <= 2 => Some(link.to_string()),
+        (Some(c), n) => Some(at(format!("cursor={}&page={}", urlencode(c), n - 1))),
+    };
+    let next = queue
+        .page
+        .next_cursor
+        .as_ref()
+        .map(|c| at(format!("cursor={}&page={}", urlencode(c), number + 1)));
+    let mut numbers = Vec::new();
+    if let Some(service::Total::Exact(total)) = queue.total {
+        let last = (total + limit - 1) / limit.max(1);
+        let cheap = cheap_pages(limit);
+        if last > 1 {
+            for n in 1..=last.min(cheap) {
+                let near = n == 1 || n == last || (n - number).abs() <= 2;
+                if !near {
+                    if numbers.last().is_some_and(|(p, _)| *p != 0) {
+                        numbers.push((0, None));
+                    }
+                    continue;
+                }
+                let href = if n == number {
+                    None
+                } else if n == 1 {
+                    Some(link.to_string())
+                } else {
+                    Some(at(format!("page={n}")))
+                };
+                numbers.push((n, href));
+            }
+        }
+    }
+    Pager {
+        from,
+        to,
+        total: count_text(queue.total),
+        prev,
+        next,
+        numbers,
+    }
+}
+
+/// The pages reached by number: those skipping at most [`OFFSET_CAP`] rows.
+fn cheap_pages(limit: i64) -> i64 {
+    OFFSET_CAP / limit.max(1) + 1
+}
+
+fn urlencode(text: &str) -> String {
+    serde_urlencoded::to_string([("", text)])
+        .unwrap_or_default()
+        .trim_start_matches('=')
+        .to_string()
 }
 
 pub async fn export(

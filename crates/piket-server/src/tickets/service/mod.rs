@@ -26,7 +26,8 @@ pub use comment::{add_comment, reply};
 pub use create::{create, create_with_files, new_ticket_defaults, NewTicketDefaults};
 pub use delete::delete;
 pub use query::{
-    assignees, comments, counts, detail, get, history, list, Detail, RANKED_CANDIDATES,
+    assignees, comments, counts, counts_within, detail, get, history, list, queue, totals, Detail,
+    Queue, Total, COUNT_CAP, RANKED_CANDIDATES,
 };
 
 /// A ticket within reach (with its watchers), or not found.
