@@ -8,6 +8,7 @@ pub mod detail_view;
 pub mod export;
 pub mod filter;
 pub mod history;
+pub mod list_view;
 pub mod live;
 pub mod markdown;
 pub mod model;
