@@ -50,7 +50,7 @@ fn group_digits(n: i64) -> String {
     let digits = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{202f}');
         }
         out.push(c);
@@ -263,4 +263,24 @@ pub fn urlencode(text: &str) -> String {
         .unwrap_or_default()
         .trim_start_matches('=')
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_group_their_digits_and_say_when_counting_stopped() {
+        assert_eq!(count_text(Some(service::Total::Exact(7))), "7");
+        assert_eq!(
+            count_text(Some(service::Total::Exact(1234))),
+            "1\u{202f}234"
+        );
+        assert_eq!(
+            count_text(Some(service::Total::AtLeast(1000))),
+            "1\u{202f}000+"
+        );
+        assert_eq!(count_text(None), "");
+        assert_eq!(group_digits(1_234_567), "1\u{202f}234\u{202f}567");
+    }
 }
