@@ -80,6 +80,7 @@ test("admin writes a canned response, replies with it, and saves a list view", a
 
     // A filtered list saved as a view, then opened again from the sidebar.
     await admin.goto(`${server.base}/tickets`);
+    await admin.click(".more-filters summary"); // priority is under "More filters"
     await admin.selectOption(".filters #f-priority", "high");
     await admin.click(".filters button[type=submit]");
     await admin.waitForURL(/priority=high/);

@@ -91,7 +91,7 @@ test("requester files a ticket, technician notes and replies, requester confirms
     const search = async (page, q) => {
       await page.goto(`${server.base}/tickets`);
       await page.fill("#f-q", q);
-      await page.click("form.filters .actions button[type=submit]");
+      await page.click("form.filters > button[type=submit]");
       await page.waitForURL(/[?&]q=/);
       return page.locator("table.tickets tbody tr[data-id]");
     };
@@ -105,6 +105,7 @@ test("requester files a ticket, technician notes and replies, requester confirms
     const today = new Date().toISOString().slice(0, 10);
     for (const [field, rows] of [["#f-created_from", 1], ["#f-created_to", 0]]) {
       await tono.goto(`${server.base}/tickets`);
+      await tono.click(".more-filters summary"); // the date fields are under "More filters"
       await tono.fill(field, today);
       await tono.click("form.filters .actions button[type=submit]");
       await tono.waitForURL(new RegExp(`created_(from|to)=${today}`));

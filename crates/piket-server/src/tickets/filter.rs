@@ -112,9 +112,30 @@ pub struct Filter {
     pub sort: Option<(SortKey, bool)>,
     pub cursor: Option<String>,
     pub limit: i64,
+    /// Rows to skip when there is no cursor (a page number on the list page; kept small).
+    pub offset: i64,
 }
 
 impl Filter {
+    /// Whether the filter narrows by status alone (or not at all), so the trigger-kept counters
+    /// give its total without reading a ticket.
+    pub fn is_status_only(&self) -> bool {
+        self.priorities.is_empty()
+            && self.department.is_none()
+            && self.assignee.is_none()
+            && self.requester.is_none()
+            && self.category.is_none()
+            && self.tag.is_none()
+            && self.created_from.is_none()
+            && self.created_to.is_none()
+            && self.updated_from.is_none()
+            && self.updated_to.is_none()
+            && self.overdue_at.is_none()
+            && !self.my_departments
+            && self.sla.is_none()
+            && self.q.is_none()
+    }
+
     /// Sort key and whether it is descending; newest-updated first by default.
     pub fn order(&self) -> (SortKey, bool) {
         self.sort.unwrap_or((SortKey::Updated, true))
@@ -179,6 +200,21 @@ impl ListQuery {
             limit: None,
         };
         serde_urlencoded::to_string(&q).unwrap_or_default()
+    }
+
+    /// The list page's reading of this query: with no status chosen, closed tickets are left
+    /// out (the "mine" and "unassigned" views choose their own statuses). The API lists every
+    /// status unless asked.
+    pub fn with_page_default(&self) -> ListQuery {
+        let unset = self.status.as_deref().is_none_or(|s| s.trim().is_empty());
+        let own_statuses = matches!(self.view.as_deref(), Some("mine" | "unassigned"));
+        if !unset || own_statuses {
+            return self.clone();
+        }
+        ListQuery {
+            status: Some("new,open,pending,resolved".into()),
+            ..self.clone()
+        }
     }
 
     /// Validate and resolve `me`; `now` places the overdue view.
@@ -286,6 +322,27 @@ impl ListQuery {
     }
 }
 
+/// A keyset position: the rows after this one (`next_cursor`), or before it (`b…`, the list
+/// page's "previous").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    After(i64, i64),
+    Before(i64, i64),
+}
+
+/// Read a cursor: `value.id` for the rows after it, `bvalue.id` for the rows before it.
+pub fn parse_any_cursor(cursor: &str) -> AppResult<Cursor> {
+    match cursor.strip_prefix('b') {
+        Some(rest) => parse_cursor(rest).map(|(v, id)| Cursor::Before(v, id)),
+        None => parse_cursor(cursor).map(|(v, id)| Cursor::After(v, id)),
+    }
+}
+
+/// The cursor for the rows before this one.
+pub fn make_back_cursor(value: i64, id: i64) -> String {
+    format!("b{value}.{id}")
+}
+
 /// A keyset position: the sort value and the id of the last row shown.
 pub fn parse_cursor(cursor: &str) -> AppResult<(i64, i64)> {
     cursor
@@ -354,5 +411,14 @@ mod tests {
         }
         assert!(parse_cursor("12").is_err());
         assert_eq!(parse_cursor(&make_cursor(5, 9)).unwrap(), (5, 9));
+        assert_eq!(
+            parse_any_cursor(&make_back_cursor(-5, 9)).unwrap(),
+            Cursor::Before(-5, 9)
+        );
+        assert_eq!(
+            parse_any_cursor(&make_cursor(5, 9)).unwrap(),
+            Cursor::After(5, 9)
+        );
+        assert!(parse_any_cursor("bx").is_err());
     }
 }

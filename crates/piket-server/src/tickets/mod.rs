@@ -9,6 +9,7 @@ mod draft_store;
 pub mod export;
 pub mod filter;
 pub mod history;
+pub mod list_view;
 pub mod live;
 pub mod markdown;
 pub mod model;
@@ -215,6 +216,22 @@ pub struct StatusCounts {
 }
 
 impl StatusCounts {
+    /// The count for a status name (0 for an unknown one).
+    pub fn get(&self, status: &str) -> i64 {
+        match status {
+            "new" => self.new,
+            "open" => self.open,
+            "pending" => self.pending,
+            "resolved" => self.resolved,
+            "closed" => self.closed,
+            _ => 0,
+        }
+    }
+
+    pub fn total(&self) -> i64 {
+        self.new + self.open + self.pending + self.resolved + self.closed
+    }
+
     pub fn add(&mut self, status: &str, n: i64) {
         match status {
             "new" => self.new += n,

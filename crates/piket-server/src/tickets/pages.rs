@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::detail_view::{Choices, DetailView};
 use super::filter::ListQuery;
+use super::list_view::{cheap_pages, density, pager, side_views, status_links, Pager, ViewLink};
 use super::{policy, service, BulkChange, NewTicket, TicketPatch, PRIORITIES, STATUSES};
 use crate::auth::actor::Actor;
 use crate::auth::extract::WebActor;
@@ -26,34 +27,29 @@ use crate::web::render::{flash, translated_field_errors};
 struct ListPage<'a> {
     shell: Shell<'a>,
     page: &'a crate::api::page::Page<super::TicketSummary>,
-    counts: &'a super::StatusCounts,
     query: &'a ListQuery,
-    /// The query string of this list (for links, export and saving the view).
+    /// The query string of this list as asked (for links, bulk's way back and saving the view).
     link: String,
+    /// The query string of what is shown, defaults applied (for the CSV export).
+    shown_link: String,
     staff: bool,
     choices: &'a Choices,
-    saved_views: &'a [super::views::SavedView],
+    /// The side panel: built-in views, saved views, statuses (within the active view).
+    views: Vec<ViewLink>,
+    saved: Vec<ViewLink>,
+    statuses: Vec<ViewLink>,
     sorts: &'static [&'static str],
     /// A "Save this view" that failed: the name typed and its errors.
     save_name: &'a str,
     save_errors: std::collections::BTreeMap<String, String>,
     /// Why the filters were refused.
     errors: std::collections::BTreeMap<String, String>,
-}
-
-impl ListPage<'_> {
-    /// How many tickets the reader sees in `status`.
-    fn count(&self, status: &str) -> i64 {
-        let c = self.counts;
-        match status {
-            "new" => c.new,
-            "open" => c.open,
-            "pending" => c.pending,
-            "resolved" => c.resolved,
-            "closed" => c.closed,
-            _ => 0,
-        }
-    }
+    pager: Pager,
+    compact: bool,
+    /// Whether any filter under "More filters" is set (it then starts open).
+    more_open: bool,
+    /// Closed tickets are left out because no status was chosen.
+    closed_hidden: bool,
 }
 
 /// An SLA state's name (`at_risk`, `breached`, `ok`), or "" for none.
@@ -108,9 +104,10 @@ pub async fn list(
     State(state): State<AppState>,
     ctx: WebCtx,
     WebActor(actor): WebActor,
+    headers: axum::http::HeaderMap,
     Query(raw): Query<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    render_list(&state, &ctx, &actor, raw, "", None).await
+    render_list(&state, &ctx, &actor, &headers, raw, "", None).await
 }
 
 /// The list page for these query pairs. `save_name` and `save_error` are a "Save this view" that
@@ -119,41 +116,86 @@ pub(crate) async fn render_list(
     state: &AppState,
     ctx: &WebCtx,
     actor: &Actor,
+    headers: &axum::http::HeaderMap,
     raw: Vec<(String, String)>,
     save_name: &str,
     save_error: Option<&AppError>,
 ) -> AppResult<Response> {
-    // `msg` is the page's own flash; everything else is the list query.
-    let msg = raw.iter().find(|(k, _)| k == "msg").map(|(_, v)| v.clone());
-    let rest: Vec<(String, String)> = raw.into_iter().filter(|(k, _)| k != "msg").collect();
+    // `msg`, `page` and `density` are the page's own; everything else is the list query.
+    let own = |name: &str| raw.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let msg = own("msg");
+    let number = own("page")
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| (1..=1_000_000).contains(p))
+        .unwrap_or(1);
+    let (compact, density_cookie) = density(state, own("density").as_deref(), headers);
+    let rest: Vec<(String, String)> = raw
+        .into_iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "msg" | "page" | "density"))
+        .collect();
     let encoded = serde_urlencoded::to_string(&rest).unwrap_or_default();
     let query: ListQuery = serde_urlencoded::from_str(&encoded)
         .map_err(|e| AppError::BadRequest(format!("bad filter: {e}")))?;
+    let shown = query.with_page_default();
+    let limit = shown.limit.unwrap_or(crate::api::page::DEFAULT_LIMIT);
+    // A page number without a cursor is reached by skipping rows, only while that is cheap.
+    let (number, offset) = if shown.cursor.is_none() {
+        let number = number.min(cheap_pages(limit));
+        (number, (number - 1) * limit)
+    } else {
+        (number, 0)
+    };
     // Refused filters show an empty list with their errors (status 200: the page is not a form
     // sent back).
-    let (items, error) = match submitted(service::list(state, actor, &query).await)? {
-        Submitted::Done(p) => (p, None),
+    let (queue, error) = match submitted(service::queue(state, actor, &shown, offset).await)? {
+        Submitted::Done(q) => (q, None),
         Submitted::Again(e) => (
-            crate::api::page::Page {
-                items: Vec::new(),
-                next_cursor: None,
+            service::Queue {
+                page: crate::api::page::Page {
+                    items: Vec::new(),
+                    next_cursor: None,
+                },
+                prev_cursor: None,
+                total: None,
             },
             Some(e),
         ),
     };
-    let counts = service::counts(state, actor).await?;
     let staff = policy::is_staff(actor);
-    let saved_views = super::views::list(state, actor).await?;
+    let link = query.link();
+    let shell = Shell::new(state, ctx, "tickets").with_flash(flash(msg.as_deref()));
+    let (views, saved) = side_views(state, actor, &shell, &link, staff).await?;
+    let statuses = status_links(state, actor, &shell, &query, error.is_some()).await?;
     let choices = choices(state, actor).await?;
+    // The pager's links keep a chosen page size (the view's own link leaves it out).
+    let paged_link = match (shown.limit, link.is_empty()) {
+        (None, _) => link.clone(),
+        (Some(l), true) => format!("limit={l}"),
+        (Some(l), false) => format!("{link}&limit={l}"),
+    };
+    let pager = pager(&queue, &paged_link, number, limit);
+    let more_open = [
+        &query.priority,
+        &query.department,
+        &query.tag,
+        &query.category,
+        &query.created_from,
+        &query.created_to,
+        &query.sort,
+    ]
+    .iter()
+    .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
     let page = ListPage {
-        shell: Shell::new(state, ctx, "tickets").with_flash(flash(msg.as_deref())),
-        page: &items,
-        counts: &counts,
+        shell,
+        page: &queue.page,
         query: &query,
-        link: query.link(),
+        shown_link: shown.link(),
+        link,
         staff,
         choices: &choices,
-        saved_views: &saved_views,
+        views,
+        saved,
+        statuses,
         sorts: &[
             "updated",
             "+updated",
@@ -165,8 +207,20 @@ pub(crate) async fn render_list(
         save_name,
         save_errors: translated_field_errors(state, ctx, save_error),
         errors: translated_field_errors(state, ctx, error.as_ref()),
+        pager,
+        compact,
+        more_open,
+        closed_hidden: shown.status != query.status,
     };
-    form_page(&page, save_error)
+    let mut response = form_page(&page, save_error)?;
+    if let Some(cookie) = density_cookie {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
+            response
+                .headers_mut()
+                .append(axum::http::header::SET_COOKIE, v);
+        }
+    }
+    Ok(response)
 }
 
 pub async fn export(

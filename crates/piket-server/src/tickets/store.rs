@@ -2,7 +2,9 @@
 
 use sqlx::AnyConnection;
 
-use super::filter::{make_cursor, parse_cursor, Filter, SortKey, Who};
+use super::filter::{
+    make_back_cursor, make_cursor, parse_any_cursor, Cursor, Filter, SortKey, Who,
+};
 use super::{Priority, Status, StatusCounts, TicketSummary};
 use crate::auth::actor::Actor;
 use crate::auth::permissions::Scope;
@@ -445,22 +447,25 @@ pub fn push_filter(sql: &mut Sql, f: &Filter, actor: &Actor) {
     }
 }
 
-/// One page of the list in keyset order, from [`list_head`] with scope and filters appended.
-/// Returns the rows and the next cursor.
+/// One page of the list, from [`list_head`] with scope and filters appended: in keyset order
+/// after (or, for a `b…` cursor, before) the cursor, else `offset` rows in.
 pub async fn list(
     conn: &mut AnyConnection,
     backend: Backend,
     mut sql: Sql,
     f: &Filter,
-) -> AppResult<(Vec<TicketRow>, Option<String>)> {
+) -> AppResult<ListRows> {
     let (key, desc) = f.order();
     let col = key.column();
-    if let Some(cursor) = &f.cursor {
-        let (value, id) = parse_cursor(cursor)?;
+    let cursor = f.cursor.as_deref().map(parse_any_cursor).transpose()?;
+    // Rows before the cursor are read in the opposite order: the nearest first.
+    let backwards = matches!(cursor, Some(Cursor::Before(..)));
+    let read_desc = desc != backwards;
+    if let Some(Cursor::After(value, id) | Cursor::Before(value, id)) = cursor {
         sql.push(" AND (")
             .push(col)
             .push(", t.id) ")
-            .push(if desc { "< (" } else { "> (" })
+            .push(if read_desc { "< (" } else { "> (" })
             .bind(Arg::Int(value))
             .push(", ")
             .bind(Arg::Int(id))
@@ -468,25 +473,86 @@ pub async fn list(
     }
     sql.push(" ORDER BY ")
         .push(col)
-        .push(if desc {
+        .push(if read_desc {
             " DESC, t.id DESC"
         } else {
             " ASC, t.id ASC"
         })
         .push(" LIMIT ")
         .bind(Arg::Int(f.limit + 1));
+    if cursor.is_none() && f.offset > 0 {
+        sql.push(" OFFSET ").bind(Arg::Int(f.offset));
+    }
     let mut rows = fetch_rows(conn, backend, sql).await?;
     rows.sort_unstable_by_key(|r| (sort_value(r, key), r.id));
-    if desc {
+    if read_desc {
         rows.reverse();
     }
     let more = rows.len() as i64 > f.limit;
     rows.truncate(f.limit as usize);
-    let next = match rows.last() {
-        Some(last) if more => Some(make_cursor(sort_value(last, key), last.id)),
-        _ => None,
+    if backwards {
+        rows.reverse();
+    }
+    let first = rows
+        .first()
+        .map(|r| make_back_cursor(sort_value(r, key), r.id));
+    let last = rows.last().map(|r| make_cursor(sort_value(r, key), r.id));
+    let (next, prev) = if backwards {
+        // Came from a later page, so there is one; earlier ones only if more were found.
+        (last, first.filter(|_| more))
+    } else {
+        let earlier = cursor.is_some() || f.offset > 0;
+        (last.filter(|_| more), first.filter(|_| earlier))
     };
-    Ok((rows, next))
+    Ok(ListRows { rows, next, prev })
+}
+
+/// A page of ticket rows and the cursors around it.
+pub struct ListRows {
+    pub rows: Vec<TicketRow>,
+    /// The rows after this page, if any.
+    pub next: Option<String>,
+    /// The rows before this page (a `b…` cursor), if any.
+    pub prev: Option<String>,
+}
+
+/// How many tickets a query from [`count_head`] (with scope and filters appended) finds, up to
+/// `cap + 1`: counting stops there, so a broad filter costs no more than `cap` rows.
+pub async fn count_capped(conn: &mut AnyConnection, mut sql: Sql, cap: i64) -> AppResult<i64> {
+    sql.push(" LIMIT ").bind(Arg::Int(cap + 1)).push(") x");
+    Ok(sql.query_scalar().fetch_one(conn).await?)
+}
+
+/// Per-status counts for a query from [`count_head`] (scope and filters appended), reading at
+/// most `cap + 1` tickets; returns the counts and whether reading stopped at the cap.
+pub async fn counts_capped(
+    conn: &mut AnyConnection,
+    mut sql: Sql,
+    cap: i64,
+) -> AppResult<(StatusCounts, bool)> {
+    sql.push(" LIMIT ")
+        .bind(Arg::Int(cap + 1))
+        .push(") x GROUP BY status");
+    sql.wrap("SELECT status, CAST(COUNT(*) AS BIGINT) AS n FROM (", "");
+    let rows: Vec<CountRow> = sql.query_as().fetch_all(conn).await?;
+    let mut counts = StatusCounts::default();
+    let mut seen = 0;
+    for r in rows {
+        seen += r.n;
+        counts.add(&r.status, r.n);
+    }
+    Ok((counts, seen > cap))
+}
+
+/// The head for [`count_capped`] and [`counts_capped`]: the tickets' statuses, filtered to
+/// nothing yet; close it with their `LIMIT`.
+pub fn count_head() -> Sql {
+    Sql::new("SELECT COUNT(*) FROM (SELECT t.status FROM tickets t WHERE 1 = 1")
+}
+
+/// The head for [`counts_capped`] (which wraps it in its grouping).
+pub fn status_head() -> Sql {
+    Sql::new("SELECT t.status FROM tickets t WHERE 1 = 1")
 }
 
 fn sort_value(row: &TicketRow, key: SortKey) -> i64 {

@@ -29,6 +29,7 @@ mod password_hashing;
 mod pg_restart;
 mod privilege;
 mod process;
+mod queue;
 mod schema;
 mod secrets;
 mod sessions;

@@ -30,7 +30,8 @@ pub use context::{requester_context, RequesterContext, CONTEXT_ITEMS};
 pub use create::{create, create_with_files, new_ticket_defaults, NewTicketDefaults};
 pub use delete::delete;
 pub use query::{
-    assignees, comments, counts, detail, get, history, list, Detail, RANKED_CANDIDATES,
+    assignees, comments, counts, counts_within, detail, get, history, list, queue, totals, Detail,
+    Queue, Total, COUNT_CAP, RANKED_CANDIDATES,
 };
 pub use respond::{respond, save_draft, Update};
 

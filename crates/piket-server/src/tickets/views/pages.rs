@@ -27,6 +27,7 @@ pub async fn create(
     State(state): State<AppState>,
     ctx: WebCtx,
     WebActor(actor): WebActor,
+    headers: axum::http::HeaderMap,
     Form(f): Form<SaveViewForm>,
 ) -> AppResult<Response> {
     let input = NewSavedView {
@@ -46,7 +47,16 @@ pub async fn create(
                     Ok(_) => serde_urlencoded::from_str(query).unwrap_or_default(),
                     Err(_) => Vec::new(),
                 };
-            crate::tickets::pages::render_list(&state, &ctx, &actor, raw, &f.name, Some(&e)).await
+            crate::tickets::pages::render_list(
+                &state,
+                &ctx,
+                &actor,
+                &headers,
+                raw,
+                &f.name,
+                Some(&e),
+            )
+            .await
         }
     }
 }
