@@ -10,6 +10,11 @@ on PostgreSQL, over a seeded database (`piket seed`, a fixed random seed).
                                                                   best 50 with the list's joins
                                                                   (the candidates alone shown too)
   detail (20 replies)  GET /tickets/1 (the HTML page)             ticket row + its comments
+  detail + context     GET /tickets/1?context=1 (the page with    the same, plus the requester,
+                       the requester's context, as every page     their open tickets and their
+                       was before it was fetched on its own)      devices
+  requester context    GET /tickets/1/context (what the page's    the requester, their open
+                       script fetches after the page)             tickets and their devices
 
 Seeded databases are kept between runs (bench/data/, git-ignored): seeding a million tickets
 takes minutes. Builds nothing: `cargo build --release -p piket-server -p raw-sql` first.
@@ -130,6 +135,14 @@ def raw_queries(backend, url):
             "WHERE ticket_id = 1 ORDER BY id",
         ],
     }
+    requester = "(SELECT requester_id FROM tickets WHERE id = 1)"
+    out["requester context"] = [
+        f"SELECT id, email, name, locale, created_at FROM users WHERE id = {requester}",
+        LIST_SQL + f" WHERE t.requester_id = {requester} AND t.status IN ('new', 'open', "
+        "'pending') ORDER BY t.updated_at DESC, t.id DESC LIMIT 11",
+        f"SELECT * FROM hardware_assets WHERE owner_id = {requester} ORDER BY id LIMIT 10",
+    ]
+    out["detail + context"] = out["detail (20 replies)"] + out["requester context"]
     for name, statement in candidates(backend, url).items():
         out[name] = [search_page(statement)]
     return out
@@ -142,11 +155,14 @@ PATHS = {
     "search mid": ("/api/v1/tickets?q=firmware&limit=50", "key"),
     "search common": ("/api/v1/tickets?q=printer&limit=50", "key"),
     "detail (20 replies)": ("/tickets/1", "cookie"),
+    "detail + context": ("/tickets/1?context=1", "cookie"),
+    "requester context": ("/tickets/1/context", "cookie"),
 }
 # (absolute p99 target in ms at 16 connections, ratio target against raw) per figure.
 TARGETS = {
     "list": (25, 3), "counts": (5, None), "search rare": (10, 2), "search mid": (10, 2),
     "search common": (50, 2), "detail (20 replies)": (5, None),
+    "detail + context": (10, None), "requester context": (5, None),
 }
 
 
@@ -258,10 +274,13 @@ def measure(args, backend, log):
         rows = []
         alone = candidates(backend, url)
         for figure, statements in raw_queries(backend, url).items():
+            if args.only and not any(figure.startswith(o) for o in args.only):
+                continue
             path, how = PATHS[figure]
             status, body = fb.request(port, "GET", path, auth[how])
             if status != 200:
                 raise fb.BenchError(f"{path}: {status} {body[:200]!r}")
+            size = len(body)
             for conns in (1, 16):
                 # One unmeasured second first (connections opened, statements prepared),
                 # as raw-sql does for the reference.
@@ -271,11 +290,13 @@ def measure(args, backend, log):
                 raw_run = raw(args, url, statements, conns)
                 rows.append({"backend": backend, "figure": figure, "connections": conns,
                              "piket_p99_ms": ms(http_run["p99"]), "piket_rps": http_run["rps"],
-                             "raw_p99_ms": raw_run["p99_ms"], "raw_qps": raw_run["qps"]})
+                             "raw_p99_ms": raw_run["p99_ms"], "raw_qps": raw_run["qps"],
+                             "bytes": size})
                 if figure in alone:
                     rows[-1]["candidates_p99_ms"] = raw(args, url, [alone[figure]], conns)["p99_ms"]
                 print(f"  {backend:8} {figure:20} c={conns:<2} piket p99 "
-                      f"{rows[-1]['piket_p99_ms']:8.2f} ms   raw p99 {raw_run['p99_ms']:8.2f} ms",
+                      f"{rows[-1]['piket_p99_ms']:8.2f} ms   raw p99 {raw_run['p99_ms']:8.2f} ms"
+                      f"   {size:7} bytes",
                       flush=True)
         return rows
     finally:
@@ -305,7 +326,10 @@ def main():
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--duration", type=int, default=5)
     p.add_argument("--out", default="bench/results/tickets.json")
+    p.add_argument("--only", default="",
+                   help="comma-separated figure names (or their starts) to measure, e.g. detail")
     args = p.parse_args()
+    args.only = [o.strip() for o in args.only.split(",") if o.strip()]
     for attr in ("piket", "raw_sql", "out"):
         path = Path(getattr(args, attr))
         setattr(args, attr, str(path if path.is_absolute() else ROOT / path))

@@ -49,7 +49,8 @@ test("the ticket page keeps drafts and updates in one go", async () => {
     watch(tono);
     await signIn(tono, server, "tono@example.com", PASSWORD);
     await tono.goto(ticketUrl);
-    // The requester's context sits beside the conversation.
+    // The requester's context sits beside the conversation, fetched after the page.
+    await tono.waitForSelector("#requester-context:not([data-context])");
     assert.match(await tono.textContent("#requester-context"), /rina@example\.com/);
     // The live notice is by the reply box, not above the page.
     assert.equal(await tono.evaluate(() => document.getElementById("live-notice").closest("section.grow") !== null), true);

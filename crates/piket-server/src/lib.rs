@@ -19,9 +19,11 @@ pub mod i18n;
 pub mod inventory;
 pub mod jobs;
 pub mod listen;
+pub mod local_time;
 pub mod notifications;
 pub mod notify;
 pub mod ops;
+pub mod org;
 pub mod parts;
 pub mod refcache;
 pub mod roles;
@@ -161,6 +163,7 @@ fn pages() -> Router<AppState> {
         .merge(notifications::pages::pages())
         .merge(ops::pages())
         .merge(sla::pages::pages())
+        .merge(org::pages::pages())
         .merge(inventory::pages::pages())
         .merge(agents::pages::pages())
         .fallback(|| async { error::AppError::NotFound })

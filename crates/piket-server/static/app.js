@@ -250,3 +250,38 @@ document.addEventListener("piket:refreshed", dropzones);
   restore();
   document.addEventListener("piket:refreshed", restore);
 })();
+
+// The one-time time-zone offer (issue #19): name the browser's zone on the "use" button; when it
+// is the zone already shown, accept quietly so the offer does not nag.
+(function () {
+  var offer = document.getElementById("zone-offer");
+  if (!offer || !window.Intl || !Intl.DateTimeFormat) { return; }
+  var browser = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  if (!browser) { return; }
+  if (browser === offer.getAttribute("data-zone")) {
+    var body = new FormData(offer);
+    body.set("time_zone", "");
+    fetch(offer.action, { method: "POST", body: new URLSearchParams(body), credentials: "same-origin" })
+      .then(function (r) { if (r.ok) { offer.hidden = true; } });
+    return;
+  }
+  var use = document.getElementById("zone-use");
+  use.value = browser;
+  use.querySelector("span").textContent = browser;
+  use.hidden = false;
+})();
+
+// The requester's context beside the conversation (issue #19): fetched after the page, so the
+// ticket page itself costs no extra reads; without the script its link shows it in the page.
+(function () {
+  function load() {
+    var slot = document.querySelector("[data-context]");
+    if (!slot) { return; }
+    fetch(slot.getAttribute("data-context"), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html && slot.isConnected) { slot.outerHTML = html; } })
+      .catch(function () {});
+  }
+  load();
+  document.addEventListener("piket:refreshed", load);
+})();

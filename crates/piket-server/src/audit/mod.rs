@@ -107,6 +107,7 @@ pub const ACTIONS: &[&str] = &[
     "agent.token_revoke",
     "sla.policy.update",
     "sla.calendar.update",
+    "org.time_zone",
 ];
 
 /// Every kind of object the log records changes to (shown in words, like the actions).

@@ -78,11 +78,13 @@ pub async fn list(
     Query(q): Query<Q>,
 ) -> AppResult<Response> {
     let blank = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
+    // The page's dates are days in the reader's zone.
+    let local = |s: &Option<String>| blank(s).map(|d| ctx.zone.typed_to_utc(&d).unwrap_or(d));
     let filter = AuditFilter {
         action: blank(&q.action),
         object_kind: blank(&q.object_kind),
-        since: blank(&q.since),
-        until: blank(&q.until),
+        since: local(&q.since),
+        until: local(&q.until),
         cursor: blank(&q.cursor),
         ..Default::default()
     };

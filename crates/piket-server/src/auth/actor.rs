@@ -27,6 +27,8 @@ pub struct Actor {
     pub scope: Scope,
     pub departments: Vec<i64>,
     pub locale: Option<String>,
+    /// The user's time zone: a name, `""` for the organisation's by choice, `None` never chosen.
+    pub time_zone: Option<String>,
     pub via: Via,
     pub ip: String,
 }
@@ -47,6 +49,7 @@ impl Actor {
             scope: Scope::All,
             departments: Vec::new(),
             locale: None,
+            time_zone: None,
             via: Via::System,
             ip: String::new(),
         }

@@ -271,9 +271,39 @@ pub async fn profile(
 }
 
 #[derive(Deserialize)]
+pub struct ZoneChoice {
+    #[serde(default)]
+    pub time_zone: String,
+    #[serde(default)]
+    pub back: String,
+}
+
+/// The one-time offer of the browser's zone: the zone it names, or "" to keep the organisation's;
+/// either way the offer is not made again. Back to the page it was made on.
+pub async fn choose_zone(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Form(f): Form<ZoneChoice>,
+) -> AppResult<Response> {
+    let patch = ProfilePatch {
+        time_zone: Some(f.time_zone),
+        ..ProfilePatch::default()
+    };
+    users::update_profile(&state, &actor, patch).await?;
+    let back = if crate::web::redirect::is_local_path(&f.back) {
+        f.back.as_str()
+    } else {
+        "/"
+    };
+    see_other(back)
+}
+
+#[derive(Deserialize)]
 pub struct ProfileFields {
     pub name: String,
     pub locale: String,
+    /// Absent on forms without the field (the zone offer posts to its own route).
+    pub time_zone: Option<String>,
 }
 
 pub async fn save_profile(
@@ -285,6 +315,7 @@ pub async fn save_profile(
     let patch = ProfilePatch {
         name: Some(f.name),
         locale: Some(f.locale),
+        time_zone: f.time_zone,
     };
     match submitted(users::update_profile(&state, &actor, patch).await)? {
         Submitted::Done(_) => see_other("/profile?msg=saved"),
@@ -385,5 +416,6 @@ pub fn pages() -> axum::Router<AppState> {
         .route("/password/reset", get(reset_form).post(reset))
         .route("/profile", get(profile).post(save_profile))
         .route("/profile/password", post(change_password))
+        .route("/profile/time-zone", post(choose_zone))
         .route("/language", post(set_language))
 }

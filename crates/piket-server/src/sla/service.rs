@@ -189,6 +189,8 @@ pub async fn set_calendar(state: &AppState, actor: &Actor, input: Calendar) -> A
     };
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
+    // The organisation's time zone falls back to the calendar's offset.
+    crate::org::service::forget_zone(state);
     Ok(doc)
 }
 

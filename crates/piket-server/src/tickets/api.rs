@@ -154,7 +154,7 @@ pub async fn export(
     Query(q): Query<ListQuery>,
 ) -> AppResult<impl IntoResponse> {
     Ok(csv_download(
-        super::export::export_csv(&state, &actor, &q).await?,
+        super::export::export_csv(&state, &actor, &q, None).await?,
     ))
 }
 

@@ -101,16 +101,7 @@ impl<'a> DetailView<'a> {
 
     /// The names of departments by id (unknown ids left out).
     fn department_names(&self, ids: &[i64]) -> String {
-        let names: Vec<&str> = ids
-            .iter()
-            .filter_map(|id| self.choices.departments.iter().find(|d| d.id == *id))
-            .map(|d| d.name.as_str())
-            .collect();
-        if names.is_empty() {
-            "—".into()
-        } else {
-            names.join(", ")
-        }
+        department_names(&self.choices.departments, ids)
     }
 
     /// A history entry's value in words: statuses and priorities by their names in the reader's
@@ -121,7 +112,7 @@ impl<'a> DetailView<'a> {
             Some(v) => match field {
                 "status" => self.t2("status_", v),
                 "priority" => self.t2("priority_", v),
-                "due_at" => minute(v),
+                "due_at" => self.shell.minute(v),
                 _ => v.to_string(),
             },
         }
@@ -164,6 +155,46 @@ impl<'a> DetailView<'a> {
     }
 }
 
+/// The requester's context alone (`GET /tickets/{id}/context`), which the ticket page's script
+/// fetches after the page so the page itself costs no more reads (issue #19).
+#[derive(Template)]
+#[template(path = "tickets/context.html", escape = "html")]
+pub struct ContextFragment<'a> {
+    pub shell: Shell<'a>,
+    pub ctx: &'a RequesterContext,
+    pub requester_name: &'a str,
+    pub can_read_inventory: bool,
+    pub departments: &'a [crate::departments::Department],
+}
+
+impl ContextFragment<'_> {
+    fn t<'k>(&'k self, key: &'k str) -> &'k str {
+        self.shell.t(key)
+    }
+
+    fn t2(&self, prefix: &str, name: &str) -> String {
+        self.shell.tx(prefix, name)
+    }
+
+    fn department_names(&self, ids: &[i64]) -> String {
+        department_names(self.departments, ids)
+    }
+}
+
+/// The names of departments by id (unknown ids left out), or "—".
+fn department_names(all: &[crate::departments::Department], ids: &[i64]) -> String {
+    let names: Vec<&str> = ids
+        .iter()
+        .filter_map(|id| all.iter().find(|d| d.id == *id))
+        .map(|d| d.name.as_str())
+        .collect();
+    if names.is_empty() {
+        "—".into()
+    } else {
+        names.join(", ")
+    }
+}
+
 /// Whether an optional reference is this id (a `<select>`'s selected option).
 pub fn is_id(reference: &Option<i64>, id: &i64) -> bool {
     *reference == Some(*id)
@@ -172,13 +203,6 @@ pub fn is_id(reference: &Option<i64>, id: &i64) -> bool {
 /// `2026-11-25T12:34:56Z` as `2026-11-25 12:34`.
 pub fn minute(at: &str) -> String {
     at.get(..16).unwrap_or(at).replace('T', " ")
-}
-
-/// The date part of an optional timestamp, for a date input.
-pub fn day(at: &Option<String>) -> &str {
-    at.as_deref()
-        .map(|a| a.get(..10).unwrap_or(a))
-        .unwrap_or("")
 }
 
 /// Whether a history entry shows its old → new values (not for creation, replies, notes, …).
@@ -214,8 +238,6 @@ mod tests {
         assert_eq!(file_size(&(2 * 1_048_576)), "2.0 MiB");
         assert_eq!(minute("2026-11-25T12:34:56Z"), "2026-11-25 12:34");
         assert_eq!(minute("short"), "short");
-        assert_eq!(day(&Some("2026-11-25T00:00:00Z".into())), "2026-11-25");
-        assert_eq!(day(&None), "");
         assert!(shows_values("status") && !shows_values("reply"));
     }
 

@@ -1,10 +1,12 @@
 //! The ticket list as CSV: every page of the current view, streamed, with cells a spreadsheet
-//! would run as formulas neutralised.
+//! would run as formulas neutralised. Times are RFC 3339: UTC from the API, with the reader's
+//! offset from the list page (so each cell states its zone).
 
 use super::filter::ListQuery;
 use super::{service, TicketSummary};
 use crate::auth::actor::Actor;
 use crate::error::{AppError, AppResult};
+use crate::local_time::Zone;
 use crate::state::AppState;
 use crate::users;
 
@@ -30,6 +32,7 @@ pub async fn export_csv(
     state: &AppState,
     actor: &Actor,
     query: &ListQuery,
+    zone: Option<Zone>,
 ) -> AppResult<impl futures_util::Stream<Item = AppResult<String>> + Send + 'static> {
     use futures_util::StreamExt;
     let mut q = ListQuery {
@@ -39,11 +42,11 @@ pub async fn export_csv(
     };
     let first = service::list(state, actor, &q).await?;
     let mut head = String::from(CSV_HEADER);
-    csv_rows(&mut head, &first.items);
+    csv_rows(&mut head, &first.items, zone.as_ref());
     q.cursor = first.next_cursor;
     let (state, actor) = (state.clone(), actor.clone());
     let rest = futures_util::stream::unfold(Some(q), move |next| {
-        let (state, actor) = (state.clone(), actor.clone());
+        let (state, actor, zone) = (state.clone(), actor.clone(), zone.clone());
         async move {
             let mut q = next?;
             q.cursor.as_ref()?;
@@ -54,7 +57,7 @@ pub async fn export_csv(
             match page {
                 Ok(page) => {
                     let mut out = String::new();
-                    csv_rows(&mut out, &page.items);
+                    csv_rows(&mut out, &page.items, zone.as_ref());
                     q.cursor = page.next_cursor;
                     Some((Ok(out), Some(q)))
                 }
@@ -81,7 +84,11 @@ async fn still_reaches(state: &AppState, actor: &Actor) -> AppResult<()> {
 }
 
 /// Append one CSV line per ticket.
-fn csv_rows(out: &mut String, items: &[TicketSummary]) {
+fn csv_rows(out: &mut String, items: &[TicketSummary], zone: Option<&Zone>) {
+    let time = |ts: &str| match (zone, crate::clock::parse_ms(ts)) {
+        (Some(zone), Some(ms)) => zone.rfc3339(ms),
+        _ => ts.to_string(),
+    };
     for t in items {
         let cells = [
             t.id.to_string(),
@@ -92,9 +99,9 @@ fn csv_rows(out: &mut String, items: &[TicketSummary]) {
             t.assignee_name.clone().unwrap_or_default(),
             t.department_name.clone().unwrap_or_default(),
             t.category_name.clone().unwrap_or_default(),
-            t.created_at.clone(),
-            t.updated_at.clone(),
-            t.due_at.clone().unwrap_or_default(),
+            time(&t.created_at),
+            time(&t.updated_at),
+            t.due_at.as_deref().map(time).unwrap_or_default(),
         ];
         let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
         out.push_str(&line.join(","));

@@ -176,6 +176,23 @@ pub fn instant(field: &str, value: &str) -> AppResult<i64> {
 }
 
 impl ListQuery {
+    /// The same query with plain dates (`2026-12-07`, from a page's date inputs) read as the
+    /// start of that day in the reader's `zone`; RFC 3339 times and anything else pass as they
+    /// are (the API's dates stay UTC).
+    pub fn dates_in(&self, zone: &crate::local_time::Zone) -> ListQuery {
+        let at = |v: &Option<String>| {
+            v.as_ref()
+                .map(|t| zone.typed_to_utc(t).unwrap_or_else(|| t.clone()))
+        };
+        ListQuery {
+            created_from: at(&self.created_from),
+            created_to: at(&self.created_to),
+            updated_from: at(&self.updated_from),
+            updated_to: at(&self.updated_to),
+            ..self.clone()
+        }
+    }
+
     /// The query string of this view: its filters and sort, without the page position (cursor
     /// and limit) or empty values. Used for the next-page and export links and by saved views.
     pub fn link(&self) -> String {

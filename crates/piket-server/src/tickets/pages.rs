@@ -15,6 +15,7 @@ use super::{policy, service, BulkChange, NewTicket, TicketPatch, PRIORITIES, STA
 use crate::auth::actor::Actor;
 use crate::auth::extract::WebActor;
 use crate::error::{AppError, AppResult};
+use crate::local_time::Zone;
 use crate::state::AppState;
 use crate::web::context::WebCtx;
 use crate::web::form::FormPairs;
@@ -147,20 +148,21 @@ pub(crate) async fn render_list(
     };
     // Refused filters show an empty list with their errors (status 200: the page is not a form
     // sent back).
-    let (queue, error) = match submitted(service::queue(state, actor, &shown, offset).await)? {
-        Submitted::Done(q) => (q, None),
-        Submitted::Again(e) => (
-            service::Queue {
-                page: crate::api::page::Page {
-                    items: Vec::new(),
-                    next_cursor: None,
+    let (queue, error) =
+        match submitted(service::queue(state, actor, &shown.dates_in(&ctx.zone), offset).await)? {
+            Submitted::Done(q) => (q, None),
+            Submitted::Again(e) => (
+                service::Queue {
+                    page: crate::api::page::Page {
+                        items: Vec::new(),
+                        next_cursor: None,
+                    },
+                    prev_cursor: None,
+                    total: None,
                 },
-                prev_cursor: None,
-                total: None,
-            },
-            Some(e),
-        ),
-    };
+                Some(e),
+            ),
+        };
     let staff = policy::is_staff(actor);
     let link = query.link();
     let shell = Shell::new(state, ctx, "tickets").with_flash(flash(msg.as_deref()));
@@ -225,11 +227,13 @@ pub(crate) async fn render_list(
 
 pub async fn export(
     State(state): State<AppState>,
+    ctx: WebCtx,
     WebActor(actor): WebActor,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
+    let zone = (*ctx.zone).clone();
     Ok(super::api::csv_download(
-        super::export::export_csv(&state, &actor, &q).await?,
+        super::export::export_csv(&state, &actor, &q.dates_in(&zone), Some(zone)).await?,
     ))
 }
 
@@ -336,6 +340,10 @@ pub async fn create(
     }
 }
 
+/// The ticket page. The requester's context (three reads of its own) is in it only when asked
+/// for (`?context=1`, the link a browser without our script follows); the script fetches it
+/// from `/tickets/{id}/context` after the page.
+#[allow(clippy::too_many_arguments)]
 async fn detail_page(
     state: &AppState,
     ctx: &WebCtx,
@@ -344,14 +352,22 @@ async fn detail_page(
     reply: &str,
     err: Option<&AppError>,
     msg: Option<&str>,
+    with_context: bool,
 ) -> AppResult<Response> {
     let d = service::detail(state, actor, id).await?;
     let allowed = policy::allowed(actor, &d.ticket);
-    // The requester's context takes reads of its own; the lists mostly come from caches.
+    let context = async {
+        if with_context {
+            service::requester_context(state, actor, &d.ticket.summary).await
+        } else {
+            Ok(None)
+        }
+    };
+    // The lists mostly come from caches.
     let (choices, canned, context) = tokio::join!(
         choices(state, actor),
         crate::canned::service::offered(state, actor),
-        service::requester_context(state, actor, &d.ticket.summary),
+        context,
     );
     let (choices, canned, context) = (choices?, canned?, context?);
     let errors = translated_field_errors(state, ctx, err);
@@ -379,6 +395,8 @@ pub struct ShowQuery {
     msg: Option<String>,
     /// A canned response to fill the reply box with: the "Insert" form without our script.
     canned: Option<String>,
+    /// `1`: the requester's context in the page (a browser without our script).
+    context: Option<String>,
 }
 
 pub async fn show(
@@ -408,7 +426,43 @@ pub async fn show(
         }
     };
     let msg = q.msg.as_deref();
-    detail_page(&state, &ctx, &actor, id, &reply, err.as_ref(), msg).await
+    let with_context = q.context.as_deref() == Some("1");
+    detail_page(
+        &state,
+        &ctx,
+        &actor,
+        id,
+        &reply,
+        err.as_ref(),
+        msg,
+        with_context,
+    )
+    .await
+}
+
+/// The requester's context alone, for the ticket page's script (staff; 404 otherwise, as for a
+/// ticket out of reach).
+pub async fn requester_context(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let ticket = service::get(&state, &actor, id).await?;
+    let context = service::requester_context(&state, &actor, &ticket.summary)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let departments = crate::departments::service::all(&state).await?;
+    let page = super::detail_view::ContextFragment {
+        shell: Shell::new(&state, &ctx, "tickets"),
+        ctx: &context,
+        requester_name: &ticket.summary.requester_name,
+        can_read_inventory: policy::allowed(&actor, &ticket).can_read_inventory,
+        departments: &departments,
+    };
+    Ok(crate::web::render::no_store(
+        crate::web::render::html(&page)?.into_response(),
+    ))
 }
 
 /// The side panel (staff) or a confirm/reopen button (requesters): a field the form did not
@@ -424,7 +478,10 @@ pub struct FieldsForm {
     assignee: Option<String>,
     /// Separated by commas.
     tags: Option<String>,
+    /// A date (`2026-12-10`), the start of that day in the reader's zone.
     due_at: Option<String>,
+    /// The date the form showed: an untouched date is not a change.
+    due_at_was: Option<String>,
     /// The reply box, when the side panel's Save sent it.
     body: Option<String>,
     /// "Assign to me" (`1`).
@@ -443,6 +500,7 @@ impl FieldsForm {
             assignee: f.opt("assignee"),
             tags: f.opt("tags"),
             due_at: f.opt("due_at"),
+            due_at_was: f.opt("due_at_was"),
             body: f.opt("body"),
             assign_me: f.opt("assign_me"),
         }
@@ -450,7 +508,10 @@ impl FieldsForm {
 
     /// The update this form asks for; `send` for the Update button (the text is a reply),
     /// otherwise the text is kept as a draft.
-    fn update(self, send: bool) -> AppResult<service::Update> {
+    fn update(mut self, send: bool, zone: &Zone) -> AppResult<service::Update> {
+        if self.due_at.is_some() && self.due_at == self.due_at_was {
+            self.due_at = None;
+        }
         let assign_me = self.assign_me.as_deref() == Some("1");
         let text = self.body.clone();
         let any_field = self.title.is_some()
@@ -461,7 +522,11 @@ impl FieldsForm {
             || self.assignee.is_some()
             || self.tags.is_some()
             || self.due_at.is_some();
-        let patch = if any_field { Some(self.patch()?) } else { None };
+        let patch = if any_field {
+            Some(self.patch(zone)?)
+        } else {
+            None
+        };
         Ok(service::Update {
             patch,
             assign_me,
@@ -471,7 +536,7 @@ impl FieldsForm {
         })
     }
 
-    fn patch(self) -> AppResult<TicketPatch> {
+    fn patch(self, zone: &Zone) -> AppResult<TicketPatch> {
         let id_field =
             |name: &str, value: Option<String>| value.map(|v| opt_id(name, &v)).transpose();
         Ok(TicketPatch {
@@ -487,9 +552,11 @@ impl FieldsForm {
                     .filter(|s| !s.is_empty())
                     .collect()
             }),
-            due_at: self
-                .due_at
-                .map(|d| Some(d).filter(|d| !d.trim().is_empty())),
+            due_at: self.due_at.map(|d| {
+                Some(d)
+                    .filter(|d| !d.trim().is_empty())
+                    .map(|d| zone.typed_to_utc(&d).unwrap_or(d))
+            }),
             ..Default::default()
         })
     }
@@ -505,13 +572,15 @@ pub async fn update(
     Form(f): Form<FieldsForm>,
 ) -> AppResult<Response> {
     let typed = f.body.clone().unwrap_or_default();
-    let result = match f.update(false) {
+    let result = match f.update(false, &ctx.zone) {
         Ok(update) => service::respond(&state, &actor, id, update).await,
         Err(e) => Err(e),
     };
     match submitted(result)? {
         Submitted::Done(_) => see_other(&format!("/tickets/{id}?msg=saved")),
-        Submitted::Again(e) => detail_page(&state, &ctx, &actor, id, &typed, Some(&e), None).await,
+        Submitted::Again(e) => {
+            detail_page(&state, &ctx, &actor, id, &typed, Some(&e), None, false).await
+        }
     }
 }
 
@@ -528,7 +597,7 @@ pub async fn reply(
     let form = crate::attachments::form::read(&state, &actor, req).await?;
     let f = form.fields;
     let typed = f.get("body");
-    let result = match FieldsForm::of(&f).update(true) {
+    let result = match FieldsForm::of(&f).update(true, &ctx.zone) {
         Ok(mut update) => {
             update.text = Some(typed.clone());
             update.internal = f.get("internal") == "1";
@@ -541,7 +610,9 @@ pub async fn reply(
     match submitted(result)? {
         Submitted::Done(Some(c)) => see_other(&format!("/tickets/{id}#c{}", c.id)),
         Submitted::Done(None) => see_other(&format!("/tickets/{id}?msg=saved")),
-        Submitted::Again(e) => detail_page(&state, &ctx, &actor, id, &typed, Some(&e), None).await,
+        Submitted::Again(e) => {
+            detail_page(&state, &ctx, &actor, id, &typed, Some(&e), None, false).await
+        }
     }
 }
 
@@ -644,7 +715,9 @@ pub async fn link_asset(
     };
     match submitted(service::link_asset_named(&state, &actor, id, &reference).await)? {
         Submitted::Done(_) => see_other(&format!("/tickets/{id}?msg=saved")),
-        Submitted::Again(e) => detail_page(&state, &ctx, &actor, id, "", Some(&e), None).await,
+        Submitted::Again(e) => {
+            detail_page(&state, &ctx, &actor, id, "", Some(&e), None, false).await
+        }
     }
 }
 
@@ -657,7 +730,9 @@ pub async fn unlink_asset(
 ) -> AppResult<Response> {
     match submitted(service::unlink_asset(&state, &actor, id, asset).await)? {
         Submitted::Done(_) => see_other(&format!("/tickets/{id}?msg=saved")),
-        Submitted::Again(e) => detail_page(&state, &ctx, &actor, id, "", Some(&e), None).await,
+        Submitted::Again(e) => {
+            detail_page(&state, &ctx, &actor, id, "", Some(&e), None, false).await
+        }
     }
 }
 
@@ -680,6 +755,7 @@ pub fn pages() -> axum::Router<AppState> {
             post(reply).layer(DefaultBodyLimit::disable()),
         )
         .route("/tickets/{id}/draft", post(save_draft))
+        .route("/tickets/{id}/context", get(requester_context))
         .route("/tickets/{id}/delete", post(delete))
         .route("/tickets/{id}/assets", post(link_asset))
         .route("/tickets/{id}/watch", post(watch))

@@ -655,22 +655,22 @@ pub async fn assignees(conn: &mut AnyConnection) -> AppResult<Vec<Person>> {
         .collect())
 }
 
-/// The department and category a requester's new ticket most likely belongs to: those of their
-/// latest ticket, else their first department.
-pub async fn suggestion(
+/// The department a requester's new ticket most likely belongs to: that of their latest
+/// ticket, else their first department.
+pub async fn suggested_department(
     conn: &mut AnyConnection,
     user_id: i64,
-) -> AppResult<(Option<i64>, Option<i64>)> {
-    let last: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(
-        "SELECT department_id, category_id FROM tickets WHERE requester_id = $1 ORDER BY id DESC LIMIT 1",
+) -> AppResult<Option<i64>> {
+    let last: Option<Option<i64>> = sqlx::query_scalar(
+        "SELECT department_id FROM tickets WHERE requester_id = $1 ORDER BY id DESC LIMIT 1",
     )
     .bind(user_id)
     .fetch_optional(&mut *conn)
     .await?;
-    if let Some(found) = last {
-        return Ok(found);
+    match last {
+        Some(found) => Ok(found),
+        None => first_department(conn, user_id).await,
     }
-    Ok((first_department(conn, user_id).await?, None))
 }
 
 /// The department a user's tickets go to when nothing else says: their first.

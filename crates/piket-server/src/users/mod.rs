@@ -29,6 +29,8 @@ pub struct User {
     pub departments: Vec<i64>,
     /// `en`, `id` or `el`; absent means "from the browser".
     pub locale: Option<String>,
+    /// An IANA zone name or `UTC±HH:MM`; absent means "the organisation's".
+    pub time_zone: Option<String>,
     pub disabled: bool,
     /// False until a password is set (by the user through a reset link, or by an admin).
     pub has_password: bool,
@@ -70,6 +72,8 @@ pub struct ProfilePatch {
     pub name: Option<String>,
     /// `en`, `id`, `el`, or empty for "from the browser".
     pub locale: Option<String>,
+    /// An IANA zone name (`Asia/Jakarta`) or `UTC±HH:MM`, or empty for the organisation's.
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]

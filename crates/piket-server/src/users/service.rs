@@ -94,6 +94,20 @@ async fn resolve_role(
     Ok(role)
 }
 
+/// A zone name as stored: canonical IANA or `UTC±HH:MM`, or "" for the organisation's.
+fn check_time_zone(c: &mut Check, typed: &str) -> String {
+    if typed.trim().is_empty() {
+        return String::new();
+    }
+    match crate::local_time::Zone::parse(typed) {
+        Some(zone) => zone.name().to_string(),
+        None => {
+            c.fail("time_zone", "is not a known time zone");
+            String::new()
+        }
+    }
+}
+
 fn check_locale(c: &mut Check, locale: Option<&str>) -> Option<String> {
     match locale.map(str::trim) {
         None | Some("") => None,
@@ -363,9 +377,16 @@ pub async fn update_profile(
         Some(l) => check_locale(&mut c, Some(l)),
         None => before.locale.clone(),
     };
+    let time_zone = patch
+        .time_zone
+        .as_deref()
+        .map(|typed| check_time_zone(&mut c, typed));
     c.finish()?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
+    if let Some(zone) = &time_zone {
+        store::set_time_zone(&mut tx, actor.user_id, zone, now).await?;
+    }
     let fields = UserFields {
         email: &before.email,
         name: &name,

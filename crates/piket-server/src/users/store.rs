@@ -20,6 +20,7 @@ struct Row {
     role_id: i64,
     role_name: String,
     locale: Option<String>,
+    time_zone: Option<String>,
     disabled: i64,
     has_password: i64,
     created_at: i64,
@@ -36,6 +37,7 @@ impl Row {
             role_name: self.role_name,
             departments,
             locale: self.locale,
+            time_zone: self.time_zone.filter(|z| !z.is_empty()),
             disabled: self.disabled != 0,
             has_password: self.has_password != 0,
             created_at: format_ms(self.created_at),
@@ -44,7 +46,7 @@ impl Row {
     }
 }
 
-const SELECT: &str = "SELECT u.id, u.email, u.name, u.role_id, r.name AS role_name, u.locale, u.disabled, \
+const SELECT: &str = "SELECT u.id, u.email, u.name, u.role_id, r.name AS role_name, u.locale, u.time_zone, u.disabled, \
      CASE WHEN u.password_hash IS NULL THEN 0 ELSE 1 END AS has_password, u.created_at, u.updated_at \
      FROM users u JOIN roles r ON r.id = u.role_id";
 
@@ -167,6 +169,22 @@ pub async fn insert(
     .await?)
 }
 
+/// A user's time zone: a zone name, '' for the organisation's by choice (see migration 0021).
+pub async fn set_time_zone(
+    conn: &mut AnyConnection,
+    id: i64,
+    zone: &str,
+    now: i64,
+) -> AppResult<()> {
+    sqlx::query("UPDATE users SET time_zone = $1, updated_at = $2 WHERE id = $3")
+        .bind(zone)
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn update(
     conn: &mut AnyConnection,
     id: i64,
@@ -263,13 +281,14 @@ struct ActorRow {
     email: String,
     name: String,
     locale: Option<String>,
+    time_zone: Option<String>,
     role_id: i64,
     role_name: String,
     scope: String,
     permissions: String,
 }
 
-const ACTOR_ROW: &str = "SELECT u.id, u.email, u.name, u.locale, r.id AS role_id, \
+const ACTOR_ROW: &str = "SELECT u.id, u.email, u.name, u.locale, u.time_zone, r.id AS role_id, \
      r.name AS role_name, r.scope, r.permissions FROM users u JOIN roles r ON r.id = u.role_id";
 
 impl ActorRow {
@@ -288,6 +307,7 @@ impl ActorRow {
             scope: Scope::parse(&self.scope).unwrap_or(Scope::Own),
             departments,
             locale: self.locale,
+            time_zone: self.time_zone,
             via,
             ip: ip.to_string(),
         }

@@ -18,6 +18,10 @@ pub struct WebCtx {
     pub ip: String,
     /// The signed-in user's unread notifications (looked up for page views only).
     pub unread_notifications: i64,
+    /// The zone the reader sees times in (theirs, else the organisation's).
+    pub zone: std::sync::Arc<crate::local_time::Zone>,
+    /// The request's path and query (where a notice's form returns to).
+    pub path: String,
 }
 
 impl FromRequestParts<AppState> for WebCtx {

@@ -22,6 +22,13 @@ pub struct Shell<'a> {
     pub unread_notifications: i64,
     /// Admins are told when email goes nowhere but the log.
     pub smtp_missing: bool,
+    /// The zone the reader sees times in, and now, for relative times (`web::shell_time`).
+    pub zone: &'a crate::local_time::Zone,
+    pub now_ms: i64,
+    /// The reader has never chosen a time zone: the page offers the browser's once.
+    pub offer_zone: bool,
+    /// The page's path and query.
+    pub path: &'a str,
 }
 
 impl<'a> Shell<'a> {
@@ -39,6 +46,10 @@ impl<'a> Shell<'a> {
             unread_notifications: ctx.unread_notifications,
             smtp_missing: app.config.smtp.is_none()
                 && actor.is_some_and(|a| a.can("settings.manage")),
+            zone: &ctx.zone,
+            now_ms: app.now(),
+            offer_zone: actor.is_some_and(|a| a.time_zone.is_none()),
+            path: &ctx.path,
         }
     }
 
@@ -82,6 +93,14 @@ impl<'a> Shell<'a> {
     /// Whether the reader holds `permission`.
     pub fn can(&self, permission: &str) -> bool {
         self.actor.is_some_and(|a| a.can(permission))
+    }
+
+    /// Whether the user menu offers "API keys": to staff and key managers; a requester (own
+    /// scope) has no use for them, though `/apikeys` still works for one who does.
+    pub fn offers_api_keys(&self) -> bool {
+        self.actor.is_some_and(|a| {
+            a.scope != crate::auth::permissions::Scope::Own || a.can("apikeys.manage")
+        })
     }
 
     /// The signed-in user's name ("" when nobody is signed in).

@@ -131,6 +131,12 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     let locale = pick_locale(&req, actor.as_ref().and_then(|a| a.locale.as_deref()));
     let mut ctx = req_ctx(locale, &csrf, actor, session_token, &ip);
+    ctx.zone = crate::org::service::reader_zone(&state, ctx.actor.as_ref()).await;
+    ctx.path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
     if req.method() == Method::GET {
         if let Some(actor) = &ctx.actor {
             // The bell's count; a failure here must not cost the page.
@@ -203,6 +209,8 @@ fn req_ctx(
         session_token,
         ip: ip.to_string(),
         unread_notifications: 0,
+        zone: Default::default(),
+        path: String::new(),
     }
 }
 

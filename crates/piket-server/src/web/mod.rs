@@ -10,4 +10,5 @@ pub mod middleware;
 pub mod multipart_csrf;
 pub mod redirect;
 pub mod render;
+pub mod shell_time;
 pub mod views;

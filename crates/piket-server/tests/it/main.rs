@@ -40,4 +40,5 @@ mod ticket_assets;
 mod ticket_desk;
 mod ticket_pages;
 mod tickets;
+mod time_zones;
 mod web;

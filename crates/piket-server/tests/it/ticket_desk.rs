@@ -26,130 +26,6 @@ async fn desk() -> Desk {
         .await
 }
 
-/// Server time and transfer size of the ticket page (20 replies, a device, two other tickets),
-/// as a technician sees it: `cargo nextest run -E 'test(ticket_page_timing)' --run-ignored only
-/// --no-capture`.
-#[tokio::test]
-#[ignore]
-async fn ticket_page_timing() {
-    let d = desk().await;
-    let (app, t) = (&d.app, d.ticket);
-    for i in 0..20 {
-        let who = if i % 2 == 0 {
-            d.key("tech")
-        } else {
-            d.key("alice")
-        };
-        let r = app
-            .json(
-                Method::POST,
-                &format!("/api/v1/tickets/{t}/comments"),
-                &who,
-                json!({"body": format!("Reply number {i} with **some** text to render.")}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    }
-    for title in ["Mouse broken", "Screen flickers"] {
-        let r = app
-            .json(
-                Method::POST,
-                "/api/v1/tickets",
-                &d.key("alice"),
-                json!({"title": title, "department": d.it}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    }
-    let r = app
-        .json(
-            Method::POST,
-            "/api/v1/inventory/hardware",
-            &d.admin,
-            json!({"name": "Alice laptop", "type": "laptop", "owner_id": d.id("alice"), "department_id": d.it}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let mut tech = signed_in(app, "tech@example.com").await;
-    let path = format!("/tickets/{t}");
-    for _ in 0..20 {
-        assert_eq!(tech.get(&path).await.status, StatusCode::OK);
-    }
-    let rounds = 300;
-    let started = std::time::Instant::now();
-    let mut bytes = 0;
-    for _ in 0..rounds {
-        let r = tech.get(&path).await;
-        assert_eq!(r.status, StatusCode::OK);
-        bytes = r.body.len();
-    }
-    let each = started.elapsed() / rounds;
-    // The requester context's parts, each on its own.
-    let actor = {
-        let mut conn = app.state.db.pool.acquire().await.unwrap();
-        piket_server::users::accounts::load_actor(
-            &mut conn,
-            d.id("tech"),
-            piket_server::auth::actor::Via::System,
-            "",
-        )
-        .await
-        .unwrap()
-        .unwrap()
-    };
-    let summary = piket_server::tickets::service::get(&app.state, &actor, t)
-        .await
-        .unwrap()
-        .summary;
-    let timed = |label: &'static str, started: std::time::Instant| {
-        println!("  {label}: {} µs", (started.elapsed() / 100).as_micros());
-    };
-    let s = std::time::Instant::now();
-    for _ in 0..100 {
-        piket_server::tickets::service::requester_context(&app.state, &actor, &summary)
-            .await
-            .unwrap();
-    }
-    timed("requester context", s);
-    let s = std::time::Instant::now();
-    for _ in 0..100 {
-        piket_server::users::service::get(&app.state, &actor, d.id("alice"))
-            .await
-            .unwrap();
-    }
-    timed("the user", s);
-    let s = std::time::Instant::now();
-    for _ in 0..100 {
-        let q = piket_server::tickets::filter::ListQuery {
-            requester: Some(d.id("alice").to_string()),
-            status: Some("new,open,pending".into()),
-            limit: Some(11),
-            ..Default::default()
-        };
-        piket_server::tickets::service::list(&app.state, &actor, &q)
-            .await
-            .unwrap();
-    }
-    timed("their tickets", s);
-    let s = std::time::Instant::now();
-    for _ in 0..100 {
-        let f = piket_server::inventory::HardwareFilter {
-            owner: Some(d.id("alice")),
-            limit: Some(10),
-            ..Default::default()
-        };
-        piket_server::inventory::service::list(&app.state, &actor, f)
-            .await
-            .unwrap();
-    }
-    timed("their devices", s);
-    println!(
-        "ticket page ({}): {} µs per request, {bytes} bytes",
-        common::backend_name(),
-        each.as_micros()
-    );
-}
-
 /// The reply box's text as the page renders it.
 fn reply_box(page: &str) -> String {
     let start = page.find("<textarea id=\"f-body\"").expect("a reply box");
@@ -444,34 +320,52 @@ async fn the_requester_context_shows_only_what_the_reader_may_see() {
     let hr_laptop = device("Alice HR laptop", d.hr).await;
 
     let mut tech = signed_in(&d.app, "tech@example.com").await;
+    // The page itself makes no reads for it: it names where the script fetches it from.
     let page = tech.get(&format!("/tickets/{t}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    let ctx = &page.body[page.body.find("id=\"requester-context\"").expect("context")..];
-    let ctx = &ctx[..ctx.find("</section>").unwrap()];
-    assert!(ctx.contains("alice@example.com"), "{ctx}");
-    assert!(ctx.contains(">IT<"), "{ctx}");
-    assert!(ctx.contains(&format!("href=\"/tickets/{other}\"")), "{ctx}");
-    assert!(
-        !ctx.contains(&format!("href=\"/tickets/{t}\"")),
-        "not the ticket itself"
-    );
-    assert!(
-        !ctx.contains(&format!("href=\"/tickets/{hr_ticket}\"")),
-        "out of scope: {ctx}"
-    );
-    assert!(
-        ctx.contains(&format!("href=\"/inventory/{laptop}\"")),
-        "{ctx}"
-    );
-    assert!(
-        !ctx.contains(&format!("href=\"/inventory/{hr_laptop}\"")),
-        "out of scope: {ctx}"
-    );
+    assert!(page
+        .body
+        .contains(&format!("data-context=\"/tickets/{t}/context\"")));
+    assert!(!page.body.contains("alice@example.com"));
+    // The script's fragment, and the page with it (the link without the script), say the same.
+    for path in [
+        format!("/tickets/{t}/context"),
+        format!("/tickets/{t}?context=1"),
+    ] {
+        let page = tech.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let ctx = &page.body[page.body.find("id=\"requester-context\"").expect("context")..];
+        let ctx = &ctx[..ctx.find("</section>").unwrap()];
+        assert!(ctx.contains("alice@example.com"), "{ctx}");
+        assert!(ctx.contains(">IT<"), "{ctx}");
+        assert!(ctx.contains(&format!("href=\"/tickets/{other}\"")), "{ctx}");
+        assert!(
+            !ctx.contains(&format!("href=\"/tickets/{t}\"")),
+            "not the ticket itself"
+        );
+        assert!(
+            !ctx.contains(&format!("href=\"/tickets/{hr_ticket}\"")),
+            "out of scope: {ctx}"
+        );
+        assert!(
+            ctx.contains(&format!("href=\"/inventory/{laptop}\"")),
+            "{ctx}"
+        );
+        assert!(
+            !ctx.contains(&format!("href=\"/inventory/{hr_laptop}\"")),
+            "out of scope: {ctx}"
+        );
+    }
 
-    // The requester sees no such panel on their own ticket.
+    // The requester sees no such panel on their own ticket, and cannot fetch it.
     let mut alice_page = signed_in(&d.app, "alice@example.com").await;
-    let page = alice_page.get(&format!("/tickets/{t}")).await;
+    let page = alice_page.get(&format!("/tickets/{t}?context=1")).await;
     assert!(!page.body.contains("requester-context"));
+    let r = alice_page.get(&format!("/tickets/{t}/context")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Nor does staff for a ticket out of their reach.
+    let r = tech.get(&format!("/tickets/{hr_ticket}/context")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

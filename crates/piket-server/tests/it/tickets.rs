@@ -1113,7 +1113,7 @@ async fn a_csv_export_ends_when_its_caller_loses_access() {
         .unwrap()
     };
     let query = piket_server::tickets::filter::ListQuery::default();
-    let export = piket_server::tickets::export::export_csv(&app.state, &actor, &query)
+    let export = piket_server::tickets::export::export_csv(&app.state, &actor, &query, None)
         .await
         .unwrap();
     let mut export = Box::pin(export);

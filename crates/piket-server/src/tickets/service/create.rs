@@ -148,9 +148,9 @@ pub async fn new_ticket_defaults(state: &AppState, actor: &Actor) -> AppResult<N
     actor.require("tickets.create")?;
     // The department of their latest ticket (else their first); never that ticket's category,
     // which a requester took as what the form expected of this one.
-    let (department, _) = {
+    let department = {
         let mut conn = state.db.pool.acquire().await?;
-        store::suggestion(&mut conn, actor.user_id).await?
+        store::suggested_department(&mut conn, actor.user_id).await?
     };
     // After the connection is back: a service takes its own (holding two can starve the pool).
     let main = crate::inventory::service::main_asset_of(state, actor).await?;
