@@ -285,3 +285,24 @@ document.addEventListener("piket:refreshed", dropzones);
   load();
   document.addEventListener("piket:refreshed", load);
 })();
+
+// The side panel's counts the list page leaves out (views other than by status, issue #19):
+// asked for after the page, so counting them never slows the list.
+(function () {
+  function load() {
+    var pending = document.querySelectorAll("a[data-view] .count[hidden]");
+    if (!pending.length) { return; }
+    fetch("/tickets/view-counts", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (counts) {
+        if (!counts) { return; }
+        Array.prototype.forEach.call(pending, function (span) {
+          var n = counts[span.parentNode.getAttribute("data-view")];
+          if (n) { span.textContent = n; span.hidden = false; }
+        });
+      })
+      .catch(function () {});
+  }
+  load();
+  document.addEventListener("piket:refreshed", load);
+})();

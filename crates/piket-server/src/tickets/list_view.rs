@@ -1,6 +1,9 @@
 //! The ticket list page's parts beyond the rows: the side panel's views and statuses with their
 //! counts, the pager ("1–50 of 1 234", previous, page numbers, next) and the rows' density.
 
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
 use super::filter::ListQuery;
 use super::{service, STATUSES};
 use crate::auth::actor::Actor;
@@ -97,6 +100,7 @@ pub async fn side_views(
     shell: &Shell<'_>,
     link: &str,
     staff: bool,
+    every: bool,
 ) -> AppResult<(Vec<ViewLink>, Vec<ViewLink>)> {
     let mut builtin: Vec<(&str, &str)> = Vec::new();
     if staff {
@@ -122,7 +126,9 @@ pub async fn side_views(
         .chain(saved_views.iter().map(|v| parse(&v.query)))
         .collect();
     let known: Vec<ListQuery> = queries.iter().flatten().cloned().collect();
-    let mut totals = service::totals(state, actor, &known).await?.into_iter();
+    let mut totals = service::totals(state, actor, &known, every)
+        .await?
+        .into_iter();
     let mut counts = queries
         .iter()
         .map(|q| q.as_ref().and_then(|_| totals.next().flatten()));
@@ -149,6 +155,60 @@ pub async fn side_views(
         })
         .collect();
     Ok((views, saved))
+}
+
+/// Every side-panel view's count (`every`), for the list page's script: `query → "12"`, kept a
+/// few seconds per reader so paging through the queue does not count again each time.
+pub async fn view_counts(
+    state: &AppState,
+    actor: &Actor,
+    shell: &Shell<'_>,
+) -> AppResult<ViewCounts> {
+    let now = state.now();
+    let cache = state.parts.get::<ViewCountCache>();
+    if let Some(found) = cache.get(actor.user_id, now) {
+        return Ok(found);
+    }
+    let staff = super::policy::is_staff(actor);
+    let (views, saved) = side_views(state, actor, shell, "", staff, true).await?;
+    let counts: BTreeMap<String, String> = views
+        .into_iter()
+        .chain(saved)
+        .filter(|v| !v.count.is_empty())
+        .map(|v| (v.query, v.count))
+        .collect();
+    let counts = Arc::new(counts);
+    cache.put(actor.user_id, now, counts.clone());
+    Ok(counts)
+}
+
+/// A reader's view counts: `query → "12"`.
+pub type ViewCounts = Arc<BTreeMap<String, String>>;
+
+/// The views' counts per reader with when they were counted, for [`VIEW_COUNT_TTL_MS`].
+#[derive(Default)]
+pub struct ViewCountCache(Mutex<HashMap<i64, (i64, ViewCounts)>>);
+
+/// How long a reader's view counts are reused.
+pub const VIEW_COUNT_TTL_MS: i64 = 10_000;
+
+impl ViewCountCache {
+    fn get(&self, user: i64, now: i64) -> Option<ViewCounts> {
+        let map = self.0.lock().ok()?;
+        map.get(&user)
+            .filter(|(at, _)| now >= *at && now - *at < VIEW_COUNT_TTL_MS)
+            .map(|(_, counts)| counts.clone())
+    }
+
+    fn put(&self, user: i64, now: i64, counts: ViewCounts) {
+        if let Ok(mut map) = self.0.lock() {
+            // Bounded: past this many readers, start over (they were counted recently anyway).
+            if map.len() >= 10_000 {
+                map.clear();
+            }
+            map.insert(user, (now, counts));
+        }
+    }
 }
 
 /// Every status, for the "All tickets" view and the status filter's "Any".

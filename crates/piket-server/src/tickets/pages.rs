@@ -166,7 +166,7 @@ pub(crate) async fn render_list(
     let staff = policy::is_staff(actor);
     let link = query.link();
     let shell = Shell::new(state, ctx, "tickets").with_flash(flash(msg.as_deref()));
-    let (views, saved) = side_views(state, actor, &shell, &link, staff).await?;
+    let (views, saved) = side_views(state, actor, &shell, &link, staff, false).await?;
     let statuses = status_links(state, actor, &shell, &query, error.is_some()).await?;
     let choices = choices(state, actor).await?;
     // The pager's links keep a chosen page size (the view's own link leaves it out).
@@ -438,6 +438,20 @@ pub async fn show(
         with_context,
     )
     .await
+}
+
+/// Every side-panel view's count, for the list page's script (the page itself shows only the
+/// counts the counters give).
+pub async fn view_counts(
+    State(state): State<AppState>,
+    ctx: WebCtx,
+    WebActor(actor): WebActor,
+) -> AppResult<Response> {
+    let shell = Shell::new(&state, &ctx, "tickets");
+    let counts = super::list_view::view_counts(&state, &actor, &shell).await?;
+    Ok(crate::web::render::no_store(
+        axum::Json(&*counts).into_response(),
+    ))
 }
 
 /// The requester's context alone, for the ticket page's script (staff; 404 otherwise, as for a
@@ -749,6 +763,7 @@ pub fn pages() -> axum::Router<AppState> {
         .route("/events/tickets", get(super::live::stream))
         .route("/tickets/bulk", post(bulk))
         .route("/tickets/export.csv", get(export))
+        .route("/tickets/view-counts", get(view_counts))
         .route("/tickets/{id}", get(show).post(update))
         .route(
             "/tickets/{id}/comments",

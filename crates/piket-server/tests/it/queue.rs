@@ -174,3 +174,99 @@ async fn the_rows_density_is_remembered_in_a_cookie() {
     assert!(!r.body.contains("queue compact"));
     assert!(!t.get("/tickets").await.body.contains("queue compact"));
 }
+
+#[tokio::test]
+async fn every_view_is_counted_after_the_page_within_the_readers_reach() {
+    let d = new_desk()
+        .keyed("tech", "technician", Dept::It)
+        .keyed("ana", "requester", Dept::It)
+        .hr()
+        .build()
+        .await;
+    let (tech, _) = d.person("tech");
+    let file = |dept: i64, assignee: Option<i64>| {
+        let app = &d.app;
+        let admin = d.admin.clone();
+        async move {
+            let r = app
+                .json(
+                    Method::POST,
+                    "/api/v1/tickets",
+                    &admin,
+                    serde_json::json!({"title": "Counted", "department": dept, "assignee": assignee}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        }
+    };
+    for _ in 0..2 {
+        file(d.it, Some(tech)).await;
+    }
+    for _ in 0..3 {
+        file(d.it, None).await;
+    }
+    // Out of the technician's reach: never counted for them.
+    file(d.hr, None).await;
+
+    let mut t = signed_in(&d.app, "tech@example.com").await;
+    // The page leaves the views the counters cannot answer for its script to fill in.
+    let list = t.get("/tickets").await.body;
+    let mine = &list[list.find("data-view=\"view=mine\"").expect("the view")..];
+    let mine = &mine[..mine.find("</a>").unwrap()];
+    assert!(
+        mine.contains("<span class=\"count\" hidden></span>"),
+        "{mine}"
+    );
+    let r = t.get("/tickets/view-counts").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let counts = r.json();
+    assert_eq!(counts["view=mine"], "2", "{counts}");
+    assert_eq!(counts["view=unassigned"], "3", "{counts}");
+    assert_eq!(counts[""], "5", "active, within reach: {counts}");
+
+    // A requester gets their own counts, and no staff views.
+    let mut ana = signed_in(&d.app, "ana@example.com").await;
+    let counts = ana.get("/tickets/view-counts").await.json();
+    assert_eq!(counts[""], "0", "{counts}");
+    assert!(counts.get("view=unassigned").is_none(), "{counts}");
+}
+
+#[tokio::test]
+async fn a_search_has_a_total_page_numbers_and_a_way_back() {
+    let d = new_desk()
+        .member("tech", "technician", Dept::It)
+        .build()
+        .await;
+    let mut ids = Vec::new();
+    for i in 1..=7 {
+        let r = d
+            .app
+            .json(
+                Method::POST,
+                "/api/v1/tickets",
+                &d.admin,
+                serde_json::json!({"title": format!("Printer jam {i}"), "description": "", "department": d.it}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push(r.json()["id"].as_i64().unwrap());
+    }
+    let mut t = signed_in(&d.app, "tech@example.com").await;
+    let one = t.get("/tickets?q=printer&limit=3").await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert_eq!(total(&one.body), "1–3 of 7", "{}", one.body);
+    assert!(rel(&one.body, "prev").is_none());
+    let two = t.get(&rel(&one.body, "next").unwrap()).await;
+    assert_eq!(total(&two.body), "4–6 of 7");
+    // Back from page two is page one again.
+    let back = rel(&two.body, "prev").unwrap();
+    assert_eq!(rows(&t.get(&back).await.body), rows(&one.body));
+    // Page three by its number holds the last match; together the pages hold each once.
+    let pager = &one.body[one.body.find("id=\"pager-top\"").unwrap()..];
+    assert!(pager.contains("page=3\" class=\"num\">3</a>"), "{pager}");
+    let three = t.get("/tickets?q=printer&limit=3&page=3").await;
+    assert_eq!(total(&three.body), "7–7 of 7");
+    let mut seen: Vec<i64> = [rows(&one.body), rows(&two.body), rows(&three.body)].concat();
+    seen.sort();
+    assert_eq!(seen, ids);
+}
