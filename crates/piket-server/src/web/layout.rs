@@ -69,6 +69,18 @@ impl<'a> Shell<'a> {
         self.catalog.permission_name(self.locale, permission)
     }
 
+    /// The one line explaining a permission on the role editor.
+    pub fn permission_help(&self, permission: &str) -> String {
+        let key = crate::i18n::names::permission_help_key(permission);
+        self.catalog.get(self.locale, &key).to_string()
+    }
+
+    /// The heading of an area of permissions (`tickets` → "Tickets").
+    pub fn permission_area(&self, area: &str) -> String {
+        let key = crate::i18n::names::permission_area_key(area);
+        self.catalog.get(self.locale, &key).to_string()
+    }
+
     /// An audit action in words (`user.create` → "Created a user").
     pub fn audit_action<'k>(&'k self, action: &'k str) -> &'k str {
         self.catalog.audit_action_name(self.locale, action)
