@@ -19,6 +19,7 @@ pub mod i18n;
 pub mod inventory;
 pub mod jobs;
 pub mod listen;
+pub mod notices;
 pub mod notifications;
 pub mod notify;
 pub mod ops;
@@ -159,6 +160,7 @@ fn pages() -> Router<AppState> {
         .merge(tickets::pages::pages())
         .merge(attachments::pages::pages())
         .merge(notifications::pages::pages())
+        .merge(notices::pages::pages())
         .merge(ops::pages())
         .merge(sla::pages::pages())
         .merge(inventory::pages::pages())

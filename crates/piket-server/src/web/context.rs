@@ -18,6 +18,10 @@ pub struct WebCtx {
     pub ip: String,
     /// The signed-in user's unread notifications (looked up for page views only).
     pub unread_notifications: i64,
+    /// The path and query of the page asked for (where a notice's dismiss button comes back to).
+    pub path: String,
+    /// The page notices to show the signed-in user (`notices::service::shown`; page views only).
+    pub notices: Vec<&'static str>,
 }
 
 impl FromRequestParts<AppState> for WebCtx {

@@ -20,8 +20,10 @@ pub struct Shell<'a> {
     /// A catalog key of a one-time notice ("flash_saved", …).
     pub flash: Option<String>,
     pub unread_notifications: i64,
-    /// Admins are told when email goes nowhere but the log.
+    /// Admins are told when email goes nowhere but the log (until they dismiss it).
     pub smtp_missing: bool,
+    /// The page's own path and query (a dismiss button comes back to it).
+    pub path: &'a str,
 }
 
 impl<'a> Shell<'a> {
@@ -37,8 +39,8 @@ impl<'a> Shell<'a> {
             nav,
             flash: None,
             unread_notifications: ctx.unread_notifications,
-            smtp_missing: app.config.smtp.is_none()
-                && actor.is_some_and(|a| a.can("settings.manage")),
+            smtp_missing: ctx.notices.contains(&crate::notices::SMTP_MISSING),
+            path: &ctx.path,
         }
     }
 

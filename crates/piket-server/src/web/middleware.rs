@@ -131,12 +131,18 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     let locale = pick_locale(&req, actor.as_ref().and_then(|a| a.locale.as_deref()));
     let mut ctx = req_ctx(locale, &csrf, actor, session_token, &ip);
+    ctx.path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
     if req.method() == Method::GET {
         if let Some(actor) = &ctx.actor {
             // The bell's count; a failure here must not cost the page.
             ctx.unread_notifications = crate::notifications::service::unread(&state, actor)
                 .await
                 .unwrap_or(0);
+            ctx.notices = crate::notices::service::shown(&state, actor).await;
         }
     }
 
@@ -203,6 +209,8 @@ fn req_ctx(
         session_token,
         ip: ip.to_string(),
         unread_notifications: 0,
+        path: String::new(),
+        notices: Vec::new(),
     }
 }
 

@@ -173,3 +173,57 @@ async fn the_role_list_names_permissions_plainly_by_area() {
     let admin = r.body.split(">Admin<").nth(1).unwrap().split("</tr>").next().unwrap();
     assert!(admin.contains("All permissions"), "{admin}");
 }
+
+#[tokio::test]
+async fn dismissing_the_email_notice_hides_it_for_that_admin_only_and_for_good() {
+    let app = TestApp::new().await;
+    app.admin().await;
+    app.user("other-admin@example.com", "Admin", vec![]).await;
+    app.user("tech@example.com", "Requester", vec![]).await;
+    let mut root = signed_in(&app, "root@example.com").await;
+    let r = root.get("/tickets").await;
+    assert!(r.body.contains("id=\"smtp-missing\""), "{}", r.body);
+    assert!(r.body.contains("name=\"back\" value=\"/tickets\""), "{}", r.body);
+    // Only for those who could set email up.
+    let mut requester = signed_in(&app, "tech@example.com").await;
+    assert!(!requester.get("/").await.body.contains("id=\"smtp-missing\""));
+
+    // No CSRF token, no dismissal.
+    let r = root
+        .post_raw("/notices/smtp_missing/dismiss", &[("back", "/tickets")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(root.get("/").await.body.contains("id=\"smtp-missing\""));
+    // An unknown notice is not found; a target elsewhere goes home.
+    let r = root.post("/notices/no_such/dismiss", &[("back", "/")]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.audit_count("notice.dismiss").await, 0);
+
+    let r = root
+        .post("/notices/smtp_missing/dismiss", &[("back", "/tickets?status=open")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.header("location"), "/tickets?status=open");
+    assert!(!root.get("/tickets").await.body.contains("id=\"smtp-missing\""));
+    // Pressed twice (another tab): still fine, logged once.
+    let r = root
+        .post("/notices/smtp_missing/dismiss", &[("back", "//elsewhere.test/")])
+        .await;
+    assert_eq!(r.header("location"), "/");
+    assert_eq!(app.audit_count("notice.dismiss").await, 1);
+
+    // Another admin still sees it; the same admin in a new session (another device) does not.
+    let mut other = signed_in(&app, "other-admin@example.com").await;
+    assert!(other.get("/").await.body.contains("id=\"smtp-missing\""));
+    let mut again = signed_in(&app, "root@example.com").await;
+    let r = again.get("/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains("id=\"smtp-missing\""), "{}", r.body);
+    // Held in the database, not only in this server's memory.
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notice_dismissals")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+}
