@@ -277,7 +277,10 @@ mod tests {
             .collect();
         assert_eq!(shown.len(), CATALOG.len() - NOT_BUILT.len());
         assert!(!shown.contains(&"fleet.read") && shown.contains(&"tickets.assign"));
-        let areas: Vec<&str> = offered_groups(|_| true).into_iter().map(|(a, _)| a).collect();
+        let areas: Vec<&str> = offered_groups(|_| true)
+            .into_iter()
+            .map(|(a, _)| a)
+            .collect();
         assert!(!areas.contains(&"knowledge") && !areas.contains(&"field"));
         assert_eq!(
             offered_groups(|p| p == "roles.manage"),
@@ -298,8 +301,7 @@ mod tests {
                 let path = entry.unwrap().path();
                 if path.is_dir() {
                     dirs.push(path);
-                } else if !path.ends_with("auth/permissions.rs")
-                    && !path.ends_with("auth/actor.rs")
+                } else if !path.ends_with("auth/permissions.rs") && !path.ends_with("auth/actor.rs")
                 {
                     text.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
                 }
@@ -309,7 +311,10 @@ mod tests {
             let checked = text.contains(&format!("can(\"{p}\")"))
                 || text.contains(&format!("require(\"{p}\")"));
             if is_offered(p) {
-                assert!(checked, "{p} is offered but nothing checks it: add it to NOT_BUILT");
+                assert!(
+                    checked,
+                    "{p} is offered but nothing checks it: add it to NOT_BUILT"
+                );
             } else {
                 assert!(!checked, "{p} is checked now: take it out of NOT_BUILT");
             }

@@ -64,7 +64,10 @@ mod tests {
             }
         }
         for (area, _) in crate::auth::permissions::AREAS {
-            keys.push((permission_area_key(area), format!("permission area `{area}`")));
+            keys.push((
+                permission_area_key(area),
+                format!("permission area `{area}`"),
+            ));
         }
         for a in crate::audit::ACTIONS {
             keys.push((audit_action_key(a), format!("audit action `{a}`")));

@@ -33,8 +33,5 @@ pub async fn dismiss(
 
 /// This module's pages.
 pub fn pages() -> axum::Router<AppState> {
-    axum::Router::new().route(
-        "/notices/{notice}/dismiss",
-        axum::routing::post(dismiss),
-    )
+    axum::Router::new().route("/notices/{notice}/dismiss", axum::routing::post(dismiss))
 }

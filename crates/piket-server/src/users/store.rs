@@ -89,6 +89,31 @@ pub async fn list(
         .collect())
 }
 
+/// Those of `ids` (at most a few hundred) within the scope, by name.
+pub async fn by_ids(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    (scope, departments, me): (Scope, &[i64], i64),
+) -> AppResult<Vec<User>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(SELECT);
+    sql.push(" WHERE u.id IN ").bind_list(ids);
+    push_scope(&mut sql, &super::SCOPE_RULE, scope, departments, me);
+    sql.push(" ORDER BY u.name, u.id");
+    let rows: Vec<Row> = sql.query_as().fetch_all(&mut *conn).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut depts = departments_of(conn, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let d = depts.remove(&r.id).unwrap_or_default();
+            r.into_user(d)
+        })
+        .collect())
+}
+
 async fn departments_of(
     conn: &mut AnyConnection,
     ids: &[i64],

@@ -44,7 +44,13 @@ async fn the_role_editor_groups_permissions_by_area_and_hides_modules_not_built(
     assert!(tickets.contains("Choose who works a ticket"), "{tickets}");
     assert!(!tickets.contains("users.manage"), "{tickets}");
     // Modules not built: neither their checkboxes nor their areas.
-    for hidden in ["fleet.read", "stock.write", "knowledge.read", "field.write", "reports.read"] {
+    for hidden in [
+        "fleet.read",
+        "stock.write",
+        "knowledge.read",
+        "field.write",
+        "reports.read",
+    ] {
         assert!(!r.body.contains(&format!("value=\"{hidden}\"")), "{hidden}");
     }
     assert!(!r.body.contains("Knowledge base") && !r.body.contains("See the fleet"));
@@ -109,7 +115,11 @@ async fn saving_the_role_editor_keeps_hidden_permissions_the_role_holds() {
     let r = web
         .post(
             &format!("/admin/roles/{id}"),
-            &[("name", ""), ("scope", "department"), ("permissions", "tickets.read")],
+            &[
+                ("name", ""),
+                ("scope", "department"),
+                ("permissions", "tickets.read"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
@@ -157,7 +167,10 @@ async fn the_role_list_names_permissions_plainly_by_area() {
         .split("</tr>")
         .next()
         .unwrap();
-    assert!(row.contains("<strong>Tickets:</strong> See tickets"), "{row}");
+    assert!(
+        row.contains("<strong>Tickets:</strong> See tickets"),
+        "{row}"
+    );
     assert!(
         row.contains("<strong>Audit and monitoring:</strong> Read the audit log"),
         "{row}"
@@ -170,7 +183,14 @@ async fn the_role_list_names_permissions_plainly_by_area() {
         requester.contains("See tickets, Create tickets") && !requester.contains("knowledge"),
         "{requester}"
     );
-    let admin = r.body.split(">Admin<").nth(1).unwrap().split("</tr>").next().unwrap();
+    let admin = r
+        .body
+        .split(">Admin<")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
     assert!(admin.contains("All permissions"), "{admin}");
 }
 
@@ -183,10 +203,18 @@ async fn dismissing_the_email_notice_hides_it_for_that_admin_only_and_for_good()
     let mut root = signed_in(&app, "root@example.com").await;
     let r = root.get("/tickets").await;
     assert!(r.body.contains("id=\"smtp-missing\""), "{}", r.body);
-    assert!(r.body.contains("name=\"back\" value=\"/tickets\""), "{}", r.body);
+    assert!(
+        r.body.contains("name=\"back\" value=\"/tickets\""),
+        "{}",
+        r.body
+    );
     // Only for those who could set email up.
     let mut requester = signed_in(&app, "tech@example.com").await;
-    assert!(!requester.get("/").await.body.contains("id=\"smtp-missing\""));
+    assert!(!requester
+        .get("/")
+        .await
+        .body
+        .contains("id=\"smtp-missing\""));
 
     // No CSRF token, no dismissal.
     let r = root
@@ -195,19 +223,31 @@ async fn dismissing_the_email_notice_hides_it_for_that_admin_only_and_for_good()
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert!(root.get("/").await.body.contains("id=\"smtp-missing\""));
     // An unknown notice is not found; a target elsewhere goes home.
-    let r = root.post("/notices/no_such/dismiss", &[("back", "/")]).await;
+    let r = root
+        .post("/notices/no_such/dismiss", &[("back", "/")])
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(app.audit_count("notice.dismiss").await, 0);
 
     let r = root
-        .post("/notices/smtp_missing/dismiss", &[("back", "/tickets?status=open")])
+        .post(
+            "/notices/smtp_missing/dismiss",
+            &[("back", "/tickets?status=open")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.header("location"), "/tickets?status=open");
-    assert!(!root.get("/tickets").await.body.contains("id=\"smtp-missing\""));
+    assert!(!root
+        .get("/tickets")
+        .await
+        .body
+        .contains("id=\"smtp-missing\""));
     // Pressed twice (another tab): still fine, logged once.
     let r = root
-        .post("/notices/smtp_missing/dismiss", &[("back", "//elsewhere.test/")])
+        .post(
+            "/notices/smtp_missing/dismiss",
+            &[("back", "//elsewhere.test/")],
+        )
         .await;
     assert_eq!(r.header("location"), "/");
     assert_eq!(app.audit_count("notice.dismiss").await, 1);
@@ -226,4 +266,239 @@ async fn dismissing_the_email_notice_hides_it_for_that_admin_only_and_for_good()
         .await
         .unwrap();
     assert_eq!(rows, 1);
+}
+
+/// An asset made through the API by `key`: its id.
+async fn asset(app: &TestApp, key: &str, body: serde_json::Value) -> i64 {
+    let r = app
+        .json(Method::POST, "/api/v1/inventory/hardware", key, body)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()["id"].as_i64().unwrap()
+}
+
+/// A licence's (device ids, user ids), through the API.
+async fn assignments(app: &TestApp, key: &str, id: i64) -> (Vec<i64>, Vec<i64>) {
+    let r = app
+        .get(&format!("/api/v1/inventory/licenses/{id}"), key)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let l = r.json();
+    (
+        serde_json::from_value(l["device_ids"].clone()).unwrap(),
+        serde_json::from_value(l["user_ids"].clone()).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn the_licence_picker_searches_within_reach_and_assigns_one_at_a_time() {
+    use common::desk::{new_desk, Dept};
+    let d = new_desk()
+        .hr()
+        .member("tech", "Technician", Dept::It)
+        .member("budi", "Requester", Dept::It)
+        .named("Budi Santoso")
+        .member("siti", "Requester", Dept::Hr)
+        .named("Siti Rahma")
+        .member("boss", "Manager", Dept::It)
+        .build()
+        .await;
+    let app = &d.app;
+    let it_pc = asset(app, &d.admin, json!({"name": "Laptop IT-7", "type": "laptop", "asset_tag": "IT-0007", "department_id": d.it})).await;
+    let hr_pc = asset(
+        app,
+        &d.admin,
+        json!({"name": "Laptop HR-3", "type": "laptop", "department_id": d.hr}),
+    )
+    .await;
+    let r = app
+        .json(
+            Method::POST,
+            "/api/v1/inventory/licenses",
+            &d.admin,
+            json!({"product": "Office", "seats": 10, "device_ids": [hr_pc], "user_ids": [d.id("siti")]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let lic = r.json()["id"].as_i64().unwrap();
+    let page = format!("/inventory/licenses/{lic}");
+
+    let mut tech = signed_in(app, "tech@example.com").await;
+    let r = tech.get(&page).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // No id boxes any more; what is out of reach is counted, not named.
+    assert!(!r.body.contains("name=\"device_ids\"") && !r.body.contains("name=\"user_ids\""));
+    assert!(!r.body.contains("Laptop HR-3") && !r.body.contains("Siti Rahma"));
+    assert!(
+        r.body.contains("id=\"license-devices-hidden\""),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("id=\"license-users-hidden\""), "{}", r.body);
+
+    // The search box (GET) lists matches within reach, each with an Assign button.
+    let r = tech.get(&format!("{page}?dq=laptop")).await;
+    let found = r
+        .body
+        .split("id=\"license-devices-found\"")
+        .nth(1)
+        .unwrap()
+        .split("</ul>")
+        .next()
+        .unwrap();
+    assert!(
+        found.contains("Laptop IT-7") && found.contains("IT-0007"),
+        "{found}"
+    );
+    assert!(!found.contains("Laptop HR-3"), "{found}");
+    assert!(
+        found.contains(&format!("name=\"target\" value=\"{it_pc}\"")),
+        "{found}"
+    );
+    let r = tech.get(&format!("{page}?uq=a")).await;
+    let found = r
+        .body
+        .split("id=\"license-users-found\"")
+        .nth(1)
+        .unwrap()
+        .split("</ul>")
+        .next()
+        .unwrap();
+    assert!(found.contains("Budi Santoso"), "{found}");
+    assert!(!found.contains("Siti Rahma"), "{found}");
+
+    // The type-ahead's JSON is the same search in the same reach.
+    let r = tech
+        .get(&format!("{page}/devices/candidates?q=laptop"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let names: Vec<String> = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["Laptop IT-7"]);
+    assert_eq!(
+        tech.get(&format!("{page}/gadgets/candidates?q=a"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Assign: back to the same search; what was assigned before stays.
+    let r = tech
+        .post(
+            &format!("{page}/devices"),
+            &[("target", &it_pc.to_string()), ("dq", "laptop")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        r.header("location"),
+        format!("{page}?dq=laptop&uq=&msg=assigned#license-devices")
+    );
+    let mut both = vec![it_pc, hr_pc];
+    both.sort_unstable();
+    assert_eq!(
+        assignments(app, &d.admin, lic).await,
+        (both, vec![d.id("siti")])
+    );
+    let r = tech.get(&format!("{page}?dq=laptop")).await;
+    let assigned = r
+        .body
+        .split("id=\"license-devices-assigned\"")
+        .nth(1)
+        .unwrap()
+        .split("</ul>")
+        .next()
+        .unwrap();
+    assert!(assigned.contains("Laptop IT-7"), "{assigned}");
+    assert!(r
+        .body
+        .split("id=\"license-devices-found\"")
+        .nth(1)
+        .unwrap()
+        .split("</ul>")
+        .next()
+        .unwrap()
+        .contains("Assigned"));
+    let r = tech
+        .post(
+            &format!("{page}/users"),
+            &[("target", &d.id("budi").to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    // Out of reach (or unknown): not found, nothing changes.
+    let before = assignments(app, &d.admin, lic).await;
+    for (path, target) in [
+        (format!("{page}/devices"), hr_pc),
+        (format!("{page}/devices"), 999_999),
+        (format!("{page}/users"), d.id("siti")),
+    ] {
+        let r = tech.post(&path, &[("target", &target.to_string())]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path} {target}");
+    }
+    let r = tech
+        .post(&format!("{page}/devices/{hr_pc}/remove"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = tech
+        .post(&format!("{page}/devices"), &[("target", "x")])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // No CSRF token, no change.
+    let r = tech
+        .post_raw(&format!("{page}/devices/{it_pc}/remove"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(assignments(app, &d.admin, lic).await, before);
+
+    // Saving the licence's own fields keeps every assignment, those out of reach too.
+    let r = tech
+        .post(
+            &page,
+            &[
+                ("product", "Office"),
+                ("vendor", ""),
+                ("key", ""),
+                ("seats", "12"),
+                ("expires_on", ""),
+                ("notes", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(assignments(app, &d.admin, lic).await, before);
+
+    // Remove.
+    let r = tech
+        .post(&format!("{page}/devices/{it_pc}/remove"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(assignments(app, &d.admin, lic).await.0, vec![hr_pc]);
+
+    // A reader who may not change the inventory gets no search box and no assigning.
+    let mut boss = signed_in(app, "boss@example.com").await;
+    let r = boss.get(&format!("{page}?dq=laptop")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        !r.body.contains("id=\"f-dq\"") && !r.body.contains("Laptop IT-7"),
+        "{}",
+        r.body
+    );
+    let r = boss
+        .post(
+            &format!("{page}/devices"),
+            &[("target", &it_pc.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = boss
+        .get(&format!("{page}/devices/candidates?q=laptop"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
