@@ -502,3 +502,191 @@ async fn the_licence_picker_searches_within_reach_and_assigns_one_at_a_time() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+/// The part of `body` from the element with `id` to the end of its first `</{tag}>`.
+fn section<'a>(body: &'a str, id: &str, tag: &str) -> &'a str {
+    let from = body
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in {body}"));
+    let rest = &body[from..];
+    let end = rest.find(&format!("</{tag}>")).unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[tokio::test]
+async fn the_asset_page_reads_in_sections_with_the_warranty_flagged_and_people_named() {
+    use axum::body::Body;
+    use common::desk::{new_desk, Dept};
+    let d = new_desk()
+        .member("budi", "Requester", Dept::It)
+        .named("Budi Santoso")
+        .member("boss", "Manager", Dept::It)
+        .build()
+        .await;
+    let app = &d.app;
+    let budi = d.id("budi").to_string();
+    let it = d.it.to_string();
+    // The test clock stands at 2026-09-21.
+    let mut root = signed_in(app, "root@example.com").await;
+    let r = root
+        .post(
+            "/inventory",
+            &[
+                ("name", "Budi's laptop"),
+                ("type", "laptop"),
+                ("status", "in_use"),
+                ("department_id", &it),
+                ("serial", "SN-READ-1"),
+                ("cpu", "Intel Core i7"),
+                ("warranty_end", "2026-10-01"),
+                ("credential", "read-view-secret"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = r.header("location").split('?').next().unwrap().to_string();
+    let id: i64 = page.trim_start_matches("/inventory/").parse().unwrap();
+    let lic = app
+        .json(
+            Method::POST,
+            "/api/v1/inventory/licenses",
+            &d.admin,
+            json!({"product": "Office 2024", "seats": 5, "expires_on": "2026-09-01", "device_ids": [id]}),
+        )
+        .await;
+    assert_eq!(lic.status, StatusCode::CREATED, "{}", lic.body);
+    // An owner set by hand, then a collector report for her.
+    let r = root
+        .post(
+            &page,
+            &[
+                ("name", "Budi's laptop"),
+                ("type", "laptop"),
+                ("status", "in_use"),
+                ("department_id", &it),
+                ("owner_id", &budi),
+                ("is_main", "on"),
+                ("serial", "SN-READ-1"),
+                ("cpu", "Intel Core i7"),
+                ("warranty_end", "2026-10-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.header("location"), format!("{page}?msg=saved"));
+    let r = app
+        .send(
+            Method::POST,
+            "/api/update-main-device",
+            &[("content-type", "application/json")],
+            Body::from(r#"{"email":"budi@example.com","data":{"ram":"16.0 GB"}}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let r = root.get(&page).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // A read view in sections, not a form.
+    assert!(!r.body.contains("id=\"asset-form\""));
+    for id in [
+        "asset-summary",
+        "asset-hardware",
+        "software",
+        "asset-licenses",
+        "asset-tickets",
+        "asset-history",
+    ] {
+        assert!(r.body.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    let summary = section(&r.body, "asset-summary", "section");
+    assert!(summary.contains("data-warranty=\"expiring\""), "{summary}");
+    assert!(
+        summary.contains("Warranty ends within 30 days"),
+        "{summary}"
+    );
+    assert!(summary.contains("Budi Santoso"), "{summary}");
+    assert!(summary.contains("id=\"credential-masked\"") && !r.body.contains("read-view-secret"));
+    assert!(section(&r.body, "asset-hardware", "section").contains("Intel Core i7"));
+    let licences = section(&r.body, "asset-licenses", "section");
+    assert!(
+        licences.contains("Office 2024") && licences.contains("data-flag=\"expired\""),
+        "{licences}"
+    );
+    // The history names people, never by address.
+    let history = section(&r.body, "asset-history", "ul");
+    assert!(
+        history.contains("<span class=\"who\">root</span>"),
+        "{history}"
+    );
+    assert!(
+        history.contains("Collector script (Budi Santoso)"),
+        "{history}"
+    );
+    assert!(
+        history.contains("<span class=\"new\">Budi Santoso</span>"),
+        "{history}"
+    );
+    assert!(!history.contains('@'), "{history}");
+
+    // Edit leads to the form; the credential field there is write-only.
+    assert!(
+        summary.contains(&format!("href=\"{page}/edit\"")),
+        "{summary}"
+    );
+    let form = root.get(&format!("{page}/edit")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("id=\"asset-form\"") && form.body.contains("name=\"credential\""));
+    assert!(!form.body.contains("read-view-secret"));
+    // A failed save shows the form again, not the read view.
+    let r = root.post(&page, &[("name", ""), ("type", "laptop")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"asset-form\""));
+
+    // Warranty states: expired and fine.
+    for (end, flag) in [
+        ("2026-01-31", "expired"),
+        ("2027-12-31", "ok"),
+        ("", "unknown"),
+    ] {
+        let r = app
+            .json(
+                Method::PATCH,
+                &format!("/api/v1/inventory/hardware/{id}"),
+                &d.admin,
+                json!({"warranty_end": if end.is_empty() { None } else { Some(end) }}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = root.get(&page).await;
+        assert!(
+            r.body.contains(&format!("data-warranty=\"{flag}\"")),
+            "{end}: {flag}"
+        );
+    }
+
+    // Without the right to change it: the read view, no Edit, and no form behind it.
+    let mut boss = signed_in(app, "boss@example.com").await;
+    let r = boss.get(&page).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains("id=\"edit-asset\""));
+    assert_eq!(
+        boss.get(&format!("{page}/edit")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // A removed account is named as such, not by the address it had.
+    let r = app
+        .json(
+            Method::DELETE,
+            &format!("/api/v1/users/{budi}"),
+            &d.admin,
+            json!({}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let r = root.get(&page).await;
+    let history = section(&r.body, "asset-history", "ul");
+    assert!(
+        history.contains("Collector script") && !history.contains('@'),
+        "{history}"
+    );
+}

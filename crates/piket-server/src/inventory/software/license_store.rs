@@ -88,6 +88,22 @@ pub async fn all(conn: &mut AnyConnection) -> AppResult<Vec<License>> {
     Ok(out)
 }
 
+/// The licences assigned to `device`, by product.
+pub async fn for_device(conn: &mut AnyConnection, device: i64) -> AppResult<Vec<License>> {
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE l.id IN (SELECT license_id FROM license_devices WHERE device_id = $1) \
+         ORDER BY l.product_key, l.id LIMIT 200"
+    )))
+    .bind(device)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(finish(conn, r).await?);
+    }
+    Ok(out)
+}
+
 /// The key as stored: sealed (`secrets::LICENSE_KEY.at(id)` opens it), or empty.
 pub async fn key(conn: &mut AnyConnection, id: i64) -> AppResult<String> {
     Ok(

@@ -150,6 +150,23 @@ pub async fn compliance_all(state: &AppState, actor: &Actor) -> AppResult<Vec<Co
         .collect())
 }
 
+/// The licences assigned to a device the actor reaches, each with its compliance line (the
+/// device's page). Without `inventory.read` (an owner reading their own device) there are none
+/// to show.
+pub async fn of_device(state: &AppState, actor: &Actor, device: i64) -> AppResult<Vec<Compliance>> {
+    if !actor.can("inventory.read") {
+        return Ok(Vec::new());
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    crate::inventory::service::visible(&mut conn, actor, device).await?;
+    let now = state.now();
+    Ok(store::for_device(&mut conn, device)
+        .await?
+        .iter()
+        .map(|l| compliance(l, now))
+        .collect())
+}
+
 pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<License> {
     let mut conn = state.db.pool.acquire().await?;
     found(&mut conn, actor, id).await
