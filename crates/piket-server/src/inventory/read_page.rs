@@ -44,6 +44,26 @@ struct AssetPage<'a> {
 }
 
 impl AssetPage<'_> {
+    /// Whether any hardware detail is recorded (else the section says there is none).
+    fn has_hardware(&self) -> bool {
+        let a = self.asset;
+        a.ram_mb.is_some()
+            || [
+                &a.manufacturer,
+                &a.model,
+                &a.serial,
+                &a.cpu,
+                &a.storage,
+                &a.os,
+                &a.hostname,
+                &a.ip_addresses,
+                &a.mac_addresses,
+                &a.jenis,
+            ]
+            .iter()
+            .any(|v| !v.is_empty())
+    }
+
     /// The author of a history entry in the reader's language.
     fn who(&self, who: &Who) -> String {
         match who {
