@@ -146,7 +146,7 @@ pub async fn create(
         scope: f.scope()?,
         permissions: f.permissions.clone(),
     };
-    match submitted(service::create(&state, &actor, input).await)? {
+    match submitted(service::create_from_editor(&state, &actor, input).await)? {
         Submitted::Done(_) => see_other("/admin/roles?msg=created"),
         Submitted::Again(e) => form(&state, &ctx, None, &f, Some(&e)),
     }

@@ -171,6 +171,16 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewRole) -> AppResul
     Ok(role)
 }
 
+/// A new role from the role editor: only what the editor offers (`permissions::is_offered`).
+pub async fn create_from_editor(
+    state: &AppState,
+    actor: &Actor,
+    mut input: NewRole,
+) -> AppResult<Role> {
+    input.permissions = keep_hidden(&[], &input.permissions);
+    create(state, actor, input).await
+}
+
 pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: RolePatch) -> AppResult<Role> {
     update_with(state, actor, id, patch, false).await
 }

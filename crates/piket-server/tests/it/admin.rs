@@ -129,6 +129,30 @@ async fn saving_the_role_editor_keeps_hidden_permissions_the_role_holds() {
         ["fleet.read", "stock.write", "tickets.create"]
     );
 
+    // A new role from the editor holds only what the editor offers.
+    let r = web
+        .post(
+            "/admin/roles",
+            &[
+                ("name", "Desk two"),
+                ("scope", "department"),
+                ("permissions", "tickets.read"),
+                ("permissions", "fleet.act"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let roles = app.get("/api/v1/roles", &root).await.json();
+    let two = roles["items"]
+        .as_array()
+        .or(roles.as_array())
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Desk two")
+        .cloned()
+        .unwrap();
+    assert_eq!(two["permissions"], json!(["tickets.read"]));
+
     // The API still sets exactly the list it is given.
     let r = app
         .json(
