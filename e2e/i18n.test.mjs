@@ -100,6 +100,8 @@ test("Indonesian and Greek pages show no English catalog text", async () => {
     await admin.click("#asset-form button[type=submit]");
     await admin.waitForURL(/\/inventory\/\d+\?msg=created$/);
     const deviceUrl = admin.url().split("?")[0];
+    await admin.click("#edit-asset");
+    await admin.waitForURL(`${deviceUrl}/edit`);
     await admin.selectOption("#f-status", "in_repair");
     await admin.click("#asset-form button[type=submit]");
     await admin.waitForURL(/msg=saved/);
@@ -111,6 +113,7 @@ test("Indonesian and Greek pages show no English catalog text", async () => {
       ["new ticket", "/tickets/new"],
       ["inventory", "/inventory"],
       ["device", deviceUrl.replace(server.base, "")],
+      ["device form", `${deviceUrl.replace(server.base, "")}/edit`],
       ["roles", "/admin/roles"],
       ["role editor", "/admin/roles/new"],
       ["users", "/admin/users"],

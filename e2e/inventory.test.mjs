@@ -68,8 +68,13 @@ test("admin records a device, searches it by serial, reveals its credential and 
     await admin.waitForURL(`${deviceUrl}/reveal`);
     assert.equal(await admin.textContent("#credential-value"), SECRET);
 
-    // Edit the RAM; the history shows old and new value, and who changed it.
+    // Edit the RAM (the page reads; Edit leads to the form); the history shows old and new
+    // value, and who changed it, by name.
     await admin.goto(deviceUrl);
+    assert.equal(await admin.locator("#asset-form").count(), 0, "the device's page is a read view");
+    await admin.click("#edit-asset");
+    await admin.waitForURL(`${deviceUrl}/edit`);
+    assert.equal(await admin.inputValue("#f-credential"), "", "the credential is write-only");
     await admin.fill("#f-ram_mb", "16384");
     await admin.selectOption("#f-status", "in_repair");
     await admin.click("#asset-form button[type=submit]");
@@ -77,7 +82,8 @@ test("admin records a device, searches it by serial, reveals its credential and 
     const ram = admin.locator("#asset-history li[data-field='ram']");
     assert.equal(await ram.count(), 1);
     assert.match(await ram.textContent(), /8192\s*→\s*16384/);
-    assert.match(await ram.textContent(), /siti@example\.com/);
+    assert.match(await ram.textContent(), /Siti Admin/);
+    assert.doesNotMatch(await admin.textContent("#asset-history"), /@/);
     assert.match(await admin.locator("#asset-history li[data-field='status']").textContent(), /Status: In use\s*→\s*In repair/);
     assert.equal(await admin.locator("#credential-masked").count(), 1, "masked again, and kept");
     await admin.screenshot({ path: join(artifacts, "inventory-device.png"), fullPage: true });
@@ -120,7 +126,7 @@ test("admin records a device, searches it by serial, reveals its credential and 
     const suggestions = admin.locator("#merge-suggestions li.suggestion");
     assert.equal(await suggestions.count(), 1);
     assert.match(await suggestions.first().textContent(), /same serial number/);
-    assert.equal(await admin.locator("#f-ram_mb").inputValue(), "16384", "the report changed nothing here");
+    assert.match(await admin.textContent("#asset-hardware"), /16384/, "the report changed nothing here");
     await admin.screenshot({ path: join(artifacts, "inventory-suggestion.png"), fullPage: true });
     await admin.setViewportSize({ width: 360, height: 740 });
     await admin.locator("#merge-suggestions").screenshot({ path: join(artifacts, "inventory-suggestion-phone.png") });

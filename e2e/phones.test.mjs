@@ -90,7 +90,7 @@ test("every page fits 360 px, light and dark, admin, requester and signed out", 
       "/admin/canned", `/admin/canned/${ids.canned}`,
       "/admin/sla", "/admin/audit", "/admin/metrics",
       "/admin/inventory/collector", "/admin/inventory/agents",
-      "/inventory", "/inventory/new", `/inventory/${ids.asset}`, "/inventory/software",
+      "/inventory", "/inventory/new", `/inventory/${ids.asset}`, `/inventory/${ids.asset}/edit`, "/inventory/software",
       "/inventory/licenses", `/inventory/licenses/${ids.license}`,
     ];
     const signedOut = ["/login", "/password/forgot", "/password/reset?token=0123456789abcdef", "/setup"];

@@ -29,6 +29,8 @@ test("admin puts software on two devices and a one-seat licence shows as over", 
       await admin.click("#asset-form button[type=submit]");
       await admin.waitForURL(/\/inventory\/\d+\?msg=created$/);
       const deviceUrl = admin.url().split("?")[0];
+      await admin.click("#edit-asset");
+      await admin.waitForURL(`${deviceUrl}/edit`);
       await admin.fill("#f-items", `Photoshop | Adobe | 25.0\n${extra}`);
       await admin.click("#software-form button[type=submit]");
       await admin.waitForURL(`${deviceUrl}?msg=saved#software`);

@@ -20,6 +20,7 @@ pub mod inventory;
 pub mod jobs;
 pub mod listen;
 pub mod local_time;
+pub mod notices;
 pub mod notifications;
 pub mod notify;
 pub mod ops;
@@ -161,6 +162,7 @@ fn pages() -> Router<AppState> {
         .merge(tickets::pages::pages())
         .merge(attachments::pages::pages())
         .merge(notifications::pages::pages())
+        .merge(notices::pages::pages())
         .merge(ops::pages())
         .merge(sla::pages::pages())
         .merge(org::pages::pages())

@@ -172,6 +172,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 departments: vec![],
                 locale: None,
                 password: Some(password).filter(|p| !p.is_empty()),
+                phone: None,
             };
             let user = users::service::create(&state, &Actor::system(), input)
                 .await

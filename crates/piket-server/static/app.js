@@ -305,4 +305,71 @@ document.addEventListener("piket:refreshed", dropzones);
   }
   load();
   document.addEventListener("piket:refreshed", load);
+
+/* issue 19 part 5: the licence picker types ahead */
+// A picker's search box (`data-candidates`) lists matches as one types, from the same search
+// its own GET would run (so the same reach), each with the same Assign form the page renders
+// without script. The box's Search button still reloads the page with the list.
+(function () {
+  var timers = {};
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text) { e.textContent = text; }
+    return e;
+  }
+  function hidden(name, value) {
+    var i = document.createElement("input");
+    i.type = "hidden";
+    i.name = name;
+    i.value = value;
+    return i;
+  }
+  function show(list, found, text) {
+    var a = function (name) { return list.getAttribute(name) || ""; };
+    list.textContent = "";
+    if (found.length === 0) {
+      list.appendChild(el("li", "muted", a("data-none-label")));
+    }
+    found.forEach(function (c) {
+      var li = el("li");
+      li.setAttribute("data-id", String(c.id));
+      var who = el("span", "who", c.name + " ");
+      who.appendChild(el("small", "hint", c.detail));
+      li.appendChild(who);
+      if (c.assigned) {
+        li.appendChild(el("span", "badge", a("data-assigned-label")));
+      } else {
+        var form = el("form", "inline");
+        form.method = "post";
+        form.action = a("data-assign");
+        form.appendChild(hidden("_csrf", a("data-csrf")));
+        form.appendChild(hidden("target", String(c.id)));
+        form.appendChild(hidden(a("data-q-name"), text));
+        form.appendChild(hidden(a("data-other-name"), a("data-other-q")));
+        var button = el("button", "", a("data-assign-label"));
+        button.type = "submit";
+        form.appendChild(button);
+        li.appendChild(form);
+      }
+      list.appendChild(li);
+    });
+  }
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    var url = input.getAttribute && input.getAttribute("data-candidates");
+    var list = url && document.getElementById(input.getAttribute("data-results"));
+    if (!url || !list || !window.fetch) { return; }
+    clearTimeout(timers[url]);
+    timers[url] = setTimeout(function () {
+      var text = input.value.trim();
+      if (text === "") { list.textContent = ""; return; }
+      fetch(url + "?q=" + encodeURIComponent(text), { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+        .then(function (found) {
+          if (input.value.trim() === text) { show(list, found, text); }
+        })
+        .catch(function () { /* the Search button still works */ });
+    }, 200);
+  });
 })();

@@ -77,6 +77,7 @@ pub const ACTIONS: &[&str] = &[
     "canned_response.update",
     "canned_response.delete",
     "notifications.settings",
+    "notice.dismiss",
     "ticket.delete",
     "ticket.assets",
     "ticket_view.create",

@@ -304,6 +304,7 @@ pub struct ProfileFields {
     pub locale: String,
     /// Absent on forms without the field (the zone offer posts to its own route).
     pub time_zone: Option<String>,
+    pub phone: Option<String>,
 }
 
 pub async fn save_profile(
@@ -316,6 +317,7 @@ pub async fn save_profile(
         name: Some(f.name),
         locale: Some(f.locale),
         time_zone: f.time_zone,
+        phone: f.phone,
     };
     match submitted(users::update_profile(&state, &actor, patch).await)? {
         Submitted::Done(_) => see_other("/profile?msg=saved"),

@@ -171,6 +171,7 @@ pub async fn complete_setup(
         name: &name,
         role_id: role.id,
         locale,
+        phone: None,
         disabled: false,
     };
     let user_id = accounts::insert_first(&mut tx, &fields, &hash, now).await?;

@@ -17,6 +17,16 @@ pub fn permission_key(permission: &str) -> String {
     format!("perm_{}", permission.replace('.', "_"))
 }
 
+/// `perm_help_tickets_assign`: the one line the role editor explains `tickets.assign` with.
+pub fn permission_help_key(permission: &str) -> String {
+    format!("perm_help_{}", permission.replace('.', "_"))
+}
+
+/// `perm_area_tickets`: the heading of an area of permissions (`auth::permissions::AREAS`).
+pub fn permission_area_key(area: &str) -> String {
+    format!("perm_area_{area}")
+}
+
 /// `audit_user_create` for `user.create`.
 pub fn audit_action_key(action: &str) -> String {
     format!("audit_{}", action.replace('.', "_"))
@@ -49,6 +59,15 @@ mod tests {
         }
         for p in crate::auth::permissions::CATALOG {
             keys.push((permission_key(p), format!("permission `{p}`")));
+            if crate::auth::permissions::is_offered(p) {
+                keys.push((permission_help_key(p), format!("the explanation of `{p}`")));
+            }
+        }
+        for (area, _) in crate::auth::permissions::AREAS {
+            keys.push((
+                permission_area_key(area),
+                format!("permission area `{area}`"),
+            ));
         }
         for a in crate::audit::ACTIONS {
             keys.push((audit_action_key(a), format!("audit action `{a}`")));

@@ -155,3 +155,65 @@ pub async fn list(conn: &mut AnyConnection, asset_id: i64) -> AppResult<Vec<Hard
         })
         .collect())
 }
+
+#[derive(sqlx::FromRow)]
+struct NamedRow {
+    #[sqlx(flatten)]
+    row: Row,
+    actor_name: Option<String>,
+}
+
+/// Newest first, each with its author named (`asset_view::who`): people by the name their
+/// account has now, collector reports by the name of the account they came for.
+pub async fn list_named(
+    conn: &mut AnyConnection,
+    asset_id: i64,
+) -> AppResult<Vec<super::asset_view::HistoryLine>> {
+    use super::asset_view::{collector_email, who, HistoryLine};
+    let rows: Vec<NamedRow> = sqlx::query_as(
+        "SELECT h.id, h.at, h.source, h.actor_id, h.actor_label, h.field, h.old_value, \
+         h.new_value, u.name AS actor_name FROM hardware_history h \
+         LEFT JOIN users u ON u.id = h.actor_id WHERE h.asset_id = $1 ORDER BY h.id DESC LIMIT 500",
+    )
+    .bind(asset_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut emails: Vec<String> = rows
+        .iter()
+        .filter(|r| r.row.source == "collector")
+        .filter_map(|r| collector_email(&r.row.actor_label).map(str::to_string))
+        .collect();
+    emails.sort();
+    emails.dedup();
+    let mut names = std::collections::HashMap::new();
+    for chunk in emails.chunks(100) {
+        let mut sql = Sql::new("SELECT email, name FROM users WHERE email IN (");
+        for (i, e) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(Arg::Text(e.clone()));
+        }
+        sql.push(")");
+        let found: Vec<(String, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+        names.extend(found);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let collector = collector_email(&r.row.actor_label).and_then(|e| names.get(e).cloned());
+            let entry = HardwareHistoryEntry {
+                id: r.row.id,
+                at: format_ms(r.row.at),
+                source: r.row.source,
+                actor_id: r.row.actor_id,
+                actor_label: r.row.actor_label,
+                field: r.row.field,
+                old_value: r.row.old_value,
+                new_value: r.row.new_value,
+            };
+            let who = who(&entry, r.actor_name, collector);
+            HistoryLine { entry, who }
+        })
+        .collect())
+}

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod asset_view;
 pub mod collector;
 pub mod history;
 pub mod ingest;
@@ -12,6 +13,7 @@ pub mod merge;
 mod merge_store;
 pub mod pages;
 pub mod protocols;
+pub mod read_page;
 pub mod service;
 pub mod settings;
 pub mod software;

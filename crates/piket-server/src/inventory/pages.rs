@@ -1,5 +1,6 @@
-//! HTML pages for hardware assets: the list with filters, the new/edit form with history and the
-//! masked credential (revealed by a button that posts), and delete.
+//! HTML pages for hardware assets: the list with filters, and the new/edit form (`/inventory/new`,
+//! `/inventory/{id}/edit`) with the software list, merging and delete. The asset's own page is
+//! its read view (`read_page`); the form posts to `/inventory/{id}` as before.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -10,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use super::{service, Hardware, HardwareFilter, HardwareInput, STATUSES, TYPES};
 use crate::auth::actor::Actor;
 use crate::auth::extract::WebActor;
-use crate::auth::pages::Msg;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
@@ -36,26 +36,16 @@ struct ListPage<'a> {
 #[template(path = "inventory/form.html")]
 struct FormPage<'a> {
     shell: Shell<'a>,
-    /// The asset shown; none on the new-asset form.
+    /// The asset edited; none on the new-asset form.
     asset: Option<&'a Hardware>,
     values: &'a Fields,
-    history: &'a [super::HardwareHistoryEntry],
     software: &'a [super::software::Installation],
-    tickets: &'a [crate::tickets::TicketSummary],
-    can_read_tickets: bool,
     merge_from: &'a str,
-    /// Where the last agent report came from, and when.
-    last_report: Option<(String, String)>,
-    suggestions: &'a [super::suggestions::Suggestion],
     /// (id, name, email) of the people an asset may belong to.
     owners: &'a [(i64, String, String)],
     departments: &'a [crate::departments::Department],
     types: &'static [&'static str],
     statuses: &'static [&'static str],
-    can_write: bool,
-    can_reveal: bool,
-    /// The credential, on the answer to "reveal" only.
-    revealed: Option<String>,
     errors: std::collections::BTreeMap<String, String>,
 }
 
@@ -68,11 +58,13 @@ impl FormPage<'_> {
 
 /// The catalog key naming a field in the asset's history, if it has one.
 /// A history value as the reader reads it: an asset's type and status by name in the reader's
-/// language (the entry stores their codes), other values as stored.
+/// language (the entry stores their codes), an owner by name (the entry keeps their address
+/// too), other values as stored.
 pub fn history_value(shell: &crate::web::layout::Shell<'_>, field: &str, value: &str) -> String {
     let prefix = match field {
         "type" => "inv_type_",
         "status" => "inv_status_",
+        "owner" => return super::asset_view::without_email(value).to_string(),
         _ => return value.to_string(),
     };
     let key = format!("{prefix}{value}");
@@ -364,12 +356,11 @@ impl Fields {
 struct View<'a> {
     asset: Option<&'a Hardware>,
     err: Option<&'a AppError>,
-    revealed: Option<String>,
-    msg: Option<&'a str>,
     /// The merge form's value after an error.
     merge_from: &'a str,
 }
 
+/// The new-asset or edit form (for those who may write: `service::may_create`).
 async fn render(
     state: &AppState,
     ctx: &WebCtx,
@@ -377,51 +368,23 @@ async fn render(
     values: &Fields,
     view: View<'_>,
 ) -> AppResult<Response> {
-    let rights = service::rights(actor);
-    let owners = if rights.write {
-        service::owner_choices(state, actor).await?
-    } else {
-        Vec::new()
-    };
-    let history = match view.asset {
-        Some(a) => service::history(state, actor, a.id).await?,
-        None => Vec::new(),
-    };
+    service::may_create(actor)?;
+    let owners = service::owner_choices(state, actor).await?;
     let software = match view.asset {
         Some(a) => super::software::service::installed(state, actor, a.id).await?,
         None => Vec::new(),
     };
-    let tickets = match view.asset {
-        Some(a) if rights.tickets => crate::tickets::assets::tickets_of(state, actor, a.id).await?,
-        _ => Vec::new(),
-    };
-    let last_report = match view.asset {
-        Some(a) => service::last_report(state, actor, a.id).await?,
-        None => None,
-    };
-    let suggestions = match view.asset {
-        Some(a) => super::suggestions::of_asset(state, actor, a.id).await?,
-        None => Vec::new(),
-    };
     let departments = crate::departments::service::all(state).await?;
     let page = FormPage {
-        shell: Shell::new(state, ctx, "inventory").with_flash(flash(view.msg)),
+        shell: Shell::new(state, ctx, "inventory"),
         asset: view.asset,
         values,
-        history: &history,
         software: &software,
-        tickets: &tickets,
-        can_read_tickets: rights.tickets,
         merge_from: view.merge_from,
-        last_report,
-        suggestions: &suggestions,
         owners: &owners,
         departments: &departments,
         types: TYPES,
         statuses: STATUSES,
-        can_write: rights.write,
-        can_reveal: rights.reveal,
-        revealed: view.revealed,
         errors: translated_field_errors(state, ctx, view.err),
     };
     form_page(&page, view.err)
@@ -441,17 +404,17 @@ pub async fn new(
     render(&state, &ctx, &actor, &values, View::default()).await
 }
 
-pub async fn show(
+/// The edit form of an asset (its page is the read view, `read_page::show`).
+pub async fn edit(
     State(state): State<AppState>,
     ctx: WebCtx,
     WebActor(actor): WebActor,
     Path(id): Path<i64>,
-    Query(q): Query<Msg>,
 ) -> AppResult<Response> {
+    service::may_create(&actor)?;
     let asset = service::get(&state, &actor, id).await?;
     let view = View {
         asset: Some(&asset),
-        msg: q.msg.as_deref(),
         ..View::default()
     };
     render(&state, &ctx, &actor, &Fields::of(&asset), view).await
@@ -507,28 +470,6 @@ pub async fn update(
     save(state, ctx, actor, Some(id), f).await
 }
 
-pub async fn reveal(
-    State(state): State<AppState>,
-    ctx: WebCtx,
-    WebActor(actor): WebActor,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let (secret, status) =
-        crate::secrets::pages::revealed(service::reveal(&state, &actor, id).await)?;
-    let asset = service::get(&state, &actor, id).await?;
-    let view = View {
-        asset: Some(&asset),
-        msg: secret
-            .is_none()
-            .then_some(crate::secrets::pages::UNREADABLE_FLASH),
-        revealed: secret,
-        ..View::default()
-    };
-    let mut response = render(&state, &ctx, &actor, &Fields::of(&asset), view).await?;
-    *response.status_mut() = status;
-    Ok(crate::web::render::no_store(response))
-}
-
 pub async fn delete(
     State(state): State<AppState>,
     WebActor(actor): WebActor,
@@ -560,7 +501,6 @@ pub async fn merge(
                 asset: Some(&asset),
                 err: Some(&e),
                 merge_from: &f.from,
-                ..View::default()
             };
             render(&state, &ctx, &actor, &Fields::of(&asset), view).await
         }
@@ -584,8 +524,9 @@ pub fn pages() -> axum::Router<AppState> {
         .route("/inventory", get(list).post(create))
         .route("/inventory/new", get(new))
         .route("/inventory/suggest", get(suggest))
-        .route("/inventory/{id}", get(show).post(update))
-        .route("/inventory/{id}/reveal", post(reveal))
+        .route("/inventory/{id}", get(super::read_page::show).post(update))
+        .route("/inventory/{id}/edit", get(edit))
+        .route("/inventory/{id}/reveal", post(super::read_page::reveal))
         .route("/inventory/{id}/delete", post(delete))
         .route("/inventory/{id}/merge", post(merge))
         .route(

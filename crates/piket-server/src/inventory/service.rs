@@ -69,6 +69,22 @@ pub async fn list(
     Ok(page.finish(items, |h| h.id))
 }
 
+/// The assets among `ids` the actor may read (the others are left out), by name: to name the
+/// devices a record points at (a licence's devices) without a statement each.
+pub async fn visible_among(
+    state: &AppState,
+    actor: &Actor,
+    ids: &[i64],
+) -> AppResult<Vec<Hardware>> {
+    let mut conn = state.db.pool.acquire().await?;
+    let reader = reader(actor);
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(store::by_ids(&mut conn, &reader, chunk).await?);
+    }
+    Ok(out)
+}
+
 pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Hardware> {
     let mut conn = state.db.pool.acquire().await?;
     visible(&mut conn, actor, id).await
@@ -82,6 +98,22 @@ pub async fn history(
     let mut conn = state.db.pool.acquire().await?;
     visible(&mut conn, actor, id).await?;
     history::list(&mut conn, id).await
+}
+
+/// The asset's history with each author named (never by email address), for its page.
+pub async fn history_named(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<Vec<super::asset_view::HistoryLine>> {
+    let mut conn = state.db.pool.acquire().await?;
+    visible(&mut conn, actor, id).await?;
+    history::list_named(&mut conn, id).await
+}
+
+/// The state of the asset's warranty today.
+pub fn warranty(state: &AppState, h: &Hardware) -> super::asset_view::Warranty {
+    super::asset_view::warranty(h.warranty_end.as_deref(), state.now())
 }
 
 /// The source (`piket`, `fusioninventory`, `glpi`) and time of an asset's last agent report.
@@ -380,6 +412,8 @@ pub async fn give_to(
 /// What an actor may do with assets, so pages offer only the forms and buttons that will work
 /// (each action checks again).
 pub struct Rights {
+    /// Read every asset in reach and the licences (`inventory.read`); without it, one's own.
+    pub read: bool,
     /// Add, edit, merge and delete assets and licences (`inventory.write`).
     pub write: bool,
     /// Reveal a stored credential or licence key (`inventory.credentials.reveal`).
@@ -390,6 +424,7 @@ pub struct Rights {
 
 pub fn rights(actor: &Actor) -> Rights {
     Rights {
+        read: actor.can("inventory.read"),
         write: actor.can("inventory.write"),
         reveal: actor.can("inventory.credentials.reveal"),
         tickets: actor.can("tickets.read"),

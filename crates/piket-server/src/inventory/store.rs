@@ -127,6 +127,29 @@ fn like(q: &str) -> String {
 }
 
 /// One page of assets the actor reaches, newest first (keyset on id).
+/// Those of `ids` (at most a few hundred) the actor reaches, by name.
+pub async fn by_ids(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    ids: &[i64],
+) -> AppResult<Vec<Hardware>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(SELECT);
+    sql.push(" WHERE h.id IN ").bind_list(ids);
+    push_scope(
+        &mut sql,
+        &super::SCOPE_RULE,
+        actor.scope,
+        &actor.departments,
+        actor.user_id,
+    );
+    sql.push(" ORDER BY h.name, h.id");
+    let rows: Vec<Row> = sql.query_as().fetch_all(conn).await?;
+    Ok(rows.into_iter().map(Hardware::from).collect())
+}
+
 pub async fn list(
     conn: &mut AnyConnection,
     actor: &Actor,

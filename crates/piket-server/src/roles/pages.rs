@@ -1,4 +1,6 @@
-//! Admin pages for roles: built-ins are shown read-only; custom roles are edited with checkboxes.
+//! Admin pages for roles: built-ins are shown read-only; custom roles are edited with checkboxes,
+//! grouped by area with a plain name and a line of explanation each. Permissions of modules not
+//! built yet are not offered (a save keeps those a role holds: `service::update_from_editor`).
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -7,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use super::{service, NewRole, RolePatch};
 use crate::auth::extract::WebActor;
 use crate::auth::pages::Msg;
-use crate::auth::permissions::{Scope, CATALOG};
+use crate::auth::permissions::{self, Scope};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::context::WebCtx;
@@ -23,6 +25,21 @@ struct RolesPage<'a> {
     items: &'a [super::Role],
 }
 
+impl RolesPage<'_> {
+    /// A role's offered permissions by area, as the list shows them.
+    fn groups(&self, role: &super::Role) -> Vec<(&'static str, Vec<&'static str>)> {
+        permissions::offered_groups(|p| role.permissions.iter().any(|h| h == p))
+    }
+
+    /// Whether a role holds every permission the editor offers ("all permissions").
+    fn holds_all(&self, role: &super::Role) -> bool {
+        permissions::CATALOG
+            .iter()
+            .filter(|p| permissions::is_offered(p))
+            .all(|p| role.permissions.iter().any(|h| h == p))
+    }
+}
+
 #[derive(Template)]
 #[template(path = "admin/role_form.html")]
 struct RoleFormPage<'a> {
@@ -31,7 +48,10 @@ struct RoleFormPage<'a> {
     id: Option<i64>,
     values: &'a Fields,
     scopes: &'static [&'static str],
-    catalog: &'static [&'static str],
+    /// The offered permissions by area.
+    groups: Vec<(&'static str, Vec<&'static str>)>,
+    /// What the edited role holds of modules not built yet (kept on save, not offered).
+    kept: Vec<String>,
     errors: std::collections::BTreeMap<String, String>,
 }
 
@@ -77,16 +97,17 @@ impl Fields {
 fn form(
     state: &AppState,
     ctx: &WebCtx,
-    id: Option<i64>,
+    role: Option<&super::Role>,
     f: &Fields,
     err: Option<&AppError>,
 ) -> AppResult<Response> {
     let page = RoleFormPage {
         shell: Shell::new(state, ctx, "roles"),
-        id,
+        id: role.map(|r| r.id),
         values: f,
         scopes: &["all", "department", "own"],
-        catalog: CATALOG,
+        groups: permissions::offered_groups(|_| true),
+        kept: role.map(service::hidden_held).unwrap_or_default(),
         errors: translated_field_errors(state, ctx, err),
     };
     form_page(&page, err)
@@ -125,7 +146,7 @@ pub async fn create(
         scope: f.scope()?,
         permissions: f.permissions.clone(),
     };
-    match submitted(service::create(&state, &actor, input).await)? {
+    match submitted(service::create_from_editor(&state, &actor, input).await)? {
         Submitted::Done(_) => see_other("/admin/roles?msg=created"),
         Submitted::Again(e) => form(&state, &ctx, None, &f, Some(&e)),
     }
@@ -138,18 +159,13 @@ pub async fn edit(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let r = service::for_edit(&state, &actor, id).await?;
-    form(
-        &state,
-        &ctx,
-        Some(id),
-        &Fields {
-            name: r.name,
-            description: r.description,
-            scope: r.scope.as_str().into(),
-            permissions: r.permissions,
-        },
-        None,
-    )
+    let values = Fields {
+        name: r.name.clone(),
+        description: r.description.clone(),
+        scope: r.scope.as_str().into(),
+        permissions: r.permissions.clone(),
+    };
+    form(&state, &ctx, Some(&r), &values, None)
 }
 
 pub async fn update(
@@ -166,9 +182,12 @@ pub async fn update(
         scope: Some(f.scope()?),
         permissions: Some(f.permissions.clone()),
     };
-    match submitted(service::update(&state, &actor, id, patch).await)? {
+    match submitted(service::update_from_editor(&state, &actor, id, patch).await)? {
         Submitted::Done(_) => see_other("/admin/roles?msg=saved"),
-        Submitted::Again(e) => form(&state, &ctx, Some(id), &f, Some(&e)),
+        Submitted::Again(e) => {
+            let r = service::for_edit(&state, &actor, id).await?;
+            form(&state, &ctx, Some(&r), &f, Some(&e))
+        }
     }
 }
 

@@ -171,7 +171,51 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewRole) -> AppResul
     Ok(role)
 }
 
+/// A new role from the role editor: only what the editor offers (`permissions::is_offered`).
+pub async fn create_from_editor(
+    state: &AppState,
+    actor: &Actor,
+    mut input: NewRole,
+) -> AppResult<Role> {
+    input.permissions = keep_hidden(&[], &input.permissions);
+    create(state, actor, input).await
+}
+
 pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: RolePatch) -> AppResult<Role> {
+    update_with(state, actor, id, patch, false).await
+}
+
+/// A change from the role editor, which offers only the permissions of built modules
+/// (`permissions::is_offered`): its list decides those, and the hidden ones the role holds are
+/// kept as they are, so saving the form never drops what it could not show.
+pub async fn update_from_editor(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    patch: RolePatch,
+) -> AppResult<Role> {
+    update_with(state, actor, id, patch, true).await
+}
+
+/// `chosen` for the offered permissions, and the role's own for the hidden ones.
+pub fn keep_hidden(held: &[String], chosen: &[String]) -> Vec<String> {
+    let offered = chosen.iter().filter(|p| permissions::is_offered(p.trim()));
+    let hidden = held.iter().filter(|p| !permissions::is_offered(p));
+    offered.chain(hidden).cloned().collect()
+}
+
+/// The permissions a role holds that the editor does not show (modules not built yet).
+pub fn hidden_held(role: &Role) -> Vec<String> {
+    keep_hidden(&role.permissions, &[])
+}
+
+async fn update_with(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    mut patch: RolePatch,
+    from_editor: bool,
+) -> AppResult<Role> {
     actor.require("roles.manage")?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -182,6 +226,13 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: RolePatch) 
         ));
     }
     may_change(&mut tx, actor, &before).await?;
+    if from_editor {
+        let chosen = patch
+            .permissions
+            .take()
+            .unwrap_or_else(|| before.permissions.clone());
+        patch.permissions = Some(keep_hidden(&before.permissions, &chosen));
+    }
     let scope: Scope = patch.scope.unwrap_or(before.scope);
     let (name, description, perms) = check(
         actor,

@@ -200,11 +200,6 @@ pub fn is_id(reference: &Option<i64>, id: &i64) -> bool {
     *reference == Some(*id)
 }
 
-/// `2026-11-25T12:34:56Z` as `2026-11-25 12:34`.
-pub fn minute(at: &str) -> String {
-    at.get(..16).unwrap_or(at).replace('T', " ")
-}
-
 /// Whether a history entry shows its old → new values (not for creation, replies, notes, …).
 pub fn shows_values(field: &str) -> bool {
     !matches!(
@@ -236,8 +231,6 @@ mod tests {
         assert_eq!(file_size(&512), "512 B");
         assert_eq!(file_size(&1536), "1.5 KiB");
         assert_eq!(file_size(&(2 * 1_048_576)), "2.0 MiB");
-        assert_eq!(minute("2026-11-25T12:34:56Z"), "2026-11-25 12:34");
-        assert_eq!(minute("short"), "short");
         assert!(shows_values("status") && !shows_values("reply"));
     }
 

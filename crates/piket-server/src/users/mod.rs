@@ -31,6 +31,8 @@ pub struct User {
     pub locale: Option<String>,
     /// An IANA zone name or `UTC±HH:MM`; absent means "the organisation's".
     pub time_zone: Option<String>,
+    /// As typed (digits, spaces, `+ - ( ) .`); absent when not known.
+    pub phone: Option<String>,
     pub disabled: bool,
     /// False until a password is set (by the user through a reset link, or by an admin).
     pub has_password: bool,
@@ -50,6 +52,7 @@ pub struct NewUser {
     pub departments: Vec<i64>,
     pub locale: Option<String>,
     pub password: Option<String>,
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -63,6 +66,8 @@ pub struct UserPatch {
     pub locale: Option<String>,
     pub disabled: Option<bool>,
     pub password: Option<String>,
+    /// Empty removes it.
+    pub phone: Option<String>,
 }
 
 /// What users may change about themselves; nothing else (no role, no departments).
@@ -74,6 +79,8 @@ pub struct ProfilePatch {
     pub locale: Option<String>,
     /// An IANA zone name (`Asia/Jakarta`) or `UTC±HH:MM`, or empty for the organisation's.
     pub time_zone: Option<String>,
+    /// Empty removes it.
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]

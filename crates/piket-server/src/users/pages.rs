@@ -83,6 +83,7 @@ pub struct Fields {
     pub role_id: Option<i64>,
     pub departments: Vec<i64>,
     pub locale: String,
+    pub phone: String,
     pub password: String,
     pub disabled: bool,
 }
@@ -97,6 +98,7 @@ impl Fields {
             role_id: f.get("role_id").parse().ok(),
             departments,
             locale: f.get("locale"),
+            phone: f.get("phone"),
             password: f.get("password"),
             disabled: f.get("disabled") == "1",
         })
@@ -134,6 +136,7 @@ pub async fn new(
         role_id: choices.least_privileged(),
         departments: vec![],
         locale: String::new(),
+        phone: String::new(),
         password: String::new(),
         disabled: false,
     };
@@ -155,6 +158,7 @@ pub async fn create(
         departments: f.departments.clone(),
         locale: Some(f.locale.clone()),
         password: Some(f.password.clone()).filter(|p| !p.is_empty()),
+        phone: Some(f.phone.clone()),
     };
     match submitted(service::create(&state, &actor, input).await)? {
         Submitted::Done(_) => see_other("/admin/users?msg=created"),
@@ -179,6 +183,7 @@ pub async fn edit(
         role_id: Some(u.role_id),
         departments: u.departments,
         locale: u.locale.unwrap_or_default(),
+        phone: u.phone.unwrap_or_default(),
         password: String::new(),
         disabled: u.disabled,
     };
@@ -202,6 +207,7 @@ pub async fn update(
         locale: Some(f.locale.clone()),
         disabled: Some(f.disabled),
         password: Some(f.password.clone()).filter(|p| !p.is_empty()),
+        phone: Some(f.phone.clone()),
     };
     match submitted(service::update(&state, &actor, id, patch).await)? {
         Submitted::Done(_) => see_other("/admin/users?msg=saved"),

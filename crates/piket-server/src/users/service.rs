@@ -39,6 +39,27 @@ pub async fn list(state: &AppState, actor: &Actor, filter: UserFilter) -> AppRes
     Ok(page.finish(rows, |u| u.id))
 }
 
+/// The users among `ids` the actor may see (the others are left out), by name: to name the
+/// people a record points at (a licence's users) without a statement each.
+pub async fn visible_among(state: &AppState, actor: &Actor, ids: &[i64]) -> AppResult<Vec<User>> {
+    let mut conn = state.db.pool.acquire().await?;
+    let mut out = Vec::new();
+    if may_read(actor).is_ok() {
+        for chunk in ids.chunks(500) {
+            let scope = (actor.scope, actor.departments.as_slice(), actor.user_id);
+            out.extend(store::by_ids(&mut conn, chunk, scope).await?);
+        }
+    } else if ids.contains(&actor.user_id) {
+        out.extend(store::get(&mut conn, actor.user_id).await?);
+    }
+    Ok(out)
+}
+
+/// Whether the actor may look people up (`users.read` or `users.manage`), e.g. to pick one.
+pub fn may_search(actor: &Actor) -> bool {
+    may_read(actor).is_ok()
+}
+
 /// A user the actor may see; anything else is "not found".
 async fn visible(conn: &mut AnyConnection, actor: &Actor, id: i64) -> AppResult<User> {
     let user = store::get(conn, id).await?.ok_or(AppError::NotFound)?;
@@ -92,6 +113,21 @@ async fn resolve_role(
         c.fail("role", "no such role");
     }
     Ok(role)
+}
+
+/// A phone number as typed: at most 32 characters of digits, spaces and `+ - ( ) .`, with at
+/// least three digits; empty is none.
+fn check_phone(c: &mut Check, typed: Option<&str>) -> Option<String> {
+    let phone = typed.map(str::trim).filter(|p| !p.is_empty())?;
+    let allowed = phone
+        .chars()
+        .all(|ch| ch.is_ascii_digit() || matches!(ch, ' ' | '+' | '-' | '(' | ')' | '.'));
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    if phone.chars().count() > 32 || !allowed || digits < 3 {
+        c.fail("phone", "must be a phone number");
+        return None;
+    }
+    Some(phone.to_string())
 }
 
 /// A zone name as stored: canonical IANA or `UTC±HH:MM`, or "" for the organisation's.
@@ -160,6 +196,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewUser) -> AppResul
     let email = c.email("email", &input.email);
     let name = c.text("name", &input.name, 1, 100);
     let locale = check_locale(&mut c, input.locale.as_deref());
+    let phone = check_phone(&mut c, input.phone.as_deref());
     let role = resolve_role(&mut conn, &mut c, input.role.as_deref(), input.role_id).await?;
     if input.role.is_none() && input.role_id.is_none() {
         c.fail("role", "is required");
@@ -195,6 +232,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewUser) -> AppResul
         name: &name,
         role_id: role.id,
         locale: locale.as_deref(),
+        phone: phone.as_deref(),
         disabled: false,
     };
     let id = store::insert(&mut tx, &fields, hash.as_deref(), now).await?;
@@ -237,6 +275,10 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: UserPatch) 
         Some(l) => check_locale(&mut c, Some(l)),
         None => before.locale.clone(),
     };
+    let phone = match &patch.phone {
+        Some(p) => check_phone(&mut c, Some(p)),
+        None => before.phone.clone(),
+    };
     let role = match resolve_role(&mut conn, &mut c, patch.role.as_deref(), patch.role_id).await? {
         Some(role) if role.id != before.role_id => {
             check_grant(&mut c, actor, &role);
@@ -278,6 +320,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, patch: UserPatch) 
         name: &name,
         role_id,
         locale: locale.as_deref(),
+        phone: phone.as_deref(),
         disabled,
     };
     store::update(&mut tx, id, &fields, now).await?;
@@ -381,6 +424,10 @@ pub async fn update_profile(
         .time_zone
         .as_deref()
         .map(|typed| check_time_zone(&mut c, typed));
+    let phone = match &patch.phone {
+        Some(p) => check_phone(&mut c, Some(p)),
+        None => before.phone.clone(),
+    };
     c.finish()?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -392,6 +439,7 @@ pub async fn update_profile(
         name: &name,
         role_id: before.role_id,
         locale: locale.as_deref(),
+        phone: phone.as_deref(),
         disabled: before.disabled,
     };
     store::update(&mut tx, actor.user_id, &fields, now).await?;

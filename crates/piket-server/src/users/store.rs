@@ -21,6 +21,7 @@ struct Row {
     role_name: String,
     locale: Option<String>,
     time_zone: Option<String>,
+    phone: Option<String>,
     disabled: i64,
     has_password: i64,
     created_at: i64,
@@ -38,6 +39,7 @@ impl Row {
             departments,
             locale: self.locale,
             time_zone: self.time_zone.filter(|z| !z.is_empty()),
+            phone: self.phone,
             disabled: self.disabled != 0,
             has_password: self.has_password != 0,
             created_at: format_ms(self.created_at),
@@ -46,7 +48,7 @@ impl Row {
     }
 }
 
-const SELECT: &str = "SELECT u.id, u.email, u.name, u.role_id, r.name AS role_name, u.locale, u.time_zone, u.disabled, \
+const SELECT: &str = "SELECT u.id, u.email, u.name, u.role_id, r.name AS role_name, u.locale, u.time_zone, u.phone, u.disabled, \
      CASE WHEN u.password_hash IS NULL THEN 0 ELSE 1 END AS has_password, u.created_at, u.updated_at \
      FROM users u JOIN roles r ON r.id = u.role_id";
 
@@ -79,6 +81,31 @@ pub async fn list(
             .bind(Arg::Int(i64::from(disabled)));
     }
     sql.push(" ORDER BY u.id LIMIT ").bind(Arg::Int(limit));
+    let rows: Vec<Row> = sql.query_as().fetch_all(&mut *conn).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut depts = departments_of(conn, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let d = depts.remove(&r.id).unwrap_or_default();
+            r.into_user(d)
+        })
+        .collect())
+}
+
+/// Those of `ids` (at most a few hundred) within the scope, by name.
+pub async fn by_ids(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    (scope, departments, me): (Scope, &[i64], i64),
+) -> AppResult<Vec<User>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(SELECT);
+    sql.push(" WHERE u.id IN ").bind_list(ids);
+    push_scope(&mut sql, &super::SCOPE_RULE, scope, departments, me);
+    sql.push(" ORDER BY u.name, u.id");
     let rows: Vec<Row> = sql.query_as().fetch_all(&mut *conn).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut depts = departments_of(conn, &ids).await?;
@@ -145,6 +172,7 @@ pub struct UserFields<'a> {
     pub name: &'a str,
     pub role_id: i64,
     pub locale: Option<&'a str>,
+    pub phone: Option<&'a str>,
     pub disabled: bool,
 }
 
@@ -155,8 +183,8 @@ pub async fn insert(
     now: i64,
 ) -> AppResult<i64> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO users (email, name, password_hash, role_id, locale, disabled, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        "INSERT INTO users (email, name, password_hash, role_id, locale, disabled, created_at, updated_at, phone) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
     )
     .bind(f.email)
     .bind(f.name)
@@ -165,6 +193,7 @@ pub async fn insert(
     .bind(f.locale)
     .bind(i64::from(f.disabled))
     .bind(now)
+    .bind(f.phone)
     .fetch_one(conn)
     .await?)
 }
@@ -191,7 +220,7 @@ pub async fn update(
     f: &UserFields<'_>,
     now: i64,
 ) -> AppResult<()> {
-    sqlx::query("UPDATE users SET email = $1, name = $2, role_id = $3, locale = $4, disabled = $5, updated_at = $6 WHERE id = $7")
+    sqlx::query("UPDATE users SET email = $1, name = $2, role_id = $3, locale = $4, disabled = $5, updated_at = $6, phone = $8 WHERE id = $7")
         .bind(f.email)
         .bind(f.name)
         .bind(f.role_id)
@@ -199,6 +228,7 @@ pub async fn update(
         .bind(i64::from(f.disabled))
         .bind(now)
         .bind(id)
+        .bind(f.phone)
         .execute(conn)
         .await?;
     Ok(())

@@ -22,6 +22,8 @@ pub struct WebCtx {
     pub zone: std::sync::Arc<crate::local_time::Zone>,
     /// The request's path and query (where a notice's form returns to).
     pub path: String,
+    /// The page notices to show the signed-in user (`notices::service::shown`; page views only).
+    pub notices: Vec<&'static str>,
 }
 
 impl FromRequestParts<AppState> for WebCtx {

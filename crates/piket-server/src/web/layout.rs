@@ -20,14 +20,14 @@ pub struct Shell<'a> {
     /// A catalog key of a one-time notice ("flash_saved", …).
     pub flash: Option<String>,
     pub unread_notifications: i64,
-    /// Admins are told when email goes nowhere but the log.
+    /// Admins are told when email goes nowhere but the log (until they dismiss it).
     pub smtp_missing: bool,
     /// The zone the reader sees times in, and now, for relative times (`web::shell_time`).
     pub zone: &'a crate::local_time::Zone,
     pub now_ms: i64,
     /// The reader has never chosen a time zone: the page offers the browser's once.
     pub offer_zone: bool,
-    /// The page's path and query.
+    /// The page's own path and query (a dismiss button comes back to it).
     pub path: &'a str,
 }
 
@@ -44,8 +44,7 @@ impl<'a> Shell<'a> {
             nav,
             flash: None,
             unread_notifications: ctx.unread_notifications,
-            smtp_missing: app.config.smtp.is_none()
-                && actor.is_some_and(|a| a.can("settings.manage")),
+            smtp_missing: ctx.notices.contains(&crate::notices::SMTP_MISSING),
             zone: &ctx.zone,
             now_ms: app.now(),
             offer_zone: actor.is_some_and(|a| a.time_zone.is_none()),
@@ -78,6 +77,18 @@ impl<'a> Shell<'a> {
     /// A permission in plain words (`tickets.assign` → "Assign tickets").
     pub fn permission<'k>(&'k self, permission: &'k str) -> &'k str {
         self.catalog.permission_name(self.locale, permission)
+    }
+
+    /// The one line explaining a permission on the role editor.
+    pub fn permission_help(&self, permission: &str) -> String {
+        let key = crate::i18n::names::permission_help_key(permission);
+        self.catalog.get(self.locale, &key).to_string()
+    }
+
+    /// The heading of an area of permissions (`tickets` → "Tickets").
+    pub fn permission_area(&self, area: &str) -> String {
+        let key = crate::i18n::names::permission_area_key(area);
+        self.catalog.get(self.locale, &key).to_string()
     }
 
     /// An audit action in words (`user.create` → "Created a user").

@@ -143,6 +143,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
             ctx.unread_notifications = crate::notifications::service::unread(&state, actor)
                 .await
                 .unwrap_or(0);
+            ctx.notices = crate::notices::service::shown(&state, actor).await;
         }
     }
 
@@ -211,6 +212,7 @@ fn req_ctx(
         unread_notifications: 0,
         zone: Default::default(),
         path: String::new(),
+        notices: Vec::new(),
     }
 }
 

@@ -67,6 +67,8 @@ pub fn flash(key: Option<&str>) -> Option<String> {
         "merged",
         "secret_unreadable",
         "dismissed",
+        "assigned",
+        "unassigned",
     ];
     key.filter(|k| KNOWN.contains(k))
         .map(|k| format!("flash_{k}"))

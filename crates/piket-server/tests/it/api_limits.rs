@@ -158,6 +158,7 @@ async fn an_optional_password_rule_asks_for_character_classes() {
             departments: vec![],
             locale: None,
             password: Some("A-long-test-password".into()),
+            phone: None,
         };
         let system = piket_server::auth::actor::Actor::system();
         let root = piket_server::users::service::create(&app.state, &system, root)

@@ -641,7 +641,9 @@ async fn a_saved_view_is_a_link_that_filters_the_list_page() {
     let page = tech.get("/tickets").await.body;
     assert!(page.contains("id=\"saved-views\""));
     assert!(
-        page.contains("<a href=\"/tickets?priority=urgent\" >Fires</a>"),
+        page.contains(
+            "<a href=\"/tickets?priority=urgent\" data-view=\"priority=urgent\" >Fires <span class=\"count\" hidden></span></a>"
+        ),
         "{page}"
     );
     assert!(page.contains(
@@ -650,7 +652,9 @@ async fn a_saved_view_is_a_link_that_filters_the_list_page() {
             .as_str()
     ));
     let page = tech.get("/tickets?priority=urgent").await.body;
-    assert!(page.contains("<a href=\"/tickets?priority=urgent\" aria-current=\"page\">Fires</a>"));
+    assert!(page.contains(
+        "<a href=\"/tickets?priority=urgent\" data-view=\"priority=urgent\" aria-current=\"page\">Fires <span"
+    ));
     assert!(page.contains(&format!("href=\"/tickets/{urgent}\"")));
     assert!(
         !page.contains(&format!("href=\"/tickets/{low}\"")),

@@ -389,7 +389,14 @@ async fn the_asset_page_merges_by_number_or_tag() {
         .asset(json!({"name": "Dupe", "type": "desktop", "asset_tag": "IT-900", "department_id": d.it}))
         .await;
     let mut admin = signed_in(&d.app, "root@example.com").await;
+    // The merge form is on the asset's edit page, behind its Edit button.
     let r = admin.get(&format!("/inventory/{keep}")).await;
+    assert!(
+        r.body.contains(&format!("href=\"/inventory/{keep}/edit\"")),
+        "{}",
+        r.body
+    );
+    let r = admin.get(&format!("/inventory/{keep}/edit")).await;
     assert!(r.body.contains("id=\"merge-form\""), "{}", r.body);
     let r = admin
         .post(&format!("/inventory/{keep}/merge"), &[("from", "no-such")])
@@ -416,6 +423,11 @@ async fn the_asset_page_merges_by_number_or_tag() {
     let r = manager.get(&format!("/inventory/{keep}")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(!r.body.contains("id=\"merge-form\""), "{}", r.body);
+    assert!(!r.body.contains("/edit\""), "{}", r.body);
+    assert_eq!(
+        manager.get(&format!("/inventory/{keep}/edit")).await.status,
+        StatusCode::FORBIDDEN
+    );
     let r = manager
         .post(&format!("/inventory/{keep}/merge"), &[("from", "1")])
         .await;

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod admin;
 mod agent_auth;
 mod agent_binary;
 mod agents;

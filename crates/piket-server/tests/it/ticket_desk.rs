@@ -319,6 +319,23 @@ async fn the_requester_context_shows_only_what_the_reader_may_see() {
     let laptop = device("Alice laptop", d.it).await;
     let hr_laptop = device("Alice HR laptop", d.hr).await;
 
+    // Her phone, as an admin keeps it; nonsense is refused and changes nothing.
+    let alice_id = d.id("alice");
+    for (phone, status) in [
+        ("call me maybe", StatusCode::UNPROCESSABLE_ENTITY),
+        ("+62 812-555-0101", StatusCode::OK),
+    ] {
+        let r = d
+            .app
+            .json(
+                Method::PATCH,
+                &format!("/api/v1/users/{alice_id}"),
+                &d.admin,
+                json!({ "phone": phone }),
+            )
+            .await;
+        assert_eq!(r.status, status, "{}", r.body);
+    }
     let mut tech = signed_in(&d.app, "tech@example.com").await;
     // The page itself makes no reads for it: it names where the script fetches it from.
     let page = tech.get(&format!("/tickets/{t}")).await;
@@ -337,6 +354,10 @@ async fn the_requester_context_shows_only_what_the_reader_may_see() {
         let ctx = &page.body[page.body.find("id=\"requester-context\"").expect("context")..];
         let ctx = &ctx[..ctx.find("</section>").unwrap()];
         assert!(ctx.contains("alice@example.com"), "{ctx}");
+        assert!(
+            ctx.contains("href=\"tel:+62812-555-0101\">+62 812-555-0101</a>"),
+            "{ctx}"
+        );
         assert!(ctx.contains(">IT<"), "{ctx}");
         assert!(ctx.contains(&format!("href=\"/tickets/{other}\"")), "{ctx}");
         assert!(

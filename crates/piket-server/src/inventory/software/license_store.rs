@@ -88,6 +88,22 @@ pub async fn all(conn: &mut AnyConnection) -> AppResult<Vec<License>> {
     Ok(out)
 }
 
+/// The licences assigned to `device`, by product.
+pub async fn for_device(conn: &mut AnyConnection, device: i64) -> AppResult<Vec<License>> {
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE l.id IN (SELECT license_id FROM license_devices WHERE device_id = $1) \
+         ORDER BY l.product_key, l.id LIMIT 200"
+    )))
+    .bind(device)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(finish(conn, r).await?);
+    }
+    Ok(out)
+}
+
 /// The key as stored: sealed (`secrets::LICENSE_KEY.at(id)` opens it), or empty.
 pub async fn key(conn: &mut AnyConnection, id: i64) -> AppResult<String> {
     Ok(
@@ -226,4 +242,66 @@ pub async fn existing(
         out.extend(rows);
     }
     Ok(out)
+}
+
+/// Which assignment: the licence's devices or its users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignment {
+    Device,
+    User,
+}
+
+impl Assignment {
+    fn table(self) -> (&'static str, &'static str) {
+        match self {
+            Assignment::Device => ("license_devices", "device_id"),
+            Assignment::User => ("license_users", "user_id"),
+        }
+    }
+}
+
+/// Assign `target` to licence `id`; true if it was not already.
+pub async fn add(
+    conn: &mut AnyConnection,
+    kind: Assignment,
+    id: i64,
+    target: i64,
+) -> AppResult<bool> {
+    let (table, column) = kind.table();
+    let text = format!(
+        "INSERT INTO {table} (license_id, {column}) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+    );
+    let done = sqlx::query(sqlx::AssertSqlSafe(text))
+        .bind(id)
+        .bind(target)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Take `target` off licence `id`; true if it was assigned.
+pub async fn remove(
+    conn: &mut AnyConnection,
+    kind: Assignment,
+    id: i64,
+    target: i64,
+) -> AppResult<bool> {
+    let (table, column) = kind.table();
+    let text = format!("DELETE FROM {table} WHERE license_id = $1 AND {column} = $2");
+    let done = sqlx::query(sqlx::AssertSqlSafe(text))
+        .bind(id)
+        .bind(target)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Mark licence `id` changed at `now`.
+pub async fn touch(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult<()> {
+    sqlx::query("UPDATE licenses SET updated_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

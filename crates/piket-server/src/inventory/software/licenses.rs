@@ -126,7 +126,11 @@ pub fn compliance(l: &License, now: i64) -> Compliance {
     }
 }
 
-async fn found(conn: &mut sqlx::AnyConnection, actor: &Actor, id: i64) -> AppResult<License> {
+pub(super) async fn found(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<License> {
     actor.require("inventory.read")?;
     store::get(conn, id).await?.ok_or(AppError::NotFound)
 }
@@ -146,6 +150,23 @@ pub async fn compliance_all(state: &AppState, actor: &Actor) -> AppResult<Vec<Co
         .collect())
 }
 
+/// The licences assigned to a device the actor reaches, each with its compliance line (the
+/// device's page). Without `inventory.read` (an owner reading their own device) there are none
+/// to show.
+pub async fn of_device(state: &AppState, actor: &Actor, device: i64) -> AppResult<Vec<Compliance>> {
+    if !actor.can("inventory.read") {
+        return Ok(Vec::new());
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    crate::inventory::service::visible(&mut conn, actor, device).await?;
+    let now = state.now();
+    Ok(store::for_device(&mut conn, device)
+        .await?
+        .iter()
+        .map(|l| compliance(l, now))
+        .collect())
+}
+
 pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<License> {
     let mut conn = state.db.pool.acquire().await?;
     found(&mut conn, actor, id).await
@@ -158,6 +179,28 @@ pub async fn save(
     id: Option<i64>,
     input: LicenseInput,
 ) -> AppResult<License> {
+    save_with(state, actor, id, input, false).await
+}
+
+/// Create or change a licence's own fields from the page's form, keeping its assignments as
+/// they are (`input`'s lists are ignored): the page assigns devices and users one at a time
+/// through the picker (`license_picker`), and one may keep what one cannot see.
+pub async fn save_details(
+    state: &AppState,
+    actor: &Actor,
+    id: Option<i64>,
+    input: LicenseInput,
+) -> AppResult<License> {
+    save_with(state, actor, id, input, true).await
+}
+
+async fn save_with(
+    state: &AppState,
+    actor: &Actor,
+    id: Option<i64>,
+    mut input: LicenseInput,
+    keep_assignments: bool,
+) -> AppResult<License> {
     actor.require("inventory.write")?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -165,6 +208,16 @@ pub async fn save(
         Some(id) => Some(found(&mut tx, actor, id).await?),
         None => None,
     };
+    let kept = keep_assignments.then(|| {
+        before
+            .as_ref()
+            .map(|b| (b.device_ids.clone(), b.user_ids.clone()))
+            .unwrap_or_default()
+    });
+    if let Some((devices, users)) = &kept {
+        input.device_ids = devices.clone();
+        input.user_ids = users.clone();
+    }
     let mut c = Check::new();
     let stored = match id {
         Some(id) => store::key(&mut tx, id).await?,
@@ -201,7 +254,9 @@ pub async fn save(
     let mut user_ids = input.user_ids.clone();
     user_ids.sort_unstable();
     user_ids.dedup();
-    if device_ids.len() > MAX_ASSIGNED {
+    if kept.is_some() {
+        // Unchanged: nothing to check (the reader may not see them all).
+    } else if device_ids.len() > MAX_ASSIGNED {
         c.fail("device_ids", format!("at most {MAX_ASSIGNED} items"));
     } else {
         let found = store::existing(&mut tx, "hardware_assets", &device_ids).await?;
@@ -213,7 +268,9 @@ pub async fn save(
             c.fail("device_ids", "contains an unknown device");
         }
     }
-    if user_ids.len() > MAX_ASSIGNED {
+    if kept.is_some() {
+        // Unchanged, as above.
+    } else if user_ids.len() > MAX_ASSIGNED {
         c.fail("user_ids", format!("at most {MAX_ASSIGNED} items"));
     } else if store::existing(&mut tx, "users", &user_ids).await?.len() != user_ids.len() {
         c.fail("user_ids", "contains an unknown user");

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod license_api;
+pub mod license_picker;
 pub(super) mod license_store;
 pub mod licenses;
 pub mod pages;

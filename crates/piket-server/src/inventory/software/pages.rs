@@ -1,6 +1,8 @@
 //! HTML pages for software: the catalog with search and installation counts, a device's software
 //! (replaced from a textarea on the device page), and licences with the compliance table, the
-//! create/edit form, the masked key and its reveal button.
+//! create/edit form, the masked key and its reveal button. A licence's devices and users are
+//! picked by searching (`license_picker`): a GET search box lists matches with an Assign button
+//! each, which works without script; the page's script types ahead over `…/candidates`.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -8,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::{Deserialize, Serialize};
 
+use super::license_picker::{self, Assigned, Candidate, PickerRights};
+use super::license_store::Assignment;
 use super::licenses::{self, License, LicenseInput};
 use super::{service, SoftwareFilter, SoftwareItem};
 use crate::auth::actor::Actor;
@@ -57,6 +61,34 @@ struct LicensePage<'a> {
     /// The key, on the answer to "reveal" only.
     revealed: Option<String>,
     errors: std::collections::BTreeMap<String, String>,
+    assigned: Assigned,
+    picker: PickerRights,
+    pick: &'a PickQuery,
+    found_devices: Vec<Candidate>,
+    found_users: Vec<Candidate>,
+}
+
+/// The licence page's query: the picker's two searches (`dq` devices, `uq` users) and a notice.
+#[derive(Deserialize, Default)]
+pub struct PickQuery {
+    #[serde(default)]
+    pub dq: String,
+    #[serde(default)]
+    pub uq: String,
+    pub msg: Option<String>,
+}
+
+impl PickQuery {
+    /// This page again with the same searches (after an assignment), at `anchor`.
+    fn back(&self, id: i64, msg: &str, anchor: &str) -> String {
+        let query = serde_urlencoded::to_string([
+            ("dq", self.dq.as_str()),
+            ("uq", self.uq.as_str()),
+            ("msg", msg),
+        ])
+        .unwrap_or_default();
+        format!("/inventory/licenses/{id}?{query}#{anchor}")
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -142,21 +174,6 @@ pub struct LicenseFields {
     pub expires_on: String,
     #[serde(default)]
     pub notes: String,
-    /// Ids separated by commas or spaces.
-    #[serde(default)]
-    pub device_ids: String,
-    #[serde(default)]
-    pub user_ids: String,
-}
-
-fn ids(field: &str, v: &str) -> AppResult<Vec<i64>> {
-    v.split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            p.parse()
-                .map_err(|_| AppError::invalid(field, "must be ids separated by commas"))
-        })
-        .collect()
 }
 
 impl LicenseFields {
@@ -178,13 +195,13 @@ impl LicenseFields {
             seats,
             expires_on: Some(self.expires_on.clone()),
             notes: self.notes.clone(),
-            device_ids: ids("device_ids", &self.device_ids)?,
-            user_ids: ids("user_ids", &self.user_ids)?,
+            // The page assigns through the picker; `save_details` keeps the assignments.
+            device_ids: Vec::new(),
+            user_ids: Vec::new(),
         })
     }
 
     fn of(l: &License) -> LicenseFields {
-        let join = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
         LicenseFields {
             product: l.product.clone(),
             vendor: l.vendor.clone(),
@@ -193,8 +210,6 @@ impl LicenseFields {
             seats: l.seats.to_string(),
             expires_on: l.expires_on.clone().unwrap_or_default(),
             notes: l.notes.clone(),
-            device_ids: join(&l.device_ids),
-            user_ids: join(&l.user_ids),
         }
     }
 }
@@ -205,6 +220,8 @@ struct View<'a> {
     err: Option<&'a AppError>,
     revealed: Option<String>,
     msg: Option<&'a str>,
+    /// The picker's searches (a licence's page only).
+    pick: Option<&'a PickQuery>,
 }
 
 /// The compliance table with the new-licence form, or one licence's form.
@@ -224,6 +241,23 @@ async fn render(
     let rights = crate::inventory::service::rights(actor);
     match view.license {
         Some(license) => {
+            let none = PickQuery::default();
+            let pick = view.pick.unwrap_or(&none);
+            let picker = license_picker::rights(actor);
+            let found_devices = match picker.assign {
+                true => {
+                    license_picker::search(state, actor, license, Assignment::Device, &pick.dq)
+                        .await?
+                }
+                false => Vec::new(),
+            };
+            let found_users = match picker.search_users {
+                true => {
+                    license_picker::search(state, actor, license, Assignment::User, &pick.uq)
+                        .await?
+                }
+                false => Vec::new(),
+            };
             let page = LicensePage {
                 shell,
                 license,
@@ -234,6 +268,11 @@ async fn render(
                 can_reveal: rights.reveal,
                 revealed: view.revealed,
                 errors,
+                assigned: license_picker::assigned(state, actor, license).await?,
+                picker,
+                pick,
+                found_devices,
+                found_users,
             };
             form_page(&page, view.err)
         }
@@ -274,12 +313,13 @@ pub async fn license_page(
     ctx: WebCtx,
     WebActor(actor): WebActor,
     Path(id): Path<i64>,
-    Query(q): Query<Msg>,
+    Query(q): Query<PickQuery>,
 ) -> AppResult<Response> {
     let license = licenses::get(&state, &actor, id).await?;
     let view = View {
         license: Some(&license),
         msg: q.msg.as_deref(),
+        pick: Some(&q),
         ..View::default()
     };
     render(&state, &ctx, &actor, &LicenseFields::of(&license), view).await
@@ -293,7 +333,7 @@ async fn save(
     f: LicenseFields,
 ) -> AppResult<Response> {
     let result = match f.input() {
-        Ok(input) => licenses::save(&state, &actor, id, input).await,
+        Ok(input) => licenses::save_details(&state, &actor, id, input).await,
         Err(e) => Err(e),
     };
     match submitted(result)? {
@@ -357,6 +397,92 @@ pub async fn license_reveal(
     Ok(crate::web::render::no_store(response))
 }
 
+/// `devices` or `users` in a picker path; anything else is not a page.
+fn assignment(kind: &str) -> AppResult<Assignment> {
+    match kind {
+        "devices" => Ok(Assignment::Device),
+        "users" => Ok(Assignment::User),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// The picker's Assign button: the device or user, then this page again with the same search.
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    pub target: String,
+    #[serde(default)]
+    pub dq: String,
+    #[serde(default)]
+    pub uq: String,
+}
+
+async fn set_assignment(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    kind: &str,
+    target: &str,
+    f: AssignForm,
+    add: bool,
+) -> AppResult<Response> {
+    let kind = assignment(kind)?;
+    let target = target
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| AppError::NotFound)?;
+    license_picker::set(state, actor, id, kind, target, add).await?;
+    let pick = PickQuery {
+        dq: f.dq,
+        uq: f.uq,
+        msg: None,
+    };
+    let anchor = match kind {
+        Assignment::Device => "license-devices",
+        Assignment::User => "license-users",
+    };
+    let msg = if add { "assigned" } else { "unassigned" };
+    see_other(&pick.back(id, msg, anchor))
+}
+
+pub async fn license_assign(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path((id, kind)): Path<(i64, String)>,
+    Form(f): Form<AssignForm>,
+) -> AppResult<Response> {
+    let target = f.target.clone();
+    set_assignment(&state, &actor, id, &kind, &target, f, true).await
+}
+
+pub async fn license_unassign(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path((id, kind, target)): Path<(i64, String, String)>,
+    Form(f): Form<AssignForm>,
+) -> AppResult<Response> {
+    set_assignment(&state, &actor, id, &kind, &target, f, false).await
+}
+
+#[derive(Deserialize)]
+pub struct CandidatesQuery {
+    #[serde(default)]
+    pub q: String,
+}
+
+/// JSON for the picker's type-ahead: the same search as the page's box, in the same reach.
+pub async fn license_candidates(
+    State(state): State<AppState>,
+    WebActor(actor): WebActor,
+    Path((id, kind)): Path<(i64, String)>,
+    Query(q): Query<CandidatesQuery>,
+) -> AppResult<Response> {
+    let kind = assignment(&kind)?;
+    let license = licenses::get(&state, &actor, id).await?;
+    let found = license_picker::search(&state, &actor, &license, kind, &q.q).await?;
+    Ok(axum::Json(found).into_response())
+}
+
 pub async fn license_delete(
     State(state): State<AppState>,
     WebActor(actor): WebActor,
@@ -385,6 +511,15 @@ pub fn pages() -> axum::Router<AppState> {
             get(license_page).post(license_update),
         )
         .route("/inventory/licenses/{id}/reveal", post(license_reveal))
+        .route("/inventory/licenses/{id}/{kind}", post(license_assign))
+        .route(
+            "/inventory/licenses/{id}/{kind}/candidates",
+            get(license_candidates),
+        )
+        .route(
+            "/inventory/licenses/{id}/{kind}/{target}/remove",
+            post(license_unassign),
+        )
         .route("/inventory/licenses/{id}/delete", post(license_delete))
         .route("/inventory/{id}/software", post(replace_device))
 }

@@ -235,6 +235,7 @@ impl TestApp {
             departments,
             locale: None,
             password: Some("a-long-test-password".into()),
+            phone: None,
         };
         users::service::create(&self.state, &Actor::system(), input)
             .await
