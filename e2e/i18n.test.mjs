@@ -118,6 +118,7 @@ test("Indonesian and Greek pages show no English catalog text", async () => {
       ["role editor", "/admin/roles/new"],
       ["users", "/admin/users"],
       ["audit", "/admin/audit"],
+      ["organisation", "/admin/organisation"],
       ["profile", "/profile"],
     ];
     const expected = {

@@ -3,6 +3,7 @@
 
 pub mod fold;
 pub mod scope;
+pub mod settings;
 pub mod sql;
 pub mod turns;
 

@@ -32,25 +32,11 @@ pub struct CollectorSettings {
 }
 
 async fn value(conn: &mut AnyConnection, key: &str) -> AppResult<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-            .bind(key)
-            .fetch_optional(conn)
-            .await?,
-    )
+    crate::db::settings::value(conn, key).await
 }
 
 async fn put(conn: &mut AnyConnection, key: &str, v: &str, now: i64) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-    )
-    .bind(key)
-    .bind(v)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
+    crate::db::settings::put(conn, key, Some(v), now).await
 }
 
 pub async fn load(conn: &mut AnyConnection) -> AppResult<CollectorSettings> {
