@@ -305,6 +305,7 @@ document.addEventListener("piket:refreshed", dropzones);
   }
   load();
   document.addEventListener("piket:refreshed", load);
+})();
 
 /* issue 19 part 5: the licence picker types ahead */
 // A picker's search box (`data-candidates`) lists matches as one types, from the same search
