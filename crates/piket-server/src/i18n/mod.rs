@@ -100,40 +100,32 @@ impl Catalog {
     /// custom roles keep their own (built-in names are reserved, so the name says which it is).
     pub fn role_name<'a>(&'a self, locale: Locale, name: &'a str) -> &'a str {
         match names::role_key(name) {
-            Some(key) => self
-                .map(locale)
-                .get(&key)
-                .map(String::as_str)
-                .unwrap_or(name),
+            Some(key) => self.named(locale, &key, name),
             None => name,
         }
     }
 
+    /// The text for `key`, or `code` itself when the language has none (names from data).
+    fn named<'a>(&'a self, locale: Locale, key: &str, code: &'a str) -> &'a str {
+        self.map(locale)
+            .get(key)
+            .map(String::as_str)
+            .unwrap_or(code)
+    }
+
     /// A permission's plain name (`tickets.assign` → "Assign tickets"); the code if unknown.
     pub fn permission_name<'a>(&'a self, locale: Locale, permission: &'a str) -> &'a str {
-        let key = names::permission_key(permission);
-        self.map(locale)
-            .get(&key)
-            .map(String::as_str)
-            .unwrap_or(permission)
+        self.named(locale, &names::permission_key(permission), permission)
     }
 
     /// An audit action in words (`user.create` → "Created a user"); the code if unknown.
     pub fn audit_action_name<'a>(&'a self, locale: Locale, action: &'a str) -> &'a str {
-        let key = names::audit_action_key(action);
-        self.map(locale)
-            .get(&key)
-            .map(String::as_str)
-            .unwrap_or(action)
+        self.named(locale, &names::audit_action_key(action), action)
     }
 
     /// The kind of object an audit entry is about, in words (`hardware` → "Device").
     pub fn audit_object_name<'a>(&'a self, locale: Locale, kind: &'a str) -> &'a str {
-        let key = names::audit_object_key(kind);
-        self.map(locale)
-            .get(&key)
-            .map(String::as_str)
-            .unwrap_or(kind)
+        self.named(locale, &names::audit_object_key(kind), kind)
     }
 
     /// The keys a template names (`shell.t("key")`, `self.t("key")`) that a language lacks,

@@ -82,6 +82,11 @@ pub async fn list(
     }
     sql.push(" ORDER BY u.id LIMIT ").bind(Arg::Int(limit));
     let rows: Vec<Row> = sql.query_as().fetch_all(&mut *conn).await?;
+    with_departments(conn, rows).await
+}
+
+/// The rows as users, with their departments (one more query for all of them).
+async fn with_departments(conn: &mut AnyConnection, rows: Vec<Row>) -> AppResult<Vec<User>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut depts = departments_of(conn, &ids).await?;
     Ok(rows
@@ -107,15 +112,7 @@ pub async fn by_ids(
     push_scope(&mut sql, &super::SCOPE_RULE, scope, departments, me);
     sql.push(" ORDER BY u.name, u.id");
     let rows: Vec<Row> = sql.query_as().fetch_all(&mut *conn).await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut depts = departments_of(conn, &ids).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let d = depts.remove(&r.id).unwrap_or_default();
-            r.into_user(d)
-        })
-        .collect())
+    with_departments(conn, rows).await
 }
 
 async fn departments_of(

@@ -47,7 +47,11 @@ async fn assignments(conn: &mut AnyConnection, id: i64) -> AppResult<(Vec<i64>, 
 
 async fn finish(conn: &mut AnyConnection, r: Row) -> AppResult<License> {
     let (device_ids, user_ids) = assignments(conn, r.id).await?;
-    Ok(License {
+    Ok(license(r, device_ids, user_ids))
+}
+
+fn license(r: Row, device_ids: Vec<i64>, user_ids: Vec<i64>) -> License {
+    License {
         id: r.id,
         product: r.product,
         vendor: r.vendor,
@@ -60,7 +64,46 @@ async fn finish(conn: &mut AnyConnection, r: Row) -> AppResult<License> {
         user_ids,
         created_at: format_ms(r.created_at),
         updated_at: format_ms(r.updated_at),
-    })
+    }
+}
+
+/// The rows as licences: every row's assignments in two queries, not two per row.
+async fn finish_all(conn: &mut AnyConnection, rows: Vec<Row>) -> AppResult<Vec<License>> {
+    use std::collections::HashMap;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut assigned: HashMap<i64, (Vec<i64>, Vec<i64>)> = HashMap::new();
+    for (head, devices) in [
+        (
+            "SELECT license_id, device_id FROM license_devices WHERE license_id IN ",
+            true,
+        ),
+        (
+            "SELECT license_id, user_id FROM license_users WHERE license_id IN ",
+            false,
+        ),
+    ] {
+        let mut sql = Sql::new(head);
+        sql.bind_list(&ids).push(" ORDER BY 2");
+        let pairs: Vec<(i64, i64)> = sql.query_as().fetch_all(&mut *conn).await?;
+        for (license, other) in pairs {
+            let entry = assigned.entry(license).or_default();
+            if devices {
+                entry.0.push(other);
+            } else {
+                entry.1.push(other);
+            }
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let (device_ids, user_ids) = assigned.remove(&r.id).unwrap_or_default();
+            license(r, device_ids, user_ids)
+        })
+        .collect())
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> AppResult<Option<License>> {
@@ -81,11 +124,7 @@ pub async fn all(conn: &mut AnyConnection) -> AppResult<Vec<License>> {
     )))
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(finish(conn, r).await?);
-    }
-    Ok(out)
+    finish_all(conn, rows).await
 }
 
 /// The licences assigned to `device`, by product.
@@ -97,11 +136,7 @@ pub async fn for_device(conn: &mut AnyConnection, device: i64) -> AppResult<Vec<
     .bind(device)
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(finish(conn, r).await?);
-    }
-    Ok(out)
+    finish_all(conn, rows).await
 }
 
 /// The key as stored: sealed (`secrets::LICENSE_KEY.at(id)` opens it), or empty.

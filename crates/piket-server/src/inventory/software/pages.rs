@@ -81,9 +81,11 @@ pub struct PickQuery {
 impl PickQuery {
     /// This page again with the same searches (after an assignment), at `anchor`.
     fn back(&self, id: i64, msg: &str, anchor: &str) -> String {
+        // The searches as far as the search reads them (a long text would only bloat Location).
+        let cut = |q: &str| crate::web::layout::first_chars(q, 200);
         let query = serde_urlencoded::to_string([
-            ("dq", self.dq.as_str()),
-            ("uq", self.uq.as_str()),
+            ("dq", cut(&self.dq).as_str()),
+            ("uq", cut(&self.uq).as_str()),
             ("msg", msg),
         ])
         .unwrap_or_default();
