@@ -2,6 +2,7 @@
 //! their answers. Plain serde types, no I/O, so both sides (and other agents) can depend on it.
 
 pub mod collector;
+pub mod desktop;
 pub mod inventory;
 
 pub use collector::{CollectorData, CollectorRequest};

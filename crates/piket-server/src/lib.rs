@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod departments;
+pub mod desktop;
 pub mod error;
 pub mod events;
 pub mod home;
@@ -168,6 +169,7 @@ fn pages() -> Router<AppState> {
         .merge(org::pages::pages())
         .merge(inventory::pages::pages())
         .merge(agents::pages::pages())
+        .merge(desktop::pages::pages())
         .fallback(|| async { error::AppError::NotFound })
 }
 

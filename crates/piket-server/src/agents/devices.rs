@@ -54,3 +54,23 @@ pub async fn revoke(state: &AppState, actor: &Actor, id: i64) -> AppResult<Agent
     tx.commit().await?;
     Ok(view(&after))
 }
+
+/// An enrolled, unrevoked device named by its public key (`dev_…`): its row id, asset and
+/// asset name. The key is not a secret (admins see it); callers use it only as a claim.
+pub async fn active_by_key(
+    conn: &mut sqlx::AnyConnection,
+    key: &str,
+) -> AppResult<Option<(i64, i64, String)>> {
+    Ok(store::device_by_key(conn, key)
+        .await?
+        .filter(|d| d.revoked_at.is_none())
+        .map(|d| (d.id, d.asset_id, d.asset_name)))
+}
+
+/// The asset of an unrevoked device, by row id.
+pub async fn active_asset(conn: &mut sqlx::AnyConnection, id: i64) -> AppResult<Option<i64>> {
+    Ok(store::device(conn, id)
+        .await?
+        .filter(|d| d.revoked_at.is_none())
+        .map(|d| d.asset_id))
+}

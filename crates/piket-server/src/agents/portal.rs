@@ -28,6 +28,8 @@ struct AgentPage<'a> {
     downloads: Vec<Download>,
     /// A personal enrollment command just made, shown this once.
     command: Option<String>,
+    /// The reader's computers linked to the desktop helper.
+    links: Vec<crate::desktop::LinkView>,
 }
 
 impl AgentPage<'_> {
@@ -128,6 +130,7 @@ async fn render(
         email: &actor.email,
         downloads: downloads(state).await,
         command,
+        links: crate::desktop::service::mine(state, actor).await?,
     })?;
     Ok(no_store(page.into_response()))
 }

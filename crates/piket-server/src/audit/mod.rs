@@ -109,6 +109,8 @@ pub const ACTIONS: &[&str] = &[
     "sla.policy.update",
     "sla.calendar.update",
     "org.time_zone",
+    "desktop.link",
+    "desktop.unlink",
 ];
 
 /// Every kind of object the log records changes to (shown in words, like the actions).
@@ -119,6 +121,7 @@ pub const OBJECT_KINDS: &[&str] = &[
     "canned_response",
     "category",
     "department",
+    "desktop_link",
     "enrollment_token",
     "hardware",
     "license",
@@ -150,6 +153,7 @@ pub async fn record(
     let (kind, label) = match actor.via {
         Via::Session => ("user", actor.email.clone()),
         Via::ApiKey(id) => ("api_key", format!("{} (key {id})", actor.email)),
+        Via::Desktop(id) => ("desktop", format!("{} (desktop {id})", actor.email)),
         Via::System => ("system", "system".to_string()),
     };
     let actor_id = (actor.user_id != 0).then_some(actor.user_id);

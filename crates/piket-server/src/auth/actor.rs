@@ -12,6 +12,8 @@ use crate::error::{AppError, AppResult};
 pub enum Via {
     Session,
     ApiKey(i64),
+    /// A linked desktop helper (`desktop_links.id`): files tickets and reads its user's own.
+    Desktop(i64),
     /// The server itself or the command line.
     System,
 }

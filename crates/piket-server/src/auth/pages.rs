@@ -27,6 +27,22 @@ pub struct Msg {
     pub msg: Option<String>,
 }
 
+/// The login page's query: a flash message and the page to go back to.
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    pub msg: Option<String>,
+    pub next: Option<String>,
+}
+
+/// Longest `next` path kept through the login page.
+const MAX_NEXT: usize = 500;
+
+/// `next` when it is a local path of a sane length, else empty (so the login goes home).
+fn local_next(next: Option<&str>) -> &str {
+    next.filter(|n| n.len() <= MAX_NEXT && crate::web::redirect::is_local_path(n))
+        .unwrap_or_default()
+}
+
 fn session_cookie(state: &AppState, token: &str) -> String {
     cookies::set(
         &state.config,
@@ -41,8 +57,9 @@ fn with_session(state: &AppState, token: &str, to: &str) -> AppResult<Response> 
     Ok((cookie, see_other(to)?).into_response())
 }
 
-/// Home, with the new session's cookie and the browser's device cookie (see `auth::login`).
-fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> AppResult<Response> {
+/// `to` (home, or the page that sent the visitor to sign in), with the new session's cookie and
+/// the browser's device cookie (see `auth::login`).
+fn signed_in_response(state: &AppState, signed_in: &SignedIn, to: &str) -> AppResult<Response> {
     let device_cookie = cookies::set(
         &state.config,
         cookies::DEVICE,
@@ -53,21 +70,23 @@ fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> AppResult<Respo
         (SET_COOKIE, session_cookie(state, &signed_in.session.token)),
         (SET_COOKIE, device_cookie),
     ]);
-    Ok((cookies, see_other("/")?).into_response())
+    Ok((cookies, see_other(to)?).into_response())
 }
 
 pub async fn login_form(
     State(state): State<AppState>,
     ctx: WebCtx,
-    Query(q): Query<Msg>,
+    Query(q): Query<LoginQuery>,
 ) -> AppResult<Response> {
+    let next = local_next(q.next.as_deref());
     if ctx.actor.is_some() {
-        return see_other("/");
+        return see_other(if next.is_empty() { "/" } else { next });
     }
     Ok(html(&LoginPage {
         shell: Shell::new(&state, &ctx, "").with_flash(flash(q.msg.as_deref())),
         email: "",
         failed: false,
+        next,
     })?
     .into_response())
 }
@@ -76,6 +95,8 @@ pub async fn login_form(
 pub struct LoginForm {
     pub email: String,
     pub password: String,
+    #[serde(default)]
+    pub next: String,
 }
 
 pub async fn login(
@@ -95,12 +116,16 @@ pub async fn login(
     )
     .await
     {
-        Ok(signed_in) => signed_in_response(&state, &signed_in),
+        Ok(signed_in) => {
+            let next = local_next(Some(&form.next));
+            signed_in_response(&state, &signed_in, if next.is_empty() { "/" } else { next })
+        }
         Err(AppError::Unauthorized) => {
             let page = html(&LoginPage {
                 shell: Shell::new(&state, &ctx, ""),
                 email: &form.email,
                 failed: true,
+                next: local_next(Some(&form.next)),
             })?;
             Ok((axum::http::StatusCode::UNAUTHORIZED, page).into_response())
         }
@@ -163,7 +188,7 @@ pub async fn setup(
         locale: Some(ctx.locale),
     };
     match submitted(service::complete_setup(&state, form, &ctx.ip).await)? {
-        Submitted::Done(signed_in) => signed_in_response(&state, &signed_in),
+        Submitted::Done(signed_in) => signed_in_response(&state, &signed_in, "/"),
         Submitted::Again(e) => {
             let page = SetupPage {
                 shell: Shell::new(&state, &ctx, ""),

@@ -14,6 +14,8 @@ pub struct LoginPage<'a> {
     /// The address typed before a failed attempt.
     pub email: &'a str,
     pub failed: bool,
+    /// The local page to open after signing in (the one that sent the visitor here), or empty.
+    pub next: &'a str,
 }
 
 #[derive(Template)]

@@ -43,6 +43,8 @@ pub struct DetailView<'a> {
     /// When the draft in the reply box was kept on the server (unix ms; 0 for none), so the
     /// page's script keeps whichever of it and the browser's copy is newer.
     pub draft_at: i64,
+    /// The machine a desktop report came from (staff only).
+    pub machine: Option<&'a super::machine::Machine>,
 }
 
 impl<'a> DetailView<'a> {
@@ -70,6 +72,7 @@ impl<'a> DetailView<'a> {
             context: None,
             me: 0,
             draft_at: 0,
+            machine: d.machine.as_ref(),
         }
     }
 

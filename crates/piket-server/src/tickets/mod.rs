@@ -11,6 +11,8 @@ pub mod filter;
 pub mod history;
 pub mod list_view;
 pub mod live;
+pub mod machine;
+mod machine_store;
 pub mod markdown;
 pub mod model;
 mod page_store;
@@ -40,7 +42,7 @@ pub const STATUSES: &[&str] = Status::NAMES;
 pub const PRIORITIES: &[&str] = Priority::NAMES;
 /// Where a ticket came from.
 pub const SOURCES: &[&str] = &[
-    "web", "email", "api", "agent", "telegram", "whatsapp", "phone",
+    "web", "email", "api", "agent", "desktop", "telegram", "whatsapp", "phone",
 ];
 
 /// A row of a ticket list.

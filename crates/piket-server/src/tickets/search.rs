@@ -25,7 +25,7 @@ pub type IndexStatsCache = crate::refcache::RefCache<IndexStats>;
 pub const MARK_START: char = '\u{2}';
 pub const MARK_END: char = '\u{3}';
 
-/// Rebuild the index entry of one ticket from its title, description and comments.
+/// Rebuild the index entry of one ticket from its title, description, comments and machine block.
 pub async fn reindex(conn: &mut AnyConnection, backend: Backend, ticket_id: i64) -> AppResult<()> {
     let Some((title, description)): Option<(String, String)> =
         sqlx::query_as("SELECT title, description FROM tickets WHERE id = $1")
@@ -35,7 +35,12 @@ pub async fn reindex(conn: &mut AnyConnection, backend: Backend, ticket_id: i64)
     else {
         return Ok(());
     };
-    let (public, internal) = super::comments::texts(conn, ticket_id).await?;
+    let (public, mut internal) = super::comments::texts(conn, ticket_id).await?;
+    // The machine a desktop report came from: staff find it, like notes.
+    if let Some(m) = super::machine_store::get(conn, ticket_id).await? {
+        internal.push('\n');
+        internal.push_str(&super::machine::search_text(&m));
+    }
     let body = format!("{description}\n{public}");
     match backend {
         Backend::Sqlite => {

@@ -682,3 +682,33 @@ pub async fn first_department(conn: &mut AnyConnection, user_id: i64) -> AppResu
     .fetch_optional(conn)
     .await?)
 }
+
+/// The ticket a retried request (`ticket_requests`) filed, if it filed one.
+pub async fn requested_ticket(conn: &mut AnyConnection, key: &str) -> AppResult<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT ticket_id FROM ticket_requests WHERE request_key = $1")
+            .bind(key)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// Record that `key` filed `ticket_id`; `false` when another transaction recorded the key first
+/// (PostgreSQL waits for it to commit; SQLite writes one at a time).
+pub async fn claim_request(
+    conn: &mut AnyConnection,
+    key: &str,
+    ticket_id: i64,
+    now: i64,
+) -> AppResult<bool> {
+    let done = sqlx::query(
+        "INSERT INTO ticket_requests (request_key, ticket_id, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (request_key) DO NOTHING",
+    )
+    .bind(key)
+    .bind(ticket_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

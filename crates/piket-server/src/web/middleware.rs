@@ -100,6 +100,24 @@ fn pick_locale(req: &Request, actor_locale: Option<&str>) -> Locale {
         .unwrap_or(Locale::En)
 }
 
+/// Where a visitor who must sign in goes: the login page, which sends them back to the page they
+/// asked for when it was a plain local GET (a form post is not repeated).
+fn login_with_next(is_get: bool, path: &str) -> String {
+    let keep = is_get
+        && path != "/"
+        && path.len() <= 500
+        && crate::web::redirect::is_local_path(path)
+        && !path.starts_with("/login");
+    if keep {
+        match serde_urlencoded::to_string([("next", path)]) {
+            Ok(query) => format!("/login?{query}"),
+            Err(_) => "/login".to_string(),
+        }
+    } else {
+        "/login".to_string()
+    }
+}
+
 pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let peer = req
         .extensions()
@@ -154,6 +172,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         return error_page(&state, &ctx, AppError::Forbidden.problem());
     }
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let is_get = req.method() == Method::GET;
     let mut req = if unsafe_method {
         match check_csrf(req, &csrf, &state).await {
             Ok(r) => r,
@@ -168,7 +187,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
     if let Some(problem) = response.extensions().get::<Problem>().cloned() {
         response = if problem.status == 401 {
-            Redirect::to("/login").into_response()
+            Redirect::to(&login_with_next(is_get, &ctx.path)).into_response()
         } else {
             // The problem stays attached for the request observer (a full disk, `ops::health`).
             let mut page = error_page(&state, &ctx, problem.clone());

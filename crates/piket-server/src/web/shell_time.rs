@@ -35,6 +35,11 @@ impl Shell<'_> {
         }
     }
 
+    /// A time in unix milliseconds in a list (see [`Self::ago`]).
+    pub fn ago_ms(&self, ms: &i64) -> String {
+        self.time_tag(*ms, &self.relative_text(*ms))
+    }
+
     /// An optional time in a list, or "—".
     pub fn ago_opt(&self, ts: &Option<String>) -> String {
         ts.as_deref().map_or_else(|| "—".into(), |t| self.ago(t))

@@ -10,35 +10,9 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use common::desk::{new_desk, Dept};
-use common::{signed_in, Browser, TestApp};
+use common::{multipart, multipart_type as content_type, signed_in, Browser, TestApp};
 use serde_json::{json, Value};
 use tower::ServiceExt;
-
-const BOUNDARY: &str = "----piket-test-7MA4YWxkTrZu0gW";
-
-/// A multipart body: (field, file name or none for a text field, bytes).
-fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (name, file, data) in parts {
-        out.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-        match file {
-            Some(f) => out.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-            ),
-            None => out.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
-            ),
-        }
-        out.extend_from_slice(data);
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    out
-}
-
-fn content_type() -> String {
-    format!("multipart/form-data; boundary={BOUNDARY}")
-}
 
 struct Raw {
     status: StatusCode,

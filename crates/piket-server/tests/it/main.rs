@@ -16,6 +16,7 @@ mod attachments;
 mod boundaries;
 mod canned;
 mod desk_small;
+mod desktop;
 mod disk_full;
 mod events;
 mod fusioninventory_agent;

@@ -394,5 +394,6 @@ async fn xss_in_names_comes_back_escaped_and_pages_need_a_session() {
     let mut anon = Browser::new(&app);
     let r = anon.get("/admin/users").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(r.header("location"), "/login");
+    // The login page sends them back once they are signed in.
+    assert_eq!(r.header("location"), "/login?next=%2Fadmin%2Fusers");
 }

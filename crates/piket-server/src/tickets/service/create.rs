@@ -2,6 +2,8 @@
 //! requester and department, its first history line, SLA clock and notifications.
 
 use super::super::history::{self, Entry};
+use super::super::machine::{self, Machine};
+use super::super::machine_store;
 use super::super::model::{self, Priority, Status};
 use super::super::store::{self, TicketFields};
 use super::super::work::Work;
@@ -42,6 +44,66 @@ pub async fn create_with_files(
     files::attach(&mut work, ticket.summary.id, None, staged).await?;
     work.commit().await?;
     Ok(ticket)
+}
+
+/// What a client that retries (the desktop helper's offline queue) files with a ticket.
+pub struct Once {
+    /// The client's key for this request, already namespaced by the caller
+    /// (`desktop:<link>:<client id>`): a retry answers with the ticket the first one filed.
+    pub key: String,
+    /// The machine it was filed from (staff see it as a table; search finds its values).
+    pub machine: Option<Machine>,
+    /// An asset the caller vouches for (the helper's enrolled device), linked whatever the
+    /// filer's own view of the inventory.
+    pub device_asset: Option<i64>,
+}
+
+/// File a ticket once per `once.key`, with its files: `(ticket, true)` when this call filed it,
+/// `(ticket, false)` when an earlier call with the same key had (this call's files are dropped).
+pub async fn create_once(
+    state: &AppState,
+    actor: &Actor,
+    input: NewTicket,
+    source: &str,
+    staged: Vec<Staged>,
+    errors: Vec<FieldError>,
+    once: Once,
+) -> AppResult<(Ticket, bool)> {
+    if let Some(m) = &once.machine {
+        let mut c = Check::new();
+        machine::check(&mut c, &m.state);
+        c.finish()?;
+    }
+    let mut work = Work::begin(state, actor).await?;
+    if let Some(id) = store::requested_ticket(work.conn(), &once.key).await? {
+        drop(work);
+        return Ok((super::get(state, actor, id).await?, false));
+    }
+    let ticket = create_in(&mut work, input, source).await?;
+    refused(errors)?;
+    let id = ticket.summary.id;
+    let now = work.now;
+    if let Some(asset) = once.device_asset {
+        super::super::assets::set_and_record(work.conn(), actor, id, &[asset], now).await?;
+    }
+    if let Some(m) = &once.machine {
+        machine_store::save(work.conn(), id, m).await?;
+        search::reindex(work.conn(), state.db.backend, id).await?;
+    }
+    if !store::claim_request(work.conn(), &once.key, id, now).await? {
+        // Filed meanwhile by the same request sent twice at once: this one's work is undone.
+        drop(work);
+        let first = {
+            let mut conn = state.db.pool.acquire().await?;
+            store::requested_ticket(&mut conn, &once.key).await?
+        };
+        let first = first.ok_or(AppError::Conflict("the request is being filed".into()))?;
+        return Ok((super::get(state, actor, first).await?, false));
+    }
+    files::attach(&mut work, id, None, staged).await?;
+    work.commit().await?;
+    let ticket = super::get(state, actor, id).await?;
+    Ok((ticket, true))
 }
 
 async fn create_in(

@@ -27,7 +27,9 @@ use crate::validate::Check;
 pub use change::{bulk, link_asset, link_asset_named, unlink_asset, update, watch};
 pub use comment::{add_comment, reply};
 pub use context::{requester_context, RequesterContext, CONTEXT_ITEMS};
-pub use create::{create, create_with_files, new_ticket_defaults, NewTicketDefaults};
+pub use create::{
+    create, create_once, create_with_files, new_ticket_defaults, NewTicketDefaults, Once,
+};
 pub use delete::delete;
 pub use query::{
     assignees, comments, counts, counts_within, detail, get, history, list, queue, totals, Detail,

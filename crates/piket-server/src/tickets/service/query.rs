@@ -34,6 +34,8 @@ pub struct Detail {
     pub attachments: Vec<crate::attachments::Attachment>,
     /// The reader's draft of a reply: its text and when it was kept (unix ms).
     pub draft: Option<(String, i64)>,
+    /// The machine a desktop report came from (staff only).
+    pub machine: Option<super::super::machine::Machine>,
 }
 
 /// One statement: the ticket row with everything around it packed (`page_store`).
@@ -47,6 +49,12 @@ pub async fn detail(state: &AppState, actor: &Actor, id: i64) -> AppResult<Detai
     if !policy::sees(actor, &row, &around.watchers) {
         return Err(AppError::NotFound);
     }
+    // One more query, for staff reading a desktop report only.
+    let machine = if staff && row.source == "desktop" {
+        super::super::machine_store::get(&mut conn, id).await?
+    } else {
+        None
+    };
     Ok(Detail {
         ticket: assemble(
             row,
@@ -59,6 +67,7 @@ pub async fn detail(state: &AppState, actor: &Actor, id: i64) -> AppResult<Detai
         history: around.history,
         attachments: around.attachments,
         draft: around.draft,
+        machine,
     })
 }
 
