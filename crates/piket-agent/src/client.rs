@@ -84,6 +84,55 @@ pub fn post_json(url: &str, body: Body<'_>, headers: &[(&str, String)]) -> Resul
     })
 }
 
+/// Any request: `method` on `url` with an optional body of `content_type`; `Err` only when no
+/// answer came back. The desktop helper's calls go through here.
+pub fn request(
+    method: &str,
+    url: &str,
+    body: Option<(&str, &[u8])>,
+    headers: &[(&str, String)],
+    timeout: Duration,
+) -> Result<Answer, Failure> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(timeout))
+        .user_agent(format!("piket-agent/{}", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into();
+    let mut builder = ureq::http::Request::builder()
+        .method(method)
+        .uri(url)
+        .header("Accept", "application/json");
+    for (name, value) in headers {
+        builder = builder.header(*name, value.as_str());
+    }
+    if let Some((content_type, _)) = body {
+        builder = builder.header("Content-Type", content_type);
+    }
+    let bytes = body.map_or(&[][..], |(_, b)| b).to_vec();
+    let request = builder
+        .body(bytes)
+        .map_err(|e| Failure::general(format!("cannot build a request to {url}: {e}")))?;
+    let mut response = agent.run(request).map_err(|e| unreachable(url, &e))?;
+    let status = response.status().as_u16();
+    let retry_after_seconds = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_ANSWER_BYTES)
+        .read_to_string()
+        .unwrap_or_default();
+    Ok(Answer {
+        status,
+        body,
+        retry_after_seconds,
+    })
+}
+
 /// The server could not be reached: name the URL and what the OS said.
 fn unreachable(url: &str, error: &ureq::Error) -> Failure {
     let cause = match error {
@@ -107,6 +156,25 @@ pub fn server_message(body: &str) -> String {
     if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(body) {
         if let Some(serde_json::Value::String(message)) = map.get("message") {
             return message.clone();
+        }
+        // The API's problem+json: its detail, and each field's message.
+        if let Some(serde_json::Value::String(detail)) = map.get("detail") {
+            let fields: Vec<String> = map
+                .get("errors")
+                .and_then(|e| e.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|e| {
+                    let field = e.get("field")?.as_str()?;
+                    let message = e.get("message")?.as_str()?;
+                    Some(format!("{field}: {message}"))
+                })
+                .collect();
+            return if fields.is_empty() {
+                detail.clone()
+            } else {
+                format!("{detail} ({})", fields.join("; "))
+            };
         }
     }
     let trimmed = body.trim();

@@ -119,11 +119,17 @@ pub fn load(path: &Path) -> Result<AgentConfig, Failure> {
 /// Write the config atomically (temporary file, then rename), the file created with mode 0600
 /// and its directory with 0700, so the secret is never readable by others, not even briefly.
 pub fn save(path: &Path, config: &AgentConfig) -> Result<(), Failure> {
+    let text = toml::to_string(config)
+        .map_err(|e| Failure::general(format!("cannot encode the config: {e}")))?;
+    write_private(path, text.as_bytes())
+}
+
+/// Write a file only its owner may read, atomically (temporary file, then rename), creating
+/// its directory owner-only when missing.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     let io_failure = |what: &str, p: &Path, e: std::io::Error| {
         Failure::general(format!("cannot {what} {}: {e}", p.display()))
     };
-    let text = toml::to_string(config)
-        .map_err(|e| Failure::general(format!("cannot encode the config: {e}")))?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.exists() {
             create_private_dir(dir).map_err(|e| io_failure("create directory", dir, e))?;
@@ -134,7 +140,7 @@ pub fn save(path: &Path, config: &AgentConfig) -> Result<(), Failure> {
     let tmp = PathBuf::from(tmp_name);
     let _ = fs::remove_file(&tmp);
     let mut file = create_private_file(&tmp).map_err(|e| io_failure("create", &tmp, e))?;
-    file.write_all(text.as_bytes())
+    file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .map_err(|e| io_failure("write", &tmp, e))?;
     drop(file);

@@ -4,6 +4,7 @@ mod client;
 mod collect;
 mod commands;
 mod config;
+mod desktop;
 mod failure;
 mod legacy;
 mod log;
@@ -55,6 +56,17 @@ enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=8760))]
         interval_hours: Option<u32>,
     },
+    /// The desktop helper, in the user's session: tray icon, F8 to report a problem with a
+    /// screenshot, offline queue.
+    Desktop {
+        /// Base URL of the Piket server (needed on first run; kept afterwards).
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+        /// Open the report form at once and quit when it closes (for a desktop shortcut where
+        /// global hotkeys do not work, e.g. Wayland).
+        #[arg(long)]
+        report: bool,
+    },
     /// The original collector: send this machine's data for a registered user's email.
     Collect {
         /// Base URL of the Piket server.
@@ -80,6 +92,7 @@ fn main() -> ExitCode {
         Command::Enroll { server, token } => commands::enroll::run(config, &server, &token),
         Command::Report => commands::report::run(config),
         Command::Run { interval_hours } => commands::run::run(config, interval_hours),
+        Command::Desktop { server, report } => desktop::run(&desktop::Options { server, report }),
         Command::Collect {
             server,
             email,

@@ -30,7 +30,10 @@ pub enum Caller {
     /// Asked for, not confirmed yet: it may only ask who it is.
     Pending,
     /// Confirmed by `actor`'s user, whose account is usable.
-    Linked { link: Box<LinkRow>, actor: Box<Actor> },
+    Linked {
+        link: Box<LinkRow>,
+        actor: Box<Actor>,
+    },
 }
 
 fn name_ok(s: &str) -> bool {
