@@ -13,9 +13,8 @@ export const artifacts = join(here, "artifacts");
 
 /** Start a server on a port the system picks; resolves once it has printed the address it
  * bound (`piket listening on …`), so nothing else can take the port in between. */
-export function startServer() {
-  const data = mkdtempSync(join(tmpdir(), "piket-e2e-"));
-  const child = spawn(binary, ["serve", "--listen", "127.0.0.1:0", "--data", data], {
+export function startServer({ data = mkdtempSync(join(tmpdir(), "piket-e2e-")), listen = "127.0.0.1:0" } = {}) {
+  const child = spawn(binary, ["serve", "--listen", listen, "--data", data], {
     env: { ...process.env, PIKET_DATABASE_URL: "", RUST_LOG: "info" },
   });
   let log = "";
@@ -28,6 +27,8 @@ export function startServer() {
     exited,
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("no setup link in the log:\n" + log)), 30000);
+      // A restart on an existing data directory prints no link: do not hold the process open.
+      timer.unref();
       const look = () => {
         const m = log.match(/https?:\/\/[^\s"]+\/setup\?token=[0-9a-f]+/);
         if (m) {
@@ -55,7 +56,7 @@ export function startServer() {
       });
     }),
   ]);
-  return bound.then((address) => ({ child, setupLink, base: `http://${address}` }));
+  return bound.then((address) => ({ child, setupLink, data, address, base: `http://${address}` }));
 }
 
 export function launch() {

@@ -170,13 +170,16 @@ impl Form {
         self.picture(ui);
         ui.add_space(6.0);
         ui.label(t.title);
-        let title = ui.add(
-            egui::TextEdit::singleline(&mut self.title)
-                .desired_width(f32::INFINITY)
-                .char_limit(200),
-        );
+        let mut title = egui::TextEdit::singleline(&mut self.title)
+            .desired_width(f32::INFINITY)
+            .char_limit(200)
+            .show(ui);
         if !self.focused_once {
-            title.request_focus();
+            // The active window's title is a suggestion: selected, so typing replaces it.
+            title.response.request_focus();
+            let all = egui::text::CCursorRange::select_all(&title.galley);
+            title.state.cursor.set_char_range(Some(all));
+            title.state.store(ui.ctx(), title.response.id);
             self.focused_once = true;
         }
         ui.label(t.description);
