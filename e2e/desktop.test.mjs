@@ -161,6 +161,19 @@ test("F8 files a ticket with the screen, the machine and the device; a report ma
     assert.equal(await admin.locator("table.tickets tbody tr").count(), 1);
     await admin.goto(`${server.base}/tickets/${second + 1}`);
     assert.match(await admin.textContent("h1"), /404/);
+
+    // No tray host at all (no session bus): the helper says so, and F8 still opens the form.
+    helper.kill("SIGTERM");
+    await until("the helper to stop", () => helper.exitCode !== null || helper.signalCode !== null);
+    const bare = run(agentBinary, ["desktop"], { ...helperEnv, DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/bus" });
+    children.push(bare);
+    await until("the bare helper", () => /desktop helper ready/.test(bare.log));
+    assert.match(bare.log, /No tray host available/);
+    await sleep(300);
+    type("key", "F8");
+    const bareForm = spawnSync("xdotool", ["search", "--sync", "--onlyvisible", "--name", "Report a problem"], { env: { ...process.env, ...x }, timeout: 15000 });
+    assert.equal(bareForm.status, 0, bare.log);
+    type("key", "Escape");
     spawnSync("kill", [busPid]);
   } finally {
     for (const c of children.reverse()) c.kill("SIGTERM");

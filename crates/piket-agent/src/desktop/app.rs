@@ -45,9 +45,12 @@ struct OpenForm {
     window: EguiWindow,
     form: Form,
     number: u64,
-    /// The client id of the report sent from it, once submitted.
+    /// The client id of the report sent from it, once submitted, and when.
     sent: Option<String>,
+    submitted: Option<Instant>,
+    /// When the key was pressed (the form's figures are measured from it).
     since: Instant,
+    drawn: bool,
 }
 
 struct LinkWindow {
@@ -214,6 +217,7 @@ impl App {
             open.window.window.focus_window();
             return;
         }
+        let pressed = Instant::now();
         // The screen first, before any window of ours appears.
         let moment = capture::now(self.scope);
         let title = moment.active_window.chars().take(200).collect::<String>();
@@ -250,7 +254,9 @@ impl App {
             form,
             number,
             sent: None,
-            since: Instant::now(),
+            submitted: None,
+            since: pressed,
+            drawn: false,
         });
     }
 
@@ -276,6 +282,7 @@ impl App {
         match queued {
             Ok(_) => {
                 open.sent = Some(id);
+                open.submitted = Some(Instant::now());
                 open.form.stage = Stage::Sending;
                 let _ = self.kick.send(());
             }
@@ -473,6 +480,9 @@ impl ApplicationHandler<Event> for App {
                         }
                     };
                     open.window.refresh();
+                    if let (Outcome::Filed(_), Some(at)) = (&outcome, open.submitted) {
+                        eprintln!("piket-agent: filed {} ms after Submit", at.elapsed().as_millis());
+                    }
                 }
                 match &outcome {
                     Outcome::Filed(f) => eprintln!("piket-agent: filed ticket #{}", f.ticket_id),
@@ -521,6 +531,13 @@ impl ApplicationHandler<Event> for App {
             let mut action = Action::None;
             let form = &mut open.form;
             let closed = open.window.event(&event, &mut |ui| action = form.ui(ui));
+            if !open.drawn && open.window.frames > 0 {
+                open.drawn = true;
+                eprintln!(
+                    "piket-agent: form drawn {} ms after the key",
+                    open.since.elapsed().as_millis()
+                );
+            }
             if closed {
                 action = Action::Close;
             }

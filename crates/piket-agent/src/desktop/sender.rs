@@ -116,6 +116,7 @@ fn post(server: &str, bearer: &str, item: &Queued) -> Result<Answer, String> {
         shot.as_ref().map(|(b, e)| (b.as_slice(), e.as_str())),
     );
     let content_type = format!("multipart/form-data; boundary={boundary}");
+    eprintln!("piket-agent: sending a report of {} bytes", body.len());
     client::request(
         "POST",
         &client::endpoint(server, REPORTS_PATH),
@@ -234,6 +235,100 @@ mod tests {
         assert!(text.ends_with("--b0--\r\n"));
         let without = multipart("b0", b"{}", None);
         assert!(!String::from_utf8_lossy(&without).contains("screenshot"));
+    }
+
+    /// A server on loopback that answers each request with `answer(body length)` and notes the
+    /// lengths it saw.
+    fn fake_server(
+        answer: fn(usize) -> (u16, &'static str),
+    ) -> (String, std::sync::Arc<std::sync::Mutex<Vec<usize>>>) {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let noted = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(stream);
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                noted.lock().unwrap().push(length);
+                let (status, text) = answer(length);
+                let reply = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                    text.len()
+                );
+                let _ = reader.get_mut().write_all(reply.as_bytes());
+            }
+        });
+        (base, seen)
+    }
+
+    fn noisy_png(width: u32, height: u32) -> Vec<u8> {
+        let mut seed = 11u32;
+        let img = image::RgbImage::from_fn(width, height, |_, _| {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let [a, b, c, _] = seed.to_le_bytes();
+            image::Rgb([a, b, c])
+        });
+        let mut png = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut png, image::ImageFormat::Png).unwrap();
+        png.into_inner()
+    }
+
+    #[test]
+    fn a_screen_too_big_for_the_server_is_sent_smaller_until_it_files() {
+        // The server takes at most 3 MB: a 3-monitor 4K screen of noise (~100 MB as PNG would
+        // be too slow here; 5760x1080 is ~18 MB) must shrink to fit.
+        let (base, seen) = fake_server(|len| {
+            if len > 3_000_000 {
+                (413, r#"{"detail":"too large"}"#)
+            } else {
+                (201, r#"{"ticket_id":9,"path":"/tickets/9","created":true}"#)
+            }
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let report = piket_protocol::desktop::Report {
+            client_id: "big-screen-01".into(),
+            title: "three monitors".into(),
+            ..Default::default()
+        };
+        let png = noisy_png(5760, 1080);
+        queue::put(dir.path(), 1, &report, Some((&png, "png"))).unwrap();
+        let mut outcomes = Vec::new();
+        drain(&base, "Bearer dsk_x.y", dir.path(), |_, o| outcomes.push(o.clone()));
+        assert!(matches!(&outcomes[..], [Outcome::Filed(f)] if f.ticket_id == 9), "{outcomes:?}");
+        let sizes = seen.lock().unwrap().clone();
+        assert!(sizes.len() >= 2 && sizes[0] > 3_000_000, "{sizes:?}");
+        assert!(*sizes.last().unwrap() <= 3_000_000, "{sizes:?}");
+        assert!(queue::list(dir.path()).is_empty(), "a filed report leaves the queue");
+    }
+
+    #[test]
+    fn a_report_refused_for_good_stays_marked_and_is_not_sent_again() {
+        let (base, seen) = fake_server(|_| (403, r#"{"detail":"This account is disabled."}"#));
+        let dir = tempfile::tempdir().unwrap();
+        let report = piket_protocol::desktop::Report {
+            client_id: "disabled-0001".into(),
+            title: "t".into(),
+            ..Default::default()
+        };
+        queue::put(dir.path(), 1, &report, None).unwrap();
+        drain(&base, "Bearer dsk_x.y", dir.path(), |_, _| {});
+        drain(&base, "Bearer dsk_x.y", dir.path(), |_, _| {});
+        assert_eq!(seen.lock().unwrap().len(), 1, "sent once, never retried");
+        let left = queue::list(dir.path());
+        assert_eq!(left[0].refused.as_deref(), Some("This account is disabled."));
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub struct EguiWindow {
     ctx: egui::Context,
     state: egui_winit::State,
     renderer: EguiSoftwareRender,
+    /// Frames presented so far.
+    pub frames: u64,
 }
 
 impl EguiWindow {
@@ -58,6 +60,7 @@ impl EguiWindow {
             ctx,
             state,
             renderer: EguiSoftwareRender::new(ColorFieldOrder::Bgra),
+            frames: 0,
         })
     }
 
@@ -118,7 +121,9 @@ impl EguiWindow {
             &output.textures_delta,
             output.pixels_per_point,
         );
-        let _ = buffer.present();
+        if buffer.present().is_ok() {
+            self.frames += 1;
+        }
         // egui asks for a next frame for animations (the spinner) and delayed work.
         if output
             .viewport_output

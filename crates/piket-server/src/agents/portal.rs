@@ -61,8 +61,9 @@ pub enum Os {
     MacOs,
 }
 
-/// Which download is the agent for `os`, by the usual file names (`piket-agent.exe`,
-/// `piket-agent-macos`, `piket-agent-darwin-arm64`, `piket-agent` or `…-linux-…`).
+/// Which download is the agent for `os`, by the usual file names (the Windows package
+/// `piket-agent-windows-x86_64.zip` before a bare `piket-agent.exe`, `piket-agent-macos`,
+/// `piket-agent-darwin-arm64`, `piket-agent` or `…-linux-…`).
 pub fn download_for(downloads: &[Download], os: Os) -> Option<&Download> {
     let named = |d: &&Download, words: &[&str]| {
         let name = d.name.to_lowercase();
@@ -71,7 +72,12 @@ pub fn download_for(downloads: &[Download], os: Os) -> Option<&Download> {
     match os {
         Os::Windows => downloads
             .iter()
-            .find(|d| d.name.to_lowercase().ends_with(".exe")),
+            .find(|d| named(d, &["windows"]) && d.name.to_lowercase().ends_with(".zip"))
+            .or_else(|| {
+                downloads
+                    .iter()
+                    .find(|d| d.name.to_lowercase().ends_with(".exe"))
+            }),
         Os::MacOs => downloads
             .iter()
             .find(|d| named(d, &["macos", "darwin", "apple"])),
@@ -188,7 +194,29 @@ pub async fn download(
 
 #[cfg(test)]
 mod tests {
-    use super::valid_name;
+    use super::{download_for, valid_name, Download, Os};
+
+    #[test]
+    fn each_system_gets_its_build_and_windows_prefers_the_package() {
+        let d = |name: &str| Download {
+            name: name.into(),
+            size: 1,
+        };
+        let all = [
+            d("piket-agent"),
+            d("piket-agent.exe"),
+            d("piket-agent-windows-x86_64.zip"),
+        ];
+        let pick = |os| download_for(&all, os).map(|x| x.name.clone());
+        assert_eq!(pick(Os::Windows).as_deref(), Some("piket-agent-windows-x86_64.zip"));
+        assert_eq!(pick(Os::Linux).as_deref(), Some("piket-agent"));
+        assert_eq!(pick(Os::MacOs), None);
+        let exe_only = [d("piket-agent.exe")];
+        assert_eq!(
+            download_for(&exe_only, Os::Windows).map(|x| x.name.as_str()),
+            Some("piket-agent.exe")
+        );
+    }
 
     #[test]
     fn only_plain_file_names() {
