@@ -33,16 +33,15 @@ pub struct AgentConfig {
     pub last_report_unix: Option<u64>,
 }
 
-/// Where the config lives when neither `--config` nor `PIKET_AGENT_CONFIG` says otherwise:
-/// `/etc/piket-agent/config.toml` for root, else under `$XDG_CONFIG_HOME` or `~/.config`.
+/// Where the config lives on Unix-likes when neither `--config` nor `PIKET_AGENT_CONFIG` says
+/// otherwise: `/etc/piket-agent/config.toml` for root, else under `$XDG_CONFIG_HOME` or
+/// `~/.config`. Windows: [`windows_default_path`].
+#[cfg_attr(windows, allow(dead_code))]
 pub fn default_path(
     is_root: bool,
     xdg_config_home: Option<&str>,
     home: Option<&str>,
 ) -> Option<PathBuf> {
-    if cfg!(windows) {
-        return None;
-    }
     if is_root {
         return Some(PathBuf::from("/etc/piket-agent/config.toml"));
     }
@@ -54,8 +53,48 @@ pub fn default_path(
     Some(base.join("piket-agent").join("config.toml"))
 }
 
+/// Where the config lives on Windows by default: the machine's `%ProgramData%\Piket\config.toml`
+/// for a process that may change machine-wide settings (an elevated prompt, SYSTEM), else the
+/// user's own `%APPDATA%\Piket\config.toml`, so an unelevated run neither fails on the
+/// machine's locked-down file nor enrolls over it. The installed service does not rely on this:
+/// its scheduled task passes `--config` explicitly.
+#[cfg_attr(not(windows), allow(dead_code))]
+pub fn windows_default_path(
+    elevated: bool,
+    program_data: Option<&str>,
+    app_data: Option<&str>,
+) -> Option<PathBuf> {
+    let base = if elevated {
+        program_data
+            .filter(|s| !s.is_empty())
+            .unwrap_or(r"C:\ProgramData")
+    } else {
+        app_data.filter(|s| !s.is_empty())?
+    };
+    Some(Path::new(base).join("Piket").join("config.toml"))
+}
+
+/// Whether this process may change machine-wide settings, tested the way Windows itself
+/// decides it: by asking for write access to `HKLM\SOFTWARE`, which only administrators (with
+/// an elevated token) and SYSTEM get. Nothing is written; no `unsafe` token calls are needed.
+#[cfg(windows)]
+pub fn running_elevated() -> bool {
+    use winreg::enums::{HKEY_LOCAL_MACHINE, KEY_SET_VALUE};
+    winreg::RegKey::predef(HKEY_LOCAL_MACHINE)
+        .open_subkey_with_flags("SOFTWARE", KEY_SET_VALUE)
+        .is_ok()
+}
+
+/// The file holding just this device's `dev_…` id (no secret), next to the config file and
+/// readable by every local user, so the desktop helper, running as the signed-in user, can name
+/// its device without reading the config (which holds the secret).
+pub fn device_id_path(config_path: &Path) -> PathBuf {
+    config_path.with_file_name("device-id")
+}
+
 /// Whether this process runs as root, read from the `Uid:` line of `/proc/self/status`
 /// (real uid), falling back to `USER=root` where there is no `/proc`.
+#[cfg_attr(windows, allow(dead_code))]
 pub fn running_as_root() -> bool {
     if let Ok(status) = fs::read_to_string("/proc/self/status") {
         return uid_from_proc_status(&status) == Some(0);
@@ -64,6 +103,7 @@ pub fn running_as_root() -> bool {
 }
 
 /// The real uid from `/proc/self/status` text.
+#[cfg_attr(windows, allow(dead_code))]
 pub fn uid_from_proc_status(status: &str) -> Option<u32> {
     status
         .lines()
@@ -84,14 +124,22 @@ pub fn resolve_path(flag: Option<&Path>) -> Result<PathBuf, Failure> {
             return Ok(PathBuf::from(env));
         }
     }
-    if cfg!(windows) {
-        let base = std::env::var("ProgramData").unwrap_or_else(|_| r"C:\ProgramData".into());
-        return Ok(Path::new(&base).join("piket-agent").join("config.toml"));
-    }
-    let xdg = std::env::var("XDG_CONFIG_HOME").ok();
-    let home = std::env::var("HOME").ok();
-    default_path(running_as_root(), xdg.as_deref(), home.as_deref()).ok_or_else(|| {
-        Failure::general("cannot tell where the config file goes (no HOME): pass --config PATH")
+    #[cfg(windows)]
+    let default = windows_default_path(
+        running_elevated(),
+        std::env::var("ProgramData").ok().as_deref(),
+        std::env::var("APPDATA").ok().as_deref(),
+    );
+    #[cfg(not(windows))]
+    let default = default_path(
+        running_as_root(),
+        std::env::var("XDG_CONFIG_HOME").ok().as_deref(),
+        std::env::var("HOME").ok().as_deref(),
+    );
+    default.ok_or_else(|| {
+        Failure::general(
+            "cannot tell where the config file goes (no home folder): pass --config PATH",
+        )
     })
 }
 
@@ -116,17 +164,49 @@ pub fn load(path: &Path) -> Result<AgentConfig, Failure> {
     })
 }
 
-/// Write the config atomically (temporary file, then rename), the file created with mode 0600
-/// and its directory with 0700, so the secret is never readable by others, not even briefly.
+/// Write the config atomically (temporary file, then rename), the file created with mode 0600,
+/// so the secret is never readable by others, not even briefly. Its directory is created with
+/// mode 0711: others cannot list it, but can open the world-readable `device-id` beside it.
 pub fn save(path: &Path, config: &AgentConfig) -> Result<(), Failure> {
     let text = toml::to_string(config)
         .map_err(|e| Failure::general(format!("cannot encode the config: {e}")))?;
-    write_private(path, text.as_bytes())
+    write_atomically(path, text.as_bytes(), create_private_file)
 }
 
-/// Write a file only its owner may read, atomically (temporary file, then rename), creating
-/// its directory owner-only when missing.
+/// Write a file only its owner may read (the desktop helper's settings), atomically.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    write_atomically(path, bytes, create_private_file)
+}
+
+/// Write [`device_id_path`]: the bare `dev_…` id, no newline, readable by everyone (mode 0644
+/// on Unix; on Windows the directory's inherited ACL, which `install.cmd` opens to Users for
+/// this file). On Unix an existing config directory of mode 0700 (older agents made it so) is
+/// opened to 0711 so the file can be reached.
+pub fn save_device_id(config_path: &Path, device_id: &str) -> Result<PathBuf, Failure> {
+    let path = device_id_path(config_path);
+    write_atomically(&path, device_id.as_bytes(), create_public_file)?;
+    #[cfg(unix)]
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = fs::metadata(dir) {
+            let mode = meta.permissions().mode();
+            if mode & 0o011 != 0o011 {
+                fs::set_permissions(dir, fs::Permissions::from_mode(mode | 0o011)).map_err(
+                    |e| Failure::general(format!("cannot open {} to others: {e}", dir.display())),
+                )?;
+            }
+        }
+    }
+    Ok(path)
+}
+
+/// Write a file through a temporary one renamed into place, so a reader never sees half of
+/// it; `create` makes the temporary file with the final file's permissions.
+fn write_atomically(
+    path: &Path,
+    bytes: &[u8],
+    create: fn(&Path) -> std::io::Result<fs::File>,
+) -> Result<(), Failure> {
     let io_failure = |what: &str, p: &Path, e: std::io::Error| {
         Failure::general(format!("cannot {what} {}: {e}", p.display()))
     };
@@ -139,7 +219,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     tmp_name.push(".tmp");
     let tmp = PathBuf::from(tmp_name);
     let _ = fs::remove_file(&tmp);
-    let mut file = create_private_file(&tmp).map_err(|e| io_failure("create", &tmp, e))?;
+    let mut file = create(&tmp).map_err(|e| io_failure("create", &tmp, e))?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .map_err(|e| io_failure("write", &tmp, e))?;
@@ -152,7 +232,7 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     fs::DirBuilder::new()
         .recursive(true)
-        .mode(0o700)
+        .mode(0o711)
         .create(dir)
 }
 
@@ -177,6 +257,21 @@ fn create_private_file(path: &Path) -> std::io::Result<fs::File> {
         .write(true)
         .create_new(true)
         .open(path)
+}
+
+#[cfg(unix)]
+fn create_public_file(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn create_public_file(path: &Path) -> std::io::Result<fs::File> {
+    create_private_file(path)
 }
 
 #[cfg(test)]
@@ -211,7 +306,10 @@ mod tests {
                 .mode()
                 & 0o777;
             assert_eq!(file_mode, 0o600);
-            assert_eq!(dir_mode, 0o700);
+            assert_eq!(
+                dir_mode, 0o711,
+                "others may reach device-id, not list the folder"
+            );
         }
         // Saving again replaces the file and keeps the mode.
         let mut changed = sample();
@@ -245,6 +343,62 @@ mod tests {
             Some(PathBuf::from("/home/a/.config/piket-agent/config.toml"))
         );
         assert_eq!(default_path(false, None, None), None);
+    }
+
+    #[test]
+    fn windows_default_depends_on_elevation() {
+        let machine = Path::new(r"C:\ProgramData")
+            .join("Piket")
+            .join("config.toml");
+        let user = Path::new(r"C:\Users\ana\AppData\Roaming")
+            .join("Piket")
+            .join("config.toml");
+        let (pd, ad) = (
+            Some(r"C:\ProgramData"),
+            Some(r"C:\Users\ana\AppData\Roaming"),
+        );
+        assert_eq!(windows_default_path(true, pd, ad), Some(machine.clone()));
+        assert_eq!(windows_default_path(false, pd, ad), Some(user));
+        assert_eq!(
+            windows_default_path(true, None, None),
+            Some(machine),
+            "SYSTEM without %ProgramData% still finds the machine's file"
+        );
+        assert_eq!(windows_default_path(false, pd, Some("")), None);
+    }
+
+    #[test]
+    fn device_id_sits_next_to_the_config_readable_by_all() {
+        assert_eq!(
+            device_id_path(Path::new("/etc/piket-agent/config.toml")),
+            PathBuf::from("/etc/piket-agent/device-id")
+        );
+        assert_eq!(
+            device_id_path(Path::new("config.toml")),
+            PathBuf::from("device-id")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("piket").join("config.toml");
+        save(&config, &sample()).unwrap();
+        let written = save_device_id(&config, "dev_abc").unwrap();
+        assert_eq!(written, dir.path().join("piket").join("device-id"));
+        assert_eq!(fs::read_to_string(&written).unwrap(), "dev_abc");
+        // Enrolling again replaces it.
+        save_device_id(&config, "dev_xyz").unwrap();
+        assert_eq!(fs::read_to_string(&written).unwrap(), "dev_xyz");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&written), 0o644);
+            assert_eq!(mode(&config), 0o600, "the secret stays private");
+            // A folder made 0700 by an older agent is opened to 0711.
+            let old = dir.path().join("old");
+            fs::create_dir(&old).unwrap();
+            fs::set_permissions(&old, fs::Permissions::from_mode(0o700)).unwrap();
+            save_device_id(&old.join("config.toml"), "dev_abc").unwrap();
+            assert_eq!(mode(&old), 0o711);
+        }
     }
 
     #[test]

@@ -19,7 +19,8 @@ use clap::{Parser, Subcommand};
 #[command(name = "piket-agent", version, about)]
 struct Cli {
     /// Config file [default: /etc/piket-agent/config.toml as root, else
-    /// ~/.config/piket-agent/config.toml]
+    /// ~/.config/piket-agent/config.toml; Windows: %ProgramData%\Piket\config.toml when
+    /// elevated, else %APPDATA%\Piket\config.toml]
     #[arg(long, global = true, env = "PIKET_AGENT_CONFIG", value_name = "PATH")]
     config: Option<PathBuf>,
     #[command(subcommand)]

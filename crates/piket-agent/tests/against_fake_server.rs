@@ -193,17 +193,16 @@ fn enroll_stores_identity_in_a_private_config() {
     assert!(text.contains("secret = \"S3cr3tS3cr3t\""), "{text}");
     assert!(text.contains(&format!("server = \"{url}\"")), "{text}");
     assert!(text.contains("server_interval_hours = 6"), "{text}");
+    // The id alone, for the desktop helper, beside the config.
+    let device_id = config.with_file_name("device-id");
+    assert_eq!(std::fs::read_to_string(&device_id).unwrap(), "dev_7f3a");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&config).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
-        let dir_mode = std::fs::metadata(config.parent().unwrap())
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777;
-        assert_eq!(dir_mode, 0o700);
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&config), 0o600);
+        assert_eq!(mode(&device_id), 0o644);
+        assert_eq!(mode(config.parent().unwrap()), 0o711);
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::process::Command;
 
+#[cfg(target_os = "linux")]
 use piket_protocol::Inventory;
 
 fn agent() -> Command {

@@ -2,7 +2,7 @@
 //! and the package databases. The parsers are plain functions over text so they are tested with
 //! samples; only [`collect`] touches the machine.
 // The parsers are used only on linux but compiled and tested everywhere.
-#![cfg_attr(not(target_os = "linux"), allow(dead_code))]
+#![cfg_attr(not(target_os = "linux"), allow(dead_code, unused_imports))]
 
 use piket_protocol::{Battery, Cpu, Disk, Hardware, Os, Software};
 

@@ -1,5 +1,6 @@
 //! Collecting a machine's [`Inventory`]: the platform module fills in what only it knows, then
-//! network interfaces and file systems come from `sysinfo` on every platform.
+//! network interfaces and file systems come from `sysinfo` on every platform (on Windows, WMI's
+//! lists stay when sysinfo finds none).
 
 pub mod hardware;
 pub mod linux;
@@ -21,12 +22,22 @@ pub fn collect_inventory() -> Inventory {
     windows::collect(&mut inventory);
     #[cfg(target_os = "macos")]
     macos::collect(&mut inventory);
-    inventory.interfaces = interfaces();
-    inventory.filesystems = filesystems();
+    // sysinfo's lists win; a platform module may have filled its own for when sysinfo finds
+    // nothing (Windows under Wine, where WMI still lists drives and adapters).
+    let interfaces = interfaces();
+    if !interfaces.is_empty() {
+        inventory.interfaces = interfaces;
+    }
+    let filesystems = filesystems();
+    if !filesystems.is_empty() {
+        inventory.filesystems = filesystems;
+    }
     inventory
 }
 
 /// Run a program and return its standard output, or `None` if it is missing or fails.
+// Windows reads everything in-process (WMI, registry) and spawns nothing.
+#[cfg_attr(target_os = "windows", allow(dead_code))]
 pub fn run_command(program: &str, args: &[&str]) -> Option<String> {
     let output = Command::new(program)
         .args(args)

@@ -1,5 +1,6 @@
 //! `piket-agent enroll --server URL --token TOKEN`: trade an enrollment token for a device id and
-//! secret, and keep them in the config file (mode 0600).
+//! secret, and keep them in the config file (mode 0600); the id alone also goes to the
+//! world-readable `device-id` beside it, for the desktop helper.
 
 use std::path::Path;
 
@@ -83,6 +84,11 @@ pub fn run(config_flag: Option<&Path>, server: &str, token: &str) -> Result<(), 
         last_report_unix: None,
     };
     config::save(&path, &config)?;
+    // The enrollment itself has succeeded: a device-id file that cannot be written is a warning
+    // (only the desktop helper needs it), not a reason to enroll again.
+    if let Err(failure) = config::save_device_id(&path, &enrolled.device_id) {
+        eprintln!("piket-agent: warning: {}", failure.message);
+    }
     println!(
         "Enrolled as {} (asset {}); credentials saved to {}. Reports every {} h.",
         enrolled.device_id,
