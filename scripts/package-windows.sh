@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Windows agent from Linux and packs dist/piket-agent-windows-x86_64.zip:
-# piket-agent.exe (stripped), install.cmd, uninstall.cmd, README.txt and piket-agent-task.xml
+# piket-agent.exe and piket-desktop.exe (stripped), install.cmd, uninstall.cmd, README.txt and piket-agent-task.xml
 # (from crates/piket-agent/dist/windows, given Windows line endings). Put the zip in the server's
 # <data dir>/downloads/ to offer it on /agent.
 # Needs (Debian): gcc-mingw-w64-x86-64 python3, and the Rust target x86_64-pc-windows-gnu.
@@ -17,8 +17,9 @@ stage=$(mktemp -d /tmp/piket-package.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/$name" dist
 # The symbols are of no use to a deployed agent and are a third of the file.
-x86_64-w64-mingw32-strip -o "$stage/$name/piket-agent.exe" \
-  "$target_dir/x86_64-pc-windows-gnu/release/piket-agent.exe"
+for exe in piket-agent.exe piket-desktop.exe; do
+  x86_64-w64-mingw32-strip -o "$stage/$name/$exe" "$target_dir/x86_64-pc-windows-gnu/release/$exe"
+done
 
 python3 - "$stage/$name" dist/$name.zip crates/piket-agent/dist/windows <<'PY'
 import os, sys, zipfile
@@ -36,7 +37,7 @@ for name, encoding in texts.items():
         f.write(text)
 folder = os.path.basename(stage)
 with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-    for name in ["piket-agent.exe", *texts]:
+    for name in ["piket-agent.exe", "piket-desktop.exe", *texts]:
         z.write(os.path.join(stage, name), f"{folder}/{name}")
 for info in zipfile.ZipFile(out).infolist():
     print(f"  {info.file_size:>9}  {info.filename}")

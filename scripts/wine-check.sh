@@ -153,11 +153,12 @@ wine cmd /c install.cmd "$url" enr_winecheck </dev/null >"$work/install.txt" 2>&
   { cat "$work/install.txt" >&2; fail "install.cmd failed"; }
 grep -v '^wine: Read access denied' "$work/install.txt" | sed 's/^/   /'
 [ -f "$WINEPREFIX/drive_c/Program Files/Piket/piket-agent.exe" ] || fail "install.cmd copied no .exe"
+[ -f "$WINEPREFIX/drive_c/Program Files/Piket/piket-desktop.exe" ] || fail "install.cmd copied no piket-desktop.exe"
 # Wine's Task Scheduler stores the definition (it keeps the settings, not the boot trigger).
 [ -f "$WINEPREFIX/drive_c/windows/system32/tasks/Piket Agent" ] || fail "no scheduled task"
 run_key='HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Run'
 wine reg query "$run_key" /v "Piket Desktop" </dev/null 2>/dev/null | tr -d '\r' >"$work/run.txt"
-grep -qF '"C:\Program Files\Piket\piket-agent.exe" desktop' "$work/run.txt" ||
+grep -qF '"C:\Program Files\Piket\piket-desktop.exe" --server' "$work/run.txt" ||
   { cat "$work/run.txt" >&2; fail "the Run key does not start the desktop helper"; }
 wine cmd /c uninstall.cmd </dev/null >"$work/uninstall.txt" 2>&1 ||
   { cat "$work/uninstall.txt" >&2; fail "uninstall.cmd failed"; }

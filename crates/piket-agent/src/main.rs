@@ -1,13 +1,8 @@
-//! `piket-agent`: collects a machine's inventory and reports it to a Piket server.
+//! `piket-agent`: collects a machine's inventory and reports it to a Piket server. The
+//! desktop helper is its own binary (`piket-desktop`), which `piket-agent desktop` starts, so
+//! the service (`run`) carries none of the helper's windowing code in memory.
 
-mod client;
-mod collect;
-mod commands;
-mod config;
-mod desktop;
-mod failure;
-mod legacy;
-mod log;
+use piket_agent::commands;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -93,7 +88,7 @@ fn main() -> ExitCode {
         Command::Enroll { server, token } => commands::enroll::run(config, &server, &token),
         Command::Report => commands::report::run(config),
         Command::Run { interval_hours } => commands::run::run(config, interval_hours),
-        Command::Desktop { server, report } => desktop::run(&desktop::Options { server, report }),
+        Command::Desktop { server, report } => commands::desktop::run(server, report),
         Command::Collect {
             server,
             email,

@@ -1,11 +1,11 @@
 @echo off
 rem Piket agent: install on this machine. From an elevated prompt (Run as administrator):
 rem     install.cmd https://piket.example.com ENROLLMENT_TOKEN
-rem Copies piket-agent.exe to %ProgramFiles%\Piket, enrolls the machine (the identity goes to
+rem Copies piket-agent.exe and piket-desktop.exe to %ProgramFiles%\Piket, enrolls the machine (the identity goes to
 rem %ProgramData%\Piket\config.toml, readable by SYSTEM and Administrators only), registers the
 rem scheduled task "Piket Agent" (piket-agent-task.xml: at start-up, as SYSTEM, running
 rem piket-agent.exe --config "%ProgramData%\Piket\config.toml" run) and starts the desktop
-rem helper at every user's sign-in (HKLM Run key). Running it again upgrades and re-enrolls.
+rem helper at every user's sign-in (HKLM Run key, with the server).  Running it again upgrades and re-enrolls.
 setlocal
 if "%~2"=="" (
   echo Usage: install.cmd SERVER_URL ENROLLMENT_TOKEN
@@ -27,6 +27,7 @@ rem An agent already running (an upgrade) holds the .exe open.
 schtasks /End /TN "%TASK%" >nul 2>&1
 if not exist "%DEST%" mkdir "%DEST%"
 copy /Y "%~dp0piket-agent.exe" "%DEST%\piket-agent.exe" >nul
+if not errorlevel 1 copy /Y "%~dp0piket-desktop.exe" "%DEST%\piket-desktop.exe" >nul
 if errorlevel 1 (
   echo Cannot copy piket-agent.exe to "%DEST%": close the Piket desktop helper and try again.
   exit /b 1
@@ -62,7 +63,7 @@ if errorlevel 1 (
 )
 schtasks /Run /TN "%TASK%" >nul 2>&1
 
-reg add "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Run" /v "Piket Desktop" /t REG_SZ /d "\"%DEST%\piket-agent.exe\" desktop" /f >nul
+reg add "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Run" /v "Piket Desktop" /t REG_SZ /d "\"%DEST%\piket-desktop.exe\" --server %~1" /f >nul
 if errorlevel 1 (
   echo Cannot register the desktop helper in the Run key.
   exit /b 1

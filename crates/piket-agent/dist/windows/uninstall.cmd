@@ -12,6 +12,7 @@ schtasks /End /TN "Piket Agent" >nul 2>&1
 schtasks /Delete /TN "Piket Agent" /F >nul 2>&1
 reg delete "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Run" /v "Piket Desktop" /f >nul 2>&1
 rem Desktop helpers still running in users' sessions hold the .exe open.
+taskkill /F /IM piket-desktop.exe >nul 2>&1
 taskkill /F /IM piket-agent.exe >nul 2>&1
 rmdir /S /Q "%ProgramFiles%\Piket" 2>nul
 rmdir /S /Q "%ProgramData%\Piket" 2>nul

@@ -208,7 +208,10 @@ mod tests {
             d("piket-agent-windows-x86_64.zip"),
         ];
         let pick = |os| download_for(&all, os).map(|x| x.name.clone());
-        assert_eq!(pick(Os::Windows).as_deref(), Some("piket-agent-windows-x86_64.zip"));
+        assert_eq!(
+            pick(Os::Windows).as_deref(),
+            Some("piket-agent-windows-x86_64.zip")
+        );
         assert_eq!(pick(Os::Linux).as_deref(), Some("piket-agent"));
         assert_eq!(pick(Os::MacOs), None);
         let exe_only = [d("piket-agent.exe")];

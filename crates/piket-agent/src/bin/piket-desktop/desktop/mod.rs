@@ -19,7 +19,7 @@ use global_hotkey::GlobalHotKeyEvent;
 use tray_icon::menu::MenuEvent;
 use winit::event_loop::EventLoop;
 
-use crate::failure::Failure;
+use piket_agent::failure::Failure;
 
 /// How the helper was started.
 pub struct Options {

@@ -120,7 +120,7 @@ pub fn os_user() -> String {
         .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
         .or_else(|| {
             let status = std::fs::read_to_string("/proc/self/status").ok()?;
-            let uid = crate::config::uid_from_proc_status(&status)?;
+            let uid = piket_agent::config::uid_from_proc_status(&status)?;
             let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
             user_of_uid(&passwd, uid)
         })
@@ -139,7 +139,7 @@ pub fn user_of_uid(passwd: &str, uid: u32) -> Option<String> {
 
 /// Everything, now (takes the sample's quarter second plus the collector's time).
 pub fn collect(active_window: &str) -> MachineState {
-    let inventory = crate::collect::collect_inventory();
+    let inventory = piket_agent::collect::collect_inventory();
     from_inventory(&inventory, sample(), active_window, &os_user())
 }
 

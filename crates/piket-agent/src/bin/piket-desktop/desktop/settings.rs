@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::failure::Failure;
+use piket_agent::failure::Failure;
 
 /// Contents of `desktop.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,36 +98,28 @@ pub fn load(path: &Path) -> Result<DesktopSettings, Failure> {
 pub fn save(path: &Path, settings: &DesktopSettings) -> Result<(), Failure> {
     let text = toml::to_string(settings)
         .map_err(|e| Failure::general(format!("cannot encode the settings: {e}")))?;
-    crate::config::write_private(path, text.as_bytes())
+    piket_agent::config::write_private(path, text.as_bytes())
 }
 
-/// The enrolled device of this PC (`dev_…`), when the agent's `device-id` file (written at
-/// enrollment, readable by everyone) or a config this account may read names one.
+/// The enrolled device of this PC (`dev_…`): the `device-id` file enrollment writes beside the
+/// agent's config (readable by everyone), for the service's config (`%ProgramData%\Piket`,
+/// `/etc/piket-agent`) or this account's own (`PIKET_AGENT_CONFIG`, or the per-user default).
 pub fn device_id() -> String {
-    let mut candidates: Vec<PathBuf> = Vec::new();
-    if let Ok(p) = std::env::var("PIKET_AGENT_DEVICE_ID_FILE") {
-        candidates.push(PathBuf::from(p));
+    let mut configs: Vec<PathBuf> = Vec::new();
+    if let Ok(own) = piket_agent::config::resolve_path(None) {
+        configs.push(own);
     }
     if cfg!(windows) {
         let base = std::env::var("ProgramData").unwrap_or_else(|_| r"C:\ProgramData".into());
-        candidates.push(Path::new(&base).join("Piket").join("device-id"));
-        candidates.push(Path::new(&base).join("piket-agent").join("device-id"));
+        configs.push(Path::new(&base).join("Piket").join("config.toml"));
     } else {
-        candidates.push(PathBuf::from("/etc/piket-agent/device-id"));
+        configs.push(PathBuf::from("/etc/piket-agent/config.toml"));
     }
-    for path in candidates {
-        if let Ok(text) = fs::read_to_string(&path) {
-            let id = text.trim();
-            if id.starts_with(piket_protocol::DEVICE_ID_PREFIX) && id.len() <= 64 {
-                return id.to_string();
-            }
-        }
-    }
-    // An enrollment of this account's own (no root): its config is readable.
-    crate::config::resolve_path(None)
-        .ok()
-        .and_then(|p| crate::config::load(&p).ok())
-        .map(|c| c.device_id)
+    configs
+        .iter()
+        .filter_map(|c| fs::read_to_string(piket_agent::config::device_id_path(c)).ok())
+        .map(|text| text.trim().to_string())
+        .find(|id| id.starts_with(piket_protocol::DEVICE_ID_PREFIX) && id.len() <= 64)
         .unwrap_or_default()
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use piket_protocol::desktop::{LinkRequest, LinkStarted, Me, LINK_PATH, ME_PATH};
 
 use super::settings::DesktopSettings;
-use crate::client::{self, Answer};
+use piket_agent::client::{self, Answer};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 

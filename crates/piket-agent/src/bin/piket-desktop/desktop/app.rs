@@ -302,9 +302,10 @@ impl App {
     fn menu(&mut self, event_loop: &ActiveEventLoop, id: &str) {
         match id {
             tray::REPORT => self.open_form(event_loop),
-            tray::TICKETS => {
-                link::open_in_browser(&crate::client::endpoint(&self.settings.server, "/tickets"))
-            }
+            tray::TICKETS => link::open_in_browser(&piket_agent::client::endpoint(
+                &self.settings.server,
+                "/tickets",
+            )),
             tray::PAUSE => self.toggle_pause(),
             tray::DISCARD => {
                 queue::discard_refused(&settings::queue_dir(&self.home));
@@ -472,7 +473,7 @@ impl ApplicationHandler<Event> for App {
                     open.form.stage = match &outcome {
                         Outcome::Filed(f) => Stage::Filed {
                             ticket_id: f.ticket_id,
-                            url: crate::client::endpoint(&self.settings.server, &f.path),
+                            url: piket_agent::client::endpoint(&self.settings.server, &f.path),
                         },
                         Outcome::Later(_) => Stage::Offline,
                         Outcome::Refused(why) | Outcome::Unlinked(why) => {
@@ -481,7 +482,10 @@ impl ApplicationHandler<Event> for App {
                     };
                     open.window.refresh();
                     if let (Outcome::Filed(_), Some(at)) = (&outcome, open.submitted) {
-                        eprintln!("piket-agent: filed {} ms after Submit", at.elapsed().as_millis());
+                        eprintln!(
+                            "piket-agent: filed {} ms after Submit",
+                            at.elapsed().as_millis()
+                        );
                     }
                 }
                 match &outcome {
@@ -496,7 +500,8 @@ impl ApplicationHandler<Event> for App {
                 self.settings.link_key.clone_from(&started.link_key);
                 self.settings.secret.clone_from(&started.secret);
                 self.save();
-                let url = crate::client::endpoint(&self.settings.server, &started.confirm_path);
+                let url =
+                    piket_agent::client::endpoint(&self.settings.server, &started.confirm_path);
                 eprintln!(
                     "piket-agent: confirm this computer at {url} (code {})",
                     started.code

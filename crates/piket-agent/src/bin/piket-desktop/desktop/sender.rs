@@ -9,7 +9,7 @@ use std::time::Duration;
 use piket_protocol::desktop::{Filed, REPORTS_PATH};
 
 use super::queue::{self, Queued};
-use crate::client::{self, Answer};
+use piket_agent::client::{self, Answer};
 
 /// One report's whole upload, connect included.
 const SEND_TIMEOUT: Duration = Duration::from_secs(120);
@@ -306,12 +306,20 @@ mod tests {
         let png = noisy_png(5760, 1080);
         queue::put(dir.path(), 1, &report, Some((&png, "png"))).unwrap();
         let mut outcomes = Vec::new();
-        drain(&base, "Bearer dsk_x.y", dir.path(), |_, o| outcomes.push(o.clone()));
-        assert!(matches!(&outcomes[..], [Outcome::Filed(f)] if f.ticket_id == 9), "{outcomes:?}");
+        drain(&base, "Bearer dsk_x.y", dir.path(), |_, o| {
+            outcomes.push(o.clone())
+        });
+        assert!(
+            matches!(&outcomes[..], [Outcome::Filed(f)] if f.ticket_id == 9),
+            "{outcomes:?}"
+        );
         let sizes = seen.lock().unwrap().clone();
         assert!(sizes.len() >= 2 && sizes[0] > 3_000_000, "{sizes:?}");
         assert!(*sizes.last().unwrap() <= 3_000_000, "{sizes:?}");
-        assert!(queue::list(dir.path()).is_empty(), "a filed report leaves the queue");
+        assert!(
+            queue::list(dir.path()).is_empty(),
+            "a filed report leaves the queue"
+        );
     }
 
     #[test]
@@ -328,7 +336,10 @@ mod tests {
         drain(&base, "Bearer dsk_x.y", dir.path(), |_, _| {});
         assert_eq!(seen.lock().unwrap().len(), 1, "sent once, never retried");
         let left = queue::list(dir.path());
-        assert_eq!(left[0].refused.as_deref(), Some("This account is disabled."));
+        assert_eq!(
+            left[0].refused.as_deref(),
+            Some("This account is disabled.")
+        );
     }
 
     #[test]

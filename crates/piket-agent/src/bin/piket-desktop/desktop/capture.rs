@@ -40,6 +40,7 @@ pub fn monitor_at(monitors: &[Rect], x: i32, y: i32) -> Option<Rect> {
 }
 
 /// X11's 32-bit little-endian pixels (B, G, R, unused) as RGBA.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub fn bgrx_to_rgba(mut pixels: Vec<u8>) -> Vec<u8> {
     for p in pixels.chunks_exact_mut(4) {
         p.swap(0, 2);
