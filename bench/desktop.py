@@ -51,7 +51,7 @@ def wait_for(what, check, seconds=30):
     raise fb.BenchError(f"timed out waiting for {what}")
 
 
-def confirm_link(base, url):
+def confirm_link(base, url, code):
     """Sign in as the bench admin and confirm the helper's link, as a browser would."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -60,7 +60,7 @@ def confirm_link(base, url):
     form = urllib.parse.urlencode({"_csrf": csrf, "email": fb.EMAIL,
                                    "password": fb.PASSWORD.strip()}).encode()
     opener.open(f"{base}/login", data=form).read()
-    body = opener.open(url, data=urllib.parse.urlencode({"_csrf": csrf}).encode()).read()
+    body = opener.open(url, data=urllib.parse.urlencode({"_csrf": csrf, "code": code}).encode()).read()
     if b'data-status="linked"' not in body:
         raise fb.BenchError("the link was not confirmed")
 
@@ -129,7 +129,8 @@ def main():
                                   stdout=subprocess.DEVNULL, stderr=open(helper_log, "w"))
         procs.append(helper)
         url = wait_for("the link page", lambda: opened.exists() and opened.read_text().strip())
-        confirm_link(base, url)
+        code = re.search(r"code ([A-Z0-9]{4}-[A-Z0-9]{4})", helper_log.read_text()).group(1)
+        confirm_link(base, url, code)
         wait_for("the link", lambda: "linked as" in helper_log.read_text())
         subprocess.run(["xdotool", "key", "Escape"], env=xenv)  # the link window
         time.sleep(3)

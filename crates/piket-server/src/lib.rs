@@ -93,6 +93,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         api_limits: api::limits::ApiLimits::new(&config),
         login_limiter: RateLimiter::new(login_rate, 60_000),
         reset_limiter: RateLimiter::new(10, 60_000),
+        desktop_link_limiter: RateLimiter::new(desktop::LINKS_PER_MINUTE, 60_000),
         enroll_limiter: RateLimiter::new(
             agents::enroll::FAILURES_PER_WINDOW,
             agents::enroll::WINDOW_MS,

@@ -23,6 +23,9 @@ pub struct App {
     pub api_limits: crate::api::limits::ApiLimits,
     /// Login attempts per client IP.
     pub login_limiter: RateLimiter,
+    /// Desktop helpers asking to be linked, per client IP (apart from logins: an office behind
+    /// one address starting its helpers must not lock people out of the web).
+    pub desktop_link_limiter: RateLimiter,
     /// Password-reset and setup requests per client IP.
     pub reset_limiter: RateLimiter,
     /// Failed agent enrollments (and wrong legacy-agent passwords) per client IP.

@@ -1,7 +1,9 @@
 -- The desktop helper (issue #20). A link ties one OS account on one PC to one Piket user: the
 -- helper asks for it (`link_key` is public, the secret's hash is kept), the signed-in user
--- confirms it in the browser after checking `code` matches what the helper shows, and from then
--- on the secret files tickets as `user_id` and reads that user's own tickets, nothing else.
+-- confirms it in the browser by typing the `code` the helper shows (the page never shows it, so
+-- a link someone else sends cannot be confirmed by a click; `failed_codes` wrong tries void it),
+-- and from then on the secret files tickets as `user_id` and reads that user's own tickets,
+-- nothing else. `requested_from` is the address the helper asked from, shown on the page.
 -- `device_id` is the enrolled agent device the helper said it runs on, if any.
 CREATE TABLE desktop_links (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -10,6 +12,8 @@ CREATE TABLE desktop_links (
     code TEXT NOT NULL,
     hostname TEXT NOT NULL,
     os_user TEXT NOT NULL,
+    requested_from TEXT NOT NULL,
+    failed_codes BIGINT NOT NULL DEFAULT 0,
     device_id BIGINT REFERENCES agent_devices (id) ON DELETE SET NULL,
     user_id BIGINT REFERENCES users (id) ON DELETE CASCADE,
     created_at BIGINT NOT NULL,

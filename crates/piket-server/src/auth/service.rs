@@ -249,6 +249,7 @@ pub async fn change_password(
     store::delete_sessions_of(&mut tx, actor.user_id, None).await?;
     if revoke_keys {
         apikeys::revoke_all_of(&mut tx, actor, actor.user_id, now).await?;
+        crate::desktop::service::revoke_all_of(&mut tx, actor.user_id, now).await?;
     }
     let session = issue_session(&mut tx, state, actor.user_id, &actor.ip).await?;
     audit::record(
@@ -282,6 +283,7 @@ pub async fn revoke_after_password_set(
 ) -> AppResult<()> {
     store::delete_devices_of(conn, user_id).await?;
     apikeys::revoke_all_of(conn, actor, user_id, now).await?;
+    crate::desktop::service::revoke_all_of(conn, user_id, now).await?;
     Ok(())
 }
 

@@ -77,11 +77,14 @@ pub async fn report(
     req: Request,
 ) -> AppResult<(StatusCode, Json<Filed>)> {
     let caller = caller(&state, req.headers(), &ip).await?;
+    // Refused before a byte of the body is read: a pending link is anyone's to ask for, so it
+    // must not stream uploads to the staging directory (review finding).
+    let Caller::Linked { actor, .. } = &caller else {
+        return Err(service::not_linked());
+    };
     upload::check_length(&state, req.headers())?;
-    if let Caller::Linked { actor, .. } = &caller {
-        let declared = upload::declared_length(req.headers());
-        crate::attachments::service::before_upload(&state, actor, declared).await?;
-    }
+    let declared = upload::declared_length(req.headers());
+    crate::attachments::service::before_upload(&state, actor, declared).await?;
     let mp = Multipart::from_request(req, &state)
         .await
         .map_err(|e| AppError::BadRequest(e.body_text()))?;

@@ -12,6 +12,10 @@ mod store;
 pub const PENDING_TTL_MS: i64 = 15 * 60 * 1000;
 /// Links one user may hold (a PC, a laptop, a few more): past it the oldest is revoked.
 pub const LINKS_PER_USER: i64 = 20;
+/// Links asked for per client address and minute (an office's helpers start together).
+pub const LINKS_PER_MINUTE: u32 = 120;
+/// Wrong codes typed before a pending link is void.
+pub const MAX_FAILED_CODES: i64 = 5;
 /// Longest hostname or OS user name accepted, in characters.
 pub const MAX_NAME: usize = 100;
 
@@ -31,10 +35,13 @@ pub struct LinkView {
 #[derive(Debug, Clone)]
 pub struct PendingLink {
     pub link_key: String,
-    pub code: String,
     pub hostname: String,
     pub os_user: String,
+    /// The address the helper asked from.
+    pub requested_from: String,
     pub device_name: Option<String>,
     /// `pending`, `linked` (by this reader), `taken` (by someone else) or `expired`.
     pub status: &'static str,
+    /// The code typed was wrong (the link stays pending while tries are left).
+    pub wrong_code: bool,
 }

@@ -4,6 +4,8 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
+use axum::Form;
+use serde::Deserialize;
 
 use super::{service, PendingLink};
 use crate::auth::extract::WebActor;
@@ -48,13 +50,20 @@ pub async fn show(
     render(&state, &ctx, &actor, link)
 }
 
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    pub code: String,
+}
+
 pub async fn confirm(
     State(state): State<AppState>,
     ctx: WebCtx,
     WebActor(actor): WebActor,
     Path(key): Path<String>,
+    Form(form): Form<CodeForm>,
 ) -> AppResult<Response> {
-    let link = service::confirm(&state, &actor, &key).await?;
+    let link = service::confirm(&state, &actor, &key, &form.code).await?;
     render(&state, &ctx, &actor, link)
 }
 

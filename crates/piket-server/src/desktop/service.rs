@@ -9,7 +9,7 @@ use rand::seq::IndexedRandom;
 use serde_json::json;
 
 use super::store::{self, LinkRow, NewLink};
-use super::{LinkView, PendingLink, LINKS_PER_USER, MAX_NAME, PENDING_TTL_MS};
+use super::{LinkView, PendingLink, LINKS_PER_USER, MAX_FAILED_CODES, MAX_NAME, PENDING_TTL_MS};
 use crate::attachments::upload::Staged;
 use crate::audit::{self, Change};
 use crate::auth::actor::{Actor, Via};
@@ -54,7 +54,7 @@ fn new_code() -> String {
 pub async fn start(state: &AppState, req: &LinkRequest, ip: &str) -> AppResult<LinkStarted> {
     let now = state.now();
     state
-        .login_limiter
+        .desktop_link_limiter
         .hit(ip, now)
         .map_err(|s| AppError::RateLimited {
             retry_after_secs: s,
@@ -91,6 +91,7 @@ pub async fn start(state: &AppState, req: &LinkRequest, ip: &str) -> AppResult<L
         code: &code,
         hostname: req.hostname.trim(),
         os_user: req.os_user.trim(),
+        requested_from: ip,
         device_id,
         expires_at,
     };
@@ -174,13 +175,16 @@ pub async fn me(state: &AppState, caller: &Caller) -> AppResult<Me> {
     })
 }
 
+/// 409: the user has not confirmed the link yet.
+pub fn not_linked() -> AppError {
+    AppError::Conflict("this computer is not linked yet: confirm it in the browser".into())
+}
+
 /// The linked link and user, or 409 while the user has not confirmed.
 fn linked(caller: &Caller) -> AppResult<(&LinkRow, &Actor)> {
     match caller {
         Caller::Linked { link, actor } => Ok((link, actor)),
-        Caller::Pending => Err(AppError::Conflict(
-            "this computer is not linked yet: confirm it in the browser".into(),
-        )),
+        Caller::Pending => Err(not_linked()),
     }
 }
 
@@ -263,6 +267,14 @@ pub async fn my_tickets(state: &AppState, caller: &Caller) -> AppResult<MyTicket
     })
 }
 
+/// The letters of a code that matter: `abcd efgh`, `ABCD-EFGH` and `abcdefgh` are one code.
+fn code_letters(code: &str) -> String {
+    code.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
 fn pending_view(link: LinkRow, reader: i64, now: i64) -> PendingLink {
     let status = match link.user_id {
         Some(u) if u == reader && link.revoked_at.is_none() => "linked",
@@ -270,42 +282,63 @@ fn pending_view(link: LinkRow, reader: i64, now: i64) -> PendingLink {
         None if link.revoked_at.is_some() || link.expires_at <= now => "expired",
         None => "pending",
     };
-    PendingLink {
+    let mut view = PendingLink {
         link_key: link.link_key,
-        code: link.code,
         hostname: link.hostname,
         os_user: link.os_user,
+        requested_from: link.requested_from,
         device_name: link.device_name,
         status,
+        wrong_code: false,
+    };
+    if status == "taken" {
+        // Someone else's computer: nothing about it.
+        view.hostname.clear();
+        view.os_user.clear();
+        view.requested_from.clear();
+        view.device_name = None;
     }
+    view
 }
 
 /// The confirmation page's link. Anyone signed in who may file tickets can open a pending one
-/// (the key is the helper's to give); a link someone else confirmed tells nothing about it.
+/// (the key is the helper's to give); a link someone else confirmed tells nothing about it. The
+/// code is never shown: the user types what the helper shows.
 pub async fn pending(state: &AppState, actor: &Actor, key: &str) -> AppResult<PendingLink> {
     actor.require("tickets.create")?;
     let mut conn = state.db.pool.acquire().await?;
     let link = store::by_key(&mut conn, key)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut view = pending_view(link, actor.user_id, state.now());
-    if view.status == "taken" {
-        view.hostname.clear();
-        view.os_user.clear();
-        view.device_name = None;
-        view.code.clear();
-    }
-    Ok(view)
+    Ok(pending_view(link, actor.user_id, state.now()))
 }
 
-/// Confirm a pending link as the reader: from now on its helper files as them.
-pub async fn confirm(state: &AppState, actor: &Actor, key: &str) -> AppResult<PendingLink> {
+/// Confirm a pending link as the reader, when `typed` is the code the helper shows: from now on
+/// its helper files as them. A wrong code counts; the fifth voids the link.
+pub async fn confirm(
+    state: &AppState,
+    actor: &Actor,
+    key: &str,
+    typed: &str,
+) -> AppResult<PendingLink> {
     actor.require("tickets.create")?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let link = store::by_key(&mut tx, key)
         .await?
         .ok_or(AppError::NotFound)?;
+    if pending_view(link.clone(), actor.user_id, now).status != "pending" {
+        drop(tx);
+        return pending(state, actor, key).await;
+    }
+    let expected = code_letters(&link.code);
+    if !token::constant_time_eq(&code_letters(typed), &expected) {
+        store::wrong_code(&mut tx, link.id, MAX_FAILED_CODES, now).await?;
+        tx.commit().await?;
+        let mut view = pending(state, actor, key).await?;
+        view.wrong_code = view.status == "pending";
+        return Ok(view);
+    }
     if !store::confirm(&mut tx, link.id, actor.user_id, now).await? {
         drop(tx);
         return pending(state, actor, key).await;
@@ -320,11 +353,22 @@ pub async fn confirm(state: &AppState, actor: &Actor, key: &str) -> AppResult<Pe
             "hostname": link.hostname,
             "os_user": link.os_user,
             "device": link.device_name,
+            "requested_from": link.requested_from,
         })),
     };
     audit::record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
     pending(state, actor, key).await
+}
+
+/// End every link of a user: a password set or reset ends their helpers too (a stolen session
+/// must not leave a lasting way in).
+pub async fn revoke_all_of(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+    now: i64,
+) -> AppResult<u64> {
+    store::revoke_all_of(conn, user_id, now).await
 }
 
 /// The reader's linked computers.

@@ -13,6 +13,8 @@ pub struct LinkRow {
     pub code: String,
     pub hostname: String,
     pub os_user: String,
+    pub requested_from: String,
+    pub failed_codes: i64,
     pub device_id: Option<i64>,
     pub device_name: Option<String>,
     pub user_id: Option<i64>,
@@ -23,7 +25,7 @@ pub struct LinkRow {
 }
 
 const SELECT: &str = "SELECT l.id, l.link_key, l.secret_hash, l.code, l.hostname, l.os_user, \
-     l.device_id, h.name AS device_name, l.user_id, l.expires_at, l.linked_at, l.revoked_at, \
+     l.requested_from, l.failed_codes, l.device_id, h.name AS device_name, l.user_id, l.expires_at, l.linked_at, l.revoked_at, \
      l.last_used_at FROM desktop_links l LEFT JOIN agent_devices d ON d.id = l.device_id \
      LEFT JOIN hardware_assets h ON h.id = d.asset_id";
 
@@ -33,6 +35,7 @@ pub struct NewLink<'a> {
     pub code: &'a str,
     pub hostname: &'a str,
     pub os_user: &'a str,
+    pub requested_from: &'a str,
     pub device_id: Option<i64>,
     pub expires_at: i64,
 }
@@ -40,7 +43,7 @@ pub struct NewLink<'a> {
 pub async fn insert(conn: &mut AnyConnection, l: &NewLink<'_>, now: i64) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO desktop_links (link_key, secret_hash, code, hostname, os_user, device_id, \
-         created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         created_at, expires_at, requested_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(l.link_key)
     .bind(l.secret_hash)
@@ -50,6 +53,7 @@ pub async fn insert(conn: &mut AnyConnection, l: &NewLink<'_>, now: i64) -> AppR
     .bind(l.device_id)
     .bind(now)
     .bind(l.expires_at)
+    .bind(l.requested_from)
     .execute(conn)
     .await?;
     Ok(())
@@ -75,6 +79,38 @@ pub async fn confirm(conn: &mut AnyConnection, id: i64, user_id: i64, now: i64) 
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Count a wrong code on a pending link; past `max` the link is void. Its count after this one.
+pub async fn wrong_code(conn: &mut AnyConnection, id: i64, max: i64, now: i64) -> AppResult<i64> {
+    let failed: i64 = sqlx::query_scalar(
+        "UPDATE desktop_links SET failed_codes = failed_codes + 1 \
+         WHERE id = $1 AND user_id IS NULL RETURNING failed_codes",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .unwrap_or(max);
+    if failed >= max {
+        sqlx::query("UPDATE desktop_links SET revoked_at = $2 WHERE id = $1 AND user_id IS NULL")
+            .bind(id)
+            .bind(now)
+            .execute(conn)
+            .await?;
+    }
+    Ok(failed)
+}
+
+/// End every link of a user (a password set or reset, the account's keys revoked).
+pub async fn revoke_all_of(conn: &mut AnyConnection, user_id: i64, now: i64) -> AppResult<u64> {
+    let done = sqlx::query(
+        "UPDATE desktop_links SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Revoke a user's link; `false` when it is not theirs or already revoked.

@@ -105,9 +105,9 @@ async fn count(app: &TestApp, sql: &'static str) -> i64 {
 /// `Authorization` value and the user's id.
 async fn linked(app: &TestApp, email: &str) -> (String, i64) {
     let user = app.user(email, "requester", vec![]).await;
-    let (bearer, path, _) = start_link(app, "").await;
+    let (bearer, path, code) = start_link(app, "").await;
     let mut b = signed_in(app, email).await;
-    let r = b.post(&path, &[]).await;
+    let r = b.post(&path, &[("code", &code)]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("id=\"link-done\""), "{}", r.body);
     (bearer, user.id)
@@ -150,13 +150,26 @@ async fn a_report_files_one_ticket_as_the_linked_user_with_screen_machine_and_de
     .await;
     assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
 
-    // The page shows the PC, the code and the device; confirming links it.
+    // The page shows the PC and the device but never the code: the user types what the
+    // helper shows (a link someone sent them cannot be confirmed by a click).
     let mut b = signed_in(&app, "budi@example.com").await;
     let page = b.get(&path).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("PC-FINANCE-07") && page.body.contains(&code));
+    assert!(page.body.contains("PC-FINANCE-07") && page.body.contains("id=\"link-from\""));
+    assert!(
+        !page.body.contains(&code),
+        "the page must not show the code"
+    );
     assert!(page.body.contains("data-status=\"pending\""));
-    let done = b.post(&path, &[]).await;
+    let clicked = b.post(&path, &[]).await;
+    assert!(
+        clicked.body.contains("id=\"code-error\""),
+        "{}",
+        clicked.body
+    );
+    // Typed as people type: lower case, without the dash.
+    let typed = code.replace('-', "").to_lowercase();
+    let done = b.post(&path, &[("code", &typed)]).await;
     assert!(
         done.body.contains("data-status=\"linked\""),
         "{}",
@@ -438,13 +451,13 @@ async fn unlinked_disabled_and_foreign_links_are_refused_plainly() {
 
     // Another user opening (or confirming) Sari's link learns nothing and changes nothing.
     let (other_bearer, path, code) = start_link(&app, "").await;
-    sari.post(&path, &[]).await;
+    sari.post(&path, &[("code", &code)]).await;
     app.user("eko@example.com", "requester", vec![]).await;
     let mut eko = signed_in(&app, "eko@example.com").await;
     let seen = eko.get(&path).await;
     assert!(seen.body.contains("data-status=\"taken\""), "{}", seen.body);
     assert!(!seen.body.contains(&code) && !seen.body.contains("PC-FINANCE-07"));
-    let r = eko.post(&path, &[]).await;
+    let r = eko.post(&path, &[("code", &code)]).await;
     assert!(r.body.contains("data-status=\"taken\""));
     let me = helper_get(&app, &other_bearer, "/api/v1/desktop/me")
         .await
@@ -546,4 +559,69 @@ async fn signing_in_from_a_link_comes_back_to_it() {
         )
         .await;
     assert_eq!(r.header("location"), "/");
+}
+
+/// Five wrong codes void a pending link (the code is 8 characters of 31, and each try costs a
+/// signed-in request; this keeps a phished user from being walked through guesses).
+#[tokio::test]
+async fn wrong_codes_void_a_link_and_a_password_set_ends_every_link() {
+    let app = TestApp::new().await;
+    let (_, admin_key) = app.admin().await;
+    let (linked_bearer, sari_id) = linked(&app, "sari@example.com").await;
+    let (bearer, path, code) = start_link(&app, "").await;
+    let mut sari = signed_in(&app, "sari@example.com").await;
+    for n in 1..=5 {
+        let r = sari.post(&path, &[("code", "WRNG-CODE")]).await;
+        if n < 5 {
+            assert!(r.body.contains("id=\"code-error\""), "try {n}: {}", r.body);
+        } else {
+            assert!(r.body.contains("data-status=\"expired\""), "{}", r.body);
+        }
+    }
+    let r = sari.post(&path, &[("code", &code)]).await;
+    assert!(r.body.contains("data-status=\"expired\""), "{}", r.body);
+    assert_eq!(
+        helper_get(&app, &bearer, "/api/v1/desktop/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // An admin sets Sari's password (she may have lost it to someone): her helpers stop.
+    assert_eq!(
+        helper_get(&app, &linked_bearer, "/api/v1/desktop/me")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/users/{sari_id}"),
+            &admin_key,
+            json!({"password": "another-long-password-42"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = helper_get(&app, &linked_bearer, "/api/v1/desktop/me").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+/// A pending link is anyone's to ask for: its credential gets 409 before the body is read, so
+/// it cannot stream uploads into the server's staging directory. (The old code read the whole
+/// multipart first: a malformed body answered 400.)
+#[tokio::test]
+async fn a_pending_link_is_refused_before_its_body_is_read() {
+    let app = TestApp::new().await;
+    let (bearer, _, _) = start_link(&app, "").await;
+    let r = app
+        .send(
+            Method::POST,
+            "/api/v1/desktop/reports",
+            &[
+                ("authorization", &bearer),
+                ("content-type", &multipart_type()),
+            ],
+            Body::from("--not-the-boundary\r\ngarbage"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
 }

@@ -74,6 +74,7 @@ pub struct App {
     form: Option<OpenForm>,
     forms_opened: u64,
     link: Option<LinkWindow>,
+    about: Option<EguiWindow>,
     /// `--report`: open the form at once and quit when it closes.
     report_once: bool,
     problem: Option<String>,
@@ -114,6 +115,7 @@ impl App {
             form: None,
             forms_opened: 0,
             link: None,
+            about: None,
             report_once,
             problem: None,
         }
@@ -165,8 +167,16 @@ impl App {
             1 => parts.push(t.waiting_one.to_string()),
             n => parts.push(format!("{n} {}", t.waiting_many)),
         }
+        let mut tip_extra = String::new();
         if counts.refused > 0 {
             parts.push(format!("{} {}", counts.refused, t.refused_some));
+            // The first refusal's reason, as the server said it ("This account is disabled.").
+            if let Some(why) = queue::list(&settings::queue_dir(&self.home))
+                .into_iter()
+                .find_map(|q| q.refused)
+            {
+                tip_extra = format!("\n{}: {why}", t.refused);
+            }
         }
         let status = parts.join(" · ");
         if let Some(tray) = &self.tray {
@@ -176,12 +186,12 @@ impl App {
             let tip = if status.is_empty() {
                 "Piket".to_string()
             } else {
-                format!("Piket: {status}")
+                format!("Piket: {status}{tip_extra}")
             };
             let _ = tray.icon.set_tooltip(Some(tip));
         }
         if !status.is_empty() {
-            eprintln!("piket-agent: {status}");
+            eprintln!("piket-agent: {status}{tip_extra}");
         }
     }
 
@@ -213,6 +223,12 @@ impl App {
     }
 
     fn open_form(&mut self, event_loop: &ActiveEventLoop) {
+        if self.settings.bearer().is_none() {
+            if self.link.is_none() {
+                self.begin_link();
+            }
+            return;
+        }
         if let Some(open) = &self.form {
             open.window.window.focus_window();
             return;
@@ -220,7 +236,12 @@ impl App {
         let pressed = Instant::now();
         // The screen first, before any window of ours appears.
         let moment = capture::now(self.scope);
-        let title = moment.active_window.chars().take(200).collect::<String>();
+        let title = moment
+            .active_window
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(200)
+            .collect::<String>();
         let user = if self.settings.user_email.is_empty() {
             String::new()
         } else {
@@ -311,14 +332,20 @@ impl App {
                 queue::discard_refused(&settings::queue_dir(&self.home));
                 self.refresh_tray();
             }
-            tray::ABOUT => eprintln!(
-                "piket-agent {} · {} · {}",
-                env!("CARGO_PKG_VERSION"),
-                self.settings.server,
-                self.settings.user_email
-            ),
+            tray::ABOUT => self.open_about(event_loop),
             tray::QUIT => event_loop.exit(),
             _ => {}
+        }
+    }
+
+    fn open_about(&mut self, event_loop: &ActiveEventLoop) {
+        if let Some(about) = &self.about {
+            about.window.focus_window();
+            return;
+        }
+        match EguiWindow::open(event_loop, self.text.about, 420.0, 220.0) {
+            Ok(window) => self.about = Some(window),
+            Err(e) => eprintln!("piket-agent: {e}"),
         }
     }
 
@@ -359,10 +386,15 @@ impl App {
             }
             Status::Pending => {}
             Status::Gone => {
+                // Unlinked, or a link nobody confirmed in time: forget it, and ask again only
+                // when the user asks (F8 or the menu), not on a timer: an unattended PC must
+                // not open the browser every quarter hour (review finding).
                 self.settings.link_key.clear();
                 self.settings.secret.clear();
+                self.settings.user_email.clear();
                 self.save();
-                self.begin_link();
+                self.link = None;
+                eprintln!("piket-agent: this computer is not linked: press the hotkey to link it");
             }
             Status::Unknown(why) => {
                 eprintln!("piket-agent: cannot ask the server: {why}");
@@ -557,6 +589,15 @@ impl ApplicationHandler<Event> for App {
             }
             return;
         }
+        if let Some(about) = self.about.as_mut().filter(|w| w.id() == id) {
+            let (text, settings) = (self.text, &self.settings);
+            let mut close = false;
+            let closed = about.event(&event, &mut |ui| close = about_ui(text, settings, ui));
+            if closed || close {
+                self.about = None;
+            }
+            return;
+        }
         if let Some(l) = self.link.as_mut().filter(|l| l.window.id() == id) {
             let text = self.text;
             let LinkWindow {
@@ -600,4 +641,23 @@ fn link_ui(code: &str, url: &str, linked: bool, text: &Text, ui: &mut egui::Ui) 
         link::open_in_browser(url);
     }
     false
+}
+
+/// About: the helper's version, the server, who it files as, the hotkey. `true` on Close.
+fn about_ui(text: &Text, settings: &DesktopSettings, ui: &mut egui::Ui) -> bool {
+    ui.heading(format!("Piket {}", env!("CARGO_PKG_VERSION")));
+    ui.add_space(6.0);
+    egui::Grid::new("about").num_columns(2).show(ui, |ui| {
+        ui.label(text.labels.user);
+        ui.label(format!("{} <{}>", settings.user_name, settings.user_email));
+        ui.end_row();
+        ui.label(text.labels.server);
+        ui.label(&settings.server);
+        ui.end_row();
+        ui.label(text.report);
+        ui.label(&settings.hotkey);
+        ui.end_row();
+    });
+    ui.add_space(8.0);
+    ui.input(|i| i.key_pressed(egui::Key::Escape)) || ui.button(text.close).clicked()
 }

@@ -63,7 +63,14 @@ pub fn from_inventory(
         .take(16)
         .collect();
     let battery = inventory.battery.as_ref();
-    let first = |s: &str| s.chars().take(300).collect::<String>();
+    // What the server accepts: at most 300 characters, no control characters (a window title
+    // may hold a tab or a newline; the report must not be refused for it).
+    let first = |s: &str| {
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(300)
+            .collect::<String>()
+    };
     MachineState {
         hostname: first(&inventory.hostname),
         local_ips: local_ips.into_iter().take(16).collect(),
@@ -209,5 +216,7 @@ mod tests {
         assert_eq!(m.active_window, "Budget.xlsx - Excel");
         let long = from_inventory(&inventory, sample, &"w".repeat(1000), "budi");
         assert_eq!(long.active_window.chars().count(), 300);
+        let tabbed = from_inventory(&inventory, sample, "Inbox\t(3)\n", "budi");
+        assert_eq!(tabbed.active_window, "Inbox (3) ");
     }
 }

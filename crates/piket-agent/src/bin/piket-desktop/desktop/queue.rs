@@ -46,7 +46,7 @@ pub fn put(
     let name = format!("{now_ms:015}-{}", report.client_id);
     let partial = queue.join(format!("{name}{PARTIAL}"));
     let done = queue.join(&name);
-    fs::create_dir_all(&partial).map_err(|e| io("create", &partial, &e))?;
+    private_dirs(&partial).map_err(|e| io("create", &partial, &e))?;
     let json = serde_json::to_vec_pretty(report).map_err(|e| e.to_string())?;
     fs::write(partial.join(REPORT), json).map_err(|e| io("write", &partial, &e))?;
     if let Some((bytes, ext)) = screenshot {
@@ -55,6 +55,19 @@ pub fn put(
     }
     fs::rename(&partial, &done).map_err(|e| io("finish", &done, &e))?;
     Ok(done)
+}
+
+/// Create a folder (and its parents) only the owner may open: queued screenshots and words are
+/// nobody else's to read on a shared computer.
+fn private_dirs(dir: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
 }
 
 fn read(dir: &Path) -> Option<Queued> {
@@ -149,7 +162,9 @@ mod tests {
     #[test]
     fn reports_come_back_oldest_first_and_half_written_ones_are_skipped() {
         let dir = tempfile::tempdir().unwrap();
-        let q = dir.path();
+        // The queue folder is made by the first report, as on a new install.
+        let queue = dir.path().join("queue");
+        let q = queue.as_path();
         put(q, 2_000, &report("second-0002"), None).unwrap();
         put(q, 1_000, &report("first-00001"), Some((b"png", "png"))).unwrap();
         fs::create_dir_all(q.join("000000000000500-crashed-001.partial")).unwrap();
@@ -168,6 +183,14 @@ mod tests {
                 refused: 0
             }
         );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for dir in [q.to_path_buf(), all[0].dir.clone()] {
+                let mode = fs::metadata(&dir).unwrap().permissions().mode();
+                assert_eq!(mode & 0o077, 0, "{} is its owner's only", dir.display());
+            }
+        }
     }
 
     #[test]

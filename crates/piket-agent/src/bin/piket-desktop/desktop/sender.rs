@@ -74,6 +74,7 @@ pub fn outcome(answer: &Answer) -> Outcome {
         403 => Outcome::Refused(said),
         409 => Outcome::Later(said),
         400 | 404 | 422 => Outcome::Refused(said),
+        413 => Outcome::Later(format!("the server takes no more uploads now: {said}")),
         _ => Outcome::Later(format!("HTTP {}: {said}", answer.status)),
     }
 }
@@ -135,7 +136,9 @@ pub fn send_one(server: &str, bearer: &str, item: &mut Queued) -> Outcome {
             Ok(a) => a,
             Err(why) => return Outcome::Later(why),
         };
-        if answer.status != 413 {
+        // 413 also says "your uploads for today are used up": no picture is small enough for
+        // that, so the report waits (review finding: it used to lose its screenshot).
+        if answer.status != 413 || answer.body.contains("upload_quota_exceeded") {
             return outcome(&answer);
         }
         let original = item.screenshot.as_ref().and_then(|p| std::fs::read(p).ok());
@@ -224,6 +227,8 @@ mod tests {
             outcome(&answer(201, "not json")),
             Outcome::Later(_)
         ));
+        let quota = r#"{"status":413,"code":"upload_quota_exceeded","detail":"quota"}"#;
+        assert!(matches!(outcome(&answer(413, quota)), Outcome::Later(_)));
     }
 
     #[test]

@@ -60,6 +60,7 @@ pub struct MachineLabels {
     pub on_battery: &'static str,
     pub public_ip: &'static str,
     pub public_ip_value: &'static str,
+    pub server: &'static str,
 }
 
 pub const EN: Text = Text {
@@ -115,6 +116,7 @@ pub const EN: Text = Text {
         on_battery: "on battery",
         public_ip: "Public IP",
         public_ip_value: "added by the server",
+        server: "Server",
     },
 };
 
@@ -171,6 +173,7 @@ pub const ID: Text = Text {
         on_battery: "memakai baterai",
         public_ip: "IP publik",
         public_ip_value: "ditambahkan server",
+        server: "Server",
     },
 };
 
