@@ -27,3 +27,11 @@ pub fn collect(inventory: &mut piket_protocol::Inventory) {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
     map::fill(inventory, &facts, now_unix);
 }
+
+/// The processors' load now (`Win32_Processor.LoadPercentage`, averaged over processors), for
+/// the desktop helper: sysinfo's CPU usage goes through PDH, which Wine does not implement
+/// (the helper died there), and WMI answers on both.
+#[cfg(target_os = "windows")]
+pub fn cpu_load_percent() -> Option<f32> {
+    wmi_reader::cpu_load_percent()
+}

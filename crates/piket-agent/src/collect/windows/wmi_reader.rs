@@ -99,6 +99,20 @@ pub fn read(facts: &mut WindowsFacts) {
     .collect();
 }
 
+/// The average `LoadPercentage` of the processors; `None` when WMI does not tell it.
+pub fn cpu_load_percent() -> Option<f32> {
+    let con = WMIConnection::new().ok()?;
+    let loads: Vec<u64> = rows(&con, "Win32_Processor")
+        .iter()
+        .filter_map(|r| number(r, "LoadPercentage"))
+        .collect();
+    let count = u32::try_from(loads.len()).ok().filter(|n| *n > 0)?;
+    #[allow(clippy::cast_precision_loss)]
+    let sum = loads.iter().sum::<u64>() as f32;
+    #[allow(clippy::cast_precision_loss)]
+    Some((sum / count as f32).clamp(0.0, 100.0))
+}
+
 /// Every instance of a class (optionally followed by a WHERE clause); none when the class
 /// cannot be queried. An instance that fails
 /// to enumerate is skipped, the others kept.

@@ -2,13 +2,12 @@
 //! collector's answer (OS, addresses, disks, battery) plus what only a moment tells (CPU and
 //! memory use now).
 
-use std::time::Duration;
-
 use piket_protocol::desktop::{DiskUse, MachineState};
 use piket_protocol::Inventory;
 
 /// How long CPU use is measured over.
-const CPU_SAMPLE: Duration = Duration::from_millis(250);
+#[cfg(not(windows))]
+const CPU_SAMPLE: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Use right now, measured here.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -96,27 +95,45 @@ pub fn from_inventory(
     }
 }
 
-/// Measure the moment: CPU over a quarter second, memory, uptime.
+/// Measure the moment: CPU over a quarter second (on Windows, WMI's load figure), memory,
+/// uptime.
 pub fn sample() -> Sample {
-    use sysinfo::{CpuRefreshKind, MemoryRefreshKind, RefreshKind, System};
+    use sysinfo::{MemoryRefreshKind, RefreshKind, System};
     let mut sys = System::new_with_specifics(
-        RefreshKind::nothing()
-            .with_cpu(CpuRefreshKind::nothing().with_cpu_usage())
-            .with_memory(MemoryRefreshKind::nothing().with_ram()),
+        RefreshKind::nothing().with_memory(MemoryRefreshKind::nothing().with_ram()),
     );
-    std::thread::sleep(CPU_SAMPLE.max(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL));
-    sys.refresh_cpu_usage();
+    sys.refresh_memory_specifics(MemoryRefreshKind::nothing().with_ram());
     let total = sys.total_memory();
     #[allow(clippy::cast_precision_loss)]
     let ram_percent = (total > 0).then(|| sys.used_memory() as f32 * 100.0 / total as f32);
-    let cpus = u32::try_from(sys.cpus().len()).ok().filter(|n| *n > 0);
+    let cpus = std::thread::available_parallelism()
+        .ok()
+        .and_then(|n| u32::try_from(n.get()).ok());
     Sample {
-        cpu_percent: Some(sys.global_cpu_usage().clamp(0.0, 100.0)),
+        cpu_percent: cpu_percent(),
         ram_percent: ram_percent.map(|p| p.clamp(0.0, 100.0)),
         ram_total_bytes: (total > 0).then_some(total),
         logical_processors: cpus,
         uptime_seconds: Some(System::uptime()),
     }
+}
+
+/// CPU use over a quarter second (sysinfo).
+#[cfg(not(windows))]
+fn cpu_percent() -> Option<f32> {
+    use sysinfo::{CpuRefreshKind, RefreshKind, System};
+    let mut sys = System::new_with_specifics(
+        RefreshKind::nothing().with_cpu(CpuRefreshKind::nothing().with_cpu_usage()),
+    );
+    std::thread::sleep(CPU_SAMPLE.max(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL));
+    sys.refresh_cpu_usage();
+    Some(sys.global_cpu_usage().clamp(0.0, 100.0))
+}
+
+/// CPU use from WMI: sysinfo's goes through PDH, which Wine lacks (the helper died on it there).
+#[cfg(windows)]
+fn cpu_percent() -> Option<f32> {
+    piket_agent::collect::windows::cpu_load_percent()
 }
 
 /// The OS account the helper runs as: from the environment, else (a service manager that
