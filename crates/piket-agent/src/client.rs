@@ -43,49 +43,26 @@ pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>, Failure> {
 
 /// POST a JSON body with extra headers; `Err` only when no answer came back.
 pub fn post_json(url: &str, body: Body<'_>, headers: &[(&str, String)]) -> Result<Answer, Failure> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(REQUEST_TIMEOUT))
-        .user_agent(format!("piket-agent/{}", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into();
-    let mut request = agent
-        .post(url)
-        .header("Content-Type", "application/json")
-        .header("Accept", "application/json");
-    for (name, value) in headers {
-        request = request.header(*name, value.as_str());
-    }
-    let sent = if body.gzip {
-        let compressed = gzip(body.json)?;
-        request
-            .header("Content-Encoding", "gzip")
-            .send(&compressed[..])
+    let mut all: Vec<(&str, String)> = headers.to_vec();
+    let compressed;
+    let bytes = if body.gzip {
+        compressed = gzip(body.json)?;
+        all.push(("Content-Encoding", "gzip".into()));
+        &compressed[..]
     } else {
-        request.send(body.json)
+        body.json
     };
-    let mut response = sent.map_err(|e| unreachable(url, &e))?;
-    let status = response.status().as_u16();
-    let retry_after_seconds = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok());
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(MAX_ANSWER_BYTES)
-        .read_to_string()
-        .unwrap_or_default();
-    Ok(Answer {
-        status,
-        body,
-        retry_after_seconds,
-    })
+    request(
+        "POST",
+        url,
+        Some(("application/json", bytes)),
+        &all,
+        REQUEST_TIMEOUT,
+    )
 }
 
 /// Any request: `method` on `url` with an optional body of `content_type`; `Err` only when no
-/// answer came back. The desktop helper's calls go through here.
+/// answer came back. The agent's reports and the desktop helper's calls go through here.
 pub fn request(
     method: &str,
     url: &str,

@@ -542,36 +542,28 @@ async fn every_documented_operation_is_routed() {
         .await
         .json();
     let mut probed = 0;
-    for (path, item) in spec["paths"].as_object().unwrap() {
-        let concrete: String = path
-            .split('/')
-            .map(|s| if s.starts_with('{') { "1" } else { s })
-            .collect::<Vec<_>>()
-            .join("/");
-        for method in item.as_object().unwrap().keys() {
-            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            let r = app
-                .send(
-                    method.clone(),
-                    &concrete,
-                    &[("content-type", "application/json")],
-                    Body::empty(),
-                )
-                .await;
-            let fallback = [
-                StatusCode::NOT_FOUND,
-                StatusCode::METHOD_NOT_ALLOWED,
-                StatusCode::TOO_MANY_REQUESTS,
-            ]
-            .contains(&r.status)
-                || r.header("content-type").starts_with("text/html");
-            assert!(
-                !fallback,
-                "{method} {path} is documented but not routed: {} {}",
-                r.status, r.body
-            );
-            probed += 1;
-        }
+    for (method, path, concrete) in common::operations(&spec) {
+        let r = app
+            .send(
+                method.clone(),
+                &concrete,
+                &[("content-type", "application/json")],
+                Body::empty(),
+            )
+            .await;
+        let fallback = [
+            StatusCode::NOT_FOUND,
+            StatusCode::METHOD_NOT_ALLOWED,
+            StatusCode::TOO_MANY_REQUESTS,
+        ]
+        .contains(&r.status)
+            || r.header("content-type").starts_with("text/html");
+        assert!(
+            !fallback,
+            "{method} {path} is documented but not routed: {} {}",
+            r.status, r.body
+        );
+        probed += 1;
     }
     assert!(probed > 90, "only {probed} operations in the document");
 }

@@ -86,12 +86,17 @@ async fn file_report(app: &TestApp, bearer: &str, report: &Value, shot: Option<&
     if let Some(bytes) = shot {
         parts.push(("screenshot", Some("screen.png"), bytes));
     }
+    post_report_body(app, bearer, multipart(&parts)).await
+}
+
+/// POST a multipart body, as built, to the reports route.
+async fn post_report_body(app: &TestApp, bearer: &str, body: impl Into<Body>) -> Reply {
     let ct = multipart_type();
     app.send(
         Method::POST,
         "/api/v1/desktop/reports",
         &[("authorization", bearer), ("content-type", &ct)],
-        Body::from(multipart(&parts)),
+        body.into(),
     )
     .await
 }
@@ -301,29 +306,9 @@ async fn a_bad_report_is_refused_and_files_nothing() {
         );
     }
     // Not JSON at all, no report part, and a screenshot that is not an image.
-    let r = app
-        .send(
-            Method::POST,
-            "/api/v1/desktop/reports",
-            &[
-                ("authorization", &bearer),
-                ("content-type", &multipart_type()),
-            ],
-            Body::from(multipart(&[("report", None, b"{not json")])),
-        )
-        .await;
+    let r = post_report_body(&app, &bearer, multipart(&[("report", None, b"{not json")])).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    let r = app
-        .send(
-            Method::POST,
-            "/api/v1/desktop/reports",
-            &[
-                ("authorization", &bearer),
-                ("content-type", &multipart_type()),
-            ],
-            Body::from(multipart(&[("other", None, b"x")])),
-        )
-        .await;
+    let r = post_report_body(&app, &bearer, multipart(&[("other", None, b"x")])).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00 not a picture";
     let r = file_report(
@@ -367,45 +352,37 @@ async fn the_helper_credential_opens_nothing_else() {
         .await
         .json();
     let mut walked = 0;
-    for (path, item) in spec["paths"].as_object().unwrap() {
+    for (method, path, concrete) in common::operations(&spec) {
         if path.starts_with("/api/v1/desktop/") {
             continue;
         }
-        let concrete: String = path
-            .split('/')
-            .map(|s| if s.starts_with('{') { "1" } else { s })
-            .collect::<Vec<_>>()
-            .join("/");
-        for method in item.as_object().unwrap().keys() {
-            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            let anonymous = app
-                .send(
-                    method.clone(),
-                    &concrete,
-                    &[("content-type", "application/json")],
-                    Body::from("{}"),
-                )
-                .await;
-            let r = app
-                .send(
-                    method.clone(),
-                    &concrete,
-                    &[
-                        ("authorization", &bearer),
-                        ("content-type", "application/json"),
-                    ],
-                    Body::from("{}"),
-                )
-                .await;
-            // Public routes (the status, the document) answer anyone; nothing answers more.
-            assert!(
-                !r.status.is_success() || anonymous.status.is_success(),
-                "{method} {path} answered {} to the helper: {}",
-                r.status,
-                r.body
-            );
-            walked += 1;
-        }
+        let anonymous = app
+            .send(
+                method.clone(),
+                &concrete,
+                &[("content-type", "application/json")],
+                Body::from("{}"),
+            )
+            .await;
+        let r = app
+            .send(
+                method.clone(),
+                &concrete,
+                &[
+                    ("authorization", &bearer),
+                    ("content-type", "application/json"),
+                ],
+                Body::from("{}"),
+            )
+            .await;
+        // Public routes (the status, the document) answer anyone; nothing answers more.
+        assert!(
+            !r.status.is_success() || anonymous.status.is_success(),
+            "{method} {path} answered {} to the helper: {}",
+            r.status,
+            r.body
+        );
+        walked += 1;
     }
     assert!(walked > 90, "only {walked} operations walked");
     for page in [
@@ -612,16 +589,6 @@ async fn wrong_codes_void_a_link_and_a_password_set_ends_every_link() {
 async fn a_pending_link_is_refused_before_its_body_is_read() {
     let app = TestApp::new().await;
     let (bearer, _, _) = start_link(&app, "").await;
-    let r = app
-        .send(
-            Method::POST,
-            "/api/v1/desktop/reports",
-            &[
-                ("authorization", &bearer),
-                ("content-type", &multipart_type()),
-            ],
-            Body::from("--not-the-boundary\r\ngarbage"),
-        )
-        .await;
+    let r = post_report_body(&app, &bearer, "--not-the-boundary\r\ngarbage").await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
 }

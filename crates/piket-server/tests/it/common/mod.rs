@@ -493,3 +493,22 @@ pub fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
 pub fn multipart_type() -> String {
     format!("multipart/form-data; boundary={BOUNDARY}")
 }
+
+/// Every operation of an OpenAPI document: (method, the documented path, a concrete path with
+/// `1` in place of each parameter).
+pub fn operations(spec: &serde_json::Value) -> Vec<(Method, String, String)> {
+    let mut out = Vec::new();
+    for (path, item) in spec["paths"].as_object().into_iter().flatten() {
+        let concrete: String = path
+            .split('/')
+            .map(|s| if s.starts_with('{') { "1" } else { s })
+            .collect::<Vec<_>>()
+            .join("/");
+        for method in item.as_object().into_iter().flatten().map(|(m, _)| m) {
+            if let Ok(method) = Method::from_bytes(method.to_uppercase().as_bytes()) {
+                out.push((method, path.clone(), concrete.clone()));
+            }
+        }
+    }
+    out
+}
