@@ -743,6 +743,7 @@ async fn requesters_make_a_personal_command_that_makes_them_the_owner() {
         .contains("piket-agent collect --server http://piket.test --email budi@example.com"));
     assert!(text(&page).contains("systemctl enable --now piket-agent"));
     assert!(text(&page).contains("install.cmd http://piket.test <TOKEN>"));
+    assert!(text(&page).contains("piket-agent desktop --server http://piket.test"));
     assert!(text(&page).contains("id=\"no-downloads\""));
     let r = b.post("/agent/command", &[]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
