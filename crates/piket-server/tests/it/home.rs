@@ -138,8 +138,9 @@ async fn the_agent_page_links_each_systems_download_and_has_no_build_steps() {
         !steps("macos").contains("/agent/download/"),
         "none placed for macOS"
     );
-    // Each step is one item: download, install and enroll, run in the background.
-    assert_eq!(steps("linux").matches("<li>").count(), 3);
+    // Each step is one item: download, install and enroll, run in the background (and on
+    // Linux, start the desktop helper; the Windows installer does that itself).
+    assert_eq!(steps("linux").matches("<li>").count(), 4);
     assert_eq!(steps("macos").matches("<li>").count(), 3);
 }
 
