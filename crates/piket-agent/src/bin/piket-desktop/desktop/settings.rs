@@ -53,7 +53,9 @@ impl DesktopSettings {
 }
 
 /// Where the helper keeps its files: `PIKET_DESKTOP_DIR` if set (tests, portable installs),
-/// else `%APPDATA%\Piket` on Windows, `~/Library/Application Support/Piket` on macOS and
+/// else `%LOCALAPPDATA%\Piket Desktop` on Windows (not the roaming `%APPDATA%`: a domain
+/// profile would carry the link and the queue to other PCs, whose reports would then name the
+/// first PC's device), `~/Library/Application Support/Piket` on macOS and
 /// `$XDG_CONFIG_HOME/piket-agent` (or `~/.config/piket-agent`) elsewhere.
 pub fn home_dir() -> Result<PathBuf, Failure> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -61,7 +63,7 @@ pub fn home_dir() -> Result<PathBuf, Failure> {
         return Ok(PathBuf::from(dir));
     }
     let found = if cfg!(windows) {
-        var("APPDATA").map(|a| Path::new(&a).join("Piket"))
+        var("LOCALAPPDATA").map(|a| Path::new(&a).join("Piket Desktop"))
     } else if cfg!(target_os = "macos") {
         var("HOME").map(|h| Path::new(&h).join("Library/Application Support/Piket"))
     } else {
