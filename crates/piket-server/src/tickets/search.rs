@@ -27,8 +27,8 @@ pub const MARK_END: char = '\u{3}';
 
 /// Rebuild the index entry of one ticket from its title, description, comments and machine block.
 pub async fn reindex(conn: &mut AnyConnection, backend: Backend, ticket_id: i64) -> AppResult<()> {
-    let Some((title, description)): Option<(String, String)> =
-        sqlx::query_as("SELECT title, description FROM tickets WHERE id = $1")
+    let Some((title, description, source)): Option<(String, String, String)> =
+        sqlx::query_as("SELECT title, description, source FROM tickets WHERE id = $1")
             .bind(ticket_id)
             .fetch_optional(&mut *conn)
             .await?
@@ -36,8 +36,14 @@ pub async fn reindex(conn: &mut AnyConnection, backend: Backend, ticket_id: i64)
         return Ok(());
     };
     let (public, mut internal) = super::comments::texts(conn, ticket_id).await?;
-    // The machine a desktop report came from: staff find it, like notes.
-    if let Some(m) = super::machine_store::get(conn, ticket_id).await? {
+    // The machine a desktop report came from: staff find it, like notes. Only desktop tickets
+    // have one, so other tickets' re-indexing (every reply) costs no extra query.
+    let machine = if source == "desktop" {
+        super::machine_store::get(conn, ticket_id).await?
+    } else {
+        None
+    };
+    if let Some(m) = machine {
         internal.push('\n');
         internal.push_str(&super::machine::search_text(&m));
     }

@@ -14,14 +14,7 @@ const PASSWORD: &str = "a-long-test-password";
 /// A helper asks to be linked: (credential value for `Authorization`, confirm path, code).
 async fn start_link(app: &TestApp, device_id: &str) -> (String, String, String) {
     let body = json!({"hostname": "PC-FINANCE-07", "os_user": "budi", "device_id": device_id});
-    let r = app
-        .send(
-            Method::POST,
-            "/api/v1/desktop/links",
-            &[("content-type", "application/json")],
-            Body::from(body.to_string()),
-        )
-        .await;
+    let r = post_anonymous(app, "/api/v1/desktop/links", &body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let j = r.json();
     let bearer = format!(
@@ -34,6 +27,17 @@ async fn start_link(app: &TestApp, device_id: &str) -> (String, String, String) 
         j["confirm_path"].as_str().unwrap().to_string(),
         j["code"].as_str().unwrap().to_string(),
     )
+}
+
+/// POST JSON without any credential (the helper asking for a link, an agent enrolling).
+async fn post_anonymous(app: &TestApp, path: &str, body: &Value) -> Reply {
+    app.send(
+        Method::POST,
+        path,
+        &[("content-type", "application/json")],
+        Body::from(body.to_string()),
+    )
+    .await
 }
 
 async fn helper_get(app: &TestApp, bearer: &str, path: &str) -> Reply {
@@ -127,14 +131,7 @@ async fn a_report_files_one_ticket_as_the_linked_user_with_screen_machine_and_de
     let token = common::agent_token(&app, None).await;
     let enroll = json!({"token": token, "hostname": "PC-FINANCE-07", "serial": "SN-77",
         "manufacturer": "Dell", "agent_version": "0.1.0"});
-    let r = app
-        .send(
-            Method::POST,
-            "/api/v1/agent/enroll",
-            &[("content-type", "application/json")],
-            Body::from(enroll.to_string()),
-        )
-        .await;
+    let r = post_anonymous(&app, "/api/v1/agent/enroll", &enroll).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let device_id = r.json()["device_id"].as_str().unwrap().to_string();
     let asset_id = r.json()["asset_id"].as_i64().unwrap();
@@ -328,14 +325,7 @@ async fn a_bad_report_is_refused_and_files_nothing() {
         json!({"hostname": "pc", "os_user": ""}),
         json!({"hostname": "pc", "os_user": "budi", "extra": true}),
     ] {
-        let r = app
-            .send(
-                Method::POST,
-                "/api/v1/desktop/links",
-                &[("content-type", "application/json")],
-                Body::from(body.to_string()),
-            )
-            .await;
+        let r = post_anonymous(&app, "/api/v1/desktop/links", &body).await;
         assert!(r.status.is_client_error(), "{body}: {}", r.status);
     }
 }

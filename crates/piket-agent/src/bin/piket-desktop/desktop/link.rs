@@ -123,14 +123,7 @@ pub fn open_in_browser(url: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn answer(status: u16, body: &str) -> Answer {
-        Answer {
-            status,
-            body: body.into(),
-            retry_after_seconds: None,
-        }
-    }
+    use crate::desktop::answer;
 
     #[test]
     fn the_servers_answer_tells_where_the_link_stands() {

@@ -75,3 +75,13 @@ pub fn run(options: &Options) -> Result<(), Failure> {
         .run_app(&mut helper)
         .map_err(|e| Failure::general(format!("the helper stopped: {e}")))
 }
+
+/// A server's answer, as the tests of the link and the sender need one.
+#[cfg(test)]
+fn answer(status: u16, body: &str) -> piket_agent::client::Answer {
+    piket_agent::client::Answer {
+        status,
+        body: body.into(),
+        retry_after_seconds: None,
+    }
+}

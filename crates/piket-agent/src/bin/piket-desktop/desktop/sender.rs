@@ -199,14 +199,7 @@ pub fn drain(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn answer(status: u16, body: &str) -> Answer {
-        Answer {
-            status,
-            body: body.into(),
-            retry_after_seconds: None,
-        }
-    }
+    use crate::desktop::answer;
 
     #[test]
     fn each_answer_decides_the_reports_fate() {
