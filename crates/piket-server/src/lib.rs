@@ -21,6 +21,7 @@ pub mod inventory;
 pub mod jobs;
 pub mod listen;
 pub mod local_time;
+pub mod mail;
 pub mod notices;
 pub mod notifications;
 pub mod notify;
@@ -171,6 +172,7 @@ fn pages() -> Router<AppState> {
         .merge(inventory::pages::pages())
         .merge(agents::pages::pages())
         .merge(desktop::pages::pages())
+        .merge(mail::pages::pages())
         .fallback(|| async { error::AppError::NotFound })
 }
 

@@ -48,6 +48,11 @@ pub async fn run(mut config: Config) -> Result<(), String> {
         piket_server::periodic_jobs(),
         stop_rx.clone(),
     ));
+    // Mailboxes: one fetcher per mailbox across all nodes (a lease each).
+    let mail = tokio::spawn(piket_server::mail::worker::run(
+        state.clone(),
+        stop_rx.clone(),
+    ));
 
     tracing::info!(address = %bound, base_url = %state.config.base_url, database = ?state.db.backend, "piket is serving");
     if let Some(addr) = metrics_listen {
@@ -75,7 +80,7 @@ pub async fn run(mut config: Config) -> Result<(), String> {
     .await
     .map_err(|e| e.to_string())?;
     let _ = stop_tx.send(true);
-    let _ = tokio::join!(worker, events, scheduler);
+    let _ = tokio::join!(worker, events, scheduler, mail);
     state.db.close().await;
     tracing::info!("stopped");
     Ok(())

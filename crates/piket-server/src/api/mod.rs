@@ -125,6 +125,7 @@ fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(inventory::api::router())
         .merge(agents::api::router())
         .merge(crate::desktop::api::router())
+        .merge(crate::mail::api::router())
 }
 
 /// Documented routes that answer in their own formats with their own limits, so `lib.rs` serves

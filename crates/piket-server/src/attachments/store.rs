@@ -132,10 +132,15 @@ pub async fn delete_for_ticket(conn: &mut AnyConnection, ticket_id: i64) -> AppR
 /// How many rows still use this content.
 pub async fn uses(conn: &mut AnyConnection, sha256: &str) -> AppResult<i64> {
     Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM ticket_attachments WHERE sha256 = $1")
-            .bind(sha256)
-            .fetch_one(conn)
-            .await?,
+        // A blob has two kinds of owner: attachment rows and the raw mails the email channel
+        // keeps (`mail_received.raw_sha256`, stored as `<sha256>.eml`).
+        sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM ticket_attachments WHERE sha256 = $1) \
+                  + (SELECT COUNT(*) FROM mail_received WHERE raw_sha256 = $1)",
+        )
+        .bind(sha256)
+        .fetch_one(conn)
+        .await?,
     )
 }
 
@@ -163,9 +168,10 @@ pub async fn used_among(
     for batch in digests.chunks(500) {
         let placeholders: Vec<String> = (1..=batch.len()).map(|i| format!("${i}")).collect();
         // Only numbered placeholders are formatted in; the digests are bound.
+        let list = placeholders.join(", ");
         let sql = format!(
-            "SELECT DISTINCT sha256 FROM ticket_attachments WHERE sha256 IN ({})",
-            placeholders.join(", ")
+            "SELECT sha256 FROM ticket_attachments WHERE sha256 IN ({list}) \
+             UNION SELECT raw_sha256 FROM mail_received WHERE raw_sha256 IN ({list})"
         );
         let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
         for d in batch {

@@ -101,26 +101,64 @@ pub async fn read(state: &AppState, mut mp: Multipart, file_field: &str) -> AppR
         let raw_name = field.file_name().unwrap_or_default().to_string();
         let staged = stream_file(state, field, &mut total, max, &raw_name).await?;
         let Some(staged) = staged else { continue };
-        if staged.size == 0 {
-            out.errors.push(FieldError::new(
+        let name = &staged.file_name;
+        match refusal(state, &staged) {
+            Some(EMPTY) => out.errors.push(FieldError::new(
                 file_field,
-                format!("{}: the file is empty", staged.file_name),
-            ));
-        } else if !state
-            .config
-            .attachment_types
-            .iter()
-            .any(|t| t == staged.kind)
-        {
-            out.errors.push(FieldError::new(
+                format!("{name}: the file is empty"),
+            )),
+            Some(_) => out.errors.push(FieldError::new(
                 file_field,
-                format!("{}: this kind of file is not accepted", staged.file_name),
-            ));
-        } else {
-            out.files.push(staged);
+                format!("{name}: this kind of file is not accepted"),
+            )),
+            None => out.files.push(staged),
         }
     }
     Ok(out)
+}
+
+const EMPTY: &str = "the file is empty";
+
+/// Why a staged file is not accepted (empty, or a kind the administrator does not allow).
+pub fn refusal(state: &AppState, staged: &Staged) -> Option<&'static str> {
+    if staged.size == 0 {
+        Some(EMPTY)
+    } else if !state
+        .config
+        .attachment_types
+        .iter()
+        .any(|t| t == staged.kind)
+    {
+        Some("this kind of file is not accepted")
+    } else {
+        None
+    }
+}
+
+/// Stage a file that arrived whole (a mail's attachment) through the same checks as an upload:
+/// the size limit, the content sniffing, the free-space floor. `Ok(None)` past the size limit.
+pub async fn stage_bytes(state: &AppState, name: &str, bytes: &[u8]) -> AppResult<Option<Staged>> {
+    if bytes.len() as u64 > state.config.attachment_max_bytes {
+        return Ok(None);
+    }
+    super::quota::ensure_free_space(state)?;
+    let staged = Staged {
+        path: staging_path(state.blobs.staging_dir()),
+        file_name: kind::sanitize_name(name),
+        kind: kind::sniff(
+            &bytes[..bytes.len().min(kind::SNIFF_BYTES)],
+            bytes.len() <= kind::SNIFF_BYTES,
+        ),
+        size: bytes.len() as u64,
+        sha256: hex::encode(Sha256::digest(bytes)),
+    };
+    tokio::fs::write(&staged.path, bytes)
+        .await
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::StorageFull => AppError::from(e),
+            _ => AppError::Internal(format!("staging a file: {e}")),
+        })?;
+    Ok(Some(staged))
 }
 
 async fn field_text(mut field: Field<'_>, used: &mut u64) -> AppResult<String> {

@@ -111,6 +111,11 @@ pub const ACTIONS: &[&str] = &[
     "org.time_zone",
     "desktop.link",
     "desktop.unlink",
+    "mailbox.create",
+    "mailbox.update",
+    "mailbox.delete",
+    "mailbox.first_fetch",
+    "mail.discard",
 ];
 
 /// Every kind of object the log records changes to (shown in words, like the actions).
@@ -125,6 +130,8 @@ pub const OBJECT_KINDS: &[&str] = &[
     "enrollment_token",
     "hardware",
     "license",
+    "mail",
+    "mailbox",
     "role",
     "settings",
     "sla_calendar",
@@ -154,6 +161,7 @@ pub async fn record(
         Via::Session => ("user", actor.email.clone()),
         Via::ApiKey(id) => ("api_key", format!("{} (key {id})", actor.email)),
         Via::Desktop(id) => ("desktop", format!("{} (desktop {id})", actor.email)),
+        Via::Mail { mailbox, .. } => ("mail", format!("{} (mailbox {mailbox})", actor.email)),
         Via::System => ("system", "system".to_string()),
     };
     let actor_id = (actor.user_id != 0).then_some(actor.user_id);

@@ -14,6 +14,12 @@ pub enum Via {
     ApiKey(i64),
     /// A linked desktop helper (`desktop_links.id`): files tickets and reads its user's own.
     Desktop(i64),
+    /// A mail fetched from mailbox `mailbox`; `automatic` when a machine sent it (RFC 3834),
+    /// which nothing may answer automatically.
+    Mail {
+        mailbox: i64,
+        automatic: bool,
+    },
     /// The server itself or the command line.
     System,
 }

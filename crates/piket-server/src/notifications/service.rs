@@ -52,6 +52,8 @@ pub async fn ticket_event(
         .await?
         .into_iter()
         .collect();
+    // The subject token and threading headers, made once for all recipients.
+    let mut threading: Option<(String, String)> = None;
     for person in people {
         // The rule that opens the ticket decides who hears of it: a watcher from another
         // department, or a user who lost the right to read tickets, hears nothing.
@@ -79,15 +81,75 @@ pub async fn ticket_event(
         if own_change && !(kind == "created" && is_requester) {
             continue;
         }
+        // A receipt is an automatic answer: never to a machine's mail (RFC 3834).
+        if own_change
+            && matches!(
+                actor.via,
+                Via::Mail {
+                    automatic: true,
+                    ..
+                }
+            )
+        {
+            continue;
+        }
         let locale = person
             .locale
             .as_deref()
             .and_then(Locale::parse)
             .unwrap_or(Locale::En);
+        if threading.is_none() {
+            threading = Some(mail_thread(conn, app, ticket_id).await?);
+        }
+        let (token, headers) = threading
+            .as_ref()
+            .map_or(("", ""), |(t, h)| (t.as_str(), h.as_str()));
         let (subject, body) = email(app, locale, &ticket.title, ticket_id, actor, event)?;
-        crate::notify::outbox::enqueue_email(conn, &person.email, &subject, &body, now).await?;
+        // The plain `[#N]` becomes the signed token replies are matched by.
+        let plain = format!("[#{ticket_id}]");
+        let subject = if subject.contains(&plain) {
+            subject.replacen(&plain, token, 1)
+        } else {
+            format!("{subject} {token}")
+        };
+        crate::notify::outbox::enqueue_ticket_email(
+            conn,
+            &person.email,
+            &subject,
+            &body,
+            ticket_id,
+            headers,
+            now,
+        )
+        .await?;
     }
     Ok(())
+}
+
+/// The host part of the Message-IDs Piket sends: the SMTP sender's domain.
+pub fn mail_domain(app: &App) -> String {
+    app.config
+        .smtp
+        .as_ref()
+        .and_then(|s| {
+            s.from
+                .rsplit_once('@')
+                .map(|(_, d)| d.trim_end_matches('>').to_string())
+        })
+        .unwrap_or_else(|| "piket".to_string())
+}
+
+/// The subject token and the threading headers (JSON) of mail about `ticket_id`.
+async fn mail_thread(
+    conn: &mut AnyConnection,
+    app: &App,
+    ticket_id: i64,
+) -> AppResult<(String, String)> {
+    let key = app.secrets.signing_key();
+    let domain = mail_domain(app);
+    let (token, headers) = crate::mail::thread::outgoing(conn, key, ticket_id, &domain).await?;
+    let json = serde_json::to_string(&headers).unwrap_or_default();
+    Ok((token, json))
 }
 
 /// The text of an email about a ticket change (`templates/email/ticket_event.txt`).

@@ -6,6 +6,8 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message as Email, Tokio1Executo
 
 use super::outbox::Message;
 use crate::config::{SmtpConfig, SmtpSecurity};
+use crate::mail::thread::OutHeaders;
+use crate::mail::token;
 
 pub enum Mailer {
     Smtp {
@@ -50,7 +52,9 @@ impl Mailer {
         matches!(self, Mailer::Smtp { .. })
     }
 
-    pub async fn send(&self, msg: &Message) -> Result<(), String> {
+    /// Send `msg`; an email about a ticket gets its signed Message-ID (from `signing`) and the
+    /// threading headers stored with it.
+    pub async fn send(&self, msg: &Message, signing: &[u8; 32]) -> Result<(), String> {
         match self {
             Mailer::Log => {
                 tracing::info!(to = %msg.recipient, subject = %msg.subject, body = %msg.body, "email (no SMTP configured)");
@@ -61,11 +65,29 @@ impl Mailer {
                     .recipient
                     .parse()
                     .map_err(|e| format!("recipient: {e}"))?;
-                let email = Email::builder()
+                let domain = from.email.domain().to_string();
+                let mut builder = Email::builder()
                     .from(from.clone())
                     .to(to)
-                    .subject(&msg.subject)
-                    .message_id(Some(format!("<outbox-{}@piket>", msg.id)))
+                    .subject(&msg.subject);
+                builder = match msg.ticket_id {
+                    Some(ticket) => {
+                        let h: OutHeaders = serde_json::from_str(&msg.headers).unwrap_or_default();
+                        if let Some(reply_to) = h.reply_to.as_deref().and_then(|r| r.parse().ok()) {
+                            builder = builder.reply_to(reply_to);
+                        }
+                        if let Some(irt) = h.in_reply_to {
+                            builder = builder.in_reply_to(irt);
+                        }
+                        if !h.references.is_empty() {
+                            builder = builder.references(h.references.join(" "));
+                        }
+                        builder
+                            .message_id(Some(token::message_id(signing, msg.id, ticket, &domain)))
+                    }
+                    None => builder.message_id(Some(format!("<outbox-{}@{domain}>", msg.id))),
+                };
+                let email = builder
                     .header(ContentType::TEXT_PLAIN)
                     .body(msg.body.clone())
                     .map_err(|e| e.to_string())?;

@@ -34,6 +34,46 @@ pub async fn enqueue_email(
     .await?)
 }
 
+/// An email about a ticket: it carries the ticket's threading headers (`mail::thread`), and
+/// its Message-ID is made from the row's id when it is sent.
+pub async fn enqueue_ticket_email(
+    conn: &mut AnyConnection,
+    to: &str,
+    subject: &str,
+    body: &str,
+    ticket_id: i64,
+    headers: &str,
+    now: i64,
+) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO outbox (channel, recipient, subject, body, created_at, next_attempt_at, ticket_id, headers) \
+         VALUES ('email', $1, $2, $3, $4, $4, $5, $6) RETURNING id",
+    )
+    .bind(to)
+    .bind(subject)
+    .bind(body)
+    .bind(now)
+    .bind(ticket_id)
+    .bind(headers)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Replace the threading headers of the unsent email about `ticket_id` (the mail that opened
+/// the ticket is known only once the ticket exists, after its receipt was queued).
+pub async fn set_unsent_headers(
+    conn: &mut AnyConnection,
+    ticket_id: i64,
+    headers: &str,
+) -> AppResult<()> {
+    sqlx::query("UPDATE outbox SET headers = $1 WHERE ticket_id = $2 AND sent_at IS NULL")
+        .bind(headers)
+        .bind(ticket_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 #[derive(sqlx::FromRow, Debug)]
 pub struct Message {
     pub id: i64,
@@ -42,6 +82,9 @@ pub struct Message {
     pub subject: String,
     pub body: String,
     pub attempts: i64,
+    /// The ticket an email is about, and its threading headers (JSON), if any.
+    pub ticket_id: Option<i64>,
+    pub headers: String,
 }
 
 async fn claim(state: &AppState, now: i64) -> AppResult<Option<Message>> {
@@ -51,7 +94,7 @@ async fn claim(state: &AppState, now: i64) -> AppResult<Option<Message>> {
          WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND attempts < $3 AND next_attempt_at <= $2 \
                      AND (locked_until IS NULL OR locked_until < $2) ORDER BY id LIMIT 1) \
            AND sent_at IS NULL AND (locked_until IS NULL OR locked_until < $2) \
-         RETURNING id, channel, recipient, subject, body, attempts",
+         RETURNING id, channel, recipient, subject, body, attempts, ticket_id, headers",
     )
     .bind(now + LEASE_MS)
     .bind(now)
@@ -97,7 +140,7 @@ pub async fn drain(state: &AppState, mailer: &Mailer) -> AppResult<usize> {
     while let Some(msg) = claim(state, state.now()).await? {
         n += 1;
         let result = match msg.channel.as_str() {
-            "email" => mailer.send(&msg).await,
+            "email" => mailer.send(&msg, state.secrets.signing_key()).await,
             other => Err(format!("unknown channel {other}")),
         };
         finish(state, msg.id, result, msg.attempts).await?;

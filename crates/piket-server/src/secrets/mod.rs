@@ -60,9 +60,15 @@ pub const LICENSE_KEY: Column = Column {
     column: "license_key",
 };
 
+/// A mailbox's password (issue #21).
+pub const MAILBOX_PASSWORD: Column = Column {
+    table: "mailboxes",
+    column: "password",
+};
+
 /// Every sealed column: the start seals what older versions left in the clear there, `rotate`
-/// re-seals them. A new kind of secret (mailbox passwords, bot tokens) adds its column here.
-pub const COLUMNS: &[Column] = &[HARDWARE_CREDENTIAL, LICENSE_KEY];
+/// re-seals them. A new kind of secret (bot tokens) adds its column here.
+pub const COLUMNS: &[Column] = &[HARDWARE_CREDENTIAL, LICENSE_KEY, MAILBOX_PASSWORD];
 
 /// One cell: a sealed value opens only where it was sealed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +135,7 @@ pub fn key_id(key: &KeyBytes) -> String {
 pub struct SecretBox {
     id: String,
     cipher: XChaCha20Poly1305,
+    signing: [u8; 32],
 }
 
 impl std::fmt::Debug for SecretBox {
@@ -151,7 +158,18 @@ impl SecretBox {
         SecretBox {
             id: key_id(key),
             cipher: XChaCha20Poly1305::new(key.as_bytes().into()),
+            signing: Sha256::new()
+                .chain_update(b"piket:signing-key:v1:")
+                .chain_update(key.as_bytes())
+                .finalize()
+                .into(),
         }
+    }
+
+    /// A key for MACs (the ticket tokens in mail), derived from the sealing key: rotating
+    /// that key also retires the tokens in mail sent before.
+    pub fn signing_key(&self) -> &[u8; 32] {
+        &self.signing
     }
 
     pub fn key_id(&self) -> &str {

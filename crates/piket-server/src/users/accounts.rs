@@ -78,3 +78,38 @@ pub async fn set_password_hash(
 ) -> AppResult<()> {
     store::set_password_hash(conn, id, hash, now).await
 }
+
+/// The account of an email sender Piket did not know: a requester with no password, so it can
+/// sign in only once they set one through a reset link. Returns the id (an account made
+/// meanwhile for the same address is used).
+pub async fn requester_for_mail(
+    conn: &mut AnyConnection,
+    email: &str,
+    name: &str,
+    now: i64,
+) -> crate::error::AppResult<i64> {
+    if let Some(id) = store::id_by_email(conn, email).await? {
+        return Ok(id);
+    }
+    let role = crate::roles::service::by_name_in(conn, "Requester")
+        .await?
+        .ok_or_else(|| crate::error::AppError::Internal("the Requester role is missing".into()))?;
+    let name: String = if name.trim().is_empty() {
+        email.split('@').next().unwrap_or(email).to_string()
+    } else {
+        name.trim()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(100)
+            .collect()
+    };
+    let fields = UserFields {
+        email,
+        name: &name,
+        role_id: role.id,
+        locale: None,
+        phone: None,
+        disabled: false,
+    };
+    store::insert(conn, &fields, None, now).await
+}

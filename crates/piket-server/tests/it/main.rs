@@ -24,6 +24,7 @@ mod home;
 mod inventory;
 mod inventory_merge;
 mod legacy_agents;
+mod mail;
 mod names;
 mod notifications;
 mod outbox_crash;

@@ -41,6 +41,18 @@ pub async fn reply(
     Ok(comment)
 }
 
+/// A reply with its files inside a caller's unit of work (see `create::file_in`).
+pub async fn reply_in(
+    work: &mut Work<'_>,
+    id: i64,
+    input: NewComment,
+    staged: Vec<Staged>,
+) -> AppResult<Comment> {
+    let comment = add_in(work, id, input).await?;
+    files::attach(work, id, Some(comment.id), staged).await?;
+    Ok(comment)
+}
+
 async fn add_in(work: &mut Work<'_>, id: i64, input: NewComment) -> AppResult<Comment> {
     // Out of reach is a 404 before anything else is judged.
     let (row, watchers) = work.load(id).await?;

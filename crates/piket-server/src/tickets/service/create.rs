@@ -46,6 +46,19 @@ pub async fn create_with_files(
     Ok(ticket)
 }
 
+/// File a ticket with its files inside a caller's unit of work, so the caller can record what
+/// caused it in the same transaction (a mail's receipt, `mail::intake`).
+pub async fn file_in(
+    work: &mut Work<'_>,
+    input: NewTicket,
+    source: &str,
+    staged: Vec<Staged>,
+) -> AppResult<Ticket> {
+    let ticket = create_in(work, input, source).await?;
+    files::attach(work, ticket.summary.id, None, staged).await?;
+    Ok(ticket)
+}
+
 /// What a client that retries (the desktop helper's offline queue) files with a ticket.
 pub struct Once {
     /// The client's key for this request, already namespaced by the caller

@@ -25,10 +25,10 @@ use crate::error::{AppError, AppResult};
 use crate::validate::Check;
 
 pub use change::{bulk, link_asset, link_asset_named, unlink_asset, update, watch};
-pub use comment::{add_comment, reply};
+pub use comment::{add_comment, reply, reply_in};
 pub use context::{requester_context, RequesterContext, CONTEXT_ITEMS};
 pub use create::{
-    create, create_once, create_with_files, new_ticket_defaults, NewTicketDefaults, Once,
+    create, create_once, create_with_files, file_in, new_ticket_defaults, NewTicketDefaults, Once,
 };
 pub use delete::delete;
 pub use query::{

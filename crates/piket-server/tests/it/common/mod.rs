@@ -16,6 +16,7 @@ use tower::ServiceExt;
 
 pub mod child;
 pub mod desk;
+pub mod dovecot;
 
 pub struct TestApp {
     pub state: AppState,

@@ -1,0 +1,141 @@
+//! Reading a raw message under limits: its size, its number of parts and its nesting were
+//! checked before anything else looks at it; what `intake` needs comes out as plain values.
+
+use mail_parser::{MessageParser, MimeHeaders};
+
+use super::classify::{self, Kind};
+
+/// Parts one mail may have (a mail bomb of 10 000 parts is quarantined, not processed).
+pub const MAX_PARTS: usize = 500;
+/// Attachments taken from one mail; the rest are named in the reason.
+pub const MAX_ATTACHMENTS: usize = 50;
+
+/// Why a mail cannot be processed (it goes to the quarantine with this reason).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreadable {
+    TooLarge { size: u64, max: u64 },
+    TooManyParts(usize),
+    Undecodable,
+    NoSender,
+}
+
+impl Unreadable {
+    pub fn reason(&self) -> String {
+        match self {
+            Unreadable::TooLarge { size, max } => {
+                format!("too_large: {size} bytes, the limit is {max}")
+            }
+            Unreadable::TooManyParts(n) => {
+                format!("too_many_parts: {n} parts, the limit is {MAX_PARTS}")
+            }
+            Unreadable::Undecodable => "undecodable: not a readable message".into(),
+            Unreadable::NoSender => "no_sender: the mail has no From address".into(),
+        }
+    }
+}
+
+/// A file the mail carried.
+pub struct Attachment {
+    pub name: String,
+    pub bytes: Vec<u8>,
+    /// Referenced from the HTML as `cid:` (an inline image).
+    pub inline: bool,
+}
+
+/// What Piket takes from a mail.
+pub struct Incoming {
+    /// Without angle brackets; empty when the mail has none.
+    pub message_id: String,
+    /// `In-Reply-To` then `References`, newest first, without angle brackets.
+    pub refers_to: Vec<String>,
+    /// The sender's address, lowercased.
+    pub from: String,
+    pub from_name: String,
+    pub subject: String,
+    /// The text part, or the HTML part turned into text.
+    pub text: String,
+    pub html_only: bool,
+    pub attachments: Vec<Attachment>,
+    /// Attachments left out past `MAX_ATTACHMENTS`.
+    pub attachments_dropped: usize,
+    pub kind: Kind,
+}
+
+/// Parse `raw` (already within the size limit).
+pub fn parse(raw: &[u8]) -> Result<Incoming, Unreadable> {
+    let msg = MessageParser::default()
+        .parse(raw)
+        .ok_or(Unreadable::Undecodable)?;
+    if msg.parts.len() > MAX_PARTS {
+        return Err(Unreadable::TooManyParts(msg.parts.len()));
+    }
+    let (from, from_name) = msg
+        .from()
+        .and_then(|a| a.first())
+        .map(|a| {
+            (
+                a.address().unwrap_or_default().trim().to_lowercase(),
+                a.name().unwrap_or_default().trim().to_string(),
+            )
+        })
+        .unwrap_or_default();
+    if from.is_empty() {
+        return Err(Unreadable::NoSender);
+    }
+    let mut refers_to: Vec<String> = Vec::new();
+    for v in [msg.in_reply_to(), msg.references()] {
+        if let Some(list) = v.as_text_list() {
+            // References lists oldest first; the newest is the likeliest match.
+            for id in list.iter().rev() {
+                let id = id.trim().trim_start_matches('<').trim_end_matches('>');
+                if !id.is_empty() && !refers_to.iter().any(|r| r == id) {
+                    refers_to.push(id.to_string());
+                }
+            }
+        }
+    }
+    let html_only = msg.text_body_count() == 0 && msg.html_body_count() > 0
+        || msg
+            .text_part(0)
+            .is_some_and(|p| p.is_content_type("text", "html"));
+    let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let mut attachments = Vec::new();
+    let mut dropped = 0;
+    for part in msg.attachments() {
+        if attachments.len() >= MAX_ATTACHMENTS {
+            dropped += 1;
+            continue;
+        }
+        let name = part
+            .attachment_name()
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                if part.is_message() {
+                    "message.eml".to_string()
+                } else {
+                    let ext = part
+                        .content_type()
+                        .and_then(|c| c.subtype())
+                        .unwrap_or("bin");
+                    format!("attachment.{ext}")
+                }
+            });
+        attachments.push(Attachment {
+            name,
+            bytes: part.contents().to_vec(),
+            inline: part.content_id().is_some(),
+        });
+    }
+    Ok(Incoming {
+        message_id: msg.message_id().unwrap_or_default().to_string(),
+        refers_to,
+        subject: msg.subject().unwrap_or_default().trim().to_string(),
+        kind: classify::classify(&msg, &from),
+        from,
+        from_name,
+        text,
+        html_only,
+        attachments,
+        attachments_dropped: dropped,
+    })
+}

@@ -1,0 +1,92 @@
+//! Threading both ways. Incoming: the ticket a mail answers, from a Message-ID Piket sent (its
+//! MAC checked), one it received into a ticket, or the signed subject token. Outgoing: the
+//! headers a ticket's mail carries so that clients thread it and replies come back.
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+use super::parse::Incoming;
+use super::{store, token};
+use crate::error::AppResult;
+
+/// Where a mail belongs, and why (a reason code and its detail, shown to staff).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    Ticket {
+        id: i64,
+        code: &'static str,
+        detail: String,
+    },
+    /// The subject names `[#N]` without a valid signature: a new ticket, saying so.
+    Unsigned(i64),
+    None,
+}
+
+pub async fn find(conn: &mut AnyConnection, key: &[u8; 32], mail: &Incoming) -> AppResult<Found> {
+    for id in &mail.refers_to {
+        if let Some(t) = token::ticket_of_id(key, id) {
+            return Ok(Found::Ticket {
+                id: t,
+                code: "reply_header",
+                detail: format!("<{id}> was sent by Piket about #{t}"),
+            });
+        }
+    }
+    let known = store::tickets_of_message_ids(conn, &mail.refers_to).await?;
+    if let Some(t) = known.first() {
+        return Ok(Found::Ticket {
+            id: *t,
+            code: "reply_header",
+            detail: format!("it answers a mail received into #{t}"),
+        });
+    }
+    Ok(match token::in_subject(key, &mail.subject) {
+        token::SubjectRef::Signed(t) => Found::Ticket {
+            id: t,
+            code: "reply_token",
+            detail: format!("the subject carries the signed token of #{t}"),
+        },
+        token::SubjectRef::Unsigned(t) => Found::Unsigned(t),
+        token::SubjectRef::None => Found::None,
+    })
+}
+
+/// The threading headers of a ticket's outgoing mail, kept with the outbox row (its
+/// Message-ID is made when it is sent, from the row's id).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OutHeaders {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+}
+
+/// The headers for mail about `ticket`, and the token its subject ends with. `domain` names
+/// the thread root's host.
+pub async fn outgoing(
+    conn: &mut AnyConnection,
+    key: &[u8; 32],
+    ticket: i64,
+    domain: &str,
+) -> AppResult<(String, OutHeaders)> {
+    let received = store::ticket_message_ids(conn, ticket).await?;
+    let root = token::root_id(key, ticket, domain);
+    let mut references = vec![root.clone()];
+    if let Some(first) = received.first() {
+        references.push(format!("<{first}>"));
+    }
+    let latest = received.last().map(|l| format!("<{l}>"));
+    if let Some(l) = &latest {
+        if !references.contains(l) {
+            references.push(l.clone());
+        }
+    }
+    let headers = OutHeaders {
+        reply_to: store::reply_address_for(conn, ticket).await?,
+        in_reply_to: Some(latest.unwrap_or(root)),
+        references,
+    };
+    Ok((token::subject_token(key, ticket), headers))
+}

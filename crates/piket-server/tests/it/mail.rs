@@ -1,0 +1,698 @@
+//! The email channel against a real Dovecot (issue #21): mailboxes over IMAP and POP3, mail to
+//! tickets and replies, threading both ways, loops, bounces, the quarantine, a fetch cut short
+//! by a crashed server, two nodes on one mailbox. Each test starts its own Dovecot and says
+//! SKIPPED where Dovecot is not installed.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::common;
+
+use axum::http::{Method, StatusCode};
+use common::dovecot::{Dovecot, PASSWORD};
+use common::TestApp;
+use piket_server::mail::worker::poll_once;
+use serde_json::{json, Value};
+
+/// A mailbox on `dv` for `user` made through the API: its id.
+async fn mailbox(app: &TestApp, key: &str, dv: &Dovecot, user: &str, extra: Value) -> i64 {
+    let mut body = json!({
+        "name": format!("Desk {user}"),
+        "protocol": "imap",
+        "host": "localhost",
+        "port": dv.imaps,
+        "tls": "tls",
+        "tls_verify": false,
+        "username": user,
+        "password": PASSWORD,
+        "after_fetch": "seen",
+        "reply_address": "desk@piket.test",
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let r = app.json(Method::POST, "/api/v1/mailboxes", key, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()["id"].as_i64().unwrap()
+}
+
+fn mail(from: &str, subject: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: desk@piket.test\r\nSubject: {subject}\r\nMessage-ID: <{}@sender.example>\r\n\
+         Date: Mon, 7 Dec 2026 10:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n",
+        rand_id()
+    )
+    .into_bytes()
+}
+
+fn rand_id() -> String {
+    piket_server::auth::token::random_token(8)
+}
+
+async fn poll(app: &TestApp, id: i64) -> usize {
+    poll_once(&app.state, id).await.unwrap().taken
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct Row {
+    id: i64,
+    title: String,
+    description: String,
+    source: String,
+    requester_id: i64,
+}
+
+async fn tickets(app: &TestApp) -> Vec<Row> {
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    sqlx::query_as("SELECT id, title, description, source, requester_id FROM tickets ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+}
+
+async fn received(app: &TestApp) -> Vec<(String, String, Option<i64>)> {
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    sqlx::query_as("SELECT outcome, reason, ticket_id FROM mail_received ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+}
+
+async fn comments(app: &TestApp, ticket: i64) -> Vec<(String, i64)> {
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    sqlx::query_as("SELECT body, author_id FROM ticket_comments WHERE ticket_id = $1 ORDER BY id")
+        .bind(ticket)
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+}
+
+async fn outbox(app: &TestApp) -> Vec<(String, String, String)> {
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    sqlx::query_as("SELECT recipient, subject, headers FROM outbox ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_new_mail_becomes_a_ticket_once_and_the_sender_a_requester() {
+    let Some(dv) = Dovecot::start("mail::new_ticket") else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let id = mailbox(&app, &key, &dv, "desk", json!({})).await;
+    dv.deliver(
+        "desk",
+        &mail(
+            "Ana Putri <Ana@Example.com>",
+            "Printer jammed",
+            "It ate my page.",
+        ),
+    );
+    assert_eq!(poll(&app, id).await, 1);
+    let t = tickets(&app).await;
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].title, "Printer jammed");
+    assert_eq!(t[0].description, "It ate my page.");
+    assert_eq!(t[0].source, "email");
+    // The unknown sender got a requester account with no password (sign-in only after a reset).
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    let (email, name, hash): (String, String, Option<String>) =
+        sqlx::query_as("SELECT email, name, password_hash FROM users WHERE id = $1")
+            .bind(t[0].requester_id)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    drop(conn);
+    assert_eq!(
+        (email.as_str(), name.as_str()),
+        ("ana@example.com", "Ana Putri")
+    );
+    assert!(hash.is_none());
+    let r = received(&app).await;
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].0, "ticket");
+    assert!(r[0].1.starts_with("new_ticket:"), "{}", r[0].1);
+    // The receipt went out with the signed token and threading headers.
+    let out = outbox(&app).await;
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].0, "ana@example.com");
+    assert!(
+        out[0].1.contains(&format!("[#{}-", t[0].id)),
+        "{}",
+        out[0].1
+    );
+    let headers: Value = serde_json::from_str(&out[0].2).unwrap();
+    assert_eq!(headers["reply_to"], "desk@piket.test");
+    assert!(headers["references"][1]
+        .as_str()
+        .unwrap()
+        .ends_with("@sender.example>"));
+    // Polling again takes nothing more: the mail is recorded, and marked seen.
+    assert_eq!(poll(&app, id).await, 0);
+    assert_eq!(tickets(&app).await.len(), 1);
+    // The password is never returned.
+    let r = app.get(&format!("/api/v1/mailboxes/{id}"), &key).await;
+    assert_eq!(r.json()["password_set"], true);
+    assert!(!r.body.contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn replies_thread_by_header_and_by_signed_token_but_not_by_a_guessed_number() {
+    let Some(dv) = Dovecot::start("mail::threading") else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let id = mailbox(&app, &key, &dv, "desk", json!({})).await;
+    let first = mail("ana@example.com", "VPN down", "Cannot connect.");
+    let first_id = String::from_utf8_lossy(&first)
+        .lines()
+        .find_map(|l| l.strip_prefix("Message-ID: ").map(str::to_string))
+        .unwrap();
+    dv.deliver("desk", &first);
+    poll(&app, id).await;
+    let ticket = tickets(&app).await[0].id;
+    let receipt_subject = outbox(&app).await[0].1.clone();
+    let token = &receipt_subject[receipt_subject.find("[#").unwrap()..];
+
+    // 1. By header: an answer to her own first mail.
+    let reply = format!(
+        "From: ana@example.com\r\nSubject: Re: VPN down\r\nIn-Reply-To: {first_id}\r\n\r\nStill down.\r\n\r\nOn Mon, 7 Dec 2026, Desk <desk@piket.test> wrote:\r\n> Cannot connect.\r\n"
+    );
+    dv.deliver("desk", reply.as_bytes());
+    // 2. By the signed token in the subject, no headers.
+    dv.deliver(
+        "desk",
+        &mail("ana@example.com", &format!("Re: {token}"), "Now it works."),
+    );
+    // 3. A stranger guessing the number: a new ticket of their own, saying why.
+    dv.deliver(
+        "desk",
+        &mail("eve@evil.example", &format!("[#{ticket}] hi"), "let me in"),
+    );
+    // 4. A stranger with the real token: not on the ticket, so a new ticket too.
+    dv.deliver(
+        "desk",
+        &mail("mallory@evil.example", &format!("Re: {token}"), "me too"),
+    );
+    assert_eq!(poll(&app, id).await, 4);
+
+    let c = comments(&app, ticket).await;
+    assert_eq!(c.len(), 2, "{c:?}");
+    assert_eq!(c[0].0, "Still down.", "the quoted history is stripped");
+    assert_eq!(c[1].0, "Now it works.");
+    let r = received(&app).await;
+    assert!(r[1].1.starts_with("reply_header:"), "{}", r[1].1);
+    assert!(r[2].1.starts_with("reply_token:"), "{}", r[2].1);
+    assert_eq!(r[3].0, "ticket");
+    assert!(r[3].1.starts_with("token_unsigned:"), "{}", r[3].1);
+    assert_ne!(r[3].2, Some(ticket));
+    assert_eq!(r[4].0, "ticket");
+    assert!(r[4].1.starts_with("not_allowed:"), "{}", r[4].1);
+    assert_eq!(tickets(&app).await.len(), 3);
+}
+
+#[tokio::test]
+async fn staff_reply_by_email_as_themselves_and_an_outgoing_message_id_threads() {
+    let Some(dv) = Dovecot::start("mail::staff_reply") else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let it = app.department(&key, "IT").await;
+    let agent = app.user("budi@piket.test", "technician", vec![it]).await;
+    let id = mailbox(&app, &key, &dv, "desk", json!({"department_id": it})).await;
+    dv.deliver(
+        "desk",
+        &mail("ana@example.com", "Laptop slow", "Very slow."),
+    );
+    poll(&app, id).await;
+    let ticket = tickets(&app).await[0].id;
+    // Budi answers the receipt's thread by email: the Message-ID Piket sent is signed.
+    let root = piket_server::mail::token::root_id(app.state.secrets.signing_key(), ticket, "x");
+    let reply = format!(
+        "From: Budi <budi@piket.test>\r\nSubject: Re: Laptop slow\r\nReferences: {root}\r\n\r\nI will look at it today.\r\n"
+    );
+    dv.deliver("desk", reply.as_bytes());
+    poll(&app, id).await;
+    let c = comments(&app, ticket).await;
+    assert_eq!(c, vec![("I will look at it today.".to_string(), agent.id)]);
+    // A staff reply opens the new ticket, as in the UI.
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    let status: String = sqlx::query_scalar("SELECT status FROM tickets WHERE id = $1")
+        .bind(ticket)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(status, "open");
+}
+
+#[tokio::test]
+async fn automatic_mail_is_not_answered_and_a_bounce_marks_the_address() {
+    let Some(dv) = Dovecot::start("mail::loops") else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let id = mailbox(&app, &key, &dv, "desk", json!({})).await;
+    dv.deliver(
+        "desk",
+        &mail("ana@example.com", "Question", "How do I print?"),
+    );
+    poll(&app, id).await;
+    let ticket = tickets(&app).await[0].id;
+    let sent = outbox(&app).await.len();
+    // Out of office from a known sender: a new ticket, but no receipt goes back.
+    let ooo = "From: ana@example.com\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\n\r\nI am away.\r\n";
+    dv.deliver("desk", ooo.as_bytes());
+    poll(&app, id).await;
+    assert_eq!(
+        outbox(&app).await.len(),
+        sent,
+        "an automatic mail got an answer"
+    );
+    let r = received(&app).await;
+    assert!(r[1].1.contains("sent automatically"), "{}", r[1].1);
+    // A bounce of Piket's mail to her: recorded on the ticket, her address marked.
+    let mid = piket_server::mail::token::message_id(
+        app.state.secrets.signing_key(),
+        1,
+        ticket,
+        "piket.test",
+    );
+    let bounce = format!(
+        "From: MAILER-DAEMON@mx.example\r\nTo: desk@piket.test\r\nSubject: Undelivered Mail\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nFailed.\r\n\
+         --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\n\
+         Final-Recipient: rfc822; ana@example.com\r\nAction: failed\r\n\
+         --b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {mid}\r\n\r\n--b--\r\n"
+    );
+    dv.deliver("desk", bounce.as_bytes());
+    poll(&app, id).await;
+    let r = received(&app).await;
+    assert_eq!(r[2].0, "bounce");
+    assert_eq!(r[2].2, Some(ticket));
+    assert_eq!(tickets(&app).await.len(), 2, "a bounce opens no ticket");
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM mail_bouncing WHERE address = 'ana@example.com'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(n, 1);
+    drop(conn);
+    assert_eq!(outbox(&app).await.len(), sent, "a bounce got an answer");
+}
+
+#[tokio::test]
+async fn a_sender_past_the_hourly_limit_is_ignored() {
+    let Some(dv) = Dovecot::start("mail::rate") else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let id = mailbox(&app, &key, &dv, "desk", json!({})).await;
+    let n = piket_server::mail::intake::SENDER_PER_HOUR as usize + 3;
+    for i in 0..n {
+        dv.deliver(
+            "desk",
+            &mail("loop@example.com", &format!("Mail {i}"), "again"),
+        );
+    }
+    assert_eq!(poll(&app, id).await, n);
+    let r = received(&app).await;
+    let ignored = r.iter().filter(|x| x.0 == "ignored").count();
+    assert_eq!(ignored, 3, "{r:?}");
+    assert_eq!(tickets(&app).await.len(), n - 3);
+}
+
+#[tokio::test]
+async fn html_attachments_inline_images_and_old_charsets_are_read() {
+    let Some(dv) = Dovecot::start("mail::content") else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let id = mailbox(&app, &key, &dv, "desk", json!({})).await;
+    // HTML only, with an inline image and a text attachment; an ISO-8859-1 subject.
+    let png = base64_png();
+    let html = format!(
+        "From: ana@example.com\r\nSubject: =?ISO-8859-1?Q?Caf=E9_machine?=\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/related; boundary=r\r\n\r\n\
+         --r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>The <b>screen</b> shows:</p><img src=\"cid:shot@x\"><script>alert(1)</script>\r\n\
+         --r\r\nContent-Type: image/png\r\nContent-ID: <shot@x>\r\nContent-Transfer-Encoding: base64\r\n\r\n{png}\r\n\
+         --r\r\nContent-Type: text/plain; name=\"log.txt\"\r\nContent-Disposition: attachment; filename=\"log.txt\"\r\n\r\nerror 42\r\n\
+         --r--\r\n"
+    );
+    dv.deliver("desk", html.as_bytes());
+    // Windows-1252 subject (the curly quotes are 0x93/0x94).
+    dv.deliver(
+        "desk",
+        b"From: budi@example.com\r\nSubject: =?windows-1252?Q?=93Quoted=94_title?=\r\n\r\nhi\r\n",
+    );
+    assert_eq!(poll(&app, id).await, 2);
+    let t = tickets(&app).await;
+    assert_eq!(t[0].title, "Café machine");
+    assert!(t[0].description.contains("screen"), "{}", t[0].description);
+    assert!(!t[0].description.contains("<b>"), "{}", t[0].description);
+    assert!(!t[0].description.contains("alert"), "{}", t[0].description);
+    assert_eq!(t[1].title, "\u{201c}Quoted\u{201d} title");
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    let files: Vec<String> = sqlx::query_scalar(
+        "SELECT file_name FROM ticket_attachments WHERE ticket_id = $1 ORDER BY file_name",
+    )
+    .bind(t[0].id)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(files.contains(&"log.txt".to_string()), "{files:?}");
+}
+
+fn base64_png() -> String {
+    use base64::Engine as _;
+    let mut png = Vec::new();
+    let img = image::RgbImage::from_pixel(4, 4, image::Rgb([200, 10, 10]));
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    base64::engine::general_purpose::STANDARD.encode(png)
+}
+
+#[tokio::test]
+async fn a_mail_bomb_is_quarantined_and_the_next_mail_still_arrives() {
+    let Some(dv) = Dovecot::start("mail::quarantine") else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let id = mailbox(&app, &key, &dv, "desk", json!({})).await;
+    let mut bomb = String::from(
+        "From: bomb@example.com\r\nSubject: bomb\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n",
+    );
+    for i in 0..10_000 {
+        bomb.push_str(&format!(
+            "--z\r\nContent-Type: text/plain\r\n\r\npart {i}\r\n"
+        ));
+    }
+    bomb.push_str("--z--\r\n");
+    dv.deliver("desk", bomb.as_bytes());
+    dv.deliver("desk", &mail("ana@example.com", "After the bomb", "hello"));
+    assert_eq!(poll(&app, id).await, 2);
+    let r = received(&app).await;
+    assert_eq!(r[0].0, "quarantined");
+    assert!(r[0].1.starts_with("too_many_parts"), "{}", r[0].1);
+    assert_eq!(tickets(&app).await.len(), 1);
+    // The quarantine lists it; the original downloads; delete removes it; a retry of a mail
+    // still too big for the rules stays in the quarantine.
+    let q = app.get("/api/v1/mail/quarantine", &key).await;
+    let qid = q.json()["items"][0]["id"].as_i64().unwrap();
+    let orig = app.get(&format!("/api/v1/mail/{qid}/original"), &key).await;
+    assert_eq!(orig.status, StatusCode::OK);
+    assert_eq!(orig.header("content-type"), "message/rfc822");
+    assert!(orig.body.contains("part 9999"));
+    let retry = app
+        .json(
+            Method::POST,
+            &format!("/api/v1/mail/quarantine/{qid}/retry"),
+            &key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(retry.status, StatusCode::OK, "{}", retry.body);
+    assert_eq!(retry.json()["outcome"], "quarantined");
+    let del = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/mail/quarantine/{qid}"),
+            &[("x-api-key", &key)],
+            axum::body::Body::empty(),
+        )
+        .await;
+    assert_eq!(del.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get("/api/v1/mail/quarantine", &key).await.json()["items"],
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn dovecot_killed_in_the_middle_of_500_mails_gives_exactly_500_tickets() {
+    let Some(mut dv) = Dovecot::start("mail::crash") else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    // ASK_ABOVE is 200: this mailbox is told to take everything first.
+    let id = mailbox(&app, &key, &dv, "desk", json!({"after_fetch": "delete"})).await;
+    for i in 0..500 {
+        dv.deliver(
+            "desk",
+            &mail(
+                &format!("user{}@example.com", i % 40),
+                &format!("Mail {i}"),
+                "x",
+            ),
+        );
+    }
+    let r = poll_once(&app.state, id).await.unwrap();
+    assert!(r.waiting, "a backlog of 500 waits for a choice");
+    let r = app
+        .json(
+            Method::POST,
+            &format!("/api/v1/mailboxes/{id}/first-fetch"),
+            &key,
+            json!({"choice": "all"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Kill Dovecot while the round runs.
+    let state = app.state.clone();
+    let round = tokio::spawn(async move { poll_once(&state, id).await });
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        if tickets(&app).await.len() >= 100 {
+            break;
+        }
+    }
+    let at_kill = tickets(&app).await.len();
+    dv.kill();
+    let res = round.await.unwrap();
+    eprintln!(
+        "at kill {at_kill}, after {} {res:?}",
+        tickets(&app).await.len()
+    );
+    assert!(res.is_err(), "the round saw the server go");
+    let before = tickets(&app).await.len();
+    assert!(before < 500, "{before}");
+    dv.restart();
+    for _ in 0..3 {
+        let _ = poll_once(&app.state, id).await;
+    }
+    let t = tickets(&app).await;
+    assert_eq!(t.len(), 500);
+    let mut titles: Vec<String> = t.into_iter().map(|r| r.title).collect();
+    titles.sort();
+    titles.dedup();
+    assert_eq!(titles.len(), 500, "a mail was doubled");
+    assert_eq!(dv.count("desk"), 0, "deleted once taken");
+}
+
+#[tokio::test]
+async fn two_nodes_polling_one_mailbox_make_no_duplicate() {
+    let Some(dv) = Dovecot::start("mail::two_nodes") else {
+        return;
+    };
+    let a = TestApp::new().await;
+    let (_, key) = a.admin().await;
+    let url = a.state.config.database_url.clone();
+    let data = a.state.config.data_dir.clone();
+    let b = TestApp::with(|s| {
+        s.database_url = Some(url);
+        s.data = Some(data);
+    })
+    .await;
+    let id = mailbox(&a, &key, &dv, "desk", json!({})).await;
+    for i in 0..60 {
+        dv.deliver(
+            "desk",
+            &mail(&format!("u{i}@example.com"), &format!("Mail {i}"), "x"),
+        );
+    }
+    // Outside the lease on purpose: the record alone must keep each mail once.
+    let (ra, rb) = tokio::join!(poll_once(&a.state, id), poll_once(&b.state, id));
+    let taken = ra.map(|r| r.taken).unwrap_or(0) + rb.map(|r| r.taken).unwrap_or(0);
+    for _ in 0..2 {
+        let _ = poll_once(&a.state, id).await;
+    }
+    let t = tickets(&a).await;
+    let mut titles: Vec<String> = t.iter().map(|r| r.title.clone()).collect();
+    titles.sort();
+    titles.dedup();
+    assert_eq!(t.len(), 60, "taken {taken}");
+    assert_eq!(titles.len(), 60);
+}
+
+#[tokio::test]
+async fn pop3_takes_mail_by_uidl_and_deletes_it() {
+    let Some(dv) = Dovecot::start("mail::pop3") else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let id = mailbox(
+        &app,
+        &key,
+        &dv,
+        "pop",
+        json!({"protocol": "pop3", "port": dv.pop3, "tls": "starttls", "after_fetch": "delete"}),
+    )
+    .await;
+    dv.deliver("pop", &mail("ana@example.com", "Over POP3", "hello"));
+    dv.deliver(
+        "pop",
+        &mail("budi@example.com", "Another", "..dots\r\n.\r\nkept"),
+    );
+    assert_eq!(poll(&app, id).await, 2);
+    let t = tickets(&app).await;
+    assert_eq!(t.len(), 2);
+    assert!(t[1].description.contains(".dots"), "{}", t[1].description);
+    assert_eq!(dv.count("pop"), 0);
+    assert_eq!(poll(&app, id).await, 0);
+    // Kept mail is not taken twice (UIDL).
+    let keep = mailbox(
+        &app,
+        &key,
+        &dv,
+        "popkeep",
+        json!({"protocol": "pop3", "port": dv.pop3s, "tls": "tls", "after_fetch": "keep"}),
+    )
+    .await;
+    dv.deliver("popkeep", &mail("ana@example.com", "Kept", "k"));
+    assert_eq!(poll(&app, keep).await, 1);
+    assert_eq!(poll(&app, keep).await, 0);
+    assert_eq!(dv.count("popkeep"), 1);
+}
+
+#[tokio::test]
+async fn test_connection_names_the_step_that_failed() {
+    let Some(dv) = Dovecot::start("mail::test_connection") else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let test = |id: i64| {
+        let app = &app;
+        let key = key.clone();
+        async move {
+            let r = app
+                .json(
+                    Method::POST,
+                    &format!("/api/v1/mailboxes/{id}/test"),
+                    &key,
+                    json!({}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            r.json()
+        }
+    };
+    let good = mailbox(&app, &key, &dv, "desk", json!({})).await;
+    let r = test(good).await;
+    assert_eq!(r["ok"], true, "{r}");
+    let cases = [
+        ("dns", json!({"name": "a", "host": "no-such-host.invalid"})),
+        ("tcp", json!({"name": "b", "port": closed_port()})),
+        ("tls", json!({"name": "c", "port": dv.imap})),
+        ("tls", json!({"name": "c2", "tls_verify": true})),
+        (
+            "login",
+            json!({"name": "d", "password": "wrong", "username": "desk"}),
+        ),
+        ("folder", json!({"name": "e", "folder": "No/Such"})),
+    ];
+    for (step, extra) in cases {
+        let id = mailbox(&app, &key, &dv, "desk", extra.clone()).await;
+        let r = test(id).await;
+        assert_eq!(r["ok"], false, "{extra}: {r}");
+        assert_eq!(r["failed_step"], step, "{extra}: {r}");
+    }
+}
+
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn mailbox_settings_are_checked_and_only_settings_managers_see_them() {
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let base = json!({
+        "name": "Desk", "protocol": "imap", "host": "mail.example", "tls": "plain",
+        "username": "desk", "password": "pw", "after_fetch": "seen",
+    });
+    let r = app
+        .json(Method::POST, "/api/v1/mailboxes", &key, base.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("tls"), "{}", r.body);
+    let mut ok = base.clone();
+    ok["plain_understood"] = json!(true);
+    let r = app
+        .json(Method::POST, "/api/v1/mailboxes", &key, ok.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["port"], 143);
+    let id = r.json()["id"].as_i64().unwrap();
+    // The stored password is sealed, never in the clear.
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    let stored: String = sqlx::query_scalar("SELECT password FROM mailboxes WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    assert!(
+        stored.starts_with("v1:") && !stored.contains("pw"),
+        "{stored}"
+    );
+    // An empty password on update keeps the stored one.
+    let mut upd = ok.clone();
+    upd["password"] = json!("");
+    let r = app
+        .json(Method::PUT, &format!("/api/v1/mailboxes/{id}"), &key, upd)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["password_set"], true);
+    for (field, value) in [
+        ("protocol", json!("smtp")),
+        ("after_fetch", json!("keep")),
+        ("poll_secs", json!(1)),
+        ("port", json!(70000)),
+        ("host", json!("a b")),
+        ("reply_address", json!("not-an-address")),
+    ] {
+        let mut bad = ok.clone();
+        bad["name"] = json!(format!("x{field}"));
+        bad[field] = value;
+        let r = app.json(Method::POST, "/api/v1/mailboxes", &key, bad).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            r.body
+        );
+    }
+    let agent = app.user("agent@example.com", "technician", vec![]).await;
+    let agent_key = app.key_for(agent.id).await;
+    assert_eq!(
+        app.get("/api/v1/mailboxes", &agent_key).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/api/v1/mail/quarantine", &agent_key).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
