@@ -390,6 +390,31 @@ pub async fn of_ticket(state: &AppState, actor: &Actor, ticket: i64) -> AppResul
         .collect())
 }
 
+/// The mails of a ticket the caller has already opened (the ticket page): everything for
+/// staff; for others only which replies came by email, without reasons or addresses.
+pub async fn of_opened_ticket(
+    state: &AppState,
+    staff: bool,
+    ticket: i64,
+) -> AppResult<Vec<Received>> {
+    let mut conn = state.db.pool.acquire().await?;
+    let rows = store::of_ticket(&mut conn, ticket).await?;
+    Ok(rows
+        .iter()
+        .filter(|r| staff || r.outcome == "ticket" || r.outcome == "reply")
+        .map(|r| {
+            let mut v = r.view();
+            if !staff {
+                v.reason.clear();
+                v.sender.clear();
+                v.message_id.clear();
+                v.id = 0;
+            }
+            v
+        })
+        .collect())
+}
+
 /// The original message (`.eml`): staff who can open its ticket, or settings managers (the
 /// quarantine).
 pub async fn original(state: &AppState, actor: &Actor, received: i64) -> AppResult<Vec<u8>> {

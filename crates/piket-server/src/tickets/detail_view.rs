@@ -45,6 +45,8 @@ pub struct DetailView<'a> {
     pub draft_at: i64,
     /// The machine a desktop report came from (staff only).
     pub machine: Option<&'a super::machine::Machine>,
+    /// The mails that reached this ticket (`mail::service::of_opened_ticket`).
+    pub mails: &'a [crate::mail::Received],
 }
 
 impl<'a> DetailView<'a> {
@@ -73,7 +75,26 @@ impl<'a> DetailView<'a> {
             me: 0,
             draft_at: 0,
             machine: d.machine.as_ref(),
+            mails: &[],
         }
+    }
+
+    /// With the mails that reached the ticket.
+    pub fn with_mails(mut self, mails: &'a [crate::mail::Received]) -> Self {
+        self.mails = mails;
+        self
+    }
+
+    /// The mail a reply came in, if it came by email.
+    fn mail_of(&self, comment: &i64) -> Option<&crate::mail::Received> {
+        self.mails.iter().find(|m| m.comment_id == Some(*comment))
+    }
+
+    /// The mail that opened the ticket, if one did.
+    fn opening_mail(&self) -> Option<&crate::mail::Received> {
+        self.mails
+            .iter()
+            .find(|m| m.outcome == "ticket" && m.comment_id.is_none())
     }
 
     /// With the requester's context, the reader's id and the time of the draft shown.

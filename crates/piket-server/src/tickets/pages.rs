@@ -364,12 +364,13 @@ async fn detail_page(
         }
     };
     // The lists mostly come from caches.
-    let (choices, canned, context) = tokio::join!(
+    let (choices, canned, context, mails) = tokio::join!(
         choices(state, actor),
         crate::canned::service::offered(state, actor),
         context,
+        crate::mail::service::of_opened_ticket(state, allowed.staff, id),
     );
-    let (choices, canned, context) = (choices?, canned?, context?);
+    let (choices, canned, context, mails) = (choices?, canned?, context?, mails?);
     let errors = translated_field_errors(state, ctx, err);
     // An empty box shows the reader's draft (kept on the server, so it survives a reload, the
     // side panel's Save and another device).
@@ -386,7 +387,8 @@ async fn detail_page(
         &errors,
         allowed,
     )
-    .with_context(context.as_ref(), actor.user_id, draft_at);
+    .with_context(context.as_ref(), actor.user_id, draft_at)
+    .with_mails(&mails);
     form_page(&view, err)
 }
 

@@ -69,6 +69,18 @@ impl<'a> Shell<'a> {
         self.catalog.get(self.locale, &key).to_string()
     }
 
+    /// Why a mail landed where it did (`mail::intake`'s `code: detail`): the code in the
+    /// reader's language, the detail (addresses, ticket numbers, header values) as recorded.
+    pub fn mail_reason(&self, reason: &str) -> String {
+        let (code, detail) = reason.split_once(": ").unwrap_or((reason, ""));
+        let label = self.tx("mail_reason_", code);
+        if detail.is_empty() {
+            label
+        } else {
+            format!("{label} ({detail})")
+        }
+    }
+
     /// A role's name as the reader sees it (built-in roles translated, custom ones as named).
     pub fn role<'k>(&'k self, name: &'k str) -> &'k str {
         self.catalog.role_name(self.locale, name)

@@ -69,6 +69,8 @@ pub fn flash(key: Option<&str>) -> Option<String> {
         "dismissed",
         "assigned",
         "unassigned",
+        "fetched",
+        "retried",
     ];
     key.filter(|k| KNOWN.contains(k))
         .map(|k| format!("flash_{k}"))

@@ -696,3 +696,136 @@ async fn mailbox_settings_are_checked_and_only_settings_managers_see_them() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_admin_pages_save_test_and_fetch_and_the_ticket_page_marks_mail() {
+    let Some(dv) = Dovecot::start("mail::pages") else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let (admin, _) = app.admin().await;
+    let it = {
+        let (_, key) = (admin.id, app.key_for(admin.id).await);
+        app.department(&key, "IT").await
+    };
+    let tech = app.user("tech@example.com", "technician", vec![it]).await;
+    let mut b = common::signed_in(&app, &admin.email).await;
+    let list = b.get("/admin/mailboxes").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("No mailbox yet"), "{}", list.body);
+    // Plain without ticking "I understand": the form comes back with the error, nothing saved.
+    let port = dv.imaps.to_string();
+    let mut fields = vec![
+        ("name", "Support"),
+        ("protocol", "imap"),
+        ("host", "localhost"),
+        ("port", port.as_str()),
+        ("tls", "plain"),
+        ("username", "desk"),
+        ("password", PASSWORD),
+        ("folder", "INBOX"),
+        ("after_fetch", "seen"),
+        ("poll_secs", "60"),
+        ("department_id", ""),
+        ("category_id", ""),
+        ("priority", "normal"),
+        ("reply_address", "support@piket.test"),
+        ("unknown_senders", "create"),
+        ("enabled", "on"),
+    ];
+    let r = b.post("/admin/mailboxes", &fields).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("in the clear"), "{}", r.body);
+    assert!(
+        !r.body.contains(PASSWORD),
+        "the password came back in the form"
+    );
+    fields[4] = ("tls", "tls");
+    fields.push(("tls_verify", "on"));
+    let r = b.post("/admin/mailboxes", &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let at = r.header("location");
+    let id: i64 = at
+        .trim_start_matches("/admin/mailboxes/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The certificate is self-signed and checking it is on: the test says TLS failed.
+    let r = b.post(&format!("/admin/mailboxes/{id}/test"), &[]).await;
+    assert!(r.body.contains("id=\"test-result\""), "{}", r.body);
+    assert!(r.body.contains("failed at: TLS"), "{}", r.body);
+    // Without the check (no "tls_verify" box), it works.
+    fields.pop();
+    let r = b.post(&format!("/admin/mailboxes/{id}"), &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let edit = b.get(&format!("/admin/mailboxes/{id}")).await;
+    assert!(
+        !edit.body.contains(PASSWORD),
+        "the stored password is shown"
+    );
+    let r = b.post(&format!("/admin/mailboxes/{id}/test"), &[]).await;
+    assert!(
+        r.body.contains("The connection works: 0 mails"),
+        "{}",
+        r.body
+    );
+    dv.deliver(
+        "desk",
+        &mail("ana@example.com", "Scanner offline", "Since this morning."),
+    );
+    let r = b.post(&format!("/admin/mailboxes/{id}/fetch"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let ticket = tickets(&app).await[0].id;
+    // Route the ticket to IT so the technician sees it, then look as each reader.
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    sqlx::query("UPDATE tickets SET department_id = $1 WHERE id = $2")
+        .bind(it)
+        .bind(ticket)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let mut staff = common::signed_in(&app, &tech.email).await;
+    let page = staff.get(&format!("/tickets/{ticket}")).await;
+    assert!(page.body.contains("via email"), "{}", page.body);
+    let mail_id = received_id(&app).await;
+    assert!(page.body.contains(&format!("/mail/{mail_id}/original")));
+    assert!(page.body.contains("no thread header or token matched"));
+    let eml = staff.get(&format!("/mail/{mail_id}/original")).await;
+    assert_eq!(eml.status, StatusCode::OK);
+    assert!(eml.body.contains("Since this morning."));
+    // The requester (an account made for the sender; give it a password to sign in) sees the
+    // mark but neither the reason nor the original.
+    piket_server::auth::service::set_password_by_email(
+        &app.state,
+        "ana@example.com",
+        "a-long-test-password",
+    )
+    .await
+    .unwrap();
+    let mut ana = common::signed_in(&app, "ana@example.com").await;
+    let page = ana.get(&format!("/tickets/{ticket}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("via email"), "{}", page.body);
+    assert!(!page.body.contains("/original"), "{}", page.body);
+    assert!(!page.body.contains("no thread header"), "{}", page.body);
+    assert_eq!(
+        ana.get(&format!("/mail/{mail_id}/original")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The list shows the mailbox's state.
+    let list = b.get("/admin/mailboxes").await;
+    assert!(list.body.contains("Support"), "{}", list.body);
+    let q = b.get("/admin/mail/quarantine").await;
+    assert!(q.body.contains("Nothing in the quarantine"), "{}", q.body);
+}
+
+async fn received_id(app: &TestApp) -> i64 {
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    sqlx::query_scalar("SELECT id FROM mail_received ORDER BY id LIMIT 1")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+}
