@@ -24,9 +24,15 @@ use crate::tickets::work::Work;
 use crate::tickets::{NewComment, NewTicket};
 use crate::validate::Check;
 
-/// Mails one sender may send in an hour (all mailboxes) before the rest are ignored: the brake
-/// on any loop the header checks miss.
+/// Mails one sender may send in an hour (all mailboxes) before the rest are no longer answered
+/// automatically: the brake on any loop the header checks miss.
 pub const SENDER_PER_HOUR: i64 = 30;
+/// Past this many times the limit, a sender's mail waits in the quarantine (a flood).
+pub const FLOOD_FACTOR: i64 = 10;
+/// The longest Message-ID kept for threading (longer ones are kept with the mail only).
+const MAX_MESSAGE_ID: usize = 250;
+/// At most one refusal answer to a sender in this time.
+const REFUSAL_EVERY_MS: i64 = 24 * 3_600_000;
 
 /// What became of a mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,7 +141,7 @@ pub async fn skip_backlog(state: &AppState, mb: &MailboxRow, uid_key: &str) -> A
         sha256: String::new(),
         size: 0,
     };
-    let reason = "backlog: mail from before the first fetch, skipped by choice";
+    let reason = "backlog";
     record_alone(
         state,
         mb,
@@ -173,7 +179,42 @@ pub async fn retry(
     process(state, mb, Slot::Retry(received_id), &bytes, &raw).await
 }
 
+/// Whether an error may pass by itself (the database or the disk): the mail is tried again on
+/// the next round. Any other failure quarantines the mail, so one mail never stops a mailbox.
+fn transient(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::Unavailable | AppError::StorageFull | AppError::InsufficientStorage
+    )
+}
+
 async fn process(
+    state: &AppState,
+    mb: &MailboxRow,
+    slot: Slot<'_>,
+    bytes: &[u8],
+    raw: &Raw,
+) -> AppResult<Taken> {
+    match process_mail(state, mb, slot, bytes, raw).await {
+        Err(e) if !transient(&e) => {
+            tracing::warn!(mailbox = mb.id, error = ?e, "a mail could not be processed; quarantined");
+            let code = match &e {
+                AppError::Forbidden => "forbidden",
+                AppError::NotFound => "not_found",
+                AppError::Conflict(_) => "conflict",
+                AppError::Invalid(_) => "invalid",
+                AppError::PayloadTooLarge | AppError::QuotaExceeded { .. } => "too_large",
+                _ => "error",
+            };
+            let reason = format!("failed: {code}");
+            let mail = parse::parse(bytes).ok();
+            record_alone(state, mb, slot, raw, mail.as_ref(), "quarantined", &reason).await
+        }
+        other => other,
+    }
+}
+
+async fn process_mail(
     state: &AppState,
     mb: &MailboxRow,
     slot: Slot<'_>,
@@ -195,20 +236,22 @@ async fn process(
     {
         return bounce(state, mb, slot, raw, &mail, recipient, quoted_ids).await;
     }
-    let automatic = match &mail.kind {
+    let mut automatic = match &mail.kind {
         Kind::Automatic(why) => Some(why.clone()),
         _ => None,
     };
     {
+        // Past the hourly limit a sender's mail is still taken but never answered, which ends
+        // any loop; far past it (a flood) it waits in the quarantine, where nothing is lost.
         let mut conn = state.db.pool.acquire().await?;
         let recent = store::from_sender_since(&mut conn, &mail.from, now - 3_600_000).await?;
-        if recent >= SENDER_PER_HOUR {
-            drop(conn);
-            let reason = format!(
-                "rate: more than {SENDER_PER_HOUR} mails from {} in an hour",
-                mail.from
-            );
-            return record_alone(state, mb, slot, raw, Some(&mail), "ignored", &reason).await;
+        drop(conn);
+        if recent >= SENDER_PER_HOUR * FLOOD_FACTOR {
+            let reason = format!("rate: {}, {}/h", mail.from, SENDER_PER_HOUR * FLOOD_FACTOR);
+            return record_alone(state, mb, slot, raw, Some(&mail), "quarantined", &reason).await;
+        }
+        if recent >= SENDER_PER_HOUR && automatic.is_none() {
+            automatic = Some(format!("rate: {SENDER_PER_HOUR}/h"));
         }
     }
     let found = {
@@ -216,20 +259,15 @@ async fn process(
         thread::find(&mut conn, &key, &mail).await?
     };
     let Some(actor) = sender_actor(state, mb, &mail, automatic.is_some()).await? else {
-        let reason = format!(
-            "refused: {} is not known and this mailbox refuses unknown senders",
-            mail.from
-        );
+        let reason = format!("refused: {}", mail.from);
         return refuse(state, mb, slot, raw, &mail, &reason, automatic.is_none()).await;
     };
     let auto_note = automatic
-        .map(|w| format!(" (sent automatically: {w}; not answered)"))
+        .map(|w| format!(" | automatic: {w}"))
         .unwrap_or_default();
     let mut new_reason = match &found {
-        Found::None => "new_ticket: no thread header or token matched".to_string(),
-        Found::Unsigned(t) => format!(
-            "token_unsigned: the subject names [#{t}] without a valid signature, so it opened a new ticket"
-        ),
+        Found::None => "new_ticket".to_string(),
+        Found::Unsigned(t) => format!("token_unsigned: [#{t}]"),
         Found::Ticket { .. } => String::new(),
     };
     if let Found::Ticket { id, code, detail } = &found {
@@ -247,15 +285,10 @@ async fn process(
         {
             Ok(taken) => return Ok(taken),
             Err(AppError::NotFound | AppError::Forbidden) => {
-                new_reason = format!(
-                    "not_allowed: it threads to #{id} ({detail}), but {} may not post on it, so it opened a new ticket",
-                    mail.from
-                );
+                new_reason = format!("not_allowed: #{id}, {}", mail.from);
             }
             Err(AppError::Conflict(_)) => {
-                new_reason = format!(
-                    "closed: it threads to #{id}, which is closed, so it opened a new ticket"
-                );
+                new_reason = format!("closed: #{id}");
             }
             Err(AppError::Invalid(errs)) => {
                 let reason = format!("invalid: {}", describe(&errs));
@@ -303,16 +336,30 @@ async fn sender_actor(
             if c.finish().is_err() || mb.unknown_senders != "create" || automatic {
                 return Ok(None);
             }
-            let mut tx = state.db.begin().await?;
-            let id = crate::users::accounts::requester_for_mail(
-                &mut tx,
-                &email,
-                &mail.from_name,
-                state.now(),
-            )
-            .await?;
-            tx.commit().await?;
-            id
+            let made = async {
+                let mut tx = state.db.begin().await?;
+                let id = crate::users::accounts::requester_for_mail(
+                    &mut tx,
+                    &email,
+                    &mail.from_name,
+                    state.now(),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok::<i64, AppError>(id)
+            };
+            match made.await {
+                Ok(id) => id,
+                // Made meanwhile for a mail from the same sender on another node.
+                Err(AppError::Conflict(_)) => {
+                    crate::users::accounts::id_by_email(&mut conn, &email)
+                        .await?
+                        .ok_or(AppError::Conflict(
+                            "the sender's account is being made".into(),
+                        ))?
+                }
+                Err(e) => return Err(e),
+            }
         }
     };
     crate::users::accounts::load_actor(&mut conn, id, via, "").await
@@ -326,8 +373,9 @@ fn clean_text(text: &str, max: usize) -> String {
         .collect();
     let t = t.trim();
     if t.chars().count() > max {
-        let cut: String = t.chars().take(max - 40).collect();
-        format!("{cut}\n\n[… cut: the mail is longer; see the original]")
+        const MARK: &str = "\n\n[… cut: the mail is longer; see the original]";
+        let cut: String = t.chars().take(max - MARK.chars().count()).collect();
+        format!("{cut}{MARK}")
     } else {
         t.to_string()
     }
@@ -356,7 +404,7 @@ fn with_left(reason: &str, left: &[String]) -> String {
     if left.is_empty() {
         reason.to_string()
     } else {
-        format!("{reason}; left out: {}", left.join(", "))
+        format!("{reason} | left_out: {}", left.join(", "))
     }
 }
 
@@ -450,7 +498,7 @@ async fn finish(
         drop(work);
         return Ok(Taken::Already);
     }
-    if !mail.message_id.is_empty() {
+    if !mail.message_id.is_empty() && mail.message_id.len() <= MAX_MESSAGE_ID {
         store::remember_message_id(work.conn(), &mail.message_id, ticket, now).await?;
         // The receipt queued while filing now answers this mail too.
         let key = *work.state.secrets.signing_key();
@@ -486,11 +534,20 @@ async fn bounce(
             .first()
             .copied();
     }
+    // A report about a ticket deleted since is kept without it.
+    if let Some(t) = ticket {
+        if crate::tickets::service::row_and_watchers(&mut tx, t)
+            .await?
+            .is_none()
+        {
+            ticket = None;
+        }
+    }
     let reason = match (recipient.is_empty(), ticket) {
-        (false, Some(t)) => format!("bounce: delivery to {recipient} failed; it concerns #{t}"),
-        (false, None) => format!("bounce: delivery to {recipient} failed"),
-        (true, Some(t)) => format!("bounce: a delivery report about #{t}"),
-        (true, None) => "bounce: a delivery report".to_string(),
+        (false, Some(t)) => format!("bounce: {recipient}, #{t}"),
+        (false, None) => format!("bounce: {recipient}"),
+        (true, Some(t)) => format!("bounce: #{t}"),
+        (true, None) => "bounce".to_string(),
     };
     let rec = record_of(mb, slot, raw, Some(mail), "bounce", &reason, ticket, None);
     if !write_record(&mut tx, slot, &rec, now).await? {
@@ -519,11 +576,13 @@ async fn refuse(
 ) -> AppResult<Taken> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
+    let answered_lately =
+        store::refused_since(&mut tx, &mail.from, now - REFUSAL_EVERY_MS).await? > 0;
     let rec = record_of(mb, slot, raw, Some(mail), "refused", reason, None, None);
     if !write_record(&mut tx, slot, &rec, now).await? {
         return Ok(Taken::Already);
     }
-    if answer {
+    if answer && !answered_lately {
         let locale = crate::i18n::Locale::En;
         let subject = state
             .catalog

@@ -23,13 +23,13 @@ impl Unreadable {
     pub fn reason(&self) -> String {
         match self {
             Unreadable::TooLarge { size, max } => {
-                format!("too_large: {size} bytes, the limit is {max}")
+                format!("too_large: {size} > {max} B")
             }
             Unreadable::TooManyParts(n) => {
-                format!("too_many_parts: {n} parts, the limit is {MAX_PARTS}")
+                format!("too_many_parts: {n} > {MAX_PARTS}")
             }
-            Unreadable::Undecodable => "undecodable: not a readable message".into(),
-            Unreadable::NoSender => "no_sender: the mail has no From address".into(),
+            Unreadable::Undecodable => "undecodable".into(),
+            Unreadable::NoSender => "no_sender".into(),
         }
     }
 }

@@ -17,6 +17,9 @@ use crate::secrets::MAILBOX_PASSWORD;
 use crate::state::AppState;
 use crate::validate::Check;
 
+/// How long "Fetch now" waits for its round.
+const FETCH_NOW_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub async fn list(state: &AppState, actor: &Actor) -> AppResult<Vec<Mailbox>> {
     actor.require("settings.manage")?;
     let mut conn = state.db.pool.acquire().await?;
@@ -176,7 +179,18 @@ pub async fn save(
         Some(id) => Some(store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?),
         None => None,
     };
-    let has_password = before.as_ref().is_some_and(|b| !b.password.is_empty());
+    // The stored password goes only to the server it was given for: pointing the mailbox at
+    // another host, port, account or encryption asks for it again (else an administrator could
+    // send it to a server of their own).
+    let same_server = before.as_ref().is_some_and(|b| {
+        b.host.eq_ignore_ascii_case(input.host.trim())
+            && input.port.is_none_or(|p| p == b.port)
+            && b.tls == input.tls.trim().to_lowercase()
+            && b.username == input.username.trim()
+            && b.protocol == input.protocol.trim().to_lowercase()
+            && (b.tls_verify == 0 || input.tls_verify)
+    });
+    let has_password = same_server && before.as_ref().is_some_and(|b| !b.password.is_empty());
     let k = check(&mut tx, &input, has_password).await?;
     if store::name_taken(&mut tx, &k.name, id.unwrap_or(0)).await? {
         return Err(AppError::Conflict(format!(
@@ -307,10 +321,16 @@ pub async fn choose_first_fetch(
 pub async fn fetch_now(state: &AppState, actor: &Actor, id: i64) -> AppResult<Round> {
     actor.require("settings.manage")?;
     row(state, id).await?;
-    worker::poll_once(state, id).await.map_err(|e| match e {
-        fetch::RoundError::Local(e) => e,
-        fetch::RoundError::Remote(f) => AppError::Conflict(format!("the mailbox failed at {f}")),
-    })
+    // A large backlog goes on in the background fetcher; this request stops waiting.
+    match tokio::time::timeout(FETCH_NOW_LIMIT, worker::poll_once(state, id)).await {
+        Ok(result) => result.map_err(|e| match e {
+            fetch::RoundError::Local(e) => e,
+            fetch::RoundError::Remote(f) => {
+                AppError::Conflict(format!("the mailbox failed at {f}"))
+            }
+        }),
+        Err(_) => Ok(Round::default()),
+    }
 }
 
 pub async fn quarantine(state: &AppState, actor: &Actor) -> AppResult<Vec<Received>> {

@@ -513,6 +513,17 @@ pub async fn from_sender_since(
     .await?)
 }
 
+/// Refusals recorded for `sender` since `since`.
+pub async fn refused_since(conn: &mut AnyConnection, sender: &str, since: i64) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM mail_received WHERE sender = $1 AND outcome = 'refused' AND received_at >= $2",
+    )
+    .bind(sender)
+    .bind(since)
+    .fetch_one(conn)
+    .await?)
+}
+
 // ---- threading ----
 
 pub async fn remember_message_id(
@@ -522,8 +533,8 @@ pub async fn remember_message_id(
     now: i64,
 ) -> AppResult<()> {
     sqlx::query(
-        "INSERT INTO mail_message_ids (message_id, ticket_id, created_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (message_id, ticket_id) DO NOTHING",
+        "INSERT INTO mail_message_ids (message_id, ticket_id, created_at) \
+         SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM mail_message_ids WHERE message_id = $1)",
     )
     .bind(message_id)
     .bind(ticket)
@@ -533,7 +544,8 @@ pub async fn remember_message_id(
     Ok(())
 }
 
-/// Tickets that received a mail with one of these Message-IDs, newest first.
+/// Tickets that received a mail with one of these Message-IDs, the first to receive it first
+/// (a later mail reusing an id cannot steer replies to its own ticket).
 pub async fn tickets_of_message_ids(
     conn: &mut AnyConnection,
     ids: &[String],
@@ -541,7 +553,7 @@ pub async fn tickets_of_message_ids(
     let mut out = Vec::new();
     for id in ids.iter().take(50) {
         let found: Vec<i64> = sqlx::query_scalar(
-            "SELECT ticket_id FROM mail_message_ids WHERE message_id = $1 ORDER BY created_at DESC",
+            "SELECT ticket_id FROM mail_message_ids WHERE message_id = $1 ORDER BY created_at, ticket_id",
         )
         .bind(id)
         .fetch_all(&mut *conn)

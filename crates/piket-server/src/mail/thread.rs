@@ -28,7 +28,7 @@ pub async fn find(conn: &mut AnyConnection, key: &[u8; 32], mail: &Incoming) -> 
             return Ok(Found::Ticket {
                 id: t,
                 code: "reply_header",
-                detail: format!("<{id}> was sent by Piket about #{t}"),
+                detail: format!("<{id}>, #{t}"),
             });
         }
     }
@@ -37,14 +37,14 @@ pub async fn find(conn: &mut AnyConnection, key: &[u8; 32], mail: &Incoming) -> 
         return Ok(Found::Ticket {
             id: *t,
             code: "reply_header",
-            detail: format!("it answers a mail received into #{t}"),
+            detail: format!("#{t}"),
         });
     }
     Ok(match token::in_subject(key, &mail.subject) {
         token::SubjectRef::Signed(t) => Found::Ticket {
             id: t,
             code: "reply_token",
-            detail: format!("the subject carries the signed token of #{t}"),
+            detail: format!("#{t}"),
         },
         token::SubjectRef::Unsigned(t) => Found::Unsigned(t),
         token::SubjectRef::None => Found::None,

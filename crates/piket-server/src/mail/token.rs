@@ -41,12 +41,19 @@ pub enum SubjectRef {
 
 /// The first ticket token in `subject`.
 pub fn in_subject(key: &[u8; 32], subject: &str) -> SubjectRef {
-    let mut rest = subject;
+    // Tokens sit near the start; a hostile subject of a million `[#` is read only so far, and
+    // each bracket once.
+    let mut cut = subject.len().min(1024);
+    while !subject.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut rest = &subject[..cut];
     let mut unsigned = None;
     while let Some(at) = rest.find("[#") {
         rest = &rest[at + 2..];
         let Some(end) = rest.find(']') else { break };
         let inner = &rest[..end];
+        let after = &rest[end + 1..];
         let (num, given) = inner.split_once('-').unwrap_or((inner, ""));
         if let Ok(n) = num.parse::<i64>() {
             if n > 0 && mac_ok(key, n, given) {
@@ -56,6 +63,7 @@ pub fn in_subject(key: &[u8; 32], subject: &str) -> SubjectRef {
                 unsigned = Some(n);
             }
         }
+        rest = after;
     }
     unsigned.map_or(SubjectRef::None, SubjectRef::Unsigned)
 }
@@ -110,6 +118,11 @@ mod tests {
         let foreign = subject_token(&[8; 32], 123);
         assert_eq!(in_subject(&KEY, &foreign), SubjectRef::Unsigned(123));
         assert_eq!(in_subject(&KEY, "no token [#x] [#"), SubjectRef::None);
+        // A subject of a million brackets is read within its first kilobyte, quickly.
+        let hostile = format!("{}]", "[#".repeat(1_000_000));
+        let started = std::time::Instant::now();
+        assert_eq!(in_subject(&KEY, &hostile), SubjectRef::None);
+        assert!(started.elapsed() < std::time::Duration::from_millis(200));
     }
 
     #[test]

@@ -54,12 +54,13 @@ pub async fn poll_once(state: &AppState, id: i64) -> Result<Round, RoundError> {
 }
 
 async fn note_result(state: &AppState, id: i64, result: &Result<Round, RoundError>) {
-    let error = match result {
+    // A hostile server's answer can be long: the page shows the start of it.
+    let error: String = match result {
         Ok(_) => String::new(),
-        Err(e) => e.to_string(),
+        Err(e) => e.to_string().chars().take(500).collect(),
     };
-    if let Err(e) = result {
-        tracing::warn!(mailbox = id, error = %e, "mailbox round failed");
+    if result.is_err() {
+        tracing::warn!(mailbox = id, error = %error, "mailbox round failed");
     }
     if let Ok(mut conn) = state.db.pool.acquire().await {
         let _ = store::set_result(&mut conn, id, &error, state.now()).await;
@@ -153,7 +154,7 @@ async fn wait_for_mail(s: &Settings, poll: Duration, failed: bool) {
     if s.protocol == "imap" && !failed {
         if let Ok((mut session, _)) = imap::open(s).await {
             if imap::has_idle(&mut session).await {
-                if let Ok(session) = imap::idle(session, poll.max(MAX_IDLE).min(MAX_IDLE)).await {
+                if let Ok(session) = imap::idle(session, poll.min(MAX_IDLE)).await {
                     imap::logout(session).await;
                 }
                 return;

@@ -71,14 +71,21 @@ impl<'a> Shell<'a> {
 
     /// Why a mail landed where it did (`mail::intake`'s `code: detail`): the code in the
     /// reader's language, the detail (addresses, ticket numbers, header values) as recorded.
+    /// Further parts follow ` | ` (`automatic: …`, `left_out: …`).
     pub fn mail_reason(&self, reason: &str) -> String {
-        let (code, detail) = reason.split_once(": ").unwrap_or((reason, ""));
-        let label = self.tx("mail_reason_", code);
-        if detail.is_empty() {
-            label
-        } else {
-            format!("{label} ({detail})")
-        }
+        reason
+            .split(" | ")
+            .map(|part| {
+                let (code, detail) = part.split_once(": ").unwrap_or((part, ""));
+                let label = self.tx("mail_reason_", code);
+                if detail.is_empty() {
+                    label
+                } else {
+                    format!("{label} ({detail})")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     /// A role's name as the reader sees it (built-in roles translated, custom ones as named).

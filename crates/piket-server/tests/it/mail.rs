@@ -132,7 +132,7 @@ async fn a_new_mail_becomes_a_ticket_once_and_the_sender_a_requester() {
     let r = received(&app).await;
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].0, "ticket");
-    assert!(r[0].1.starts_with("new_ticket:"), "{}", r[0].1);
+    assert_eq!(r[0].1, "new_ticket");
     // The receipt went out with the signed token and threading headers.
     let out = outbox(&app).await;
     assert_eq!(out.len(), 1, "{out:?}");
@@ -273,7 +273,12 @@ async fn automatic_mail_is_not_answered_and_a_bounce_marks_the_address() {
         "an automatic mail got an answer"
     );
     let r = received(&app).await;
-    assert!(r[1].1.contains("sent automatically"), "{}", r[1].1);
+    assert!(
+        r[1].1
+            .contains(" | automatic: Auto-Submitted: auto-replied"),
+        "{}",
+        r[1].1
+    );
     // A bounce of Piket's mail to her: recorded on the ticket, her address marked.
     let mid = piket_server::mail::token::message_id(
         app.state.secrets.signing_key(),
@@ -307,7 +312,7 @@ async fn automatic_mail_is_not_answered_and_a_bounce_marks_the_address() {
 }
 
 #[tokio::test]
-async fn a_sender_past_the_hourly_limit_is_ignored() {
+async fn past_the_hourly_limit_a_sender_is_no_longer_answered() {
     let Some(dv) = Dovecot::start("mail::rate") else {
         return;
     };
@@ -322,10 +327,182 @@ async fn a_sender_past_the_hourly_limit_is_ignored() {
         );
     }
     assert_eq!(poll(&app, id).await, n);
+    // Nothing is dropped: every mail is a ticket; the last three got no receipt, which is
+    // what ends a loop with an auto-responder that does not say so.
+    assert_eq!(tickets(&app).await.len(), n);
+    let receipts = outbox(&app)
+        .await
+        .into_iter()
+        .filter(|o| o.0 == "loop@example.com")
+        .count();
+    assert_eq!(receipts, n - 3);
     let r = received(&app).await;
-    let ignored = r.iter().filter(|x| x.0 == "ignored").count();
-    assert_eq!(ignored, 3, "{r:?}");
-    assert_eq!(tickets(&app).await.len(), n - 3);
+    assert!(r[n - 1].1.contains(" | automatic: rate"), "{}", r[n - 1].1);
+}
+
+#[tokio::test]
+async fn a_mail_that_fails_is_quarantined_and_never_stops_the_mailbox() {
+    let Some(dv) = Dovecot::start("mail::no_stall") else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    // Warehouse staff may not file tickets: their mail cannot become one.
+    app.user("store@example.com", "warehouse", vec![]).await;
+    let id = mailbox(&app, &key, &dv, "desk", json!({})).await;
+    dv.deliver("desk", &mail("store@example.com", "Stock", "count"));
+    // A Message-ID far longer than an index row holds (PostgreSQL's limit is ~2.7 kB).
+    let long = format!(
+        "From: ana@example.com\r\nSubject: Long id\r\nMessage-ID: <{}@x.example>\r\n\r\nhi\r\n",
+        "a".repeat(20_000)
+    );
+    dv.deliver("desk", long.as_bytes());
+    // A body longer than a ticket holds is cut, not refused.
+    dv.deliver(
+        "desk",
+        &mail(
+            "budi@example.com",
+            "Long log",
+            &"line of log\r\n".repeat(3_000),
+        ),
+    );
+    dv.deliver("desk", &mail("ana@example.com", "After", "still fetched"));
+    assert_eq!(poll(&app, id).await, 4);
+    let r = received(&app).await;
+    assert_eq!(
+        (r[0].0.as_str(), r[0].1.as_str()),
+        ("quarantined", "failed: forbidden")
+    );
+    assert_eq!(r[1].0, "ticket", "{:?}", r[1]);
+    assert_eq!(r[2].0, "ticket", "{:?}", r[2]);
+    assert_eq!(r[3].0, "ticket", "{:?}", r[3]);
+    let t = tickets(&app).await;
+    assert!(
+        t[1].description.ends_with("see the original]"),
+        "{}",
+        &t[1].description[t[1].description.len() - 80..]
+    );
+    assert_eq!(poll(&app, id).await, 0);
+}
+
+#[tokio::test]
+async fn a_bounce_about_a_deleted_ticket_is_kept_without_it() {
+    let Some(dv) = Dovecot::start("mail::bounce_deleted") else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let id = mailbox(&app, &key, &dv, "desk", json!({})).await;
+    dv.deliver("desk", &mail("spam@example.com", "Buy now", "spam"));
+    poll(&app, id).await;
+    let ticket = tickets(&app).await[0].id;
+    let r = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/tickets/{ticket}"),
+            &[("x-api-key", &key)],
+            axum::body::Body::empty(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let mid =
+        piket_server::mail::token::message_id(app.state.secrets.signing_key(), 1, ticket, "x");
+    let bounce = format!(
+        "From: postmaster@evil.example\r\nSubject: Undelivered\r\n\r\nFinal-Recipient: rfc822; spam@example.com\r\nMessage-ID: {mid}\r\n"
+    );
+    dv.deliver("desk", bounce.as_bytes());
+    dv.deliver("desk", &mail("ana@example.com", "Next", "fetched"));
+    assert_eq!(poll(&app, id).await, 2);
+    let r = received(&app).await;
+    assert_eq!(r.last().unwrap().0, "ticket");
+    let b = r.iter().find(|x| x.0 == "bounce").unwrap();
+    assert_eq!(b.2, None);
+}
+
+#[tokio::test]
+async fn unknown_senders_are_refused_with_one_answer_a_day_where_the_mailbox_says_so() {
+    let Some(dv) = Dovecot::start("mail::refuse") else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let id = mailbox(
+        &app,
+        &key,
+        &dv,
+        "desk",
+        json!({"unknown_senders": "refuse"}),
+    )
+    .await;
+    for i in 0..3 {
+        dv.deliver(
+            "desk",
+            &mail("stranger@example.com", &format!("Hello {i}"), "hi"),
+        );
+    }
+    assert_eq!(poll(&app, id).await, 3);
+    assert!(tickets(&app).await.is_empty());
+    let r = received(&app).await;
+    assert!(r.iter().all(|x| x.0 == "refused"), "{r:?}");
+    let answers: Vec<_> = outbox(&app)
+        .await
+        .into_iter()
+        .filter(|o| o.0 == "stranger@example.com")
+        .collect();
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    let accounts: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = 'stranger@example.com'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(accounts, 0);
+}
+
+#[tokio::test]
+async fn the_stored_password_goes_only_to_the_server_it_was_given_for() {
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let body = json!({
+        "name": "Desk", "protocol": "imap", "host": "mail.example", "tls": "tls",
+        "username": "desk", "password": "pw", "after_fetch": "seen",
+    });
+    let r = app
+        .json(Method::POST, "/api/v1/mailboxes", &key, body.clone())
+        .await;
+    let id = r.json()["id"].as_i64().unwrap();
+    let mut same = body.clone();
+    same["password"] = json!("");
+    same["poll_secs"] = json!(120);
+    let r = app
+        .json(
+            Method::PUT,
+            &format!("/api/v1/mailboxes/{id}"),
+            &key,
+            same.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for (field, value) in [
+        ("host", json!("attacker.example")),
+        ("port", json!(2993)),
+        ("username", json!("other")),
+        ("tls", json!("starttls")),
+        ("tls_verify", json!(false)),
+    ] {
+        let mut moved = same.clone();
+        moved[field] = value;
+        let r = app
+            .json(Method::PUT, &format!("/api/v1/mailboxes/{id}"), &key, moved)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            r.body
+        );
+        assert!(r.body.contains("password"), "{field}: {}", r.body);
+    }
 }
 
 #[tokio::test]
@@ -532,6 +709,9 @@ async fn two_nodes_polling_one_mailbox_make_no_duplicate() {
     titles.dedup();
     assert_eq!(t.len(), 60, "taken {taken}");
     assert_eq!(titles.len(), 60);
+    let r = received(&a).await;
+    assert_eq!(r.len(), 60);
+    assert!(r.iter().all(|x| x.0 == "ticket"), "{r:?}");
 }
 
 #[tokio::test]
@@ -792,7 +972,11 @@ async fn the_admin_pages_save_test_and_fetch_and_the_ticket_page_marks_mail() {
     assert!(page.body.contains("via email"), "{}", page.body);
     let mail_id = received_id(&app).await;
     assert!(page.body.contains(&format!("/mail/{mail_id}/original")));
-    assert!(page.body.contains("no thread header or token matched"));
+    assert!(
+        page.body.contains("no thread header or token matched"),
+        "{}",
+        page.body
+    );
     let eml = staff.get(&format!("/mail/{mail_id}/original")).await;
     assert_eq!(eml.status, StatusCode::OK);
     assert!(eml.body.contains("Since this morning."));
@@ -828,4 +1012,48 @@ async fn received_id(app: &TestApp) -> i64 {
         .fetch_one(&mut *conn)
         .await
         .unwrap()
+}
+
+#[tokio::test]
+async fn an_oversized_mail_is_quarantined_without_being_kept_and_the_next_arrives() {
+    let Some(dv) = Dovecot::start("mail::oversized") else {
+        return;
+    };
+    // Attachments of 1 MiB: mail up to the 10 MiB floor is taken.
+    let app = TestApp::with(|s| s.attachment_max_bytes = Some(1024 * 1024)).await;
+    let (_, key) = app.admin().await;
+    for (protocol, user, port) in [("imap", "big", dv.imaps), ("pop3", "bigpop", dv.pop3s)] {
+        let extra = if protocol == "pop3" {
+            json!({"protocol": "pop3", "port": port, "after_fetch": "delete"})
+        } else {
+            json!({})
+        };
+        let id = mailbox(&app, &key, &dv, user, extra).await;
+        let mut big = String::from("From: ana@example.com\r\nSubject: Huge\r\n\r\n");
+        let line = format!("{}\r\n", "x".repeat(998));
+        while big.len() < 11 * 1024 * 1024 {
+            big.push_str(&line);
+        }
+        dv.deliver(user, big.as_bytes());
+        dv.deliver(
+            user,
+            &mail("ana@example.com", &format!("Small {protocol}"), "ok"),
+        );
+        assert_eq!(poll(&app, id).await, 2, "{protocol}");
+    }
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT outcome, reason, raw_sha256, raw_size FROM mail_received WHERE outcome = 'quarantined'",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for (_, reason, sha, size) in &rows {
+        assert!(reason.starts_with("too_large"), "{reason}");
+        assert!(sha.is_empty(), "an oversized mail was kept");
+        assert!(*size > 11 * 1000 * 1000, "{size}");
+    }
+    assert_eq!(tickets(&app).await.len(), 2);
 }

@@ -125,7 +125,8 @@ pub async fn download(
             .await
             .map_err(|e| Failure::new(Step::Fetch, e))?;
         offset += piece.len() as u64;
-        if (piece.len() as u64) < PIECE || offset >= size.max(1) {
+        // A server that sends more than it announced is cut off at the spool's limit.
+        if (piece.len() as u64) < PIECE || offset >= size.max(1) || spool.over() {
             return Ok(());
         }
     }

@@ -52,6 +52,9 @@ pub struct Spool {
     file: Option<tokio::fs::File>,
     hasher: Sha256,
     size: u64,
+    /// Past this many bytes nothing more is written (a mail too large, or a server that lies
+    /// about sizes): the rest is counted and dropped.
+    limit: u64,
 }
 
 impl Spool {
@@ -63,12 +66,16 @@ impl Spool {
             file: Some(file),
             hasher: Sha256::new(),
             size: 0,
+            limit: intake::max_mail_bytes(state),
         })
     }
 
     pub async fn write(&mut self, data: &[u8]) -> std::io::Result<()> {
-        self.hasher.update(data);
         self.size += data.len() as u64;
+        if self.size > self.limit {
+            return Ok(());
+        }
+        self.hasher.update(data);
         match &mut self.file {
             Some(f) => f.write_all(data).await,
             None => Ok(()),
@@ -77,6 +84,16 @@ impl Spool {
 
     pub fn size(&self) -> u64 {
         self.size
+    }
+
+    /// Whether the mail passed the limit (its bytes were not all kept).
+    pub fn over(&self) -> bool {
+        self.size > self.limit
+    }
+
+    /// A mail announced too large: counted, never downloaded.
+    fn announced(&mut self, size: u64) {
+        self.size = size;
     }
 
     /// Close the file and keep it as the raw message (`<sha256>.eml`).
@@ -218,18 +235,17 @@ async fn take_spooled(
     uid_key: &str,
     mut spool: Spool,
 ) -> AppResult<Taken> {
-    let over = spool.size() > intake::max_mail_bytes(state);
-    let bytes = if over {
-        Vec::new()
-    } else {
-        spool.read().await?
-    };
-    let raw = spool.keep(state).await?;
-    if over {
-        intake::quarantine_oversized(state, mb, uid_key, &raw).await
-    } else {
-        intake::take(state, mb, uid_key, &bytes, &raw).await
+    if spool.over() {
+        // Not kept: a mail past the limit would fill the store (retrying it is pointless).
+        let raw = Raw {
+            sha256: String::new(),
+            size: spool.size(),
+        };
+        return intake::quarantine_oversized(state, mb, uid_key, &raw).await;
     }
+    let bytes = spool.read().await?;
+    let raw = spool.keep(state).await?;
+    intake::take(state, mb, uid_key, &bytes, &raw).await
 }
 
 async fn imap_round(
@@ -297,7 +313,11 @@ async fn imap_round(
                 continue;
             };
             let mut spool = Spool::new(state).await.map_err(spool_io)?;
-            imap::download(session, uid, size, &mut spool).await?;
+            if size > intake::max_mail_bytes(state) {
+                spool.announced(size);
+            } else {
+                imap::download(session, uid, size, &mut spool).await?;
+            }
             if let Taken::Recorded { .. } = take_spooled(state, &mb, &uid_key, spool).await? {
                 round.taken += 1;
             }
@@ -355,7 +375,12 @@ async fn pop3_round(
         }
         if !known {
             let mut spool = Spool::new(state).await.map_err(spool_io)?;
-            pop.retrieve(n, &mut spool).await?;
+            let size = pop.size(n).await?;
+            if size > intake::max_mail_bytes(state) {
+                spool.announced(size);
+            } else {
+                pop.retrieve(n, &mut spool).await?;
+            }
             if let Taken::Recorded { .. } = take_spooled(state, mb, &uid_key, spool).await? {
                 round.taken += 1;
                 let mut conn = state.db.pool.acquire().await.map_err(AppError::from)?;

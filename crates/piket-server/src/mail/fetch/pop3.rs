@@ -9,6 +9,8 @@ use super::{Settings, Spool};
 
 /// The longest line accepted from the server (a hostile server cannot grow a line for ever).
 const MAX_LINE: u64 = 64 * 1024;
+/// Messages taken from one UIDL listing (the rest wait for the next round).
+const MAX_LISTED: usize = 100_000;
 
 pub struct Pop3 {
     io: BufReader<MailStream>,
@@ -99,8 +101,11 @@ impl Pop3 {
             }
             let mut parts = text.split_whitespace();
             if let (Some(n), Some(uidl)) = (parts.next(), parts.next()) {
-                if let Ok(n) = n.parse() {
-                    out.push((n, uidl.to_string()));
+                // RFC 1939: a UIDL is 1 to 70 printable characters.
+                if let (Ok(n), true) = (n.parse(), uidl.len() <= 70) {
+                    if out.len() < MAX_LISTED {
+                        out.push((n, uidl.to_string()));
+                    }
                 }
             }
         }

@@ -55,6 +55,8 @@ impl Dovecot {
         }
         std::fs::set_permissions(root.join("home"), std::fs::Permissions::from_mode(0o777))
             .unwrap();
+        // As root the mail processes run as nobody: they must reach the homes.
+        std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
         let ok = Command::new("openssl")
             .args([
                 "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
