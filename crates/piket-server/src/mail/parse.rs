@@ -1,7 +1,7 @@
 //! Reading a raw message under limits: its size, its number of parts and its nesting were
 //! checked before anything else looks at it; what `intake` needs comes out as plain values.
 
-use mail_parser::{MessageParser, MimeHeaders};
+use mail_parser::{MessageParser, MimeHeaders, PartType};
 
 use super::classify::{self, Kind};
 
@@ -99,10 +99,15 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, Unreadable> {
             .text_part(0)
             .is_some_and(|p| p.is_content_type("text", "html"));
     let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
-    let mut attachments = Vec::new();
+    // Which parts are attachments, and their names; their bytes are moved out of the parsed
+    // message below, not copied (a 25 MB mail would otherwise sit in memory three times).
+    let mut wanted: Vec<(usize, String, bool)> = Vec::new();
     let mut dropped = 0;
-    for part in msg.attachments() {
-        if attachments.len() >= MAX_ATTACHMENTS {
+    for &id in &msg.attachments {
+        let Some(part) = msg.parts.get(id as usize) else {
+            continue;
+        };
+        if wanted.len() >= MAX_ATTACHMENTS {
             dropped += 1;
             continue;
         }
@@ -120,17 +125,33 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, Unreadable> {
                     format!("attachment.{ext}")
                 }
             });
+        wanted.push((id as usize, name, part.content_id().is_some()));
+    }
+    let message_id = msg.message_id().unwrap_or_default().to_string();
+    let subject = msg.subject().unwrap_or_default().trim().to_string();
+    let kind = classify::classify(&msg, &from);
+    let mut msg = msg;
+    let mut attachments = Vec::with_capacity(wanted.len());
+    for (id, name, inline) in wanted {
+        let body = std::mem::take(&mut msg.parts[id].body);
+        let bytes = match body {
+            PartType::Text(t) | PartType::Html(t) => t.into_owned().into_bytes(),
+            PartType::Binary(b) | PartType::InlineBinary(b) => b.into_owned(),
+            PartType::Message(m) => m.raw_message.into_owned(),
+            PartType::Multipart(_) => Vec::new(),
+        };
         attachments.push(Attachment {
             name,
-            bytes: part.contents().to_vec(),
-            inline: part.content_id().is_some(),
+            bytes,
+            inline,
         });
     }
+    drop(msg);
     Ok(Incoming {
-        message_id: msg.message_id().unwrap_or_default().to_string(),
+        message_id,
         refers_to,
-        subject: msg.subject().unwrap_or_default().trim().to_string(),
-        kind: classify::classify(&msg, &from),
+        subject,
+        kind,
         from,
         from_name,
         text,

@@ -1057,3 +1057,60 @@ async fn an_oversized_mail_is_quarantined_without_being_kept_and_the_next_arrive
     }
     assert_eq!(tickets(&app).await.len(), 2);
 }
+
+#[tokio::test]
+async fn the_receipt_threads_in_mail_clients_and_an_answer_to_it_comes_back_to_the_ticket() {
+    let Some(dv) = Dovecot::start("mail::outgoing") else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let id = mailbox(&app, &key, &dv, "desk", json!({})).await;
+    let first = "From: Ana <ana@example.com>\r\nSubject: Wi-Fi drops\r\nMessage-ID: <first-1@sender.example>\r\n\r\nEvery hour.\r\n";
+    dv.deliver("desk", first.as_bytes());
+    poll(&app, id).await;
+    let ticket = tickets(&app).await[0].id;
+    // The receipt as it leaves over SMTP.
+    let (port, sent) = crate::outbox_crash::smtp_sink().await;
+    let mailer = crate::outbox_crash::mailer(port);
+    assert_eq!(
+        piket_server::notify::outbox::drain(&app.state, &mailer)
+            .await
+            .unwrap(),
+        1
+    );
+    let raw = sent.lock().unwrap()[0].clone();
+    let header = |name: &str| {
+        raw.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_string))
+            .unwrap_or_else(|| panic!("no {name} in {raw}"))
+    };
+    let key_bytes = app.state.secrets.signing_key();
+    let message_id = header("Message-ID");
+    assert_eq!(
+        piket_server::mail::token::ticket_of_id(key_bytes, &message_id),
+        Some(ticket)
+    );
+    assert_eq!(header("In-Reply-To"), "<first-1@sender.example>");
+    let references = header("References");
+    assert!(
+        references.contains("<first-1@sender.example>"),
+        "{references}"
+    );
+    assert_eq!(header("Reply-To"), "desk@piket.test");
+    assert!(
+        header("Subject").contains(&piket_server::mail::token::subject_token(key_bytes, ticket)),
+        "{raw}"
+    );
+    // Ana's client answers the receipt: In-Reply-To names what Piket sent.
+    let answer = format!(
+        "From: ana@example.com\r\nSubject: Re: {}\r\nIn-Reply-To: {message_id}\r\nReferences: {references} {message_id}\r\n\r\nIt dropped again at 10:00.\r\n\r\n> Every hour.\r\n",
+        header("Subject")
+    );
+    dv.deliver("desk", answer.as_bytes());
+    poll(&app, id).await;
+    let c = comments(&app, ticket).await;
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(c[0].0, "It dropped again at 10:00.");
+    assert_eq!(tickets(&app).await.len(), 1);
+}

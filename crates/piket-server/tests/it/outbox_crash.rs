@@ -18,7 +18,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 const BIN: &str = env!("CARGO_BIN_EXE_piket");
 
 /// A minimal SMTP server: accepts everything and keeps each message's text.
-async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
+pub(crate) async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let received = Arc::new(Mutex::new(Vec::new()));
@@ -160,7 +160,7 @@ async fn a_crash_between_the_change_and_the_send_loses_no_email_and_sends_it_onc
 }
 
 /// A mailer for an SMTP server on this machine without TLS.
-fn mailer(port: u16) -> piket_server::notify::mail::Mailer {
+pub(crate) fn mailer(port: u16) -> piket_server::notify::mail::Mailer {
     let cfg = piket_server::config::SmtpConfig {
         host: "127.0.0.1".into(),
         port,

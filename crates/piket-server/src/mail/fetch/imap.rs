@@ -80,33 +80,22 @@ pub async fn uids_after(session: &mut ImapSession, after: i64) -> Result<Vec<i64
     Ok(uids)
 }
 
-/// A mail's size as the server counts it, or `None` when it is gone.
-pub async fn size(session: &mut ImapSession, uid: i64) -> Result<Option<u64>, Failure> {
-    let fetches: Vec<_> = within(Step::Fetch, async {
-        session
-            .uid_fetch(uid.to_string(), "RFC822.SIZE")
-            .await?
-            .try_collect::<Vec<_>>()
-            .await
-    })
-    .await?;
-    Ok(fetches
-        .iter()
-        .find(|f| f.uid.map(i64::from) == Some(uid))
-        .and_then(|f| f.size)
-        .map(u64::from))
-}
-
-/// Download mail `uid` (of `size` bytes) into `spool`, a piece at a time.
+/// Download mail `uid` into `spool`, a piece at a time: the first FETCH also asks its size, so
+/// a small mail costs one round trip. `Ok(None)` when the mail is gone; a mail announced larger
+/// than the spool's limit is not downloaded past its first piece (the spool says `over`).
 pub async fn download(
     session: &mut ImapSession,
     uid: i64,
-    size: u64,
     spool: &mut Spool,
-) -> Result<(), Failure> {
+) -> Result<Option<u64>, Failure> {
     let mut offset = 0u64;
+    let mut size: Option<u64> = None;
     loop {
-        let query = format!("BODY.PEEK[]<{offset}.{PIECE}>");
+        let query = if size.is_none() {
+            format!("(RFC822.SIZE BODY.PEEK[]<{offset}.{PIECE}>)")
+        } else {
+            format!("BODY.PEEK[]<{offset}.{PIECE}>")
+        };
         let fetches: Vec<_> = within(Step::Fetch, async {
             session
                 .uid_fetch(uid.to_string(), &query)
@@ -115,19 +104,26 @@ pub async fn download(
                 .await
         })
         .await?;
-        let piece = fetches
-            .iter()
-            .filter(|f| f.uid.map(i64::from) == Some(uid))
-            .find_map(|f| f.body())
-            .unwrap_or_default();
+        let Some(fetch) = fetches.iter().find(|f| f.uid.map(i64::from) == Some(uid)) else {
+            return Ok(None);
+        };
+        if size.is_none() {
+            let announced = fetch.size.map(u64::from).unwrap_or(0);
+            size = Some(announced);
+            if announced > spool.limit() {
+                spool.announced(announced);
+                return Ok(size);
+            }
+        }
+        let piece = fetch.body().unwrap_or_default();
         spool
             .write(piece)
             .await
             .map_err(|e| Failure::new(Step::Fetch, e))?;
         offset += piece.len() as u64;
         // A server that sends more than it announced is cut off at the spool's limit.
-        if (piece.len() as u64) < PIECE || offset >= size.max(1) || spool.over() {
-            return Ok(());
+        if (piece.len() as u64) < PIECE || offset >= size.unwrap_or(0).max(1) || spool.over() {
+            return Ok(size);
         }
     }
 }

@@ -91,8 +91,13 @@ impl Spool {
         self.size > self.limit
     }
 
+    /// The size past which nothing is kept.
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
     /// A mail announced too large: counted, never downloaded.
-    fn announced(&mut self, size: u64) {
+    pub fn announced(&mut self, size: u64) {
         self.size = size;
     }
 
@@ -309,14 +314,9 @@ async fn imap_round(
             store::recorded(&mut conn, mb.id, &uid_key).await?
         };
         if !known {
-            let Some(size) = imap::size(session, uid).await? else {
-                continue;
-            };
             let mut spool = Spool::new(state).await.map_err(spool_io)?;
-            if size > intake::max_mail_bytes(state) {
-                spool.announced(size);
-            } else {
-                imap::download(session, uid, size, &mut spool).await?;
+            if imap::download(session, uid, &mut spool).await?.is_none() {
+                continue;
             }
             if let Taken::Recorded { .. } = take_spooled(state, &mb, &uid_key, spool).await? {
                 round.taken += 1;
