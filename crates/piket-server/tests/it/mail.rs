@@ -1114,3 +1114,63 @@ async fn the_receipt_threads_in_mail_clients_and_an_answer_to_it_comes_back_to_t
     assert_eq!(c[0].0, "It dropped again at 10:00.");
     assert_eq!(tickets(&app).await.len(), 1);
 }
+
+#[tokio::test]
+async fn the_background_fetchers_share_a_mailbox_by_lease_and_idle_brings_new_mail_at_once() {
+    let Some(dv) = Dovecot::start("mail::workers") else {
+        return;
+    };
+    let a = TestApp::new().await;
+    let (_, key) = a.admin().await;
+    let url = a.state.config.database_url.clone();
+    let data = a.state.config.data_dir.clone();
+    let b = TestApp::with(|s| {
+        s.database_url = Some(url);
+        s.data = Some(data);
+    })
+    .await;
+    // Polling every hour: only IDLE can bring the later mail in time.
+    let id = mailbox(&a, &key, &dv, "desk", json!({"poll_secs": 3600})).await;
+    for i in 0..20 {
+        dv.deliver("desk", &mail(&format!("u{i}@example.com"), &format!("Mail {i}"), "x"));
+    }
+    // The test clock stands still; leases are judged by it, so real time does not end them.
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let wa = tokio::spawn(piket_server::mail::worker::run(a.state.clone(), rx.clone()));
+    let wb = tokio::spawn(piket_server::mail::worker::run(b.state.clone(), rx));
+    let wait_for = |n: usize| {
+        let a = &a;
+        async move {
+            for _ in 0..300 {
+                if tickets(a).await.len() >= n {
+                    return true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            false
+        }
+    };
+    assert!(wait_for(20).await, "the fetchers took {}", tickets(&a).await.len());
+    // One node holds the mailbox.
+    let mut conn = a.state.db.pool.acquire().await.unwrap();
+    let owner: Option<String> = sqlx::query_scalar("SELECT lease_owner FROM mailboxes WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    assert!(owner.is_some());
+    // A mail arriving now comes in through IDLE, long before the hour.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let started = std::time::Instant::now();
+    dv.deliver("desk", &mail("late@example.com", "Late mail", "x"));
+    assert!(wait_for(21).await, "IDLE did not bring the new mail");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    stop.send(true).unwrap();
+    let _ = tokio::join!(wa, wb);
+    let t = tickets(&a).await;
+    let mut titles: Vec<String> = t.iter().map(|r| r.title.clone()).collect();
+    titles.sort();
+    titles.dedup();
+    assert_eq!((t.len(), titles.len()), (21, 21));
+}
