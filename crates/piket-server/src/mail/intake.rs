@@ -270,7 +270,13 @@ async fn process_mail(
         Found::Unsigned(t) => format!("token_unsigned: [#{t}]"),
         Found::Ticket { .. } => String::new(),
     };
-    if let Found::Ticket { id, code, detail } = &found {
+    if let Found::Ticket {
+        id,
+        code,
+        detail,
+        note,
+    } = &found
+    {
         match reply(
             state,
             mb,
@@ -279,6 +285,9 @@ async fn process_mail(
             &mail,
             &actor,
             *id,
+            // Staff answering an internal note's mail write a note: it never reaches the
+            // requester by a click on Reply.
+            *note && crate::tickets::policy::is_staff(&actor),
             &format!("{code}: {detail}{auto_note}"),
         )
         .await
@@ -417,6 +426,7 @@ async fn reply(
     mail: &Incoming,
     actor: &Actor,
     ticket: i64,
+    internal: bool,
     reason: &str,
 ) -> AppResult<Taken> {
     let (staged, left) = stage(state, mail).await?;
@@ -425,16 +435,9 @@ async fn reply(
         body = "(no text)".into();
     }
     let mut work = Work::begin(state, actor).await?;
-    let comment = crate::tickets::service::reply_in(
-        &mut work,
-        ticket,
-        NewComment {
-            body,
-            internal: false,
-        },
-        staged,
-    )
-    .await?;
+    let comment =
+        crate::tickets::service::reply_in(&mut work, ticket, NewComment { body, internal }, staged)
+            .await?;
     let reason = with_left(reason, &left);
     let rec = record_of(
         mb,

@@ -34,13 +34,15 @@ fn opens_quote(line: &str, next: Option<&str>) -> bool {
     let l = line.trim();
     let lower = l.to_lowercase();
     // "On Mon, 7 Dec 2026 at 10:00, Ana <ana@x> wrote:" (sometimes broken over two lines).
-    let wrote = |s: &str| s.ends_with("wrote:") || s.ends_with("menulis:");
-    if (lower.starts_with("on ") || lower.starts_with("pada ")) && wrote(&lower) {
+    // Greek: "Στις … ο/η … έγραψε:".
+    let wrote =
+        |s: &str| s.ends_with("wrote:") || s.ends_with("menulis:") || s.ends_with("έγραψε:");
+    let opens =
+        lower.starts_with("on ") || lower.starts_with("pada ") || lower.starts_with("στις ");
+    if opens && wrote(&lower) {
         return true;
     }
-    if (lower.starts_with("on ") || lower.starts_with("pada "))
-        && next.is_some_and(|n| wrote(&n.trim().to_lowercase()))
-    {
+    if opens && next.is_some_and(|n| wrote(&n.trim().to_lowercase())) {
         return true;
     }
     if lower.starts_with("-----original message-----")
@@ -77,6 +79,8 @@ mod tests {
         assert_eq!(strip(two_lines), "Fine.");
         let id = "Sudah bisa, terima kasih.\n\nPada tanggal Sen, 7 Des 2026 pukul 10.00 Desk <desk@x.example> menulis:\n> Coba lagi";
         assert_eq!(strip(id), "Sudah bisa, terima kasih.");
+        let el = "Ευχαριστώ.\n\nΣτις Δευ 7 Δεκ 2026 στις 10:00, ο/η Desk <desk@x.example> έγραψε:\n> Δοκιμάστε ξανά";
+        assert_eq!(strip(el), "Ευχαριστώ.");
     }
 
     #[test]

@@ -462,9 +462,3 @@ pub async fn original(state: &AppState, actor: &Actor, received: i64) -> AppResu
         .map_err(|e| AppError::Internal(format!("reading a raw mail: {e}")))?
         .ok_or(AppError::NotFound)
 }
-
-/// Whether mail to `address` bounced (the ticket page marks the requester).
-pub async fn is_bouncing(state: &AppState, address: &str) -> AppResult<bool> {
-    let mut conn = state.db.pool.acquire().await?;
-    store::is_bouncing(&mut conn, address).await
-}

@@ -614,11 +614,3 @@ pub async fn mark_bouncing(
     .await?;
     Ok(())
 }
-
-pub async fn is_bouncing(conn: &mut AnyConnection, address: &str) -> AppResult<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_bouncing WHERE address = $1")
-        .bind(address)
-        .fetch_one(conn)
-        .await?;
-    Ok(n > 0)
-}

@@ -16,6 +16,8 @@ pub enum Found {
         id: i64,
         code: &'static str,
         detail: String,
+        /// It answers an internal note's notification: staff's answer stays internal.
+        note: bool,
     },
     /// The subject names `[#N]` without a valid signature: a new ticket, saying so.
     Unsigned(i64),
@@ -24,11 +26,19 @@ pub enum Found {
 
 pub async fn find(conn: &mut AnyConnection, key: &[u8; 32], mail: &Incoming) -> AppResult<Found> {
     for id in &mail.refers_to {
-        if let Some(t) = token::ticket_of_id(key, id) {
+        if let Some((outbox, t)) = token::sent_id(key, id) {
+            let note = match outbox {
+                Some(o) => crate::notify::outbox::headers_of(conn, o)
+                    .await?
+                    .and_then(|h| serde_json::from_str::<OutHeaders>(&h).ok())
+                    .is_some_and(|h| h.note),
+                None => false,
+            };
             return Ok(Found::Ticket {
                 id: t,
                 code: "reply_header",
                 detail: format!("<{id}>, #{t}"),
+                note,
             });
         }
     }
@@ -38,6 +48,7 @@ pub async fn find(conn: &mut AnyConnection, key: &[u8; 32], mail: &Incoming) -> 
             id: *t,
             code: "reply_header",
             detail: format!("#{t}"),
+            note: false,
         });
     }
     Ok(match token::in_subject(key, &mail.subject) {
@@ -45,6 +56,7 @@ pub async fn find(conn: &mut AnyConnection, key: &[u8; 32], mail: &Incoming) -> 
             id: t,
             code: "reply_token",
             detail: format!("#{t}"),
+            note: false,
         },
         token::SubjectRef::Unsigned(t) => Found::Unsigned(t),
         token::SubjectRef::None => Found::None,
@@ -61,6 +73,9 @@ pub struct OutHeaders {
     pub in_reply_to: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
+    /// The mail tells of an internal note (an answer to it stays internal).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub note: bool,
 }
 
 /// The headers for mail about `ticket`, and the token its subject ends with. `domain` names
@@ -87,6 +102,7 @@ pub async fn outgoing(
         reply_to: store::reply_address_for(conn, ticket).await?,
         in_reply_to: Some(latest.unwrap_or(root)),
         references,
+        note: false,
     };
     Ok((token::subject_token(key, ticket), headers))
 }

@@ -80,17 +80,25 @@ pub fn message_id(key: &[u8; 32], outbox: i64, ticket: i64, domain: &str) -> Str
 
 /// The ticket a Message-ID Piket sent names, if its MAC is right.
 pub fn ticket_of_id(key: &[u8; 32], id: &str) -> Option<i64> {
+    sent_id(key, id).map(|(_, t)| t)
+}
+
+/// The outbox message and ticket a Message-ID Piket sent names (the thread's root has no
+/// outbox message), if its MAC is right.
+pub fn sent_id(key: &[u8; 32], id: &str) -> Option<(Option<i64>, i64)> {
     let id = id.trim().trim_start_matches('<').trim_end_matches('>');
     let (local, _) = id.split_once('@')?;
     let rest = local.strip_prefix("piket.")?;
     let mut parts = rest.split('.');
     let mut first = parts.next()?;
-    if first.starts_with('o') {
+    let mut outbox = None;
+    if let Some(o) = first.strip_prefix('o') {
+        outbox = Some(o.parse::<i64>().ok()?);
         first = parts.next()?;
     }
     let n: i64 = first.strip_prefix('t')?.parse().ok()?;
     let given = parts.next()?;
-    (parts.next().is_none() && mac_ok(key, n, given)).then_some(n)
+    (parts.next().is_none() && mac_ok(key, n, given)).then_some((outbox, n))
 }
 
 #[cfg(test)]

@@ -99,7 +99,7 @@ pub async fn ticket_event(
             .and_then(Locale::parse)
             .unwrap_or(Locale::En);
         if threading.is_none() {
-            threading = Some(mail_thread(conn, app, ticket_id).await?);
+            threading = Some(mail_thread(conn, app, ticket_id, kind == "note").await?);
         }
         let (token, headers) = threading
             .as_ref()
@@ -144,10 +144,12 @@ async fn mail_thread(
     conn: &mut AnyConnection,
     app: &App,
     ticket_id: i64,
+    note: bool,
 ) -> AppResult<(String, String)> {
     let key = app.secrets.signing_key();
     let domain = mail_domain(app);
-    let (token, headers) = crate::mail::thread::outgoing(conn, key, ticket_id, &domain).await?;
+    let (token, mut headers) = crate::mail::thread::outgoing(conn, key, ticket_id, &domain).await?;
+    headers.note = note;
     let json = serde_json::to_string(&headers).unwrap_or_default();
     Ok((token, json))
 }

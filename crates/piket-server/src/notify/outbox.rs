@@ -74,6 +74,16 @@ pub async fn set_unsent_headers(
     Ok(())
 }
 
+/// The threading headers (JSON) kept with an outbox message.
+pub async fn headers_of(conn: &mut AnyConnection, id: i64) -> AppResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT headers FROM outbox WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
 #[derive(sqlx::FromRow, Debug)]
 pub struct Message {
     pub id: i64,

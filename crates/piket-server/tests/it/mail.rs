@@ -1132,7 +1132,10 @@ async fn the_background_fetchers_share_a_mailbox_by_lease_and_idle_brings_new_ma
     // Polling every hour: only IDLE can bring the later mail in time.
     let id = mailbox(&a, &key, &dv, "desk", json!({"poll_secs": 3600})).await;
     for i in 0..20 {
-        dv.deliver("desk", &mail(&format!("u{i}@example.com"), &format!("Mail {i}"), "x"));
+        dv.deliver(
+            "desk",
+            &mail(&format!("u{i}@example.com"), &format!("Mail {i}"), "x"),
+        );
     }
     // The test clock stands still; leases are judged by it, so real time does not end them.
     let (stop, rx) = tokio::sync::watch::channel(false);
@@ -1150,14 +1153,19 @@ async fn the_background_fetchers_share_a_mailbox_by_lease_and_idle_brings_new_ma
             false
         }
     };
-    assert!(wait_for(20).await, "the fetchers took {}", tickets(&a).await.len());
+    assert!(
+        wait_for(20).await,
+        "the fetchers took {}",
+        tickets(&a).await.len()
+    );
     // One node holds the mailbox.
     let mut conn = a.state.db.pool.acquire().await.unwrap();
-    let owner: Option<String> = sqlx::query_scalar("SELECT lease_owner FROM mailboxes WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
+    let owner: Option<String> =
+        sqlx::query_scalar("SELECT lease_owner FROM mailboxes WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
     drop(conn);
     assert!(owner.is_some());
     // A mail arriving now comes in through IDLE, long before the hour.
@@ -1173,4 +1181,79 @@ async fn the_background_fetchers_share_a_mailbox_by_lease_and_idle_brings_new_ma
     titles.sort();
     titles.dedup();
     assert_eq!((t.len(), titles.len()), (21, 21));
+}
+
+#[tokio::test]
+async fn staff_answering_an_internal_notes_mail_write_a_note() {
+    let Some(dv) = Dovecot::start("mail::note_reply") else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let it = app.department(&key, "IT").await;
+    let budi = app.user("budi@piket.test", "technician", vec![it]).await;
+    let sari = app.user("sari@piket.test", "technician", vec![it]).await;
+    let id = mailbox(&app, &key, &dv, "desk", json!({"department_id": it})).await;
+    dv.deliver(
+        "desk",
+        &mail("ana@example.com", "Server room hot", "35 degrees"),
+    );
+    poll(&app, id).await;
+    let ticket = tickets(&app).await[0].id;
+    // Sari watches; Budi writes an internal note through the API: Sari's mail tells of it.
+    let sari_key = app.key_for(sari.id).await;
+    let budi_key = app.key_for(budi.id).await;
+    let sari_actor = {
+        let mut conn = app.state.db.pool.acquire().await.unwrap();
+        piket_server::users::accounts::load_actor(
+            &mut conn,
+            sari.id,
+            piket_server::auth::actor::Via::System,
+            "",
+        )
+        .await
+        .unwrap()
+        .unwrap()
+    };
+    piket_server::tickets::service::watch(&app.state, &sari_actor, ticket, true)
+        .await
+        .unwrap();
+    let _ = sari_key;
+    let r = app
+        .json(
+            Method::POST,
+            &format!("/api/v1/tickets/{ticket}/comments"),
+            &budi_key,
+            json!({"body": "AC unit 2 is broken; vendor called.", "internal": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    let (outbox_id, headers): (i64, String) = sqlx::query_as(
+        "SELECT id, headers FROM outbox WHERE recipient = 'sari@piket.test' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    assert!(headers.contains("\"note\":true"), "{headers}");
+    // Sari answers that mail from her client.
+    let sent = piket_server::mail::token::message_id(
+        app.state.secrets.signing_key(),
+        outbox_id,
+        ticket,
+        "piket",
+    );
+    let answer = format!("From: sari@piket.test\r\nSubject: Re: note\r\nIn-Reply-To: {sent}\r\n\r\nI'll bring a fan.\r\n");
+    dv.deliver("desk", answer.as_bytes());
+    poll(&app, id).await;
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    let (body, internal): (String, i64) = sqlx::query_as(
+        "SELECT body, internal FROM ticket_comments WHERE ticket_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(ticket)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!((body.as_str(), internal), ("I'll bring a fan.", 1));
 }
