@@ -17,6 +17,7 @@ pub mod quote;
 pub mod service;
 mod store;
 pub mod thread;
+pub mod tnef;
 pub mod token;
 pub mod worker;
 

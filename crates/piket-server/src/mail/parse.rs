@@ -4,6 +4,7 @@
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 
 use super::classify::{self, Kind};
+use super::tnef;
 
 /// Parts one mail may have (a mail bomb of 10 000 parts is quarantined, not processed).
 pub const MAX_PARTS: usize = 500;
@@ -140,6 +141,23 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, Unreadable> {
             PartType::Message(m) => m.raw_message.into_owned(),
             PartType::Multipart(_) => Vec::new(),
         };
+        // Outlook's rich text wraps the files in `winmail.dat`: its files, not it.
+        if name.eq_ignore_ascii_case("winmail.dat") {
+            if let Some(inside) = tnef::files(&bytes) {
+                for f in inside {
+                    if attachments.len() >= MAX_ATTACHMENTS {
+                        dropped += 1;
+                        continue;
+                    }
+                    attachments.push(Attachment {
+                        name: f.name,
+                        bytes: f.bytes,
+                        inline: false,
+                    });
+                }
+                continue;
+            }
+        }
         attachments.push(Attachment {
             name,
             bytes,
@@ -159,4 +177,33 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, Unreadable> {
         attachments,
         attachments_dropped: dropped,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn winmail_dat_is_opened_into_its_files() {
+        use base64::Engine as _;
+        let dat = super::tnef::tests::winmail(&[("report.txt", b"disk full"), ("b.txt", b"x")]);
+        let b64 = base64::engine::general_purpose::STANDARD.encode(dat);
+        let raw = format!(
+            "From: a@x.example\r\nSubject: rich\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n\
+             --z\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n\
+             --z\r\nContent-Type: application/ms-tnef; name=winmail.dat\r\n\
+             Content-Disposition: attachment; filename=winmail.dat\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--z--\r\n"
+        );
+        let mail = parse(raw.as_bytes()).unwrap();
+        let names: Vec<&str> = mail.attachments.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, vec!["report.txt", "b.txt"]);
+        assert_eq!(mail.attachments[0].bytes, b"disk full");
+        // A broken winmail.dat stays attached as it came.
+        let start = raw.find("base64\r\n\r\n").unwrap() + "base64\r\n\r\n".len();
+        let end = raw.find("\r\n--z--").unwrap();
+        let raw = format!("{}bm90IHRuZWY={}", &raw[..start], &raw[end..]);
+        let mail = parse(raw.as_bytes()).unwrap();
+        assert_eq!(mail.attachments[0].name, "winmail.dat");
+    }
 }
