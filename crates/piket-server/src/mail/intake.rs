@@ -101,6 +101,7 @@ pub async fn take(
     mb: &MailboxRow,
     uid_key: &str,
     bytes: &[u8],
+    files: Vec<super::split::Extracted>,
     raw: &Raw,
 ) -> AppResult<Taken> {
     {
@@ -109,7 +110,7 @@ pub async fn take(
             return Ok(Taken::Already);
         }
     }
-    process(state, mb, Slot::Fetched(uid_key), bytes, raw).await
+    process(state, mb, Slot::Fetched(uid_key), bytes, files, raw).await
 }
 
 /// A mail too large to parse: kept and quarantined without reading it.
@@ -176,7 +177,15 @@ pub async fn retry(
             "the mail is still larger than the limit".into(),
         ));
     }
-    process(state, mb, Slot::Retry(received_id), &bytes, &raw).await
+    process(
+        state,
+        mb,
+        Slot::Retry(received_id),
+        &bytes,
+        Vec::new(),
+        &raw,
+    )
+    .await
 }
 
 /// Whether an error may pass by itself (the database or the disk): the mail is tried again on
@@ -193,9 +202,10 @@ async fn process(
     mb: &MailboxRow,
     slot: Slot<'_>,
     bytes: &[u8],
+    files: Vec<super::split::Extracted>,
     raw: &Raw,
 ) -> AppResult<Taken> {
-    match process_mail(state, mb, slot, bytes, raw).await {
+    match process_mail(state, mb, slot, bytes, files, raw).await {
         Err(e) if !transient(&e) => {
             tracing::warn!(mailbox = mb.id, error = ?e, "a mail could not be processed; quarantined");
             let code = match &e {
@@ -219,9 +229,10 @@ async fn process_mail(
     mb: &MailboxRow,
     slot: Slot<'_>,
     bytes: &[u8],
+    files: Vec<super::split::Extracted>,
     raw: &Raw,
 ) -> AppResult<Taken> {
-    let mail = match parse::parse(bytes) {
+    let mail = match parse::parse_split(bytes, files) {
         Ok(m) => m,
         Err(why) => {
             return record_alone(state, mb, slot, raw, None, "quarantined", &why.reason()).await
@@ -395,6 +406,16 @@ async fn stage(state: &AppState, mail: &Incoming) -> AppResult<(Vec<Staged>, Vec
     let mut staged = Vec::new();
     let mut left = Vec::new();
     for a in &mail.attachments {
+        if let Some(n) = a.file {
+            match stage_extracted(state, &a.name, &mail.files[n]).await? {
+                Some(s) => match refusal(state, &s) {
+                    None => staged.push(s),
+                    Some(why) => left.push(format!("{} ({why})", s.file_name)),
+                },
+                None => left.push(format!("{} (too large)", a.name)),
+            }
+            continue;
+        }
         match stage_bytes(state, &a.name, &a.bytes).await? {
             Some(s) => match refusal(state, &s) {
                 None => staged.push(s),
@@ -407,6 +428,33 @@ async fn stage(state: &AppState, mail: &Incoming) -> AppResult<(Vec<Staged>, Vec
         left.push(format!("{} more attachments", mail.attachments_dropped));
     }
     Ok((staged, left))
+}
+
+/// A part a large mail was split into, staged like an upload (copied: a failed reply may
+/// stage it again for a new ticket).
+async fn stage_extracted(
+    state: &AppState,
+    name: &str,
+    file: &super::split::Extracted,
+) -> AppResult<Option<Staged>> {
+    use crate::attachments::kind;
+    if file.size > state.config.attachment_max_bytes {
+        return Ok(None);
+    }
+    let staged = Staged {
+        path: crate::storage::staging_path(state.blobs.staging_dir()),
+        file_name: kind::sanitize_name(name),
+        kind: kind::sniff(&file.head, file.size as usize <= file.head.len()),
+        size: file.size,
+        sha256: file.sha256.clone(),
+    };
+    tokio::fs::copy(&file.path, &staged.path)
+        .await
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::StorageFull => AppError::from(e),
+            _ => AppError::Internal(format!("staging a mail's file: {e}")),
+        })?;
+    Ok(Some(staged))
 }
 
 fn with_left(reason: &str, left: &[String]) -> String {

@@ -15,6 +15,7 @@ pub mod pages;
 pub mod parse;
 pub mod quote;
 pub mod service;
+pub mod split;
 mod store;
 pub mod thread;
 pub mod tnef;

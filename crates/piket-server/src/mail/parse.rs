@@ -4,6 +4,7 @@
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 
 use super::classify::{self, Kind};
+use super::split::{self, Extracted};
 use super::tnef;
 
 /// Parts one mail may have (a mail bomb of 10 000 parts is quarantined, not processed).
@@ -41,6 +42,8 @@ pub struct Attachment {
     pub bytes: Vec<u8>,
     /// Referenced from the HTML as `cid:` (an inline image).
     pub inline: bool,
+    /// Its bytes are in the mail's `files[n]` (a large mail, split before parsing).
+    pub file: Option<usize>,
 }
 
 /// What Piket takes from a mail.
@@ -60,10 +63,17 @@ pub struct Incoming {
     /// Attachments left out past `MAX_ATTACHMENTS`.
     pub attachments_dropped: usize,
     pub kind: Kind,
+    /// The files a large mail's parts were decoded into (`split`), by `Attachment::file`.
+    pub files: Vec<Extracted>,
 }
 
 /// Parse `raw` (already within the size limit).
 pub fn parse(raw: &[u8]) -> Result<Incoming, Unreadable> {
+    parse_split(raw, Vec::new())
+}
+
+/// Parse the skeleton of a split mail, whose file parts are in `files` (see `split`).
+pub fn parse_split(raw: &[u8], files: Vec<Extracted>) -> Result<Incoming, Unreadable> {
     let msg = MessageParser::default()
         .parse(raw)
         .ok_or(Unreadable::Undecodable)?;
@@ -102,7 +112,7 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, Unreadable> {
     let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
     // Which parts are attachments, and their names; their bytes are moved out of the parsed
     // message below, not copied (a 25 MB mail would otherwise sit in memory three times).
-    let mut wanted: Vec<(usize, String, bool)> = Vec::new();
+    let mut wanted: Vec<(usize, String, bool, Option<usize>)> = Vec::new();
     let mut dropped = 0;
     for &id in &msg.attachments {
         let Some(part) = msg.parts.get(id as usize) else {
@@ -126,14 +136,22 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, Unreadable> {
                     format!("attachment.{ext}")
                 }
             });
-        wanted.push((id as usize, name, part.content_id().is_some()));
+        // Honoured only for a split mail: the mark names one of its own decoded parts.
+        let file = part
+            .headers()
+            .iter()
+            .find(|h| h.name().eq_ignore_ascii_case(split::MARK))
+            .and_then(|h| h.value.as_text())
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| *n < files.len());
+        wanted.push((id as usize, name, part.content_id().is_some(), file));
     }
     let message_id = msg.message_id().unwrap_or_default().to_string();
     let subject = msg.subject().unwrap_or_default().trim().to_string();
     let kind = classify::classify(&msg, &from);
     let mut msg = msg;
     let mut attachments = Vec::with_capacity(wanted.len());
-    for (id, name, inline) in wanted {
+    for (id, name, inline, file) in wanted {
         let body = std::mem::take(&mut msg.parts[id].body);
         let bytes = match body {
             PartType::Text(t) | PartType::Html(t) => t.into_owned().into_bytes(),
@@ -153,6 +171,7 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, Unreadable> {
                         name: f.name,
                         bytes: f.bytes,
                         inline: false,
+                        file: None,
                     });
                 }
                 continue;
@@ -162,6 +181,7 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, Unreadable> {
             name,
             bytes,
             inline,
+            file,
         });
     }
     drop(msg);
@@ -176,6 +196,7 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, Unreadable> {
         html_only,
         attachments,
         attachments_dropped: dropped,
+        files,
     })
 }
 

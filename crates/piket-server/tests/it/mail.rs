@@ -1257,3 +1257,55 @@ async fn staff_answering_an_internal_notes_mail_write_a_note() {
     .unwrap();
     assert_eq!((body.as_str(), internal), ("I'll bring a fan.", 1));
 }
+
+#[tokio::test]
+async fn a_large_mail_is_split_and_its_files_arrive_whole() {
+    use base64::Engine as _;
+    let Some(dv) = Dovecot::start("mail::split") else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let (_, key) = app.admin().await;
+    let id = mailbox(&app, &key, &dv, "desk", json!({})).await;
+    // 4.5 MB of log text, base64: past the 4 MiB at which a mail is split before parsing.
+    let log: String = (0..90_000)
+        .map(|i| format!("{i:08} disk error on sda1 at sector\n"))
+        .collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(log.as_bytes());
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let raw = format!(
+        "From: ana@example.com\r\nSubject: Disk log\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n\
+         --m\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe log is attached.\r\n\
+         --m\r\nContent-Type: text/plain; name=log.txt\r\nContent-Disposition: attachment; filename=log.txt\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--m--\r\n",
+        lines.join("\r\n")
+    );
+    assert!(raw.len() > 4 * 1024 * 1024);
+    dv.deliver("desk", raw.as_bytes());
+    assert_eq!(poll(&app, id).await, 1);
+    let t = tickets(&app).await;
+    assert_eq!(t[0].description, "The log is attached.");
+    let mut conn = app.state.db.pool.acquire().await.unwrap();
+    let (name, size, sha): (String, i64, String) = sqlx::query_as(
+        "SELECT file_name, size, sha256 FROM ticket_attachments WHERE ticket_id = $1",
+    )
+    .bind(t[0].id)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    use sha2::Digest as _;
+    assert_eq!(name, "log.txt");
+    assert_eq!(size as usize, log.len());
+    assert_eq!(sha, hex::encode(sha2::Sha256::digest(log.as_bytes())));
+    // The original is kept whole.
+    let mail_id = received_id(&app).await;
+    let eml = app
+        .get(&format!("/api/v1/mail/{mail_id}/original"), &key)
+        .await;
+    assert_eq!(eml.body.len(), raw.len());
+}

@@ -121,11 +121,17 @@ impl Spool {
         })
     }
 
-    /// The whole mail (written out first: tokio's file buffers a write until flushed).
-    async fn read(&mut self) -> AppResult<Vec<u8>> {
+    /// Write out what tokio's file still buffers.
+    async fn flush(&mut self) -> AppResult<()> {
         if let Some(f) = &mut self.file {
             f.flush().await.map_err(spool_io)?;
         }
+        Ok(())
+    }
+
+    /// The whole mail.
+    async fn read(&mut self) -> AppResult<Vec<u8>> {
+        self.flush().await?;
         tokio::fs::read(&self.path).await.map_err(spool_io)
     }
 }
@@ -248,9 +254,24 @@ async fn take_spooled(
         };
         return intake::quarantine_oversized(state, mb, uid_key, &raw).await;
     }
-    let bytes = spool.read().await?;
+    // A large mail is split (its files decoded to disk, a small skeleton parsed), so it is
+    // never held whole; a small one, or one that does not split, is read as it is.
+    let mut split = None;
+    if spool.size() > super::split::SPLIT_ABOVE {
+        spool.flush().await?;
+        let (path, staging) = (spool.path.clone(), state.blobs.staging_dir().to_path_buf());
+        split = tokio::task::spawn_blocking(move || super::split::split(&path, &staging))
+            .await
+            .map_err(|e| AppError::Internal(format!("splitting a mail: {e}")))?
+            .ok()
+            .flatten();
+    }
+    let (bytes, files) = match split {
+        Some(s) => (s.skeleton, s.files),
+        None => (spool.read().await?, Vec::new()),
+    };
     let raw = spool.keep(state).await?;
-    intake::take(state, mb, uid_key, &bytes, &raw).await
+    intake::take(state, mb, uid_key, &bytes, files, &raw).await
 }
 
 async fn imap_round(
