@@ -357,6 +357,10 @@ pub async fn retry(state: &AppState, actor: &Actor, received: i64) -> AppResult<
             "the mail is not in the quarantine".into(),
         ));
     }
+    // A mail too large was never kept: there is nothing to process again.
+    if rec.raw_sha256.is_empty() {
+        return Err(AppError::Conflict("the mail was too large to keep".into()));
+    }
     let mb = row(state, rec.mailbox_id).await?;
     match intake::retry(state, &mb, rec.id, &rec.raw_sha256).await? {
         Taken::Already => Err(AppError::Conflict(

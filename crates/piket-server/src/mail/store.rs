@@ -137,41 +137,47 @@ pub async fn name_taken(conn: &mut AnyConnection, name: &str, except: i64) -> Ap
     Ok(n > 0)
 }
 
+/// The settings bound as `$1`…`$18`, in the order `insert` and `update` name them.
+fn bind_fields<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    f: &Fields<'q>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    q.bind(f.name)
+        .bind(crate::db::fold::key(f.name))
+        .bind(f.protocol)
+        .bind(f.host)
+        .bind(f.port)
+        .bind(f.tls)
+        .bind(i64::from(f.tls_verify))
+        .bind(f.username)
+        .bind(f.folder)
+        .bind(f.after_fetch)
+        .bind(f.move_to)
+        .bind(f.poll_secs)
+        .bind(f.department_id)
+        .bind(f.category_id)
+        .bind(f.priority)
+        .bind(f.reply_address)
+        .bind(f.unknown_senders)
+        .bind(i64::from(f.enabled))
+}
+
 pub async fn insert(conn: &mut AnyConnection, f: &Fields<'_>, now: i64) -> AppResult<i64> {
-    Ok(sqlx::query_scalar(
+    let q = sqlx::query(
         "INSERT INTO mailboxes (name, name_key, protocol, host, port, tls, tls_verify, username, \
          folder, after_fetch, move_to, poll_secs, department_id, category_id, priority, \
          reply_address, unknown_senders, enabled, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) \
          RETURNING id",
-    )
-    .bind(f.name)
-    .bind(crate::db::fold::key(f.name))
-    .bind(f.protocol)
-    .bind(f.host)
-    .bind(f.port)
-    .bind(f.tls)
-    .bind(i64::from(f.tls_verify))
-    .bind(f.username)
-    .bind(f.folder)
-    .bind(f.after_fetch)
-    .bind(f.move_to)
-    .bind(f.poll_secs)
-    .bind(f.department_id)
-    .bind(f.category_id)
-    .bind(f.priority)
-    .bind(f.reply_address)
-    .bind(f.unknown_senders)
-    .bind(i64::from(f.enabled))
-    .bind(now)
-    .fetch_one(conn)
-    .await?)
+    );
+    let row = bind_fields(q, f).bind(now).fetch_one(conn).await?;
+    Ok(sqlx::Row::try_get(&row, 0)?)
 }
 
 /// Replace the settings. A changed server, account or folder starts the folder's state over
 /// (another folder's UIDs mean other mails).
 pub async fn update(conn: &mut AnyConnection, id: i64, f: &Fields<'_>, now: i64) -> AppResult<()> {
-    sqlx::query(
+    let q = sqlx::query(
         "UPDATE mailboxes SET \
            first_fetch = CASE WHEN host = $4 AND username = $8 AND folder = $9 AND protocol = $3 THEN first_fetch ELSE 'ask' END, \
            uidvalidity = CASE WHEN host = $4 AND username = $8 AND folder = $9 AND protocol = $3 THEN uidvalidity ELSE NULL END, \
@@ -181,29 +187,8 @@ pub async fn update(conn: &mut AnyConnection, id: i64, f: &Fields<'_>, now: i64)
            department_id = $13, category_id = $14, priority = $15, reply_address = $16, \
            unknown_senders = $17, enabled = $18, updated_at = $19 \
          WHERE id = $20",
-    )
-    .bind(f.name)
-    .bind(crate::db::fold::key(f.name))
-    .bind(f.protocol)
-    .bind(f.host)
-    .bind(f.port)
-    .bind(f.tls)
-    .bind(i64::from(f.tls_verify))
-    .bind(f.username)
-    .bind(f.folder)
-    .bind(f.after_fetch)
-    .bind(f.move_to)
-    .bind(f.poll_secs)
-    .bind(f.department_id)
-    .bind(f.category_id)
-    .bind(f.priority)
-    .bind(f.reply_address)
-    .bind(f.unknown_senders)
-    .bind(i64::from(f.enabled))
-    .bind(now)
-    .bind(id)
-    .execute(conn)
-    .await?;
+    );
+    bind_fields(q, f).bind(now).bind(id).execute(conn).await?;
     Ok(())
 }
 
@@ -544,24 +529,31 @@ pub async fn remember_message_id(
     Ok(())
 }
 
-/// Tickets that received a mail with one of these Message-IDs, the first to receive it first
-/// (a later mail reusing an id cannot steer replies to its own ticket).
+/// Tickets that received a mail with one of these Message-IDs (at most the first 50), the
+/// first to receive one first (a later mail reusing an id cannot steer replies to its ticket).
 pub async fn tickets_of_message_ids(
     conn: &mut AnyConnection,
     ids: &[String],
 ) -> AppResult<Vec<i64>> {
-    let mut out = Vec::new();
-    for id in ids.iter().take(50) {
-        let found: Vec<i64> = sqlx::query_scalar(
-            "SELECT ticket_id FROM mail_message_ids WHERE message_id = $1 ORDER BY created_at, ticket_id",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
-        for t in found {
-            if !out.contains(&t) {
-                out.push(t);
-            }
+    let ids = &ids[..ids.len().min(50)];
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    // Only numbered placeholders are formatted in; the ids are bound.
+    let sql = format!(
+        "SELECT ticket_id FROM mail_message_ids WHERE message_id IN ({}) \
+         ORDER BY created_at, ticket_id",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        query = query.bind(id);
+    }
+    let mut out: Vec<i64> = Vec::new();
+    for t in query.fetch_all(conn).await? {
+        if !out.contains(&t) {
+            out.push(t);
         }
     }
     Ok(out)

@@ -47,6 +47,17 @@ fn rand_id() -> String {
     piket_server::auth::token::random_token(8)
 }
 
+/// Another node on `a`'s database and data directory.
+async fn second_node(a: &TestApp) -> TestApp {
+    let url = a.state.config.database_url.clone();
+    let data = a.state.config.data_dir.clone();
+    TestApp::with(|s| {
+        s.database_url = Some(url);
+        s.data = Some(data);
+    })
+    .await
+}
+
 async fn poll(app: &TestApp, id: i64) -> usize {
     poll_once(&app.state, id).await.unwrap().taken
 }
@@ -683,13 +694,7 @@ async fn two_nodes_polling_one_mailbox_make_no_duplicate() {
     };
     let a = TestApp::new().await;
     let (_, key) = a.admin().await;
-    let url = a.state.config.database_url.clone();
-    let data = a.state.config.data_dir.clone();
-    let b = TestApp::with(|s| {
-        s.database_url = Some(url);
-        s.data = Some(data);
-    })
-    .await;
+    let b = second_node(&a).await;
     let id = mailbox(&a, &key, &dv, "desk", json!({})).await;
     for i in 0..60 {
         dv.deliver(
@@ -1056,6 +1061,24 @@ async fn an_oversized_mail_is_quarantined_without_being_kept_and_the_next_arrive
         assert!(*size > 11 * 1000 * 1000, "{size}");
     }
     assert_eq!(tickets(&app).await.len(), 2);
+    // A retry of a mail that was not kept says so (409), not a server error.
+    let q = app.get("/api/v1/mail/quarantine", &key).await;
+    let qid = q.json()["items"][0]["id"].as_i64().unwrap();
+    let r = app
+        .json(
+            Method::POST,
+            &format!("/api/v1/mail/quarantine/{qid}/retry"),
+            &key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(
+        app.get(&format!("/api/v1/mail/{qid}/original"), &key)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -1122,13 +1145,7 @@ async fn the_background_fetchers_share_a_mailbox_by_lease_and_idle_brings_new_ma
     };
     let a = TestApp::new().await;
     let (_, key) = a.admin().await;
-    let url = a.state.config.database_url.clone();
-    let data = a.state.config.data_dir.clone();
-    let b = TestApp::with(|s| {
-        s.database_url = Some(url);
-        s.data = Some(data);
-    })
-    .await;
+    let b = second_node(&a).await;
     // Polling every hour: only IDLE can bring the later mail in time.
     let id = mailbox(&a, &key, &dv, "desk", json!({"poll_secs": 3600})).await;
     for i in 0..20 {
